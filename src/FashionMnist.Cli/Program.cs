@@ -1,0 +1,73 @@
+using System.CommandLine;
+using FashionMnist;
+using FashionMnist.Cli;
+using FashionMnist.Cli.Commands;
+
+return Cli.Run(args);
+
+namespace FashionMnist.Cli
+{
+    /// <summary>Builds the command tree and turns every failure into a message and an exit code.</summary>
+    public static class Cli
+    {
+        public static RootCommand BuildRoot()
+        {
+            var root = new RootCommand(
+                "fmnist: Fashion-MNIST classification in C#. Load and verify the data, train and tune classical " +
+                "models and neural networks, evaluate and compare them, and classify real clothing photos.");
+            GlobalOptions.AddTo(root);
+            root.Add(DataCommands.Create());
+            return root;
+        }
+
+        public static int Run(string[] args)
+        {
+            RootCommand root = BuildRoot();
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+                Console.Error.WriteLine($"Run '{CommandPath(parse)} --help' to see what it accepts.");
+                return ExitCodes.BadInput;
+            }
+            try
+            {
+                GlobalOptions.Apply(parse);
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (Exception e) when (Unwrap(e) is FashionMnistException known)
+            {
+                Console.Error.WriteLine($"error: {known.Message}");
+                return known.ExitCode;
+            }
+            catch (Exception e) when (Unwrap(e) is OperationCanceledException)
+            {
+                Console.Error.WriteLine("Cancelled.");
+                return 130;
+            }
+            catch (Exception e)
+            {
+                Exception inner = Unwrap(e);
+                Console.Error.WriteLine($"error: internal failure ({inner.GetType().Name}): {inner.Message}");
+                Console.Error.WriteLine("This is a bug in fmnist. Set FMNIST_DEBUG=1 to see the stack trace, and report it.");
+                if (Environment.GetEnvironmentVariable("FMNIST_DEBUG") == "1") Console.Error.WriteLine(inner);
+                return ExitCodes.Failure;
+            }
+        }
+
+        private static Exception Unwrap(Exception e)
+        {
+            while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is not null)
+                e = e.InnerException!;
+            return e;
+        }
+
+        private static string CommandPath(ParseResult parse)
+        {
+            var names = new List<string>();
+            for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+                names.Insert(0, result.Command is RootCommand ? "fmnist" : result.Command.Name);
+            return string.Join(' ', names);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using FashionMnist.Data;
+
+namespace FashionMnist.Classic;
+
+/// <summary>
+/// The input of a classical estimator: <see cref="Rows"/> samples of <see cref="Columns"/> features,
+/// row-major, held either as bytes (raw pixels: exact 256-level values that trees can split on
+/// without binning, and that KNN L1 compares with byte SIMD) or as floats (after scaling, HOG or PCA).
+/// </summary>
+public sealed class FeatureMatrix
+{
+    private FeatureMatrix(int rows, int columns, byte[]? bytes, float[]? floats)
+    {
+        Rows = rows;
+        Columns = columns;
+        Bytes = bytes;
+        Floats = floats;
+    }
+
+    public int Rows { get; }
+    public int Columns { get; }
+
+    /// <summary>The values as bytes, when the features are raw pixels; otherwise null.</summary>
+    public byte[]? Bytes { get; }
+
+    /// <summary>The values as floats, when the features were computed; otherwise null.</summary>
+    public float[]? Floats { get; }
+
+    public bool IsBytes => Bytes is not null;
+
+    public static FeatureMatrix FromBytes(byte[] values, int rows, int columns)
+    {
+        if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
+        return new FeatureMatrix(rows, columns, values, null);
+    }
+
+    public static FeatureMatrix FromFloats(float[] values, int rows, int columns)
+    {
+        if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
+        return new FeatureMatrix(rows, columns, null, values);
+    }
+
+    /// <summary>Raw pixels of an image set (no copy).</summary>
+    public static FeatureMatrix FromImages(ImageSet images) => FromBytes(images.Pixels, images.Count, ImageSet.PixelCount);
+
+    /// <summary>The values as floats (a copy of byte values 0-255, or the float array itself).</summary>
+    public float[] ToFloats()
+    {
+        if (Floats is not null) return Floats;
+        var result = new float[Bytes!.Length];
+        ImageSet.WriteFloats(Bytes, result, PixelScaling.Raw);
+        return result;
+    }
+
+    /// <summary>The rows at the given indices (a copy), keeping the storage kind.</summary>
+    public FeatureMatrix SelectRows(ReadOnlySpan<int> indices)
+    {
+        if (Bytes is not null)
+        {
+            var bytes = new byte[indices.Length * Columns];
+            for (int i = 0; i < indices.Length; i++)
+                Bytes.AsSpan(indices[i] * Columns, Columns).CopyTo(bytes.AsSpan(i * Columns));
+            return FromBytes(bytes, indices.Length, Columns);
+        }
+        var floats = new float[indices.Length * Columns];
+        for (int i = 0; i < indices.Length; i++)
+            Floats!.AsSpan(indices[i] * Columns, Columns).CopyTo(floats.AsSpan(i * Columns));
+        return FromFloats(floats, indices.Length, Columns);
+    }
+}
+
+/// <summary>
+/// A classical estimator on feature matrices (the scikit-learn fit/predict_proba shape).
+/// The catalog wraps each one in a pipeline (scaling, HOG, PCA) that turns images into features,
+/// so users only ever see <see cref="Models.IClassifier"/>.
+/// </summary>
+public interface IFeatureClassifier
+{
+    bool IsFitted { get; }
+
+    void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, Models.FitContext context);
+
+    /// <summary>Writes Rows x 10 probabilities, row-major.</summary>
+    void PredictProbabilities(FeatureMatrix features, Span<float> probabilities);
+
+    void SaveState(BinaryWriter writer);
+}

@@ -1,0 +1,64 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FashionMnist.Interop;
+
+/// <summary>A native library the project calls, and the Debian package that provides it.</summary>
+public sealed record NativeLibraryInfo(string Name, string SoName, string DebianPackage, string Purpose);
+
+/// <summary>Raised when a native library is not installed; the message names the package to install.</summary>
+public sealed class NativeLibraryMissingException(NativeLibraryInfo library, Exception? inner = null)
+    : FashionMnistException(
+        $"The native library {library.SoName} ({library.Purpose}) is not installed",
+        $"Install it with: sudo apt-get install {library.DebianPackage}  (or run ./setup/setup.sh)",
+        ExitCodes.Failure, inner)
+{
+    public NativeLibraryInfo Library { get; } = library;
+}
+
+/// <summary>
+/// The one place that maps the logical names used in [DllImport] ("openblas", "svm", "xgboost",
+/// "gdk_pixbuf") to Debian sonames, so a missing library becomes a
+/// <see cref="NativeLibraryMissingException"/> naming its package instead of a DllNotFoundException.
+/// Wrappers call <see cref="Require"/> before their first native call.
+/// </summary>
+public static class NativeLibraries
+{
+    public static readonly NativeLibraryInfo OpenBlas = new("openblas", "libopenblas.so.0", "libopenblas0-pthread", "OpenBLAS matrix multiply");
+    public static readonly NativeLibraryInfo LibSvm = new("svm", "libsvm.so.3", "libsvm3", "LIBSVM support vector machines");
+    public static readonly NativeLibraryInfo XGBoost = new("xgboost", "libxgboost.so.0", "libxgboost0", "XGBoost gradient boosting");
+    public static readonly NativeLibraryInfo GdkPixbuf = new("gdk_pixbuf", "libgdk_pixbuf-2.0.so.0", "libgdk-pixbuf-2.0-0", "gdk-pixbuf image decoding");
+    public static readonly NativeLibraryInfo LibC = new("c", "libc.so.6", "libc6", "the C library");
+
+    public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, LibC];
+
+    private static readonly Dictionary<string, Lazy<IntPtr>> s_handles =
+        All.ToDictionary(l => l.Name, l => new Lazy<IntPtr>(() => NativeLibrary.TryLoad(l.SoName, out var h) ? h : IntPtr.Zero));
+
+    // The resolver must be in place before the first [DllImport] of this assembly runs, whichever it is.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void InstallResolver() =>
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (!s_handles.TryGetValue(name, out var handle)) return IntPtr.Zero;
+        return handle.Value != IntPtr.Zero ? handle.Value
+            : throw new NativeLibraryMissingException(All.First(l => l.Name == name));
+    }
+
+    public static bool IsAvailable(NativeLibraryInfo library) => s_handles[library.Name].Value != IntPtr.Zero;
+
+    /// <summary>Throws <see cref="NativeLibraryMissingException"/> unless the library can be loaded.</summary>
+    public static void Require(NativeLibraryInfo library)
+    {
+        if (!IsAvailable(library)) throw new NativeLibraryMissingException(library);
+    }
+
+    /// <summary>The address of an exported function, or zero (for optional symbols).</summary>
+    public static IntPtr TryGetExport(NativeLibraryInfo library, string symbol) =>
+        IsAvailable(library) && NativeLibrary.TryGetExport(s_handles[library.Name].Value, symbol, out var address) ? address : IntPtr.Zero;
+}

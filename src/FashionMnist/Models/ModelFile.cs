@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace FashionMnist.Models;
+
+/// <summary>
+/// The model file format: a versioned, checksummed envelope around a model's state.
+/// <code>
+///   8 bytes   magic "FMNISTMD"
+///   int32     format version (<see cref="FormatVersion"/>)
+///   string    model name (catalog name, e.g. "knn")
+///   string    options as JSON ("name": "value" text, see <see cref="OptionBinder.ToSettings"/>)
+///   string    metadata as JSON (free-form: created, version, data slice, metrics)
+///   int64     state length, then the state bytes (<see cref="IClassifier.SaveState"/>)
+///   32 bytes  SHA-256 of everything above
+/// </code>
+/// Strings are .NET BinaryWriter strings (UTF-8, 7-bit length prefix). Files are written atomically.
+/// </summary>
+public static class ModelFile
+{
+    public const int FormatVersion = 1;
+    private static readonly byte[] s_magic = "FMNISTMD"u8.ToArray();
+    private const long MaxStateBytes = 8L << 30;
+
+    /// <summary>Header facts of a model file, readable without loading the model.</summary>
+    public sealed record Header(string ModelName, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Metadata, long StateBytes);
+
+    public static void Save(IClassifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        if (!model.IsFitted)
+            throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Fit it before saving.");
+        AtomicFile.Write(path, stream => Write(model, stream, metadata));
+    }
+
+    public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var state = new MemoryStream();
+        using (var stateWriter = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
+            model.SaveState(stateWriter);
+
+        using var body = new MemoryStream();
+        using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(s_magic);
+            writer.Write(FormatVersion);
+            writer.Write(model.Name);
+            writer.Write(JsonSerializer.Serialize(OptionBinder.ToSettings(model.Options)));
+            var meta = new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["created_utc"] = DateTime.UtcNow.ToString("O"),
+                ["fmnist_version"] = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0",
+            };
+            if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
+            writer.Write(JsonSerializer.Serialize(meta));
+            writer.Write(state.Length);
+            writer.Write(state.GetBuffer(), 0, (int)state.Length);
+        }
+        byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
+        destination.Write(body.GetBuffer(), 0, (int)body.Length);
+        destination.Write(hash);
+    }
+
+    public static IClassifier Load(string path)
+    {
+        byte[] bytes = ReadAll(path);
+        return Load(bytes, path);
+    }
+
+    public static Header ReadHeader(string path)
+    {
+        byte[] bytes = ReadAll(path);
+        using var reader = Open(bytes, path, out var header);
+        return header;
+    }
+
+    /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
+    public static IClassifier Load(byte[] bytes, string source)
+    {
+        using var reader = Open(bytes, source, out var header);
+        var descriptor = ModelCatalog.TryGet(header.ModelName, out var d) ? d
+            : throw new FashionMnistException($"Model file '{source}' holds a '{header.ModelName}' model, which this fmnist does not know",
+                $"Use the fmnist version that made it, or one that knows: {string.Join(", ", ModelCatalog.Names)}.");
+        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, header.Settings, header.ModelName);
+        long stateStart = reader.BaseStream.Position;
+        try
+        {
+            IClassifier model = descriptor.Load(options, reader);
+            if (reader.BaseStream.Position != stateStart + header.StateBytes)
+                throw new InvalidDataException("the state has trailing or missing bytes");
+            return model;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        {
+            throw new FashionMnistException($"Model file '{source}' has a damaged '{header.ModelName}' state: {e.Message}",
+                "Train the model again with `fmnist train`.", ExitCodes.BadInput, e);
+        }
+    }
+
+    private static byte[] ReadAll(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FashionMnistException($"Model file '{path}' does not exist",
+                "Check the path, or make one with `fmnist train MODEL --out FILE`.", ExitCodes.BadInput, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FashionMnistException($"Cannot read model file '{path}': {e.Message}",
+                "Check the path and its permissions.", ExitCodes.BadInput, e);
+        }
+    }
+
+    private static BinaryReader Open(byte[] bytes, string source, out Header header)
+    {
+        if (bytes.Length < s_magic.Length || !bytes.AsSpan(0, s_magic.Length).SequenceEqual(s_magic))
+            throw new FashionMnistException($"'{source}' is not an fmnist model file (it does not start with FMNISTMD)",
+                "Pass a file written by `fmnist train --out`.");
+        if (bytes.Length < s_magic.Length + 4 + 32)
+            throw Truncated(source);
+        int version = BitConverter.ToInt32(bytes, s_magic.Length);
+        if (version > FormatVersion || version < 1)
+            throw new FashionMnistException($"Model file '{source}' has format version {version}; this fmnist reads version {FormatVersion}",
+                "Use the fmnist version that wrote it, or train the model again.");
+
+        var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length, writable: false), Encoding.UTF8);
+        try
+        {
+            reader.BaseStream.Position = s_magic.Length + 4;
+            string name = reader.ReadString();
+            var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.ReadString()) ?? [];
+            var metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.ReadString()) ?? [];
+            long stateBytes = reader.ReadInt64();
+            long stateStart = reader.BaseStream.Position;
+            if (stateBytes < 0 || stateBytes > MaxStateBytes || stateStart + stateBytes + 32 > bytes.Length)
+                throw Truncated(source);
+            if (stateStart + stateBytes + 32 < bytes.Length)
+                throw new FashionMnistException($"Model file '{source}' has {bytes.Length - (stateStart + stateBytes + 32)} unexpected bytes at its end",
+                    "The file is damaged; train the model again.");
+            int bodyLength = (int)(stateStart + stateBytes);
+            byte[] expected = SHA256.HashData(bytes.AsSpan(0, bodyLength));
+            if (!expected.AsSpan().SequenceEqual(bytes.AsSpan(bodyLength, 32)))
+                throw new FashionMnistException($"Model file '{source}' fails its checksum (the file is corrupt)",
+                    "Copy it again or train the model again.");
+            header = new Header(name, settings, metadata, stateBytes);
+            return reader;
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
+        {
+            reader.Dispose();
+            throw Truncated(source, e);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private static FashionMnistException Truncated(string source, Exception? inner = null) =>
+        new($"Model file '{source}' is truncated or damaged", "Copy it again or train the model again.", ExitCodes.BadInput, inner);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the whole test suite. .ci/run calls exactly this.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$root/setup/setup.sh"
+results="$root/artifacts/test-results"
+rm -rf "$results"
+set +e
+dotnet test "$root/tests/FashionMnist.Tests/FashionMnist.Tests.csproj" -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+status=$?
+set -e
+# One plain closing line, whatever the runner printed: "N passed, N failed, N skipped".
+trx="$results/tests.trx"
+if [ -f "$trx" ]; then
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed="$(get passed)"; failed="$(get failed)"; total="$(get total)"; executed="$(get executed)"
+  skipped=$(( ${total:-0} - ${executed:-0} ))
+  echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped} skipped"
+fi
+exit $status
