@@ -1,49 +1,71 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using System.Diagnostics;
 
 namespace FashionMnist.Data;
 
 /// <summary>
-/// The Fashion-MNIST data set in memory: 60,000 training and 10,000 test images.
-/// SKELETON: minimal loader; locating, verification and clear errors are in progress (issue 2).
+/// The Fashion-MNIST data set in memory: 60,000 training and 10,000 test images, found by <see cref="DataLocator"/>
+/// and read by <see cref="IdxReader"/> with every structure check (checksums are checked by `fmnist data verify`
+/// and `fmnist data fetch`, not on every load).
 /// </summary>
 public sealed class FashionMnistData
 {
     public FashionMnistData(ImageSet train, ImageSet test, string directory)
+        : this(train, test, new DataLocation(directory, DataSource.Option, []), TimeSpan.Zero)
+    {
+    }
+
+    public FashionMnistData(ImageSet train, ImageSet test, DataLocation location, TimeSpan loadTime)
     {
         Train = train;
         Test = test;
-        Directory = directory;
+        Location = location;
+        LoadTime = loadTime;
     }
 
     public ImageSet Train { get; }
     public ImageSet Test { get; }
 
     /// <summary>The folder the files were read from.</summary>
-    public string Directory { get; }
+    public string Directory => Location.Directory;
 
-    public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>Where the files are and how the folder was found.</summary>
+    public DataLocation Location { get; }
 
-    public static FashionMnistData Load(string? dataDirectory = null)
+    /// <summary>How the folder was found, in words (e.g. "the Debian package dataset-fashion-mnist").</summary>
+    public string Source => Location.SourceDescription;
+
+    /// <summary>Time taken to read and check all four files.</summary>
+    public TimeSpan LoadTime { get; }
+
+    public const string DebianDirectory = DataLocator.DebianDirectory;
+
+    /// <summary>
+    /// Finds (see <see cref="DataLocator"/>) and reads the data. <paramref name="dataDirectory"/> null means the
+    /// default lookup. A missing, truncated or malformed file is a <see cref="FashionMnistException"/>.
+    /// </summary>
+    public static FashionMnistData Load(string? dataDirectory = null) => Load(DataLocator.Locate(dataDirectory));
+
+    public static FashionMnistData Load(DataLocation location)
     {
-        string directory = dataDirectory ?? Environment.GetEnvironmentVariable("FASHION_MNIST_DIR") ?? DebianDirectory;
-        ImageSet Split(string prefix) => new(
-            ReadIdx(Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz"), 3),
-            ReadIdx(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz"), 1));
-        return new FashionMnistData(Split("train"), Split("t10k"), directory);
+        var clock = Stopwatch.StartNew();
+        ImageSet train = ReadSplit(location, DataSplit.Train);
+        ImageSet test = ReadSplit(location, DataSplit.Test);
+        return new FashionMnistData(train, test, location, clock.Elapsed);
     }
 
-    private static byte[] ReadIdx(string path, int dimensions)
+    /// <summary>Reads one split, after checking that its images and labels files declare the same count.</summary>
+    public static ImageSet ReadSplit(DataLocation location, DataSplit split)
     {
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        Span<byte> header = stackalloc byte[4 + 4 * dimensions];
-        gzip.ReadExactly(header);
-        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
-        int itemSize = 1;
-        for (int d = 1; d < dimensions; d++) itemSize *= BinaryPrimitives.ReadInt32BigEndian(header[(4 + 4 * d)..]);
-        var data = new byte[(long)count * itemSize];
-        gzip.ReadExactly(data);
-        return data;
+        LocatedFile images = location.File(split, images: true), labels = location.File(split, images: false);
+        string remedy = location.Remedy;
+        int imageCount = IdxReader.ReadCount(images.Path, images.Spec, remedy);
+        int labelCount = IdxReader.ReadCount(labels.Path, labels.Spec, remedy);
+        if (imageCount != labelCount)
+            throw new FashionMnistException(
+                $"Data files do not belong together: '{images.Path}' holds {imageCount:N0} images but '{labels.Path}' holds {labelCount:N0} labels",
+                remedy);
+        byte[] pixels = IdxReader.Read(images.Path, images.Spec, remedy);
+        byte[] labelBytes = IdxReader.Read(labels.Path, labels.Spec, remedy);
+        return new ImageSet(pixels, labelBytes);
     }
 }
