@@ -19,6 +19,15 @@ public sealed record FileVerification(
     public bool ChecksumOk => Checksum != ChecksumStatus.Mismatch;
     public bool Ok => StructureOk && ChecksumOk;
 
+    /// <summary>The checksum outcome in a few words, for tables.</summary>
+    public string ChecksumSummary => Checksum switch
+    {
+        ChecksumStatus.PublishedArchive => "ok: Zalando's MD5",
+        ChecksumStatus.PublishedArchiveRestoredHeader => "ok: Zalando's MD5, header restored",
+        ChecksumStatus.PublishedPayload => "ok: MD5 of the contents",
+        _ => "MISMATCH",
+    };
+
     /// <summary>The checksum outcome in words.</summary>
     public string ChecksumDescription => Checksum switch
     {

@@ -2,18 +2,23 @@ namespace FashionMnist.Imaging;
 
 /// <summary>
 /// A built-in 5x7 pixel font for printable ASCII (32-126), so images get text labels without any font library.
+/// Lower-case g, j, p, q and y use an eighth row below the baseline, so a line of text is 8 pixels tall.
 /// Characters outside that range are drawn as '?'. Text is drawn into a row-major pixel buffer of 1 (gray),
 /// 3 (RGB) or 4 (RGBA) bytes per pixel, scaled by an integer factor and clipped to the image.
 /// </summary>
 public static class BitmapFont
 {
     public const int GlyphWidth = 5;
-    public const int GlyphHeight = 7;
+
+    /// <summary>Height of a line of text: 7 rows down to the baseline plus one descender row.</summary>
+    public const int GlyphHeight = 8;
+
+    private const int BodyRows = 7;
 
     /// <summary>Horizontal distance from one character to the next, in unscaled pixels (glyph plus one column gap).</summary>
     public const int Advance = GlyphWidth + 1;
 
-    // Seven rows per glyph, top to bottom; bit 4 is the leftmost of the five columns.
+    // Seven rows per glyph (down to the baseline), top to bottom; bit 4 is the leftmost of the five columns.
     private static readonly byte[] s_glyphs =
     [
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // ' '
@@ -113,12 +118,27 @@ public static class BitmapFont
         0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00, // ~
     ];
 
+    // Letters with descenders, drawn over all 8 rows instead of the table's 7.
+    private static readonly Dictionary<char, byte[]> s_descenders = new()
+    {
+        ['g'] = [0x00, 0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+        ['j'] = [0x02, 0x00, 0x06, 0x02, 0x02, 0x02, 0x12, 0x0C],
+        ['p'] = [0x00, 0x00, 0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10],
+        ['q'] = [0x00, 0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x01],
+        ['y'] = [0x00, 0x00, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+    };
+
+    /// <summary>Number of glyphs in the table (printable ASCII).</summary>
+    internal static int GlyphCount => s_glyphs.Length / BodyRows;
+
     /// <summary>Whether pixel (<paramref name="column"/>, <paramref name="row"/>) of the character's glyph is set.</summary>
     public static bool IsSet(char character, int column, int row)
     {
         if ((uint)column >= GlyphWidth || (uint)row >= GlyphHeight) return false;
+        if (s_descenders.TryGetValue(character, out byte[]? rows)) return (rows[row] & (0x10 >> column)) != 0;
+        if (row >= BodyRows) return false;
         int index = character is >= ' ' and <= '~' ? character - ' ' : '?' - ' ';
-        return (s_glyphs[index * GlyphHeight + row] & (0x10 >> column)) != 0;
+        return (s_glyphs[index * BodyRows + row] & (0x10 >> column)) != 0;
     }
 
     /// <summary>Width in pixels of the text at the scale (no trailing gap).</summary>
