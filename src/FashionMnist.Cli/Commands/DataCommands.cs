@@ -190,7 +190,7 @@ public static class DataCommands
                 });
                 return ExitCodes.Ok;
             }
-            var table = new Table().AddColumn("File").AddColumn("Result").AddColumn("Size", c => c.RightAligned()).AddColumn("Checksum");
+            var table = new Table().AddColumn("File", c => c.NoWrap()).AddColumn("Result").AddColumn("Size", c => c.RightAligned()).AddColumn("Checksum");
             foreach (var r in results)
                 table.AddRow(Markup.Escape(r.Spec.ArchiveName), OutcomeText(r.Outcome), r.Verification.Size.ToString("N0"), Markup.Escape(r.Verification.ChecksumSummary));
             AnsiConsole.Write(table);
