@@ -131,8 +131,8 @@ public class KnnTests
             fixed (byte* pa = a)
             fixed (byte* pb = b)
             {
-                Assert.Equal(expected, L1Kernels.SadPortable(pa, pb, 4096)); // 256 chunks: flushes the 16-bit sums 4 times
-                Assert.Equal(expected, L1Kernels.Sad(pa, pb, 4096));
+                Assert.Equal(expected, DistanceKernels.SadPortable(pa, pb, 4096)); // 256 chunks: flushes the 16-bit sums 4 times
+                Assert.Equal(expected, DistanceKernels.Sad(pa, pb, 4096));
             }
         }
     }

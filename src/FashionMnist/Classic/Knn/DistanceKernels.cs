@@ -5,13 +5,14 @@ using System.Runtime.Intrinsics.X86;
 namespace FashionMnist.Classic.Knn;
 
 /// <summary>
-/// Blocks of L1 (Manhattan) distances between query rows and training rows, each row zero-padded to a
+/// Blocks of distances (or dot products) between query rows and training rows, each row zero-padded to a
 /// stride that is a multiple of 64 bytes (so every vector load is whole and the padding adds 0).
-/// Bytes: the sum of absolute differences instruction (vpsadbw) on 64 bytes at a time (AVX-512BW),
-/// 32 (AVX2) or a portable 16-byte path; floats: |q - t| with 512/256/128-bit vectors.
+/// L1 on bytes: the sum of absolute differences instruction (vpsadbw) on 64 bytes at a time (AVX-512BW),
+/// 32 (AVX2) or a portable 16-byte path; L1 on floats: |q - t| with 512/256-bit vectors;
+/// byte dot products for exact integer L2: AVX-VNNI vpdpbusd.
 /// The 2x2 micro-kernel compares two queries with two training rows per pass, so every loaded vector is used twice.
 /// </summary>
-internal static unsafe class L1Kernels
+internal static unsafe class DistanceKernels
 {
     public const int ByteStrideMultiple = 64;
     public const int FloatStrideMultiple = 16;
@@ -52,6 +53,64 @@ internal static unsafe class L1Kernels
             int* d = distances + i * trainCount;
             for (int j = 0; j < trainCount; j++) d[j] = Sad(q, train + (long)j * stride, stride);
         }
+    }
+
+    /// <summary>True when <see cref="Dots"/> can run: the AVX-VNNI u8 x s8 dot-product instruction (vpdpbusd).</summary>
+    public static bool HasByteDot => AvxVnni.IsSupported;
+
+    /// <summary>
+    /// dots[i * trainCount + j] = sum over columns of query[i] (unsigned bytes) x train[j] (signed bytes), exact in int32,
+    /// with AVX-VNNI vpdpbusd: 32 byte products per instruction, 4x the multiply-adds of a float FMA. Callers store
+    /// training pixels as p - 128 (signed) and add back 128 x sum(query).
+    /// </summary>
+    public static void Dots(byte* queries, int queryCount, sbyte* train, int trainCount, int stride, int* dots)
+    {
+        if (!AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not available.");
+        int i = 0;
+        for (; i + 1 < queryCount; i += 2)
+        {
+            byte* q0 = queries + (long)i * stride, q1 = q0 + stride;
+            int* d0 = dots + i * trainCount, d1 = d0 + trainCount;
+            int j = 0;
+            for (; j + 1 < trainCount; j += 2)
+            {
+                sbyte* t0 = train + (long)j * stride, t1 = t0 + stride;
+                Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default;
+                for (int o = 0; o < stride; o += 32)
+                {
+                    var x0 = Vector256.Load(q0 + o);
+                    var x1 = Vector256.Load(q1 + o);
+                    var y0 = Vector256.Load(t0 + o);
+                    var y1 = Vector256.Load(t1 + o);
+                    a00 = AvxVnni.MultiplyWideningAndAdd(a00, x0, y0);
+                    a01 = AvxVnni.MultiplyWideningAndAdd(a01, x0, y1);
+                    a10 = AvxVnni.MultiplyWideningAndAdd(a10, x1, y0);
+                    a11 = AvxVnni.MultiplyWideningAndAdd(a11, x1, y1);
+                }
+                d0[j] = Vector256.Sum(a00); d0[j + 1] = Vector256.Sum(a01);
+                d1[j] = Vector256.Sum(a10); d1[j + 1] = Vector256.Sum(a11);
+            }
+            if (j < trainCount)
+            {
+                sbyte* t = train + (long)j * stride;
+                d0[j] = Dot(q0, t, stride);
+                d1[j] = Dot(q1, t, stride);
+            }
+        }
+        if (i < queryCount)
+        {
+            byte* q = queries + (long)i * stride;
+            int* d = dots + i * trainCount;
+            for (int j = 0; j < trainCount; j++) d[j] = Dot(q, train + (long)j * stride, stride);
+        }
+    }
+
+    private static int Dot(byte* a, sbyte* b, int stride)
+    {
+        var acc = Vector256<int>.Zero;
+        for (int o = 0; o < stride; o += 32)
+            acc = AvxVnni.MultiplyWideningAndAdd(acc, Vector256.Load(a + o), Vector256.Load(b + o));
+        return Vector256.Sum(acc);
     }
 
     /// <summary>L1 distance between two padded byte rows.</summary>
