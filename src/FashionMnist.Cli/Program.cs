@@ -17,6 +17,9 @@ namespace FashionMnist.Cli
                 "models and neural networks, evaluate and compare them, and classify real clothing photos.");
             GlobalOptions.AddTo(root);
             root.Add(DataCommands.Create());
+            root.Add(ModelsCommand.Create());
+            root.Add(TrainCommand.Create());
+            root.Add(EvaluateCommand.Create());
             return root;
         }
 

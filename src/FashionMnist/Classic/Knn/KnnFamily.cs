@@ -8,7 +8,7 @@ public sealed class KnnFamily : IModelFamily
     public IEnumerable<ModelDescriptor> Models =>
     [
         ClassicModel.Descriptor<KnnOptions>("knn",
-            "k-nearest neighbours, exact brute force (L1 with byte SIMD, L2 through GEMM); stores its training set",
+            "k-nearest neighbours, exact brute force (L1: byte SAD SIMD; L2: VNNI int8 dots or GEMM); stores its training set",
             options => new KnnClassifier(options), KnnClassifier.Load),
     ];
 }
