@@ -20,7 +20,7 @@ internal sealed class ModelFlags
     };
 
     public readonly Option<string?> Features = new("--features") { Description = "Classic models: pixels (default) or hog (histograms of oriented gradients)." };
-    public readonly Option<string?> HogCell = new("--hog-cell") { Description = "HOG cell size in pixels (default 4); several as 4,7 for a multi-scale descriptor. Implies --features hog." };
+    public readonly Option<string?> HogCell = new("--hog-cell") { Description = "HOG cell sizes in pixels (default 4,7: two scales, 1,620 features); one size such as 4 for a single scale. Implies --features hog." };
     public readonly Option<int?> HogBlock = new("--hog-block") { Description = "HOG block size in cells (default 2). Implies --features hog." };
     public readonly Option<int?> HogBins = new("--hog-bins") { Description = "HOG orientation bins over 0-180° (default 9). Implies --features hog." };
     public readonly Option<string?> Pca = new("--pca") { Description = "Classic models: PCA to N components (--pca 50) or to a share of the variance (--pca 0.95)." };

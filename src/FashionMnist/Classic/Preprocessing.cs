@@ -18,7 +18,7 @@ public sealed record Preprocessing
     public bool Hog { get; init; }
 
     /// <summary>HOG cell sizes in pixels; more than one gives a multi-scale descriptor.</summary>
-    public int[] HogCells { get; init; } = [4];
+    public int[] HogCells { get; init; } = [4, 7];
 
     public int HogBlock { get; init; } = 2;
     public int HogBins { get; init; } = 9;
