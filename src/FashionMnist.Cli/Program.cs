@@ -17,6 +17,10 @@ namespace FashionMnist.Cli
                 "models and neural networks, evaluate and compare them, and classify real clothing photos.");
             GlobalOptions.AddTo(root);
             root.Add(DataCommands.Create());
+            root.Add(ModelsCommand.Create());
+            root.Add(TrainCommand.Create());
+            root.Add(EvaluateCommand.Create());
+            root.Add(SearchCommand.Create());
             return root;
         }
 

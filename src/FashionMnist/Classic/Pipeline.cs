@@ -95,22 +95,28 @@ public sealed class Pipeline : IClassifier
     }
 }
 
-/// <summary>Reads saved pipeline steps back by their kind tag. Each transform registers its reader here.</summary>
+/// <summary>
+/// Reads saved pipeline steps back by their kind tag. The table of kinds is fixed here (not filled by
+/// registration), so loading a model never depends on which static initialisers have run.
+/// A new step kind adds one line to <see cref="s_readers"/> and writes the same tag first in its Save.
+/// </summary>
 public static class FeatureTransforms
 {
-    private static readonly Dictionary<string, Func<BinaryReader, IFeatureTransform>> s_readers = new(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, Func<BinaryReader, IFeatureTransform>> s_readers =
+        new Dictionary<string, Func<BinaryReader, IFeatureTransform>>(StringComparer.Ordinal)
+        {
+            [FeatureScaler.Kind] = FeatureScaler.Read,
+            [HogTransform.Kind] = HogTransform.Read,
+            [PcaTransform.Kind] = PcaTransform.Read,
+        };
 
-    /// <summary>Registers the reader for a step kind; a step's Save writes the same kind string first.</summary>
-    public static void Register(string kind, Func<BinaryReader, IFeatureTransform> read)
-    {
-        lock (s_readers) s_readers[kind] = read;
-    }
+    /// <summary>The step kinds a model file may contain.</summary>
+    public static IEnumerable<string> Kinds => s_readers.Keys;
 
     public static IFeatureTransform Read(BinaryReader reader)
     {
         string kind = reader.ReadString();
-        Func<BinaryReader, IFeatureTransform>? read;
-        lock (s_readers) s_readers.TryGetValue(kind, out read);
-        return read is null ? throw new InvalidDataException($"unknown preprocessing step '{kind}'") : read(reader);
+        return s_readers.TryGetValue(kind, out var read) ? read(reader)
+            : throw new InvalidDataException($"unknown preprocessing step '{kind}' (known: {string.Join(", ", s_readers.Keys)})");
     }
 }

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using FashionMnist.Data;
+using FashionMnist.Models;
+using Spectre.Console;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>Small pieces the model commands share.</summary>
+internal static class CommandSupport
+{
+    /// <summary>Adds the data folder option unless an ancestor already offers it recursively.</summary>
+    public static void AddDataDir(Command command)
+    {
+        if (!DataCommands.DataDir.Parents.OfType<RootCommand>().Any()) command.Add(DataCommands.DataDir);
+    }
+
+    public static FashionMnistData LoadData(ParseResult parse) => FashionMnistData.Load(parse.GetValue(DataCommands.DataDir));
+
+    /// <summary>The first <paramref name="limit"/> images (all when null); a limit below 1 is a clear error.</summary>
+    public static ImageSet Limit(ImageSet images, int? limit, string flag)
+    {
+        if (limit is null) return images;
+        if (limit < 1) throw new FashionMnistException($"{flag} must be at least 1, got {limit}", $"Pass {flag} N with N >= 1, or leave it out for all images.");
+        return images.Take(limit.Value);
+    }
+
+    /// <summary>The options of a model as a table: name, type, default, description.</summary>
+    public static void WriteOptions(ModelDescriptor descriptor)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(descriptor.Name)}[/] ({descriptor.Family}): {Markup.Escape(descriptor.Summary)}");
+        var table = new Table().AddColumn("Option").AddColumn("Type").AddColumn("Default").AddColumn("Description");
+        foreach (var option in OptionBinder.Describe(descriptor.OptionsType))
+            table.AddRow(Markup.Escape(option.Name), Markup.Escape(TypeName(option.Type)),
+                Markup.Escape(OptionBinder.Format(option.DefaultValue)), Markup.Escape(option.Description));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Set them with [bold]--set name=value[/], e.g. fmnist train {Markup.Escape(descriptor.Name)} --set {Markup.Escape(OptionBinder.Describe(descriptor.OptionsType).FirstOrDefault()?.Name ?? "name")}=VALUE");
+    }
+
+    public static object DescribeJson(ModelDescriptor descriptor) => new
+    {
+        Name = descriptor.Name,
+        Family = descriptor.Family,
+        Summary = descriptor.Summary,
+        Options = OptionBinder.Describe(descriptor.OptionsType).Select(o => new
+        {
+            o.Name,
+            Type = TypeName(o.Type),
+            Default = OptionBinder.Format(o.DefaultValue),
+            o.Description,
+        }).ToList(),
+    };
+
+    private static string TypeName(Type type)
+    {
+        Type target = Nullable.GetUnderlyingType(type) ?? type;
+        string name = target.IsEnum ? string.Join("|", Enum.GetNames(target).Select(OptionBinder.KebabCase))
+            : target == typeof(int) || target == typeof(long) ? "int"
+            : target == typeof(double) || target == typeof(float) ? "number"
+            : target == typeof(bool) ? "bool"
+            : target == typeof(int[]) ? "int,int,..."
+            : target == typeof(string) ? "text" : target.Name;
+        return target != type ? name + "?" : name;
+    }
+}

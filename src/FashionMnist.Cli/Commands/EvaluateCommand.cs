@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FashionMnist.Classic;
+using FashionMnist.Classic.Search;
+using FashionMnist.Data;
+using FashionMnist.Models;
+using Spectre.Console;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>`fmnist evaluate --model FILE`: load a saved model and score it on the test set.</summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`.", Required = true };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
+        var command = new Command("evaluate", "Load a saved model and score it on the test set: accuracy, macro-F1, per-class accuracy, prediction time.")
+        {
+            modelFile, testLimit, json,
+        };
+        CommandSupport.AddDataDir(command);
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(modelFile)!;
+            var header = ModelFile.ReadHeader(path);
+            IClassifier model = ModelFile.Load(path);
+            var data = CommandSupport.LoadData(parse);
+            ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
+
+            var clock = Stopwatch.StartNew();
+            byte[] predicted = model.Predict(test);
+            double seconds = clock.Elapsed.TotalSeconds;
+            double accuracy = Scores.AccuracyOf(predicted, test.Labels);
+            double macroF1 = Scores.MacroF1Of(predicted, test.Labels);
+            double[] perClass = Scores.PerClassAccuracy(predicted, test.Labels);
+            string pipeline = model is Pipeline p ? p.Describe() : model.Name;
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new
+                {
+                    Model = model.Name,
+                    ModelPath = Path.GetFullPath(path),
+                    Pipeline = pipeline,
+                    Parameters = header.Settings,
+                    Metadata = header.Metadata,
+                    TestCount = test.Count,
+                    TestAccuracy = accuracy,
+                    TestMacroF1 = macroF1,
+                    PerClassAccuracy = FashionMnistClasses.Names.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => perClass[x.c]),
+                    PredictSeconds = seconds,
+                });
+                return ExitCodes.Ok;
+            }
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(pipeline)}[/] from {Markup.Escape(path)}");
+            AnsiConsole.MarkupLine($"Test images: {test.Count:N0}   accuracy [bold]{accuracy:P2}[/]   macro-F1 {macroF1:F4}   predict {seconds:F2} s");
+            var table = new Table().AddColumn("Class").AddColumn(new TableColumn("Accuracy").RightAligned());
+            for (int c = 0; c < FashionMnistClasses.Count; c++)
+                table.AddRow(Markup.Escape(FashionMnistClasses.Name(c)), double.IsNaN(perClass[c]) ? "-" : $"{perClass[c]:P1}");
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

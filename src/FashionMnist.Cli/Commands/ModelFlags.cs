@@ -1,0 +1,114 @@
+using System.CommandLine;
+using FashionMnist.Classic;
+using FashionMnist.Models;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>
+/// The flags that choose and configure a catalog model, shared by `train` and `search`: --set name=value,
+/// the classic preprocessing flags (--features hog, --pca, --scale ...) and the neural convenience flags
+/// (--epochs → epochs, ...) that apply only when the chosen model has that option.
+/// </summary>
+internal sealed class ModelFlags
+{
+    public readonly Argument<string> Model = new("MODEL") { Description = "Catalog name of the model (see `fmnist models`)." };
+
+    public readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Set a model option: --set name=value (repeatable). `fmnist models MODEL` lists the options.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public readonly Option<string?> Features = new("--features") { Description = "Classic models: pixels (default) or hog (histograms of oriented gradients)." };
+    public readonly Option<string?> HogCell = new("--hog-cell") { Description = "HOG cell sizes in pixels (default 4,7: two scales, 1,620 features); one size such as 4 for a single scale. Implies --features hog." };
+    public readonly Option<int?> HogBlock = new("--hog-block") { Description = "HOG block size in cells (default 2). Implies --features hog." };
+    public readonly Option<int?> HogBins = new("--hog-bins") { Description = "HOG orientation bins over 0-180° (default 9). Implies --features hog." };
+    public readonly Option<string?> Pca = new("--pca") { Description = "Classic models: PCA to N components (--pca 50) or to a share of the variance (--pca 0.95)." };
+    public readonly Option<bool> PcaWhiten = new("--pca-whiten") { Description = "Scale PCA components to unit variance." };
+    public readonly Option<string?> Scale = new("--scale") { Description = "Classic models: per-feature scaling, unit ([0,1]) or standard (zero mean, unit variance)." };
+
+    // Neural conveniences: each maps to a model option of that name, and is an error for models without it.
+    public readonly Option<int?> Epochs = new("--epochs") { Description = "Neural models: training epochs (→ epochs)." };
+    public readonly Option<int?> BatchSize = new("--batch-size") { Description = "Neural models: mini-batch size (→ batch-size)." };
+    public readonly Option<double?> LearningRate = new("--lr") { Description = "Neural models: learning rate (→ learning-rate)." };
+    public readonly Option<string?> Optimizer = new("--optimizer") { Description = "Neural models: adam, sgd or adamw (→ optimizer)." };
+    public readonly Option<bool> Augment = new("--augment") { Description = "Neural models: augment training images (→ augment=true)." };
+    public readonly Option<string?> Spec = new("--spec") { Description = "Neural models: network spec file (→ spec)." };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Model);
+        foreach (Option option in new Option[] { Set, Features, HogCell, HogBlock, HogBins, Pca, PcaWhiten, Scale, Epochs, BatchSize, LearningRate, Optimizer, Augment, Spec })
+            command.Add(option);
+    }
+
+    /// <summary>The model's "name=value" settings from --set and the neural flags, checked against its options.</summary>
+    public Dictionary<string, string> Settings(ParseResult parse, ModelDescriptor descriptor)
+    {
+        var settings = ParseSettings(parse.GetValue(Set) ?? [], "--set");
+        var known = OptionBinder.Describe(descriptor.OptionsType).Select(o => o.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        void Map(string flag, string option, string? value)
+        {
+            if (value is null) return;
+            if (!known.Contains(option))
+                throw new FashionMnistException($"{flag} does not apply to {descriptor.Name}",
+                    $"{descriptor.Name} has no '{option}' option; its options are: {string.Join(", ", known)}.");
+            settings[option] = value;
+        }
+        Map("--epochs", "epochs", Format(parse.GetValue(Epochs)));
+        Map("--batch-size", "batch-size", Format(parse.GetValue(BatchSize)));
+        Map("--lr", "learning-rate", Format(parse.GetValue(LearningRate)));
+        Map("--optimizer", "optimizer", parse.GetValue(Optimizer));
+        Map("--augment", "augment", parse.GetValue(Augment) ? "true" : null);
+        Map("--spec", "spec", parse.GetValue(Spec));
+        return settings;
+    }
+
+    /// <summary>The preprocessing flags; an error for a model that is not a classical pipeline.</summary>
+    public Preprocessing Preprocessing(ParseResult parse, ModelDescriptor descriptor)
+    {
+        var flags = new Dictionary<string, string>();
+        void Add(string key, string? value) { if (value is not null) flags[key] = value; }
+        Add("features", parse.GetValue(Features));
+        Add("hog-cell", parse.GetValue(HogCell));
+        Add("hog-block", Format(parse.GetValue(HogBlock)));
+        Add("hog-bins", Format(parse.GetValue(HogBins)));
+        Add("scale", parse.GetValue(Scale));
+        Add("pca", parse.GetValue(Pca));
+        Add("pca-whiten", parse.GetValue(PcaWhiten) ? "true" : null);
+        if (flags.Count == 0) return Classic.Preprocessing.None;
+        if (!ClassicModel.IsClassic(descriptor))
+            throw new FashionMnistException($"--{flags.Keys.First()} does not apply to {descriptor.Name} (a {descriptor.Family} model)",
+                "Preprocessing flags (--features, --hog-*, --scale, --pca) are for classic models only.");
+        return Classic.Preprocessing.None.With(flags);
+    }
+
+    /// <summary>A new unfitted model: options from the settings, and the preprocessing steps when it is a pipeline.</summary>
+    public static IClassifier CreateModel(ModelDescriptor descriptor, IReadOnlyDictionary<string, string> settings, Preprocessing preprocessing)
+    {
+        IClassifier model = descriptor.Create(OptionBinder.Bind(descriptor.OptionsType, settings, descriptor.Name));
+        if (!preprocessing.IsNone)
+        {
+            if (model is not Pipeline pipeline)
+                throw new FashionMnistException($"Model '{descriptor.Name}' does not take preprocessing steps", "Drop the preprocessing flags.");
+            pipeline.WithSteps(preprocessing.CreateSteps());
+        }
+        return model;
+    }
+
+    /// <summary>Parses "name=value" items; a missing '=' or empty name is a clear error naming the flag.</summary>
+    public static Dictionary<string, string> ParseSettings(IEnumerable<string> items, string flag)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string item in items)
+        {
+            int equals = item.IndexOf('=');
+            if (equals <= 0)
+                throw new FashionMnistException($"{flag} '{item}' is not of the form name=value", $"Write it as {flag} k=5.");
+            settings[item[..equals].Trim()] = item[(equals + 1)..].Trim();
+        }
+        return settings;
+    }
+
+    private static string? Format(object? value) => value is null ? null : OptionBinder.Format(value);
+}

@@ -1,0 +1,153 @@
+using FashionMnist.Classic;
+using FashionMnist.Data;
+using FashionMnist.Models;
+using FashionMnist.Tests.Support;
+
+namespace FashionMnist.Tests.Classic;
+
+public class TransformTests
+{
+    [Fact]
+    public void Hog_of_a_vertical_edge_puts_its_energy_in_the_horizontal_gradient_bin()
+    {
+        // Left half black, right half white: gradients point along +x (0°), which with 9 bins of 20° centred at
+        // 10°, 30°, ... is shared equally by bin 0 (10°) and bin 8 (170°, the wrap-around neighbour).
+        var pixels = new byte[784];
+        for (int y = 0; y < 28; y++)
+            for (int x = 14; x < 28; x++) pixels[y * 28 + x] = 255;
+        var hog = new HogTransform([4], blockSize: 1, bins: 9);
+        float[] features = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
+        Assert.Equal(7 * 7 * 9, features.Length);
+        // Cell column 3 covers x = 12..15; its pixels x=13 and x=14 see the edge. Cell (row 2, col 3):
+        var cell = features.AsSpan((2 * 7 + 3) * 9, 9).ToArray();
+        Assert.Equal(cell[0], cell[8], 4);
+        Assert.True(cell[0] > 0.5f, $"bin 0 holds {cell[0]}");
+        for (int b = 1; b < 8; b++) Assert.Equal(0f, cell[b]);
+        // A cell away from the edge has no gradient at all.
+        Assert.All(features.AsSpan(0, 9).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Hog_of_a_horizontal_edge_uses_the_90_degree_bins_and_blocks_are_l2_hys_normalised()
+    {
+        var pixels = new byte[784];
+        for (int y = 14; y < 28; y++)
+            for (int x = 0; x < 28; x++) pixels[y * 28 + x] = 200;
+        var hog = new HogTransform([4], blockSize: 2, bins: 9);
+        float[] f = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
+        Assert.Equal(6 * 6 * 4 * 9, f.Length);
+        Assert.Equal(hog.FeatureCount, f.Length);
+        // Block (row 2, col 0) spans cell rows 2-3 (y 8..15) where the edge is: 90° is the centre of bin 4 (80°-100°).
+        var block = f.AsSpan((2 * 6 + 0) * 36, 36).ToArray();
+        double norm = Math.Sqrt(block.Sum(v => (double)v * v));
+        Assert.Equal(1.0, norm, 3);
+        Assert.True(block.Max() <= 0.2f / 0.2f); // after clipping and renormalising nothing exceeds 1
+        for (int c = 0; c < 4; c++)
+            for (int b = 0; b < 9; b++)
+                if (b != 4) Assert.Equal(0f, block[c * 9 + b]);
+    }
+
+    [Fact]
+    public void Hog_multi_scale_concatenates_and_rejects_bad_sizes()
+    {
+        var hog = new HogTransform([4, 7]);
+        Assert.Equal(6 * 6 * 36 + 3 * 3 * 36, hog.FeatureCount);
+        var images = TestData.Train.Take(3);
+        Assert.Equal(3 * hog.FeatureCount, hog.Transform(FeatureMatrix.FromImages(images)).Floats!.Length);
+        Assert.Throws<FashionMnistException>(() => new HogTransform([1]));
+        Assert.Throws<FashionMnistException>(() => new HogTransform([4], blockSize: 8));
+        Assert.Throws<FashionMnistException>(() => new HogTransform([4], bins: 1));
+    }
+
+    [Fact]
+    public void Pca_on_a_hand_made_2d_set_finds_the_diagonal()
+    {
+        // Points along y = x with a little spread along y = -x: (t + s, t - s) for t in {-2..2}, s = ±0.1.
+        var points = new List<float>();
+        foreach (int t in new[] { -2, -1, 0, 1, 2 })
+            foreach (float s in new[] { -0.1f, 0.1f }) { points.Add(t + s); points.Add(t - s); }
+        int n = points.Count / 2;
+        var pca = new PcaTransform(components: 2);
+        float[] projected = pca.FitTransform(FeatureMatrix.FromFloats(points.ToArray(), n, 2), FitContext.Default).Floats!;
+        // Covariance eigenvalues by hand: along (1,1)/√2: 2 Σt²/(n-1) = 2·(2·10)/9 = 4.444; along (1,-1)/√2: 2 Σs²/(n-1) = 2·(10·0.01)/9 = 0.0222.
+        Assert.Equal(40.0 / 9, pca.ExplainedVariance[0], 3);
+        Assert.Equal(0.2 / 9, pca.ExplainedVariance[1], 4);
+        Assert.Equal(40.0 / 40.2, pca.ExplainedVarianceRatio[0], 4);
+        float[] w = pca.ComponentMatrix; // 2 x 2, column j = component j
+        Assert.Equal(1 / Math.Sqrt(2), Math.Abs(w[0]), 4);
+        Assert.Equal(w[0], w[2], 4);           // first component ∝ (1, 1)
+        Assert.Equal(-w[1], w[3], 4);          // second ∝ (1, -1)
+        // The projection on the first component is √2·t.
+        Assert.Equal(Math.Sqrt(2) * -2, projected[0] * Math.Sign(w[0]), 3);
+        // Full-rank PCA reconstructs exactly.
+        float[] back = pca.InverseTransform(projected, n);
+        for (int i = 0; i < points.Count; i++) Assert.Equal(points[i], back[i], 4);
+    }
+
+    [Fact]
+    public void Pca_on_a_3d_set_by_variance_ratio_and_whitening()
+    {
+        // Independent axes with variances 9, 4, 1 (values ±3, ±2, ±1 in a balanced design): components are the axes.
+        var rows = new List<float>();
+        foreach (int a in new[] { -3, 3 }) foreach (int b in new[] { -2, 2 }) foreach (int c in new[] { -1, 1 }) rows.AddRange([a, b, c]);
+        var data = FeatureMatrix.FromFloats(rows.ToArray(), 8, 3);
+        var pca = new PcaTransform(varianceRatio: 0.9);
+        var projected = pca.FitTransform(data, FitContext.Default);
+        // Ratios 9/14, 4/14, 1/14: 0.643 < 0.9 <= 0.929, so 2 components.
+        Assert.Equal(2, pca.Components);
+        Assert.Equal([9 / 14.0, 4 / 14.0, 1 / 14.0], pca.ExplainedVarianceRatio.Select(r => Math.Round(r, 6)), new ToleranceComparer(1e-5));
+        var whitened = new PcaTransform(components: 3, whiten: true).FitTransform(data, FitContext.Default).Floats!;
+        for (int j = 0; j < 3; j++)
+        {
+            double variance = Enumerable.Range(0, 8).Sum(r => (double)whitened[r * 3 + j] * whitened[r * 3 + j]) / 7;
+            Assert.Equal(1.0, variance, 4);
+        }
+        Assert.Equal(2, projected.Columns);
+    }
+
+    [Fact]
+    public void Pca_errors_are_clear()
+    {
+        var e = Assert.Throws<FashionMnistException>(() =>
+            new PcaTransform(components: 785).FitTransform(FeatureMatrix.FromImages(TestData.Train.Take(20)), FitContext.Default));
+        Assert.Contains("785 components but the features have only 784 columns", e.Message);
+        Assert.Throws<FashionMnistException>(() => new PcaTransform(varianceRatio: 1.5));
+        Assert.Throws<FashionMnistException>(() => new PcaTransform(components: 0));
+    }
+
+    [Fact]
+    public void Pca_on_real_images_reconstructs_better_with_more_components()
+    {
+        var images = FeatureMatrix.FromImages(TestData.Train.Take(2000));
+        float[] original = images.ToFloats();
+        double Error(int k)
+        {
+            var pca = new PcaTransform(components: k);
+            var projected = pca.FitTransform(images, FitContext.Default);
+            float[] back = pca.InverseTransform(projected.Floats!, images.Rows);
+            return original.Zip(back, (a, b) => (double)(a - b) * (a - b)).Sum();
+        }
+        double e10 = Error(10), e50 = Error(50), e784 = Error(784);
+        Assert.True(e50 < e10 * 0.7, $"{e50} vs {e10}");
+        Assert.True(e784 < e10 * 1e-6, $"{e784}");
+    }
+
+    [Fact]
+    public void Scalers_map_training_features_to_unit_range_or_zero_mean_unit_variance()
+    {
+        var data = FeatureMatrix.FromFloats([1, 10, 5, 3, 20, 5, 5, 30, 5], 3, 3); // third column constant
+        var unit = new FeatureScaler(ScalingKind.Unit).FitTransform(data, FitContext.Default).Floats!;
+        Assert.Equal([0f, 0f, 0f, 0.5f, 0.5f, 0f, 1f, 1f, 0f], unit);
+        var standard = new FeatureScaler(ScalingKind.Standard).FitTransform(data, FitContext.Default).Floats!;
+        // Column 0: mean 3, population std sqrt(8/3).
+        Assert.Equal(-2 / Math.Sqrt(8.0 / 3), standard[0], 5);
+        Assert.Equal(0f, standard[3], 5);
+        Assert.Equal(0f, standard[2]); // constant column maps to 0, not NaN
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double obj) => 0;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using FashionMnist.Models;
+using FashionMnist.Tests.Support;
+
+namespace FashionMnist.Tests.Cli;
+
+public class ModelCommandsTests
+{
+    [Fact]
+    public void Train_json_then_evaluate_the_saved_model()
+    {
+        string dir = Directory.CreateTempSubdirectory("fmnist-cli-").FullName;
+        string path = Path.Combine(dir, "knn.fmm");
+        var train = CliRunner.Run("train", "knn", "--set", "k=3", "--features", "hog", "--pca", "40",
+            "--train-limit", "1500", "--test-limit", "300", "--out", path, "--json");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        using var doc = JsonDocument.Parse(train.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("knn", root.GetProperty("model").GetString());
+        Assert.Equal("3", root.GetProperty("parameters").GetProperty("k").GetString());
+        Assert.Equal("hog", root.GetProperty("preprocessing").GetProperty("features").GetString());
+        Assert.Equal("40", root.GetProperty("preprocessing").GetProperty("pca").GetString());
+        Assert.Equal(1500, root.GetProperty("train_limit").GetInt32());
+        Assert.Equal(42, root.GetProperty("seed").GetInt32());
+        double accuracy = root.GetProperty("test_accuracy").GetDouble();
+        Assert.InRange(accuracy, 0.6, 1.0);
+        Assert.True(root.GetProperty("train_seconds").GetDouble() > 0);
+        Assert.True(root.GetProperty("predict_seconds").GetDouble() > 0);
+        Assert.Equal(path, root.GetProperty("model_path").GetString());
+        Assert.Equal("hog", ModelFile.ReadHeader(path).Metadata["pipeline"][..3]);
+
+        var evaluate = CliRunner.Run("evaluate", "--model", path, "--test-limit", "300", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        using var eval = JsonDocument.Parse(evaluate.Stdout);
+        Assert.Equal(accuracy, eval.RootElement.GetProperty("test_accuracy").GetDouble(), 12);
+        Assert.Equal(10, eval.RootElement.GetProperty("per_class_accuracy").EnumerateObject().Count());
+    }
+
+    [Theory]
+    [InlineData("--set k=0", "'k' must be at least 1, got 0")]
+    [InlineData("--set kk=3", "has no option 'kk'")]
+    [InlineData("--set k", "is not of the form name=value")]
+    [InlineData("--epochs 3", "--epochs does not apply to knn")]
+    [InlineData("--resume", "--resume does not apply to knn")]
+    [InlineData("--pca 1000 --train-limit 50", "1000 components but the features have only 784 columns")]
+    [InlineData("--pca abc", "Preprocessing setting 'pca' cannot be 'abc'")]
+    [InlineData("--hog-cell 30", "HOG cell size must be between 2 and 14")]
+    [InlineData("--train-limit 0", "--train-limit must be at least 1")]
+    public void Train_bad_input_is_a_clear_error_with_exit_code_2(string flags, string message)
+    {
+        var result = CliRunner.Run(["train", "knn", "--no-save", .. flags.Split(' ')]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(message, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void Unknown_model_and_missing_model_file_are_clear_errors()
+    {
+        var unknown = CliRunner.Run("train", "nope");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("Unknown model 'nope'", unknown.Stderr);
+        Assert.Contains("knn", unknown.Stderr);
+        var missing = CliRunner.Run("evaluate", "--model", "/nonexistent/x.fmm");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("does not exist", missing.Stderr);
+    }
+
+    [Fact]
+    public void Models_lists_the_catalog_and_a_models_options()
+    {
+        var list = CliRunner.Run("models", "--json");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("\"knn\"", list.Stdout);
+        var options = CliRunner.Run("models", "knn", "--json");
+        using var doc = JsonDocument.Parse(options.Stdout);
+        var k = doc.RootElement.GetProperty("options").EnumerateArray().First(o => o.GetProperty("name").GetString() == "k");
+        Assert.Equal("5", k.GetProperty("default").GetString());
+        var help = CliRunner.Run("train", "knn", "--help-options");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("weights", help.Stdout);
+    }
+
+    [Fact]
+    public void Search_runs_shards_and_merges_them()
+    {
+        string dir = Directory.CreateTempSubdirectory("fmnist-search-").FullName;
+        string[] common = ["search", "knn", "--grid", "k=1,3;weights=uniform,distance", "--cv", "2", "--train-limit", "400", "--json"];
+        var whole = CliRunner.Run([.. common, "--test-limit", "200"]);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        using var wholeDoc = JsonDocument.Parse(whole.Stdout);
+        Assert.Equal(4, wholeDoc.RootElement.GetProperty("results").GetArrayLength());
+        Assert.InRange(wholeDoc.RootElement.GetProperty("refit").GetProperty("test_accuracy").GetDouble(), 0.5, 1.0);
+
+        var files = new List<string>();
+        for (int i = 1; i <= 2; i++)
+        {
+            string file = Path.Combine(dir, $"shard{i}.jsonl");
+            var shard = CliRunner.Run([.. common, "--shard", $"{i}/2", "--out-results", file]);
+            Assert.True(shard.ExitCode == 0, shard.ToString());
+            files.Add(file);
+        }
+        var merged = CliRunner.Run(["search", "--merge", .. files, "--json"]);
+        Assert.True(merged.ExitCode == 0, merged.ToString());
+        using var mergedDoc = JsonDocument.Parse(merged.Stdout);
+        Assert.Equal(4, mergedDoc.RootElement.GetProperty("found").GetInt32());
+        Assert.Equal(wholeDoc.RootElement.GetProperty("results")[0].GetProperty("candidate").GetInt32(),
+            mergedDoc.RootElement.GetProperty("results")[0].GetProperty("candidate").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("knn --grid k=1,3 --shard 3/2", "Shard '3/2' is out of range")]
+    [InlineData("knn --grid k=1,,3", "has an empty value")]
+    [InlineData("knn --grid kk=1", "has no option 'kk'")]
+    [InlineData("knn", "search needs a search space")]
+    [InlineData("knn --grid k=1 --cv 1", "--cv must be at least 2")]
+    [InlineData("knn --grid-file /nonexistent/space.yaml", "Cannot read the grid file")]
+    [InlineData("--merge /nonexistent/a.jsonl", "Cannot read search results")]
+    public void Search_bad_input_is_a_clear_error_with_exit_code_2(string arguments, string message)
+    {
+        var result = CliRunner.Run(["search", .. arguments.Split(' ')]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(message, result.Stderr);
+    }
+}
