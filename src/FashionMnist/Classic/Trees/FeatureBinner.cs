@@ -42,19 +42,25 @@ internal sealed class FeatureBinner
         int rows = features.Rows, columns = features.Columns;
         int[] sample = SampleRows(rows, seed);
         var cuts = new float[columns][];
+        int nanFeature = int.MaxValue, nanRow = 0;
         Parallel.For(0, columns, Numerics.ComputeThreads.ParallelOptions, () => new float[sample.Length], (f, _, column) =>
         {
             for (int k = 0; k < sample.Length; k++)
             {
                 float v = values[(long)sample[k] * columns + f];
                 if (float.IsNaN(v))
-                    throw new FashionMnistException($"Feature {f} of row {sample[k]} is NaN",
-                        "Trees need finite features; check the preprocessing steps.");
+                {
+                    lock (cuts) if (f < nanFeature) (nanFeature, nanRow) = (f, sample[k]);
+                    return column;
+                }
                 column[k] = v;
             }
             cuts[f] = CutPoints(column);
             return column;
         }, _ => { });
+        if (nanFeature != int.MaxValue)
+            throw new FashionMnistException($"Feature {nanFeature} of row {nanRow} is NaN",
+                "Trees need finite features; check the preprocessing steps.");
         return new FeatureBinner(columns, cuts);
     }
 
