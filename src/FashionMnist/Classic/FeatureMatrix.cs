@@ -85,3 +85,14 @@ public interface IFeatureClassifier
 
     void SaveState(BinaryWriter writer);
 }
+
+/// <summary>
+/// An estimator that can stop early on held-out data. <see cref="Pipeline"/> hands it
+/// <see cref="Models.FitContext.Validation"/> transformed by the pipeline's steps before calling Fit,
+/// so the validation features always match the training features.
+/// </summary>
+public interface IEarlyStoppingEstimator
+{
+    /// <summary>Validation features and labels for the next Fit (used once, then forgotten).</summary>
+    void SetValidation(FeatureMatrix features, byte[] labels);
+}

@@ -12,7 +12,7 @@ namespace FashionMnist.Classic;
 /// tree per class (the ten trees in parallel; each tree's random choices come from (seed, round, class), so results do
 /// not depend on the thread count). Early stopping watches the validation log-loss and keeps the best round.
 /// </summary>
-public sealed class GradientBoosting : IFeatureClassifier
+public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves
 {
     private const int Classes = 10;
     private const int FormatVersion = 1;
@@ -44,8 +44,20 @@ public sealed class GradientBoosting : IFeatureClassifier
 
     internal IReadOnlyList<float> BaseScores => _baseScores;
 
+    private (FeatureMatrix Features, byte[] Labels)? _validation;
+
+    /// <summary>Held-out rows for early stopping in the next fit (the pipeline passes them transformed).</summary>
+    public void SetValidation(FeatureMatrix features, byte[] labels)
+    {
+        if (features.Rows != labels.Length)
+            throw new ArgumentException($"{features.Rows} validation rows but {labels.Length} labels.", nameof(labels));
+        _validation = (features, labels);
+    }
+
     public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
+        var given = _validation;
+        _validation = null;
         if (labels.Length != features.Rows)
             throw new ArgumentException($"{features.Rows} rows but {labels.Length} labels.", nameof(labels));
         if (features.Rows == 0)
@@ -59,10 +71,12 @@ public sealed class GradientBoosting : IFeatureClassifier
         byte[] trainBins, trainLabels;
         byte[]? validBins = null, validLabels = null;
         bool earlyStopping = Options.EarlyStoppingRounds > 0;
-        if (earlyStopping && context.Validation is { } given && features.IsBytes && featureCount == ImageSet.PixelCount && given.HasLabels)
+        if (earlyStopping && given is { } validation)
         {
+            if (validation.Features.Columns != featureCount)
+                throw new ArgumentException($"Validation rows have {validation.Features.Columns} features, training rows {featureCount}.");
             (trainBins, trainLabels) = (allBins, labels.ToArray());
-            (validBins, validLabels) = (given.Pixels, given.Labels);
+            (validBins, validLabels) = (binner.BinRows(validation.Features), validation.Labels);
         }
         else if (earlyStopping && features.Rows >= 20)
         {

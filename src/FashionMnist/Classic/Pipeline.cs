@@ -27,7 +27,7 @@ public interface IFeatureTransform
 /// Its <see cref="Name"/> and <see cref="Options"/> are the estimator's, so "knn" with or without HOG
 /// is still "knn"; the steps are part of the saved state.
 /// </summary>
-public sealed class Pipeline : IClassifier
+public sealed class Pipeline : IClassifier, ITrainingCurves
 {
     public Pipeline(string name, ModelOptions options, IReadOnlyList<IFeatureTransform> steps, IFeatureClassifier estimator)
     {
@@ -42,6 +42,9 @@ public sealed class Pipeline : IClassifier
     public IReadOnlyList<IFeatureTransform> Steps { get; private set; }
     public IFeatureClassifier Estimator { get; }
     public bool IsFitted => Estimator.IsFitted;
+
+    /// <summary>The estimator's per-round curves (e.g. boosting), if it keeps them.</summary>
+    public TrainingHistory? History => (Estimator as ITrainingCurves)?.History;
 
     /// <summary>Seconds spent in preprocessing during the last fit (reported apart from the estimator's time).</summary>
     public double PreprocessSeconds { get; private set; }
@@ -62,6 +65,9 @@ public sealed class Pipeline : IClassifier
         var clock = Stopwatch.StartNew();
         FeatureMatrix features = FeatureMatrix.FromImages(train);
         foreach (var step in Steps) features = step.FitTransform(features, context);
+        // An early-stopping estimator must see the validation images through the same steps.
+        if (context.Validation is { HasLabels: true } validation && Estimator is IEarlyStoppingEstimator early)
+            early.SetValidation(Transform(validation), validation.Labels);
         PreprocessSeconds = clock.Elapsed.TotalSeconds;
         Estimator.Fit(features, train.Labels, context);
     }

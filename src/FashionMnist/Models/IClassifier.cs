@@ -39,6 +39,15 @@ public interface IIterativeClassifier : IClassifier
     TrainingHistory History { get; }
 }
 
+/// <summary>
+/// A model whose fit left per-epoch or per-round curves (boosting rounds, neural epochs), for learning
+/// curves in reports. Unlike <see cref="IIterativeClassifier"/> it promises no checkpoint/resume.
+/// </summary>
+public interface ITrainingCurves
+{
+    TrainingHistory? History { get; }
+}
+
 /// <summary>Conveniences every model gets from the contract.</summary>
 public static class ClassifierExtensions
 {
@@ -48,6 +57,14 @@ public static class ClassifierExtensions
         model.PredictProbabilities(images, probabilities);
         return probabilities;
     }
+
+    /// <summary>The model's per-epoch or per-round curves, or null if its fit has none.</summary>
+    public static TrainingHistory? TrainingHistory(this IClassifier model) => model switch
+    {
+        IIterativeClassifier iterative => iterative.History,
+        ITrainingCurves curves => curves.History,
+        _ => null,
+    };
 
     /// <summary>The most probable class of each image.</summary>
     public static byte[] Predict(this IClassifier model, ImageSet images) =>

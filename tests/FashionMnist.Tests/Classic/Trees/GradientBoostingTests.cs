@@ -90,10 +90,12 @@ public class GradientBoostingTests
     [Fact]
     public void Uses_the_given_validation_set_when_there_is_one()
     {
+        // Through the pipeline, as users fit it: the pipeline hands the estimator the validation features.
         var model = new GradientBoosting(new BoostingOptions { Rounds = 3, MaxDepth = 2 });
         var validation = SmallTest.Take(200);
-        model.Fit(FeatureMatrix.FromImages(SmallTrain.Take(500)), SmallTrain.Labels.AsSpan(0, 500), new FitContext { Validation = validation });
         var pipeline = new Pipeline("gradient-boosting", model.Options, [], model);
+        pipeline.Fit(SmallTrain.Take(500), new FitContext { Validation = validation });
+        Assert.Same(model.History, pipeline.TrainingHistory());
         var scoredBy = model.History.Epochs[^1].ValidationAccuracy!.Value;
         Assert.Equal(pipeline.Score(validation), scoredBy, 6);
     }
