@@ -31,32 +31,62 @@ public sealed class MaxPool2D : Layer
     {
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         int[] argMax = Ensure(ref _argMax, (long)n * outSize);
-        int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
         BatchParallel.For(n, (long)n * inSize, (s, start, count) =>
         {
-            for (int i = start; i < start + count; i++)
+            for (int i = start; i < start + count; i++) PoolImage(x, i * inSize, y, argMax, i * outSize);
+        });
+    }
+
+    /// <summary>Max and arg-max (index within the image) of every window of one image; pointers, as this loop is hot.</summary>
+    private unsafe void PoolImage(float[] x, int inOffset, float[] y, int[] argMax, int outOffset)
+    {
+        int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
+        int plane = height * width;
+        fixed (float* px = &x[inOffset], py = &y[outOffset])
+        fixed (int* pa = &argMax[outOffset])
+        {
             for (int c = 0; c < InputShape.Channels; c++)
             {
-                int planeIn = i * inSize + c * height * width, planeOut = i * outSize + c * outH * outW;
+                float* input = px + c * plane;
+                float* output = py + c * outH * outW;
+                int* arg = pa + c * outH * outW;
+                int planeStart = c * plane;
                 for (int oy = 0; oy < outH; oy++)
-                for (int ox = 0; ox < outW; ox++)
                 {
-                    int top = oy * Stride, left = ox * Stride;
-                    int best = top * width + left;
-                    float max = x[planeIn + best];
-                    for (int ky = 0; ky < Size; ky++)
-                    for (int kx = 0; kx < Size; kx++)
+                    int top = oy * Stride;
+                    if (Size == 2 && Stride == 2)
                     {
-                        int at = (top + ky) * width + left + kx;
-                        float v = x[planeIn + at];
-                        if (v > max) { max = v; best = at; }
+                        float* row0 = input + top * width, row1 = row0 + width;
+                        for (int ox = 0; ox < outW; ox++)
+                        {
+                            int left = 2 * ox;
+                            // Branch-free: with random data, if/else here mispredicts about once per window.
+                            float a = row0[left], b = row0[left + 1], d = row1[left], e = row1[left + 1];
+                            float top2 = MathF.Max(a, b), bottom2 = MathF.Max(d, e);
+                            int topAt = left + (b > a ? 1 : 0), bottomAt = width + left + (e > d ? 1 : 0);
+                            bool lower = bottom2 > top2;
+                            output[oy * outW + ox] = MathF.Max(top2, bottom2);
+                            arg[oy * outW + ox] = planeStart + top * width + (lower ? bottomAt : topAt);
+                        }
+                        continue;
                     }
-                    int o = planeOut + oy * outW + ox;
-                    y[o] = max;
-                    argMax[o] = c * height * width + best;
+                    for (int ox = 0; ox < outW; ox++)
+                    {
+                        int left = ox * Stride;
+                        int best = top * width + left;
+                        float max = input[best];
+                        for (int ky = 0; ky < Size; ky++)
+                        for (int kx = 0; kx < Size; kx++)
+                        {
+                            int at = (top + ky) * width + left + kx;
+                            if (input[at] > max) { max = input[at]; best = at; }
+                        }
+                        output[oy * outW + ox] = max;
+                        arg[oy * outW + ox] = planeStart + best;
+                    }
                 }
             }
-        });
+        }
     }
 
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
