@@ -46,6 +46,10 @@ internal sealed class NeuralTrainer
         if (!train.HasLabels) throw new FashionMnistException("Training images have no labels", "Train on a labelled set.");
         if (train.Count == 0) throw new FashionMnistException("There are no training images", "Train on a non-empty set.");
         int seed = _context.Seed;
+        Sequential network = _model.CreateArchitecture().Build(seed);
+        if (network.OutputShape.Size != FashionMnistClasses.Count)
+            throw new FashionMnistException($"The network ends with {network.OutputShape.Size} outputs; Fashion-MNIST has {FashionMnistClasses.Count} classes",
+                "End the architecture with a dense layer of 10 units.");
         ImageSet fitSet = train;
         ImageSet? validation = _context.Validation;
         if (validation is null && _options.ValidationFraction > 0)
@@ -56,10 +60,6 @@ internal sealed class NeuralTrainer
             (fitSet, validation) = Splits.Stratified(train, _options.ValidationFraction, seed);
         }
 
-        Sequential network = _model.CreateArchitecture().Build(seed);
-        if (network.OutputShape.Size != FashionMnistClasses.Count)
-            throw new FashionMnistException($"The network ends with {network.OutputShape.Size} outputs; Fashion-MNIST has {FashionMnistClasses.Count} classes",
-                "End the architecture with a dense layer of 10 units.");
         var parameters = network.Parameters.ToList();
         Optimizer optimizer = Optimizer.Create(_options.Optimizer, parameters, (float)_options.WeightDecay, (float)_options.Momentum);
 

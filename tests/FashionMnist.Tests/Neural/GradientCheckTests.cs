@@ -43,6 +43,21 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Conv2D_with_several_image_groups_per_slice()
+    {
+        int saved = ComputeThreads.Count;
+        try
+        {
+            ComputeThreads.Count = 2; // 2 slices of 10 images; 100 output pixels -> groups of 8, 2
+            var shape = new Shape(2, 12, 12);
+            var network = new Sequential().Input(shape).Add(new Conv2D(3, 3, 3)).Build(4);
+            Assert.True(GradientCheck.Check(network, n: 20) > 40);
+            Assert.True(GradientCheck.CheckInputGradient(new Conv2D(3, 3, 3), shape, n: 20, maxEntries: 200) > 100);
+        }
+        finally { ComputeThreads.Count = saved; }
+    }
+
+    [Fact]
     public void Dense_weights_bias_and_input()
     {
         var network = new Sequential().Input(Shape.Flat(7)).Dense(5).Build(2);
