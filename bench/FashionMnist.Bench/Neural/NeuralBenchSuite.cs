@@ -14,7 +14,10 @@ namespace FashionMnist.Bench.Neural;
 /// <param name="Threads">ComputeThreads.Count during the run.</param>
 /// <param name="Batch">Training batch size.</param>
 /// <param name="MeasuredImages">How many training images were timed (after a warm-up).</param>
-public sealed record NeuralBenchRecord(string Model, double EpochSeconds, double InferenceImagesPerSecond, int Threads, int Batch, int MeasuredImages);
+/// <param name="EpochCpuSeconds">Process CPU seconds for the same epoch (all threads): on a shared machine, wall time
+/// inflates with the other load but CPU time much less, so EpochCpuSeconds / Threads is a fair estimate of an idle machine's epoch time.</param>
+public sealed record NeuralBenchRecord(string Model, double EpochSeconds, double InferenceImagesPerSecond, int Threads, int Batch, int MeasuredImages,
+    double EpochCpuSeconds);
 
 /// <summary>
 /// Training and inference speed of the zoo models. Training: one warm-up epoch over 1,280 images (JIT, buffers),
@@ -38,9 +41,11 @@ public static class NeuralBenchSuite
             warm.Fit(data.Train.Take(1280), new FitContext { Seed = 1 });
             var model = ModelCatalog.Create(name, settings);
             ImageSet slice = data.Train.Take(trainImages);
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             model.Fit(slice, new FitContext { Seed = 1 });
             double epochSeconds = clock.Elapsed.TotalSeconds * EpochImages / slice.Count;
+            double epochCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds * EpochImages / slice.Count;
 
             var probabilities = new float[data.Test.Count * FashionMnistClasses.Count];
             model.PredictProbabilities(data.Test.Take(1000), probabilities);
@@ -48,9 +53,9 @@ public static class NeuralBenchSuite
             model.PredictProbabilities(data.Test, probabilities);
             double imagesPerSecond = data.Test.Count / clock.Elapsed.TotalSeconds;
 
-            var record = new NeuralBenchRecord(name, epochSeconds, imagesPerSecond, ComputeThreads.Count, 128, slice.Count);
+            var record = new NeuralBenchRecord(name, epochSeconds, imagesPerSecond, ComputeThreads.Count, 128, slice.Count, epochCpuSeconds);
             log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-9} epoch {epochSeconds,7:F2} s   inference {imagesPerSecond,9:N0} img/s   threads {record.Threads}  (timed {slice.Count} training images)"));
+                $"{name,-9} epoch {epochSeconds,7:F2} s ({epochCpuSeconds,7:F2} CPU-s)   inference {imagesPerSecond,9:N0} img/s   threads {record.Threads}  (timed {slice.Count} training images)"));
             records.Add(record);
         }
         return records;
