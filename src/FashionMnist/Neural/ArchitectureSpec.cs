@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text;
+using FashionMnist.Neural.Layers;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FashionMnist.Neural;
+
+/// <summary>
+/// Networks as text, so a user defines one without recompiling. YAML (JSON works too, it is YAML's subset):
+/// <code>
+/// layers:
+///   - conv2d: {filters: 32, kernel: 3, padding: same}
+///   - batchnorm
+///   - relu
+///   - maxpool2d: {size: 2}
+///   - dropout: {rate: 0.25}
+///   - flatten
+///   - dense: {units: 10}
+/// </code>
+/// The input is always one 28x28 channel. Every mistake (unknown layer or parameter, bad value, a shape that
+/// does not fit) is a <see cref="FashionMnistException"/> naming the layer's position and kind.
+/// Model files store their architecture in this format too.
+/// </summary>
+public static class ArchitectureSpec
+{
+    private sealed record LayerKind(string Name, string[] Aliases, string[] Parameters, Func<Args, Layer> Create);
+
+    private static readonly LayerKind[] s_kinds =
+    [
+        new("conv2d", ["conv", "convolution"], ["filters", "kernel", "stride", "padding", "init", "bias"], a =>
+        {
+            var (kh, kw) = a.Kernel("kernel", 3);
+            return new Conv2D(a.Int("filters", null), kh, kw, a.Int("stride", 1), a.Enum("padding", Padding.Valid), a.Enum("init", Initializer.He), a.Bool("bias", true));
+        }),
+        new("dense", ["linear", "fc"], ["units", "init", "bias"], a => new Dense(a.Int("units", null), a.Enum("init", Initializer.He), a.Bool("bias", true))),
+        new("maxpool2d", ["maxpool", "maxpooling2d"], ["size", "stride"], a => new MaxPool2D(a.Int("size", 2), a.OptionalInt("stride"))),
+        new("avgpool2d", ["avgpool", "averagepooling2d"], ["size", "stride"], a => new AvgPool2D(a.Int("size", 2), a.OptionalInt("stride"))),
+        new("globalavgpool", ["globalaveragepooling2d", "gap"], [], _ => new GlobalAvgPool()),
+        new("flatten", [], [], _ => new Flatten()),
+        new("dropout", [], ["rate"], a => new Dropout(a.Float("rate", null))),
+        new("batchnorm", ["batchnorm2d", "batchnorm1d", "batchnormalization"], ["momentum", "epsilon"], a => new BatchNorm(a.Float("momentum", 0.9f), a.Float("epsilon", 1e-5f))),
+        new("relu", [], [], _ => new ReLU()),
+        new("leakyrelu", [], ["alpha"], a => new LeakyReLU(a.Float("alpha", 0.01f))),
+        new("elu", [], ["alpha"], a => new ELU(a.Float("alpha", 1f))),
+    ];
+
+    public static IEnumerable<string> LayerNames => s_kinds.Select(k => k.Name);
+
+    /// <summary>Reads a spec file into an unbuilt network.</summary>
+    public static Sequential Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FashionMnistException($"Spec file '{path}' does not exist", "Check the path given with --spec.", ExitCodes.BadInput, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FashionMnistException($"Cannot read spec file '{path}': {e.Message}", "Check the path and its permissions.", ExitCodes.BadInput, e);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses spec text; <paramref name="source"/> names it in errors.</summary>
+    public static Sequential Parse(string text, string source = "spec")
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {e.Start.Line}, column {e.Start.Column}): {e.Message}",
+                "Fix the syntax; see docs/neural.md for an example.", ExitCodes.BadInput, e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw Problem(source, "must be a mapping with a 'layers' list");
+        YamlSequenceNode? layers = null;
+        foreach (var (keyNode, valueNode) in root.Children)
+        {
+            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (key == "layers") layers = valueNode as YamlSequenceNode ?? throw Problem(source, "'layers' must be a list");
+            else throw Problem(source, $"has an unknown top-level key '{key}' (only 'layers' is allowed)");
+        }
+        if (layers is null || layers.Children.Count == 0) throw Problem(source, "has no layers (add a 'layers' list)");
+        var network = new Sequential();
+        int position = 0;
+        foreach (YamlNode node in layers.Children)
+        {
+            position++;
+            network.Add(ParseLayer(node, position, source));
+        }
+        return network;
+    }
+
+    private static Layer ParseLayer(YamlNode node, int position, string source)
+    {
+        string name;
+        YamlMappingNode? parameters = null;
+        switch (node)
+        {
+            case YamlScalarNode scalar:
+                name = scalar.Value ?? "";
+                break;
+            case YamlMappingNode { Children.Count: 1 } single:
+                var (keyNode, valueNode) = single.Children.First();
+                name = ((YamlScalarNode)keyNode).Value ?? "";
+                if (valueNode is YamlMappingNode map) parameters = map;
+                else if (!(valueNode is YamlScalarNode { Value: null or "" or "~" or "null" }))
+                    throw Problem(source, $"layer {position} ({name}) needs its parameters as a mapping, e.g. {{units: 10}}");
+                break;
+            default:
+                throw Problem(source, $"layer {position} must be a layer name or 'name: {{parameters}}'");
+        }
+        string wanted = Normalize(name);
+        LayerKind kind = s_kinds.FirstOrDefault(k => k.Name == wanted || k.Aliases.Contains(wanted))
+            ?? throw new FashionMnistException($"Spec '{source}' layer {position}: unknown layer '{name}'",
+                $"Use one of: {string.Join(", ", LayerNames)}.");
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (parameters is not null)
+        {
+            foreach (var (k, v) in parameters.Children)
+            {
+                string parameter = Normalize(((YamlScalarNode)k).Value ?? "");
+                if (!kind.Parameters.Contains(parameter))
+                    throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}) has no parameter '{((YamlScalarNode)k).Value}'",
+                        kind.Parameters.Length == 0 ? $"{kind.Name} takes no parameters." : $"Its parameters are: {string.Join(", ", kind.Parameters)}.");
+                values[parameter] = v is YamlScalarNode s ? s.Value ?? ""
+                    : throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}): '{parameter}' must be a single value",
+                        "Write it as name: value.");
+            }
+        }
+        try
+        {
+            return kind.Create(new Args(values));
+        }
+        catch (LayerConfigurationException e)
+        {
+            throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}): {e.Message}", "Fix that layer's parameters.");
+        }
+    }
+
+    /// <summary>Writes a network's architecture in the spec format (parseable by <see cref="Parse"/>).</summary>
+    public static string Write(Sequential network)
+    {
+        var text = new StringBuilder("layers:\n");
+        foreach (Layer layer in network.Layers)
+        {
+            var settings = layer.Settings;
+            if (settings.Count == 0) text.Append("  - ").Append(layer.Kind).Append('\n');
+            else
+                text.Append("  - ").Append(layer.Kind).Append(": {")
+                    .Append(string.Join(", ", settings.Select(s => $"{s.Name}: {Layer.Format(s.Value)}")))
+                    .Append("}\n");
+        }
+        return text.ToString();
+    }
+
+    private static string Normalize(string name) => name.Trim().Replace("_", "").Replace("-", "").ToLowerInvariant();
+
+    private static FashionMnistException Problem(string source, string problem) =>
+        new($"Spec '{source}' {problem}", "See docs/neural.md for the spec format.");
+
+    /// <summary>Typed access to one layer's parameters; parse failures become <see cref="LayerConfigurationException"/>.</summary>
+    private sealed class Args(Dictionary<string, string> values)
+    {
+        public int Int(string name, int? fallback)
+        {
+            if (!values.TryGetValue(name, out string? text))
+                return fallback ?? throw new LayerConfigurationException($"'{name}' is required");
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value
+                : throw new LayerConfigurationException($"'{name}' must be a whole number, got '{text}'");
+        }
+
+        public int? OptionalInt(string name) => values.ContainsKey(name) ? Int(name, null) : null;
+
+        public float Float(string name, float? fallback)
+        {
+            if (!values.TryGetValue(name, out string? text))
+                return fallback ?? throw new LayerConfigurationException($"'{name}' is required");
+            return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) ? value
+                : throw new LayerConfigurationException($"'{name}' must be a number, got '{text}'");
+        }
+
+        public bool Bool(string name, bool fallback)
+        {
+            if (!values.TryGetValue(name, out string? text)) return fallback;
+            return text.ToLowerInvariant() switch
+            {
+                "true" or "yes" => true,
+                "false" or "no" => false,
+                _ => throw new LayerConfigurationException($"'{name}' must be true or false, got '{text}'"),
+            };
+        }
+
+        public T Enum<T>(string name, T fallback) where T : struct, System.Enum
+        {
+            if (!values.TryGetValue(name, out string? text)) return fallback;
+            return System.Enum.TryParse(text, ignoreCase: true, out T value) && System.Enum.IsDefined(value) && !int.TryParse(text, out _) ? value
+                : throw new LayerConfigurationException($"'{name}' must be one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, got '{text}'");
+        }
+
+        /// <summary>A kernel as one number (3) or height x width ("3x5").</summary>
+        public (int Height, int Width) Kernel(string name, int fallback)
+        {
+            if (!values.TryGetValue(name, out string? text)) return (fallback, fallback);
+            string[] parts = text.ToLowerInvariant().Split('x');
+            if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)))
+            {
+                int h = int.Parse(parts[0], CultureInfo.InvariantCulture);
+                return (h, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : h);
+            }
+            throw new LayerConfigurationException($"'{name}' must be a size like 3 or 3x5, got '{text}'");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using FashionMnist.Numerics;
+
+namespace FashionMnist.Neural;
+
+/// <summary>
+/// How the engine uses threads: a batch (or a list of channels) is cut into <see cref="Slices"/> contiguous
+/// parts, one per thread, with boundaries that depend only on the item count and
+/// <see cref="ComputeThreads.Count"/>. Every slice writes its own outputs or its own partial sums, and partial
+/// sums are added afterwards in slice order, so results never depend on thread timing.
+/// </summary>
+internal static class BatchParallel
+{
+    /// <summary>Below this much work (roughly floats touched) a pass runs on the calling thread.</summary>
+    public const long MinParallelWork = 32_768;
+
+    public static int Slices(int items) => Math.Max(1, Math.Min(ComputeThreads.Count, items));
+
+    /// <summary>The fixed range of slice <paramref name="slice"/> out of <paramref name="slices"/> over <paramref name="items"/>.</summary>
+    public static (int Start, int Count) Range(int items, int slices, int slice)
+    {
+        int size = items / slices, extra = items % slices;
+        return (slice * size + Math.Min(slice, extra), size + (slice < extra ? 1 : 0));
+    }
+
+    /// <summary>Runs body(slice, start, count) for each slice, in parallel when the work is big enough.</summary>
+    public static void For(int items, long work, Action<int, int, int> body) => For(items, Slices(items), work, body);
+
+    public static void For(int items, int slices, long work, Action<int, int, int> body)
+    {
+        if (items == 0) return;
+        if (slices == 1 || work < MinParallelWork)
+        {
+            for (int s = 0; s < slices; s++)
+            {
+                var (start, count) = Range(items, slices, s);
+                if (count > 0) body(s, start, count);
+            }
+            return;
+        }
+        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, s =>
+        {
+            var (start, count) = Range(items, slices, s);
+            if (count > 0) body(s, start, count);
+        });
+    }
+}

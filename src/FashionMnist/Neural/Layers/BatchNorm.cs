@@ -1,0 +1,138 @@
+using System.Numerics.Tensors;
+
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>
+/// Batch normalisation per channel: over batch and pixels for conv outputs (2-D), over the batch for flat
+/// vectors (1-D). Training normalises with the batch's mean and (biased) variance and updates running
+/// estimates (running = momentum·running + (1 − momentum)·batch, with the unbiased variance); inference uses the
+/// running estimates. Threads split the channels, so every channel's statistics come from one thread in a fixed order.
+/// </summary>
+public sealed class BatchNorm : Layer
+{
+    private int _channels, _pixels;
+    private float[] _runningMean = [], _runningVariance = [], _batchMean = [], _batchInvStd = [];
+
+    public BatchNorm(float momentum = 0.9f, float epsilon = 1e-5f)
+    {
+        if (!(momentum >= 0 && momentum < 1)) throw new LayerConfigurationException($"momentum must be in [0, 1), got {momentum}");
+        if (!(epsilon > 0 && epsilon < 1)) throw new LayerConfigurationException($"epsilon must be in (0, 1), got {epsilon}");
+        Momentum = momentum;
+        Epsilon = epsilon;
+    }
+
+    public override string Kind => "batchnorm";
+    public float Momentum { get; }
+    public float Epsilon { get; }
+    public Parameter Gamma { get; private set; } = null!;
+    public Parameter Beta { get; private set; } = null!;
+
+    public override IReadOnlyList<Parameter> Parameters => [Gamma, Beta];
+    public override IReadOnlyList<float[]> States => [_runningMean, _runningVariance];
+    public override IReadOnlyList<(string Name, object Value)> Settings => [("momentum", Momentum), ("epsilon", Epsilon)];
+
+    protected override Shape Configure(Shape input)
+    {
+        _channels = input.Channels;
+        _pixels = input.Height * input.Width;
+        Gamma = new Parameter($"batchnorm{Index}.gamma", _channels, decay: false);
+        Beta = new Parameter($"batchnorm{Index}.beta", _channels, decay: false);
+        _runningMean = new float[_channels];
+        _runningVariance = new float[_channels];
+        _batchMean = new float[_channels];
+        _batchInvStd = new float[_channels];
+        return input;
+    }
+
+    protected override void Initialize(Rng rng)
+    {
+        Gamma.Value.AsSpan().Fill(1f);
+        _runningVariance.AsSpan().Fill(1f);
+    }
+
+    public override void Forward(float[] x, float[] y, int n, PassInfo pass)
+    {
+        int size = InputShape.Size;
+        BatchParallel.For(_channels, (long)n * size, (s, first, count) =>
+        {
+            for (int c = first; c < first + count; c++)
+            {
+                float scale, shift;
+                if (pass.Training)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan(i * size + c * _pixels, _pixels));
+                    long m = (long)n * _pixels;
+                    double mean = sum / m, squares = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        ReadOnlySpan<float> plane = x.AsSpan(i * size + c * _pixels, _pixels);
+                        for (int j = 0; j < plane.Length; j++)
+                        {
+                            double d = plane[j] - mean;
+                            squares += d * d;
+                        }
+                    }
+                    double variance = squares / m;
+                    float invStd = (float)(1.0 / Math.Sqrt(variance + Epsilon));
+                    _batchMean[c] = (float)mean;
+                    _batchInvStd[c] = invStd;
+                    _runningMean[c] = (float)(Momentum * _runningMean[c] + (1 - Momentum) * mean);
+                    double unbiased = m > 1 ? variance * m / (m - 1) : variance;
+                    _runningVariance[c] = (float)(Momentum * _runningVariance[c] + (1 - Momentum) * unbiased);
+                    scale = Gamma.Value[c] * invStd;
+                    shift = Beta.Value[c] - (float)mean * scale;
+                }
+                else
+                {
+                    scale = Gamma.Value[c] / MathF.Sqrt(_runningVariance[c] + Epsilon);
+                    shift = Beta.Value[c] - _runningMean[c] * scale;
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    int at = i * size + c * _pixels;
+                    Span<float> target = y.AsSpan(at, _pixels);
+                    TensorPrimitives.Multiply(x.AsSpan(at, _pixels), scale, target);
+                    TensorPrimitives.Add(target, shift, target);
+                }
+            }
+        });
+    }
+
+    public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
+    {
+        int size = InputShape.Size;
+        BatchParallel.For(_channels, (long)n * size * 2, (s, first, count) =>
+        {
+            for (int c = first; c < first + count; c++)
+            {
+                float mean = _batchMean[c], invStd = _batchInvStd[c];
+                double sumDy = 0, sumDyXhat = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    int at = i * size + c * _pixels;
+                    for (int j = 0; j < _pixels; j++)
+                    {
+                        float g = dy[at + j];
+                        sumDy += g;
+                        sumDyXhat += g * (x[at + j] - mean) * invStd;
+                    }
+                }
+                Gamma.Gradient[c] = (float)sumDyXhat;
+                Beta.Gradient[c] = (float)sumDy;
+                if (dx is null) continue;
+                long m = (long)n * _pixels;
+                float meanDy = (float)(sumDy / m), meanDyXhat = (float)(sumDyXhat / m), scale = Gamma.Value[c] * invStd;
+                for (int i = 0; i < n; i++)
+                {
+                    int at = i * size + c * _pixels;
+                    for (int j = 0; j < _pixels; j++)
+                    {
+                        float xhat = (x[at + j] - mean) * invStd;
+                        dx[at + j] = scale * (dy[at + j] - meanDy - xhat * meanDyXhat);
+                    }
+                }
+            }
+        });
+    }
+}

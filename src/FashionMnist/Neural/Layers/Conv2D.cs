@@ -1,0 +1,274 @@
+using System.Numerics.Tensors;
+
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>How a convolution or pooling window treats the border.</summary>
+public enum Padding
+{
+    /// <summary>No padding: the output shrinks by kernel-1.</summary>
+    Valid,
+    /// <summary>Zero padding so the output is ceil(input / stride) (TensorFlow's convention: extra padding at the bottom/right).</summary>
+    Same,
+}
+
+/// <summary>
+/// 2-D convolution (cross-correlation as in every framework) with any kernel size, stride and padding.
+/// Weights are <c>filters x (channels * kh * kw)</c>. Each thread takes a slice of the batch; within it, groups
+/// of images are unfolded (im2col) side by side so one GEMM covers several small images, and the weight
+/// gradient of each slice is a partial sum added to the others in slice order (deterministic).
+/// </summary>
+public sealed class Conv2D : Layer
+{
+    /// <summary>Target GEMM width (columns = images x output pixels) when grouping small images.</summary>
+    private const int TargetColumns = 768;
+    /// <summary>Cap on one thread's unfolded buffer (floats), so it stays within L2.</summary>
+    private const int MaxColumnFloats = 196_608;
+
+    private int _inChannels, _kernelSize, _outHeight, _outWidth, _outPixels, _padTop, _padLeft, _group;
+    private float[]?[] _columns = [], _gathered = [], _weightPartial = [], _biasPartial = [];
+
+    public Conv2D(int filters, int kernelHeight, int kernelWidth, int stride = 1, Padding padding = Padding.Valid,
+        Initializer initializer = Initializer.He, bool useBias = true)
+    {
+        if (filters < 1) throw new LayerConfigurationException($"filters must be at least 1, got {filters}");
+        if (kernelHeight < 1 || kernelWidth < 1) throw new LayerConfigurationException($"kernel must be at least 1x1, got {kernelHeight}x{kernelWidth}");
+        if (stride < 1) throw new LayerConfigurationException($"stride must be at least 1, got {stride}");
+        Filters = filters;
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+        Stride = stride;
+        Padding = padding;
+        Initializer = initializer;
+        UseBias = useBias;
+    }
+
+    public override string Kind => "conv2d";
+    public int Filters { get; }
+    public int KernelHeight { get; }
+    public int KernelWidth { get; }
+    public int Stride { get; }
+    public Padding Padding { get; }
+    public Initializer Initializer { get; }
+    public bool UseBias { get; }
+
+    public Parameter Weights { get; private set; } = null!;
+    public Parameter? Bias { get; private set; }
+
+    public override IReadOnlyList<Parameter> Parameters => Bias is null ? [Weights] : [Weights, Bias];
+
+    public override IReadOnlyList<(string Name, object Value)> Settings =>
+    [
+        ("filters", Filters),
+        ("kernel", KernelHeight == KernelWidth ? KernelHeight : $"{KernelHeight}x{KernelWidth}"),
+        ("stride", Stride), ("padding", Padding), ("init", Initializer), ("bias", UseBias),
+    ];
+
+    protected override Shape Configure(Shape input)
+    {
+        _inChannels = input.Channels;
+        _kernelSize = input.Channels * KernelHeight * KernelWidth;
+        if (Padding == Padding.Valid)
+        {
+            if (KernelHeight > input.Height || KernelWidth > input.Width)
+                throw new LayerConfigurationException(
+                    $"its {KernelHeight}x{KernelWidth} kernel does not fit the {input.Height}x{input.Width} input with valid padding (use padding: same, a smaller kernel, or less pooling before it)");
+            _outHeight = (input.Height - KernelHeight) / Stride + 1;
+            _outWidth = (input.Width - KernelWidth) / Stride + 1;
+            _padTop = _padLeft = 0;
+        }
+        else
+        {
+            _outHeight = (input.Height + Stride - 1) / Stride;
+            _outWidth = (input.Width + Stride - 1) / Stride;
+            _padTop = Math.Max((_outHeight - 1) * Stride + KernelHeight - input.Height, 0) / 2;
+            _padLeft = Math.Max((_outWidth - 1) * Stride + KernelWidth - input.Width, 0) / 2;
+        }
+        _outPixels = _outHeight * _outWidth;
+        _group = Math.Clamp((TargetColumns + _outPixels - 1) / _outPixels, 1, 64);
+        while (_group > 1 && (long)_kernelSize * _group * _outPixels > MaxColumnFloats) _group--;
+        Weights = new Parameter($"conv{Index}.weights", Filters * _kernelSize, decay: true);
+        Bias = UseBias ? new Parameter($"conv{Index}.bias", Filters, decay: false) : null;
+        return new Shape(Filters, _outHeight, _outWidth);
+    }
+
+    protected override void Initialize(Rng rng) =>
+        Initializers.Fill(Weights.Value, Initializer, _kernelSize, Filters * KernelHeight * KernelWidth, rng);
+
+    private void EnsureSlices(int slices)
+    {
+        if (_columns.Length >= slices) return;
+        Array.Resize(ref _columns, slices);
+        Array.Resize(ref _gathered, slices);
+        Array.Resize(ref _weightPartial, slices);
+        Array.Resize(ref _biasPartial, slices);
+    }
+
+    public override void Forward(float[] x, float[] y, int n, PassInfo pass)
+    {
+        int slices = BatchParallel.Slices(n);
+        EnsureSlices(slices);
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
+        {
+            float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+            float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
+            for (int first = start; first < start + count; first += _group)
+            {
+                int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+                for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+                if (g == 1)
+                {
+                    Span<float> target = y.AsSpan(first * outSize, outSize);
+                    NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
+                    if (Bias is not null)
+                        for (int f = 0; f < Filters; f++) TensorPrimitives.Add(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], target.Slice(f * _outPixels, _outPixels));
+                }
+                else
+                {
+                    NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
+                    for (int j = 0; j < g; j++)
+                    for (int f = 0; f < Filters; f++)
+                    {
+                        ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
+                        Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
+                        if (Bias is null) source.CopyTo(target);
+                        else TensorPrimitives.Add(source, Bias.Value[f], target);
+                    }
+                }
+            }
+        });
+    }
+
+    public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
+    {
+        int slices = BatchParallel.Slices(n);
+        EnsureSlices(slices);
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
+        {
+            float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+            float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
+            float[] weightGrad = Ensure(ref _weightPartial[s], Weights.Length);
+            float[] biasGrad = Ensure(ref _biasPartial[s], Filters);
+            Array.Clear(biasGrad, 0, Filters);
+            if (dx is not null) Array.Clear(dx, start * inSize, count * inSize);
+            bool firstGroup = true;
+            for (int first = start; first < start + count; first += _group)
+            {
+                int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+                ReadOnlySpan<float> gradOut;
+                if (g == 1) gradOut = dy.AsSpan(first * outSize, outSize);
+                else
+                {
+                    for (int j = 0; j < g; j++)
+                    for (int f = 0; f < Filters; f++)
+                        dy.AsSpan((first + j) * outSize + f * _outPixels, _outPixels).CopyTo(gathered.AsSpan(f * width + j * _outPixels, _outPixels));
+                    gradOut = gathered.AsSpan(0, Filters * width);
+                }
+                for (int f = 0; f < Filters; f++) biasGrad[f] += TensorPrimitives.Sum(gradOut.Slice(f * width, width));
+                for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+                NeuralGemm.Multiply(false, true, Filters, _kernelSize, width, 1f, gradOut, width, columns, width, firstGroup ? 0f : 1f, weightGrad, _kernelSize);
+                firstGroup = false;
+                if (dx is null) continue;
+                // The unfolded input is no longer needed: reuse its buffer for the unfolded input gradient.
+                NeuralGemm.Multiply(true, false, _kernelSize, width, Filters, 1f, Weights.Value, _kernelSize, gradOut, width, 0f, columns, width);
+                for (int j = 0; j < g; j++) Col2ImAdd(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
+            }
+        });
+        ReducePartials(_weightPartial, slices, Weights.Gradient);
+        if (Bias is not null) ReducePartials(_biasPartial, slices, Bias.Gradient);
+    }
+
+    /// <summary>Adds the slices' partial gradients in slice order (fixed, so the sum is reproducible).</summary>
+    internal static void ReducePartials(float[]?[] partials, int slices, float[] total)
+    {
+        partials[0].AsSpan(0, total.Length).CopyTo(total);
+        for (int s = 1; s < slices; s++) TensorPrimitives.Add(total, partials[s].AsSpan(0, total.Length), total);
+    }
+
+    /// <summary>Unfolds one image: row (c, ki, kj) of the column matrix holds the input pixels that tap meets.</summary>
+    private void Im2Col(ReadOnlySpan<float> image, float[] columns, int columnOffset, int stride)
+    {
+        int height = InputShape.Height, width = InputShape.Width;
+        for (int c = 0; c < _inChannels; c++)
+        for (int ki = 0; ki < KernelHeight; ki++)
+        for (int kj = 0; kj < KernelWidth; kj++)
+        {
+            int row = (c * KernelHeight + ki) * KernelWidth + kj;
+            Span<float> target = columns.AsSpan(row * stride + columnOffset, _outPixels);
+            int lo = 0, hi = _outWidth;
+            if (Stride == 1)
+            {
+                lo = Math.Clamp(_padLeft - kj, 0, _outWidth);
+                hi = Math.Clamp(width + _padLeft - kj, lo, _outWidth);
+            }
+            for (int oy = 0; oy < _outHeight; oy++)
+            {
+                Span<float> outRow = target.Slice(oy * _outWidth, _outWidth);
+                int iy = oy * Stride - _padTop + ki;
+                if ((uint)iy >= (uint)height)
+                {
+                    outRow.Clear();
+                    continue;
+                }
+                ReadOnlySpan<float> inRow = image.Slice((c * height + iy) * width, width);
+                if (Stride == 1)
+                {
+                    outRow[..lo].Clear();
+                    inRow.Slice(lo - _padLeft + kj, hi - lo).CopyTo(outRow[lo..hi]);
+                    outRow[hi..].Clear();
+                }
+                else
+                {
+                    for (int ox = 0; ox < _outWidth; ox++)
+                    {
+                        int ix = ox * Stride - _padLeft + kj;
+                        outRow[ox] = (uint)ix < (uint)width ? inRow[ix] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Im2Col"/>: adds each column entry back onto the input pixel it came from.</summary>
+    private void Col2ImAdd(float[] columns, int columnOffset, int stride, Span<float> image)
+    {
+        int height = InputShape.Height, width = InputShape.Width;
+        for (int c = 0; c < _inChannels; c++)
+        for (int ki = 0; ki < KernelHeight; ki++)
+        for (int kj = 0; kj < KernelWidth; kj++)
+        {
+            int row = (c * KernelHeight + ki) * KernelWidth + kj;
+            ReadOnlySpan<float> source = columns.AsSpan(row * stride + columnOffset, _outPixels);
+            int lo = 0, hi = _outWidth;
+            if (Stride == 1)
+            {
+                lo = Math.Clamp(_padLeft - kj, 0, _outWidth);
+                hi = Math.Clamp(width + _padLeft - kj, lo, _outWidth);
+            }
+            for (int oy = 0; oy < _outHeight; oy++)
+            {
+                int iy = oy * Stride - _padTop + ki;
+                if ((uint)iy >= (uint)height) continue;
+                ReadOnlySpan<float> colRow = source.Slice(oy * _outWidth, _outWidth);
+                Span<float> inRow = image.Slice((c * height + iy) * width, width);
+                if (Stride == 1)
+                {
+                    if (hi > lo)
+                    {
+                        Span<float> target = inRow.Slice(lo - _padLeft + kj, hi - lo);
+                        TensorPrimitives.Add(target, colRow[lo..hi], target);
+                    }
+                }
+                else
+                {
+                    for (int ox = 0; ox < _outWidth; ox++)
+                    {
+                        int ix = ox * Stride - _padLeft + kj;
+                        if ((uint)ix < (uint)width) inRow[ix] += colRow[ox];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Numerics.Tensors;
+
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>
+/// Fully connected layer: y = x Wᵀ + b with W stored <c>units x inputs</c>. Forward and dL/dx split the batch
+/// rows across threads; dL/dW splits the output units, so no partial sums are needed at all.
+/// </summary>
+public sealed class Dense : Layer
+{
+    private int _inputs;
+
+    public Dense(int units, Initializer initializer = Initializer.He, bool useBias = true)
+    {
+        if (units < 1) throw new LayerConfigurationException($"units must be at least 1, got {units}");
+        Units = units;
+        Initializer = initializer;
+        UseBias = useBias;
+    }
+
+    public override string Kind => "dense";
+    public int Units { get; }
+    public Initializer Initializer { get; }
+    public bool UseBias { get; }
+    public Parameter Weights { get; private set; } = null!;
+    public Parameter? Bias { get; private set; }
+
+    public override IReadOnlyList<Parameter> Parameters => Bias is null ? [Weights] : [Weights, Bias];
+
+    public override IReadOnlyList<(string Name, object Value)> Settings => [("units", Units), ("init", Initializer), ("bias", UseBias)];
+
+    protected override Shape Configure(Shape input)
+    {
+        if (!input.IsFlat)
+            throw new LayerConfigurationException($"it needs a flat input but gets {input} (put a flatten or globalavgpool layer before it)");
+        _inputs = input.Channels;
+        Weights = new Parameter($"dense{Index}.weights", Units * _inputs, decay: true);
+        Bias = UseBias ? new Parameter($"dense{Index}.bias", Units, decay: false) : null;
+        return Shape.Flat(Units);
+    }
+
+    protected override void Initialize(Rng rng) => Initializers.Fill(Weights.Value, Initializer, _inputs, Units, rng);
+
+    public override void Forward(float[] x, float[] y, int n, PassInfo pass)
+    {
+        BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) =>
+        {
+            Span<float> output = y.AsSpan(start * Units, count * Units);
+            NeuralGemm.Multiply(false, true, count, Units, _inputs, 1f, x.AsSpan(start * _inputs, count * _inputs), _inputs,
+                Weights.Value, _inputs, 0f, output, Units);
+            if (Bias is not null)
+                for (int r = 0; r < count; r++) TensorPrimitives.Add(output.Slice(r * Units, Units), Bias.Value, output.Slice(r * Units, Units));
+        });
+    }
+
+    public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
+    {
+        BatchParallel.For(Units, (long)n * _inputs * Units, (s, first, count) =>
+            NeuralGemm.Multiply(true, false, count, _inputs, n, 1f, dy.AsSpan(first), Units, x, _inputs, 0f,
+                Weights.Gradient.AsSpan(first * _inputs, count * _inputs), _inputs));
+        if (Bias is not null)
+        {
+            Span<float> biasGrad = Bias.Gradient;
+            biasGrad.Clear();
+            for (int r = 0; r < n; r++) TensorPrimitives.Add(biasGrad, dy.AsSpan(r * Units, Units), biasGrad);
+        }
+        if (dx is null) return;
+        BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) =>
+            NeuralGemm.Multiply(false, false, count, _inputs, Units, 1f, dy.AsSpan(start * Units, count * Units), Units,
+                Weights.Value, _inputs, 0f, dx.AsSpan(start * _inputs, count * _inputs), _inputs));
+    }
+}

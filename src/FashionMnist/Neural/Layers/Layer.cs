@@ -1,0 +1,96 @@
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>What a forward pass is for: training (batch statistics, dropout) or inference.</summary>
+/// <param name="Training">True while fitting.</param>
+/// <param name="RandomKey">Seeds this pass's randomness (dropout masks); fixed per training step.</param>
+public readonly record struct PassInfo(bool Training, ulong RandomKey)
+{
+    public static PassInfo Inference => new(false, 0);
+}
+
+/// <summary>A spec problem inside one layer; <see cref="Sequential"/> adds the layer's index and name.</summary>
+public sealed class LayerConfigurationException(string message) : Exception(message);
+
+/// <summary>
+/// One layer: a forward/backward pair over contiguous NCHW float buffers of <c>n x shape.Size</c>.
+/// Forward writes y from x; Backward gets x, y and dL/dy, overwrites its parameters' gradients and, when
+/// asked, writes dL/dx. Scratch memory is owned by the layer and grown only when the batch grows, so the
+/// hot path does not allocate. A layer instance is not safe for concurrent passes.
+/// </summary>
+public abstract class Layer
+{
+    /// <summary>The name used in spec files: "conv2d", "dense", "relu", ...</summary>
+    public abstract string Kind { get; }
+
+    public Shape InputShape { get; private set; }
+    public Shape OutputShape { get; private set; }
+    public bool IsBuilt { get; private set; }
+
+    /// <summary>Position in the network (for messages and random streams).</summary>
+    public int Index { get; private set; }
+
+    /// <summary>Trainable tensors (weights, biases, scales).</summary>
+    public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Learned but not trained tensors that inference needs (batch-norm running statistics).</summary>
+    public virtual IReadOnlyList<float[]> States => [];
+
+    /// <summary>The constructor arguments, as written in a spec file.</summary>
+    public virtual IReadOnlyList<(string Name, object Value)> Settings => [];
+
+    internal void Build(Shape input, int index, Rng rng)
+    {
+        Index = index;
+        InputShape = input;
+        OutputShape = Configure(input);
+        if (OutputShape.Channels < 1 || OutputShape.Height < 1 || OutputShape.Width < 1)
+            throw new LayerConfigurationException($"its output would be {OutputShape}, which is empty");
+        Initialize(rng);
+        IsBuilt = true;
+    }
+
+    /// <summary>Checks the input shape, sizes parameters, and returns the output shape.</summary>
+    protected abstract Shape Configure(Shape input);
+
+    protected virtual void Initialize(Rng rng) { }
+
+    public abstract void Forward(float[] x, float[] y, int n, PassInfo pass);
+
+    /// <summary>Writes parameter gradients from dL/dy (<paramref name="dy"/>) and, unless <paramref name="dx"/> is null, dL/dx.</summary>
+    /// <param name="x">The forward pass's input.</param>
+    /// <param name="y">The forward pass's output.</param>
+    /// <param name="dy">dL/dy.</param>
+    /// <param name="dx">Where dL/dx goes; null when no one needs it (the first layer).</param>
+    /// <param name="n">Samples in the batch.</param>
+    public abstract void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n);
+
+    /// <summary>Layers that only reshape can let the network share their input buffer.</summary>
+    internal virtual bool IsReshape => false;
+
+    protected static float[] Ensure(ref float[]? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[checked((int)length)];
+        return buffer;
+    }
+
+    protected static int[] Ensure(ref int[]? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new int[checked((int)length)];
+        return buffer;
+    }
+
+    public override string ToString()
+    {
+        string args = string.Join(", ", Settings.Select(s => $"{s.Name}={Format(s.Value)}"));
+        return args.Length == 0 ? Kind : $"{Kind}({args})";
+    }
+
+    internal static string Format(object value) => value switch
+    {
+        float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        Enum e => e.ToString().ToLowerInvariant(),
+        bool b => b ? "true" : "false",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
+}

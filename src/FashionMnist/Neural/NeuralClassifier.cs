@@ -1,0 +1,119 @@
+using FashionMnist.Data;
+using FashionMnist.Models;
+using FashionMnist.Neural.Layers;
+
+namespace FashionMnist.Neural;
+
+/// <summary>
+/// A neural network as a catalog model: an architecture (from code or a spec file), trained by
+/// <see cref="NeuralTrainer"/>, predicting in inference mode in batches of <see cref="InferenceBatch"/>.
+/// The saved state holds the architecture (spec text), weights, batch-norm running statistics and the history,
+/// so a model file loads without the code or spec that defined it.
+/// </summary>
+public sealed class NeuralClassifier : IIterativeClassifier
+{
+    public const int InferenceBatch = 1000;
+    private const int StateVersion = 1;
+    private readonly Func<NeuralOptions, Sequential> _architecture;
+
+    public NeuralClassifier(string name, NeuralOptions options, Func<NeuralOptions, Sequential> architecture)
+    {
+        Name = name;
+        NeuralOptions = options;
+        _architecture = architecture;
+    }
+
+    public string Name { get; }
+    public ModelOptions Options => NeuralOptions;
+    public NeuralOptions NeuralOptions { get; }
+    public bool IsFitted { get; private set; }
+    public TrainingHistory History { get; private set; } = new();
+
+    /// <summary>The trained network (null before fitting).</summary>
+    public Sequential? Network { get; private set; }
+
+    /// <summary>A fresh, unbuilt network of this model's architecture.</summary>
+    public Sequential CreateArchitecture() => _architecture(NeuralOptions);
+
+    public void Fit(ImageSet train, FitContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        context ??= FitContext.Default;
+        IsFitted = false;
+        var trainer = new NeuralTrainer(this, NeuralOptions, context);
+        (Network, History) = trainer.Run(train);
+        IsFitted = true;
+    }
+
+    public void PredictProbabilities(ImageSet images, Span<float> probabilities)
+    {
+        if (!IsFitted || Network is null)
+            throw new FashionMnistException($"Model '{Name}' is not fitted", "Fit it (fmnist train) or load a trained model first.");
+        int classes = FashionMnistClasses.Count;
+        if (probabilities.Length < (long)images.Count * classes)
+            throw new ArgumentException($"{images.Count} images need {images.Count * classes} probabilities; the span holds {probabilities.Length}.", nameof(probabilities));
+        Predict(Network, images, probabilities);
+    }
+
+    /// <summary>Inference-mode softmax outputs of a built network for all images.</summary>
+    internal static void Predict(Sequential network, ImageSet images, Span<float> probabilities)
+    {
+        int classes = FashionMnistClasses.Count;
+        int batch = Math.Min(InferenceBatch, Math.Max(1, images.Count));
+        var input = new float[batch * ImageSet.PixelCount];
+        using var scope = NeuralGemm.SingleThreadedScope();
+        for (int start = 0; start < images.Count; start += batch)
+        {
+            int n = Math.Min(batch, images.Count - start);
+            InputBatch.FillRange(images, start, n, input);
+            float[] logits = network.Forward(input, n, PassInfo.Inference);
+            SoftmaxCrossEntropy.Softmax(logits, probabilities.Slice(start * classes, n * classes), n, classes);
+        }
+    }
+
+    public void SaveState(BinaryWriter writer)
+    {
+        if (Network is null) throw new InvalidOperationException("Nothing to save before fitting.");
+        writer.Write(StateVersion);
+        writer.Write(ArchitectureSpec.Write(Network));
+        WriteTensors(Network, writer);
+        History.Write(writer);
+    }
+
+    /// <summary>Rebuilds a fitted model from <see cref="SaveState"/>'s output.</summary>
+    public static NeuralClassifier Load(string name, NeuralOptions options, Func<NeuralOptions, Sequential> architecture, BinaryReader reader)
+    {
+        int version = reader.ReadInt32();
+        if (version != StateVersion) throw new InvalidDataException($"neural state version {version} is not {StateVersion}");
+        string spec = reader.ReadString();
+        Sequential network;
+        try
+        {
+            network = ArchitectureSpec.Parse(spec, "stored architecture").Build(0);
+        }
+        catch (FashionMnistException e)
+        {
+            throw new InvalidDataException($"its stored architecture is unreadable ({e.Problem})");
+        }
+        ReadTensors(network, reader);
+        var model = new NeuralClassifier(name, options, architecture)
+        {
+            Network = network,
+            History = TrainingHistory.Read(reader),
+            IsFitted = true,
+        };
+        return model;
+    }
+
+    internal static void WriteTensors(Sequential network, BinaryWriter writer)
+    {
+        foreach (Parameter p in network.Parameters) Serialization.WriteFloats(writer, p.Value);
+        foreach (float[] state in network.States) Serialization.WriteFloats(writer, state);
+    }
+
+    internal static void ReadTensors(Sequential network, BinaryReader reader)
+    {
+        foreach (Parameter p in network.Parameters) Serialization.ReadFloats(reader, p.Value);
+        foreach (float[] state in network.States) Serialization.ReadFloats(reader, state);
+    }
+}

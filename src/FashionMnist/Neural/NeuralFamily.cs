@@ -1,0 +1,91 @@
+using FashionMnist.Models;
+using FashionMnist.Neural.Layers;
+
+namespace FashionMnist.Neural;
+
+/// <summary>The neural model zoo, registered with <see cref="ModelCatalog"/>.</summary>
+public sealed class NeuralFamily : IModelFamily
+{
+    public IEnumerable<ModelDescriptor> Models =>
+    [
+        Describe<MlpOptions>("mlp", "Multi-layer perceptron 784-256-128-10 with dropout (hidden=... changes the sizes)", Zoo.Mlp),
+        Describe<Cnn1Options>("cnn1", "One conv layer (32 3x3) + max-pool + dropout + dense 128", Zoo.Cnn1),
+        Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3) with max-pooling and dropout, dense 128", Zoo.Cnn3),
+        Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
+        Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
+        Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
+    ];
+
+    private static ModelDescriptor Describe<T>(string name, string summary, Func<NeuralOptions, Sequential> architecture) where T : NeuralOptions =>
+        new(name, "neural", summary, typeof(T),
+            options => new NeuralClassifier(name, (NeuralOptions)options, architecture),
+            (options, reader) => NeuralClassifier.Load(name, (NeuralOptions)options, architecture, reader));
+}
+
+/// <summary>The zoo's architectures, in the fluent builder.</summary>
+public static class Zoo
+{
+    public static Sequential Mlp(NeuralOptions options)
+    {
+        float dropout = (float)options.Dropout;
+        var network = new Sequential().Flatten();
+        foreach (int size in ((MlpOptions)options).Hidden) network.Dense(size).ReLU().Dropout(dropout);
+        return network.Dense(10, Initializer.Glorot);
+    }
+
+    public static Sequential Cnn1(NeuralOptions options)
+    {
+        float dropout = (float)options.Dropout;
+        return new Sequential()
+            .Conv2D(32, 3).ReLU().MaxPool(2).Dropout(dropout)
+            .Flatten().Dense(128).ReLU().Dropout(dropout)
+            .Dense(10, Initializer.Glorot);
+    }
+
+    public static Sequential Cnn3(NeuralOptions options)
+    {
+        float dropout = (float)options.Dropout;
+        return new Sequential()
+            .Conv2D(32, 3).ReLU().MaxPool(2).Dropout(dropout)   // 26 -> 13
+            .Conv2D(64, 3).ReLU().MaxPool(2).Dropout(dropout)   // 11 -> 5
+            .Conv2D(128, 3).ReLU().MaxPool(2).Dropout(dropout)  // 3 -> 1
+            .Flatten().Dense(128).ReLU().Dropout(dropout)
+            .Dense(10, Initializer.Glorot);
+    }
+
+    public static Sequential Cnn4(NeuralOptions options)
+    {
+        float dropout = (float)options.Dropout;
+        return new Sequential()
+            .Conv2D(32, 3, bias: false).BatchNorm().ReLU()       // 26
+            .Conv2D(32, 3, bias: false).BatchNorm().ReLU()       // 24
+            .MaxPool(2).Dropout(dropout)                          // 12
+            .Conv2D(64, 3, bias: false).BatchNorm().ReLU()       // 10
+            .Conv2D(64, 3, bias: false).BatchNorm().ReLU()       // 8
+            .MaxPool(2).Dropout(dropout)                          // 4
+            .Flatten().Dense(128, bias: false).BatchNorm().ReLU().Dropout(dropout)
+            .Dense(10, Initializer.Glorot);
+    }
+
+    /// <summary>
+    /// VGG-style, 'same' padding: [32, 32] pool [64, 64] pool [128] pool, dense 256. Trained with augmentation,
+    /// AdamW, one-cycle and label smoothing by default (see <see cref="DeepCnnOptions"/>).
+    /// </summary>
+    public static Sequential Deep(NeuralOptions options)
+    {
+        float dropout = (float)options.Dropout;
+        return new Sequential()
+            .Conv2D(32, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .Conv2D(32, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .MaxPool(2).Dropout(dropout / 2)                                        // 14
+            .Conv2D(64, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .Conv2D(64, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .MaxPool(2).Dropout(dropout)                                            // 7
+            .Conv2D(128, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .MaxPool(2).Dropout(dropout)                                            // 3
+            .Flatten().Dense(256, bias: false).BatchNorm().ReLU().Dropout(dropout)
+            .Dense(10, Initializer.Glorot);
+    }
+
+    public static Sequential Custom(NeuralOptions options) => ArchitectureSpec.Load(((CustomOptions)options).Spec!);
+}

@@ -1,0 +1,169 @@
+using System.ComponentModel;
+using FashionMnist.Data;
+using FashionMnist.Models;
+
+namespace FashionMnist.Neural;
+
+/// <summary>
+/// Training hyper-parameters shared by every neural model. The names are the CLI's contract
+/// (<c>--epochs</c>, <c>--batch-size</c>, <c>--lr</c>, <c>--optimizer</c>, <c>--augment</c>); the rest are
+/// set with <c>--set name=value</c>. Each zoo model's record only changes defaults.
+/// </summary>
+public abstract record NeuralOptions : ModelOptions
+{
+    [Description("Passes over the training data.")]
+    public int Epochs { get; init; } = 10;
+
+    [Description("Images per optimiser step.")]
+    public int BatchSize { get; init; } = 128;
+
+    [Description("Peak learning rate (the schedule scales it).")]
+    public double LearningRate { get; init; } = 1e-3;
+
+    [Description("adam, sgd (momentum, Nesterov) or adamw (decoupled weight decay).")]
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    [Description("Momentum of sgd.")]
+    public double Momentum { get; init; } = 0.9;
+
+    [Description("Weight decay on weights (not biases or batch-norm): L2 for sgd/adam, decoupled for adamw.")]
+    public double WeightDecay { get; init; }
+
+    [Description("Learning-rate schedule: constant, step, cosine or one-cycle.")]
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    [Description("step schedule: epochs between decays.")]
+    public int StepEpochs { get; init; } = 10;
+
+    [Description("step schedule: factor applied at each decay.")]
+    public double StepGamma { get; init; } = 0.1;
+
+    [Description("Dropout rate of the architecture's dropout layers.")]
+    public double Dropout { get; init; } = 0.25;
+
+    [Description("Label smoothing of the cross-entropy target (0 = none).")]
+    public double LabelSmoothing { get; init; }
+
+    [Description("Clip gradients to this global L2 norm (0 = no clipping).")]
+    public double ClipNorm { get; init; }
+
+    [Description("Augment training images on the fly (random shifts, flips, erasing).")]
+    public bool Augment { get; init; }
+
+    [Description("Augmentation: largest random shift in pixels.")]
+    public int Shift { get; init; } = 2;
+
+    [Description("Augmentation: random horizontal flips.")]
+    public bool Flip { get; init; } = true;
+
+    [Description("Augmentation: probability of random erasing.")]
+    public double Erasing { get; init; } = 0.25;
+
+    [Description("Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.")]
+    public double ValidationFraction { get; init; } = 0.1;
+
+    [Description("Stop after this many epochs without a better validation loss (0 = never stop early).")]
+    public int Patience { get; init; } = 5;
+
+    [Description("Keep the weights of the epoch with the best validation loss.")]
+    public bool RestoreBest { get; init; } = true;
+
+    public AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing);
+
+    public override void Validate()
+    {
+        Require(Epochs is >= 1 and <= 10_000, "epochs", "must be 1-10000", Epochs);
+        Require(BatchSize is >= 1 and <= 65_536, "batch-size", "must be 1-65536", BatchSize);
+        Require(LearningRate > 0 && LearningRate <= 10, "learning-rate", "must be in (0, 10]", LearningRate);
+        Require(Momentum is >= 0 and < 1, "momentum", "must be in [0, 1)", Momentum);
+        Require(WeightDecay is >= 0 and < 1, "weight-decay", "must be in [0, 1)", WeightDecay);
+        Require(StepEpochs >= 1, "step-epochs", "must be at least 1", StepEpochs);
+        Require(StepGamma is > 0 and <= 1, "step-gamma", "must be in (0, 1]", StepGamma);
+        Require(Dropout is >= 0 and < 1, "dropout", "must be in [0, 1)", Dropout);
+        Require(LabelSmoothing is >= 0 and < 1, "label-smoothing", "must be in [0, 1)", LabelSmoothing);
+        Require(ClipNorm >= 0 && double.IsFinite(ClipNorm), "clip-norm", "must be 0 (off) or positive", ClipNorm);
+        Require(Shift is >= 0 and <= 14, "shift", "must be 0-14 pixels", Shift);
+        Require(Erasing is >= 0 and <= 1, "erasing", "must be in [0, 1]", Erasing);
+        Require(ValidationFraction is >= 0 and <= 0.5, "validation-fraction", "must be in [0, 0.5]", ValidationFraction);
+        Require(Patience >= 0, "patience", "must be 0 (off) or more", Patience);
+    }
+}
+
+public sealed record MlpOptions : NeuralOptions
+{
+    public MlpOptions()
+    {
+        Epochs = 30;
+        Dropout = 0.2;
+    }
+
+    [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
+    public int[] Hidden { get; init; } = [256, 128];
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Hidden.Length is >= 1 and <= 8, "hidden", "must list 1-8 layer sizes", string.Join(",", Hidden));
+        foreach (int size in Hidden) Require(size is >= 1 and <= 16_384, "hidden", "sizes must be 1-16384", size);
+    }
+}
+
+public sealed record Cnn1Options : NeuralOptions
+{
+    public Cnn1Options()
+    {
+        Epochs = 15;
+        Dropout = 0.3;
+    }
+}
+
+public sealed record Cnn3Options : NeuralOptions
+{
+    public Cnn3Options()
+    {
+        Epochs = 20;
+        Dropout = 0.25;
+    }
+}
+
+public sealed record Cnn4Options : NeuralOptions
+{
+    public Cnn4Options()
+    {
+        Epochs = 15;
+        Dropout = 0.25;
+        Patience = 6;
+    }
+}
+
+public sealed record DeepCnnOptions : NeuralOptions
+{
+    public DeepCnnOptions()
+    {
+        // ~72 s/epoch estimated for an idle 2-core machine (145 CPU-s measured under load): 12 epochs fit 20 minutes.
+        Epochs = 12;
+        Optimizer = OptimizerKind.AdamW;
+        LearningRate = 3e-3;
+        WeightDecay = 5e-4;
+        Schedule = LearningRateSchedule.OneCycle;
+        Augment = true;
+        Dropout = 0.2;
+        LabelSmoothing = 0.05;
+        Patience = 0;
+        ValidationFraction = 0.05;
+        RestoreBest = false;
+    }
+}
+
+public sealed record CustomOptions : NeuralOptions
+{
+    [Description("Path of the architecture spec (YAML or JSON), see docs/neural.md.")]
+    public string? Spec { get; init; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(Spec))
+            throw new FashionMnistException("Model 'custom' needs an architecture spec", "Pass --spec FILE (YAML or JSON; see docs/neural.md).");
+    }
+}

@@ -1,0 +1,161 @@
+using FashionMnist.Neural.Layers;
+
+namespace FashionMnist.Neural;
+
+/// <summary>
+/// A stack of layers, declared fluently in the Keras style
+/// (<c>new Sequential().Conv2D(32, 3).ReLU().MaxPool(2).Flatten().Dense(10)</c>), then
+/// <see cref="Build"/>t for an input shape with seeded initial weights. After building it runs
+/// forward and backward passes over batches of up to any size; activation and gradient buffers are
+/// allocated for the largest batch seen and reused.
+/// </summary>
+public sealed class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private float[][] _outputs = [];
+    private float[] _gradientA = [], _gradientB = [];
+    private int _capacity;
+
+    public Shape InputShape { get; private set; } = Shape.Image;
+    public IReadOnlyList<Layer> Layers => _layers;
+    public bool IsBuilt { get; private set; }
+    public Shape OutputShape => IsBuilt ? _layers[^1].OutputShape : throw new InvalidOperationException("Build the network first.");
+
+    public Sequential Input(Shape shape)
+    {
+        EnsureNotBuilt();
+        InputShape = shape;
+        return this;
+    }
+
+    public Sequential Add(Layer layer)
+    {
+        EnsureNotBuilt();
+        _layers.Add(layer);
+        return this;
+    }
+
+    public Sequential Conv2D(int filters, int kernel, int stride = 1, Padding padding = Padding.Valid, Initializer init = Initializer.He, bool bias = true) =>
+        Add(new Conv2D(filters, kernel, kernel, stride, padding, init, bias));
+    public Sequential Dense(int units, Initializer init = Initializer.He, bool bias = true) => Add(new Dense(units, init, bias));
+    public Sequential MaxPool(int size, int? stride = null) => Add(new MaxPool2D(size, stride));
+    public Sequential AvgPool(int size, int? stride = null) => Add(new AvgPool2D(size, stride));
+    public Sequential GlobalAvgPool() => Add(new GlobalAvgPool());
+    public Sequential Flatten() => Add(new Flatten());
+    public Sequential Dropout(float rate) => Add(new Dropout(rate));
+    public Sequential BatchNorm(float momentum = 0.9f, float epsilon = 1e-5f) => Add(new BatchNorm(momentum, epsilon));
+    public Sequential ReLU() => Add(new ReLU());
+    public Sequential LeakyReLU(float alpha = 0.01f) => Add(new LeakyReLU(alpha));
+    public Sequential ELU(float alpha = 1f) => Add(new ELU(alpha));
+
+    /// <summary>
+    /// Checks every layer against the shape it receives and draws initial weights from <paramref name="seed"/>
+    /// (each layer from its own stream). Shape problems name the layer (1-based, as in a spec file).
+    /// </summary>
+    public Sequential Build(int seed)
+    {
+        EnsureNotBuilt();
+        if (_layers.Count == 0)
+            throw new FashionMnistException("The network has no layers", "Add at least one layer (e.g. dense with 10 units).");
+        Shape shape = InputShape;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer layer = _layers[i];
+            try
+            {
+                layer.Build(shape, i, new Rng(Rng.Key((ulong)seed, 0x5EED_1417, (ulong)i)));
+            }
+            catch (LayerConfigurationException e)
+            {
+                throw new FashionMnistException($"Layer {i + 1} ({layer.Kind}) gets input {shape}: {e.Message}",
+                    "Fix that layer in the architecture.");
+            }
+            shape = layer.OutputShape;
+        }
+        IsBuilt = true;
+        return this;
+    }
+
+    public IEnumerable<Parameter> Parameters => _layers.SelectMany(l => l.Parameters);
+
+    public IEnumerable<float[]> States => _layers.SelectMany(l => l.States);
+
+    public long ParameterCount => Parameters.Sum(p => (long)p.Length);
+
+    /// <summary>One line per layer: index, layer with its settings, output shape, parameter count.</summary>
+    public string Describe()
+    {
+        var lines = new List<string> { $"input {InputShape}" };
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer l = _layers[i];
+            string shape = l.IsBuilt ? l.OutputShape.ToString() : "?";
+            lines.Add($"{i + 1,3}  {l,-60} -> {shape,-10} {l.Parameters.Sum(p => p.Length),9:N0} params");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>Runs the layers on <paramref name="n"/> samples of <paramref name="input"/>; returns the output buffer (n x OutputShape.Size, valid until the next pass).</summary>
+    public float[] Forward(float[] input, int n, PassInfo pass)
+    {
+        EnsureBuilt();
+        if (input.Length < (long)n * InputShape.Size)
+            throw new ArgumentException($"The input holds {input.Length} floats, fewer than {n} samples of {InputShape}.", nameof(input));
+        EnsureCapacity(n);
+        float[] x = input;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].Forward(x, _outputs[i], n, pass);
+            x = _outputs[i];
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Back-propagates dL/d(output) through the layers of the last <see cref="Forward"/> (same input, same n),
+    /// overwriting every parameter's gradient.
+    /// </summary>
+    public void Backward(float[] input, float[] outputGradient, int n)
+    {
+        EnsureBuilt();
+        if (n > _capacity) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
+        float[] dy = outputGradient;
+        bool useA = true;
+        for (int i = _layers.Count - 1; i >= 0; i--)
+        {
+            float[] x = i == 0 ? input : _outputs[i - 1];
+            float[]? dx = i == 0 ? null : useA ? _gradientA : _gradientB;
+            _layers[i].Backward(x, _outputs[i], dy, dx, n);
+            if (dx is not null) dy = dx;
+            useA = !useA;
+        }
+    }
+
+    private void EnsureCapacity(int n)
+    {
+        if (n <= _capacity) return;
+        _outputs = _layers.Select(l => new float[checked(n * l.OutputShape.Size)]).ToArray();
+        int largest = _layers.Max(l => l.OutputShape.Size);
+        _gradientA = new float[checked(n * largest)];
+        _gradientB = new float[checked(n * largest)];
+        _capacity = n;
+    }
+
+    /// <summary>Releases the batch buffers (they come back on the next pass).</summary>
+    public void ReleaseBuffers()
+    {
+        _outputs = [];
+        _gradientA = _gradientB = [];
+        _capacity = 0;
+    }
+
+    private void EnsureBuilt()
+    {
+        if (!IsBuilt) throw new InvalidOperationException("Build the network before running it.");
+    }
+
+    private void EnsureNotBuilt()
+    {
+        if (IsBuilt) throw new InvalidOperationException("The network is already built; layers cannot change.");
+    }
+}
