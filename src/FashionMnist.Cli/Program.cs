@@ -17,6 +17,8 @@ namespace FashionMnist.Cli
                 "models and neural networks, evaluate and compare them, and classify real clothing photos.");
             GlobalOptions.AddTo(root);
             root.Add(DataCommands.Create());
+            root.Add(RunsCommands.Create());
+            root.Add(CompareCommands.Create());
             return root;
         }
 
