@@ -131,7 +131,6 @@ public sealed class ComparisonRunner
         int limit = Math.Min(entry.TrainLimit ?? int.MaxValue, request.TrainLimit ?? int.MaxValue);
         ImageSet train = fullTrain.Take(limit);
         ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, entry.Settings, descriptor.Name);
-        IClassifier model = descriptor.Create(options);
         var settings = OptionBinder.ToSettings(options);
 
         var run = Store?.Begin(new RunRecord
@@ -142,6 +141,7 @@ public sealed class ComparisonRunner
         });
         try
         {
+            IClassifier model = descriptor.Create(options);
             Progress?.Report(new CompareProgress(index, total, descriptor.Name, $"training on {train.Count:N0} images"));
             var context = new FitContext { Seed = request.Seed, Cancellation = Cancellation, Log = Log };
             var fitClock = Stopwatch.StartNew();
