@@ -43,7 +43,9 @@ public sealed class HeatMap
         double top = (Title is null ? 8 : 34) + columnLabelHeight;
         double left = 8 + rowLabelWidth;
         double barWidth = ColorBar ? 64 : 0;
-        double width = left + columns * CellSize + 12 + barWidth;
+        // Column labels lean right at 50 degrees: leave room for the last one to end inside the picture.
+        double labelOverhang = ColumnLabels is null ? 0 : Math.Max(0, Math.Min(ColumnLabels[^1].Length, 16) * 6.6 * Math.Cos(50 * Math.PI / 180) - CellSize / 2);
+        double width = left + columns * CellSize + 12 + Math.Max(barWidth, labelOverhang);
         double height = top + rows * CellSize + 12;
         var svg = new Svg(width, height, Title);
         ChartParts.Title(svg, Title, width);

@@ -42,7 +42,8 @@ public sealed class LineChart
         {
             double py = y.Map(value);
             svg.Line(area.Left, py, area.Right, py, "#6b7280", 1, "stroke-dasharray=\"2 3\"");
-            svg.Text(area.Right - 4, py - 4, label, "end", "font-size=\"11\"", ChartParts.MutedText);
+            // Labels sit at the left end, where learning and variance curves are usually still low.
+            svg.Text(area.Left + 6, py - 4, label, "start", "font-size=\"11\"", ChartParts.MutedText);
         }
         for (int s = 0; s < Series.Count; s++)
         {

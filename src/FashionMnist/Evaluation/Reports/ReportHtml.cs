@@ -80,7 +80,7 @@ public static class ReportHtml
             double share = best == worst ? 1 : (m.TestAccuracy - worst) / (best - worst);
             html.Append(i == 0 ? "<tr class=\"best\">" : "<tr>")
                 .Append("<td>").Append(i + 1).Append("</td>")
-                .Append("<td><b>").Append(E(m.Name)).Append("</b>").Append(m.Note is null ? "" : $"<div class=\"small\">{E(m.Note)}</div>").Append("</td>")
+                .Append("<td><b>").Append(E(m.Name)).Append("</b>").Append(m.Note is null ? "" : $"<div class=\"small note\">{E(m.Note)}</div>").Append("</td>")
                 .Append("<td><span class=\"tag ").Append(E(m.Family)).Append("\">").Append(E(m.Family)).Append("</span></td>")
                 .Append("<td class=\"num\"><span class=\"bar\" style=\"--w:").Append(Svg.N(8 + 92 * share)).Append("%\"></span>").Append(E(Percent(m.TestAccuracy))).Append("</td>")
                 .Append("<td class=\"num\">").Append(Fixed(m.MacroF1, 4)).Append("</td>")
@@ -304,6 +304,7 @@ public static class ReportHtml
         header h1 { font-size: 28px; margin: 0 0 4px; letter-spacing: -0.01em; }
         .meta, .lead, .small, footer { color: var(--muted); }
         .small { font-size: 13px; }
+        .note { white-space: nowrap; }
         section { background:#fff; border:1px solid var(--line); border-radius: 12px; padding: 20px 24px; margin: 20px 0; box-shadow: 0 1px 2px rgba(0,0,0,.03); }
         h2 { font-size: 20px; margin: 0 0 4px; }
         h3 { font-size: 16px; margin: 12px 0 4px; }
