@@ -53,6 +53,8 @@ public static class RunsCommands
                 AnsiConsole.MarkupLine($"No runs recorded in [bold]{Markup.Escape(db.Path)}[/] yet.");
                 return ExitCodes.Ok;
             }
+            // Piped into a file or another program there is no terminal width to respect: use long lines, not wrapped cells.
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
             var table = new Table().Border(TableBorder.Simple)
                 .AddColumn("Id").AddColumn("Started (UTC)").AddColumn("Kind").AddColumn("Model").AddColumn("Status")
                 .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("Macro F1").RightAligned())
