@@ -139,16 +139,17 @@ public class ChartTests
     [Fact]
     public void Image_grid_merges_runs_of_equal_grey_and_keeps_the_ink()
     {
-        // A 28x28 image: background 0, one full row of 255 -> one white square + one 28-pixel rectangle.
+        // A 28x28 image: background 0, one full row (row 10) of 255 -> a white square plus one black run.
         var pixels = new byte[784];
         for (int c = 0; c < 28; c++) pixels[10 * 28 + c] = 255;
-        string markup = ImageGrid.PixelRects(pixels, 28, 0, 0, 2);
-        var rects = XDocument.Parse(markup).Descendants("rect").ToList();
-        Assert.Equal(2, rects.Count);
-        Assert.Equal("56.3", rects[1].Attribute("width")!.Value); // 28 px * 2 + 0.3 overlap against seams
-        Assert.Equal("#000000", rects[1].Attribute("fill")!.Value); // full ink is black on white
-        // A real image has ink and is far below one rectangle per pixel.
-        int real = XDocument.Parse(ImageGrid.PixelRects(TestData.Test.Image(0), 28, 0, 0, 3)).Descendants("rect").Count();
-        Assert.InRange(real, 20, 600);
+        var group = XDocument.Parse(ImageGrid.PixelRects(pixels, 28, 5, 6, 2)).Root!;
+        Assert.Equal("translate(5 6) scale(2)", group.Attribute("transform")!.Value);
+        var path = Assert.Single(group.Elements("path"));
+        Assert.Equal("#000000", path.Attribute("fill")!.Value); // full ink is black on white
+        Assert.Equal("M0 10h28v1h-28z", path.Attribute("d")!.Value);
+        // A real image: several grey levels, far smaller than one element per pixel.
+        string real = ImageGrid.PixelRects(TestData.Test.Image(0), 28, 0, 0, 3);
+        Assert.InRange(XDocument.Parse(real).Root!.Elements("path").Count(), 5, 31);
+        Assert.InRange(real.Length, 500, 12_000);
     }
 }
