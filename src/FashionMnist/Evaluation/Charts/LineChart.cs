@@ -33,7 +33,11 @@ public sealed class LineChart
         var points = Series.SelectMany(s => s.Points).ToList();
         var (xMin, xMax) = ChartParts.Extent(points.Select(p => p.X));
         var (yMin, yMax) = YRange ?? ChartParts.Extent(points.Select(p => p.Y).Concat(ReferenceLines.Select(r => r.Y)));
-        var x = LinearScale.Nice(xMin, xMax, area.Left, area.Right, Math.Clamp((int)(area.Width / 70), 3, 10));
+        // The x axis spans exactly the data (epoch 1 to the last), with nice ticks inside it.
+        var xTicks = NiceTicks.Linear(xMin, xMax, Math.Clamp((int)(area.Width / 70), 3, 10)).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToList();
+        var x = xMax > xMin && xTicks.Count >= 2
+            ? new LinearScale(xMin, xMax, area.Left, area.Right, xTicks)
+            : LinearScale.Nice(xMin, xMax, area.Left, area.Right);
         var y = YRange is null ? LinearScale.Nice(yMin, yMax, area.Bottom, area.Top)
             : new LinearScale(yMin, yMax, area.Bottom, area.Top, NiceTicks.Linear(yMin, yMax).Where(t => t >= yMin - 1e-12 && t <= yMax + 1e-12).ToList());
         ChartParts.YAxis(svg, area, y, YLabel);

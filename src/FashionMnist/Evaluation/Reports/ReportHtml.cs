@@ -93,7 +93,9 @@ public static class ReportHtml
                 .Append("<td class=\"num\">").Append(Optional(m.OverfittingGap, Points)).Append("</td>")
                 .Append("<td class=\"num\">").Append(m.TrainImages > 0 ? m.TrainImages.ToString("N0", CultureInfo.InvariantCulture) : "–").Append("</td></tr>");
         }
-        html.Append("</tbody></table></div></section>");
+        html.Append("</tbody></table></div><p class=\"small\">Top-2: the true class is among the two most probable. ")
+            .Append("Log loss: mean −ln p(true class), lower is better. ECE: expected calibration error over 15 confidence bins ")
+            .Append("(0 = the model's confidence matches its accuracy). Size: the saved model file.</p></section>");
     }
 
     private static void AccuracyVersusTime(StringBuilder html, IReadOnlyList<ModelResult> board)

@@ -32,6 +32,7 @@ public sealed record ModelResult
     public required double TrainSeconds { get; init; }
 
     /// <summary>Seconds to predict 10,000 images (scaled from the test set's size).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("predict_seconds_per_10k")]
     public required double PredictSecondsPer10k { get; init; }
 
     /// <summary>Size of the saved model file (or state), in bytes.</summary>
