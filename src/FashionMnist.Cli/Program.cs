@@ -21,6 +21,8 @@ namespace FashionMnist.Cli
             root.Add(TrainCommand.Create());
             root.Add(EvaluateCommand.Create());
             root.Add(SearchCommand.Create());
+            root.Add(RunsCommands.Create());
+            root.Add(CompareCommands.Create());
             return root;
         }
 

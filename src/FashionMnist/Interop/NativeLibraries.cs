@@ -29,9 +29,10 @@ public static class NativeLibraries
     public static readonly NativeLibraryInfo LibSvm = new("svm", "libsvm.so.3", "libsvm3", "LIBSVM support vector machines");
     public static readonly NativeLibraryInfo XGBoost = new("xgboost", "libxgboost.so.0", "libxgboost0", "XGBoost gradient boosting");
     public static readonly NativeLibraryInfo GdkPixbuf = new("gdk_pixbuf", "libgdk_pixbuf-2.0.so.0", "libgdk-pixbuf-2.0-0", "gdk-pixbuf image decoding");
+    public static readonly NativeLibraryInfo Sqlite = new("sqlite3", "libsqlite3.so.0", "libsqlite3-0", "SQLite, the experiment store");
     public static readonly NativeLibraryInfo LibC = new("c", "libc.so.6", "libc6", "the C library");
 
-    public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, LibC];
+    public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, Sqlite, LibC];
 
     private static readonly Dictionary<string, Lazy<IntPtr>> s_handles =
         All.ToDictionary(l => l.Name, l => new Lazy<IntPtr>(() => NativeLibrary.TryLoad(l.SoName, out var h) ? h : IntPtr.Zero));

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using FashionMnist.Evaluation;
+using Spectre.Console;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>`fmnist runs ...`: list, show and merge the runs recorded in the experiment store.</summary>
+public static class RunsCommands
+{
+    public static Command Create()
+    {
+        var store = StoreOption.Create();
+        var runs = new Command("runs",
+            "Look at the experiment store: every train, search, evaluate and compare run with its options, data, seed, " +
+            "timings, metrics and machine. Runs cut short (killed, crashed) show as 'incomplete'.") { store };
+        runs.Add(List(store));
+        runs.Add(Show(store));
+        runs.Add(Merge());
+        return runs;
+    }
+
+    private static Command List(Option<string> store)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var limit = new Option<int?>("--limit") { Description = "Show only the newest N runs." };
+        var list = new Command("list", "Recorded runs, newest first: id, kind, model, status, test accuracy, macro F1, fit time, data.") { json, limit };
+        list.SetAction(parse =>
+        {
+            if (parse.GetValue(limit) is int n && n < 1) throw new FashionMnistException($"--limit must be at least 1, got {n}", "Pass --limit 1 or more.");
+            string path = parse.GetValue(store)!;
+            if (!File.Exists(path))
+                throw new FashionMnistException($"No experiment store at '{path}'", "Run `fmnist compare` (or train) first, or pass --store with the database path.");
+            using var db = ExperimentStore.Open(path, readOnly: true);
+            var all = db.List(parse.GetValue(limit));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new
+                {
+                    store = db.Path,
+                    count = all.Count,
+                    runs = all.Select(r => new
+                    {
+                        id = r.Id, kind = r.Kind, model = r.Model, status = Status(r.Status), started_utc = r.StartedUtc,
+                        finished_utc = r.FinishedUtc, accuracy = r.Metric("accuracy"), macro_f1 = r.Metric("macro_f1"),
+                        fit_seconds = r.FitSeconds, data_slice = r.DataSlice, seed = r.Seed, parent_id = r.ParentId,
+                    }),
+                });
+                return ExitCodes.Ok;
+            }
+            if (all.Count == 0)
+            {
+                AnsiConsole.MarkupLine($"No runs recorded in [bold]{Markup.Escape(db.Path)}[/] yet.");
+                return ExitCodes.Ok;
+            }
+            // Piped into a file or another program there is no terminal width to respect: use long lines, not wrapped cells.
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+            var table = new Table().Border(TableBorder.Simple)
+                .AddColumn("Id").AddColumn("Started (UTC)").AddColumn("Kind").AddColumn("Model").AddColumn("Status")
+                .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("Macro F1").RightAligned())
+                .AddColumn(new TableColumn("Fit").RightAligned()).AddColumn("Data");
+            foreach (var r in all)
+                table.AddRow(
+                    Markup.Escape(r.Id.ToString()[..8]), r.StartedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    Markup.Escape(r.Kind), Markup.Escape(r.Model.Length == 0 ? "–" : r.Model), StatusMarkup(r.Status),
+                    Number(r.Metric("accuracy"), "0.0000"), Number(r.Metric("macro_f1"), "0.0000"),
+                    r.FitSeconds is double s ? s.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "–", Markup.Escape(r.DataSlice));
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"[grey]{all.Count} run(s) in {Markup.Escape(db.Path)}. Details: fmnist runs show ID[/]");
+            return ExitCodes.Ok;
+        });
+        return list;
+    }
+
+    private static Command Show(Option<string> store)
+    {
+        var id = new Argument<string>("id") { Description = "The run id, or its first 4+ characters (as `runs list` shows)." };
+        var json = new Option<bool>("--json") { Description = "Print the whole run as one JSON object." };
+        var show = new Command("show", "Everything recorded about one run: options, environment, metrics, per-class table, confusion matrix, epochs.") { id, json };
+        show.SetAction(parse =>
+        {
+            string path = parse.GetValue(store)!;
+            if (!File.Exists(path))
+                throw new FashionMnistException($"No experiment store at '{path}'", "Pass --store with the database path.");
+            using var db = ExperimentStore.Open(path, readOnly: true);
+            var run = db.Get(parse.GetValue(id)!);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new
+                {
+                    run.Id, run.Kind, run.Model, run.ParentId, Status = Status(run.Status), run.Command, run.Options, run.Preprocessing,
+                    run.DataSlice, run.Seed, run.StartedUtc, run.FinishedUtc, run.FitSeconds, run.PredictSeconds,
+                    Metrics = run.Metrics.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? (double?)m.Value : null),
+                    run.FoldScores, run.PerClass, run.Confusion, run.Epochs, run.Environment, run.Error, run.Notes,
+                });
+                return ExitCodes.Ok;
+            }
+            var facts = new Grid().AddColumn().AddColumn();
+            void Fact(string name, string? value) { if (!string.IsNullOrEmpty(value)) facts.AddRow($"[grey]{name}[/]", Markup.Escape(value)); }
+            Fact("Id", run.Id.ToString());
+            Fact("Kind", run.Kind);
+            Fact("Model", run.Model);
+            facts.AddRow("[grey]Status[/]", StatusMarkup(run.Status));
+            Fact("Error", run.Error);
+            Fact("Command", run.Command);
+            Fact("Options", string.Join(" ", run.Options.Select(o => $"{o.Key}={o.Value}")));
+            Fact("Preprocessing", run.Preprocessing);
+            Fact("Data", run.DataSlice);
+            Fact("Seed", run.Seed.ToString(CultureInfo.InvariantCulture));
+            Fact("Started", run.StartedUtc.ToString("u", CultureInfo.InvariantCulture));
+            Fact("Finished", run.FinishedUtc?.ToString("u", CultureInfo.InvariantCulture));
+            Fact("Fit", run.FitSeconds?.ToString("0.00 s", CultureInfo.InvariantCulture));
+            Fact("Predict", run.PredictSeconds?.ToString("0.00 s", CultureInfo.InvariantCulture));
+            Fact("Fold scores", string.Join(", ", run.FoldScores.Select(f => f.ToString("0.0000", CultureInfo.InvariantCulture))));
+            var env = run.Environment;
+            Fact("Machine", $"{env.CpuModel}, {env.Threads} threads, GEMM {env.GemmBackend}, {env.OperatingSystem}, {env.DotNetVersion}");
+            Fact("Version", env.ProjectVersion + (env.GitCommit is null ? "" : $" ({env.GitCommit[..Math.Min(12, env.GitCommit.Length)]})"));
+            AnsiConsole.Write(facts);
+            if (run.Metrics.Count > 0)
+            {
+                var metrics = new Table().Border(TableBorder.Simple).AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
+                foreach (var (name, value) in run.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                    metrics.AddRow(Markup.Escape(name), Number(value, "0.0000"));
+                AnsiConsole.Write(metrics);
+            }
+            if (run.PerClass.Count > 0 && run.Confusion is not null)
+            {
+                var metrics = ClassificationMetrics.FromConfusion(
+                    ConfusionMatrix.FromRows(run.Confusion), run.PerClass.Select(c => c.Name).ToList());
+                AnsiConsole.WriteLine();
+                Console.Out.Write(metrics.ToReport());
+            }
+            if (run.Epochs.Count > 0)
+            {
+                var epochs = new Table().Border(TableBorder.Simple).AddColumn("Epoch").AddColumn("Train loss").AddColumn("Train acc")
+                    .AddColumn("Val loss").AddColumn("Val acc").AddColumn("Seconds");
+                foreach (var e in run.Epochs)
+                    epochs.AddRow(e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.TrainLoss, "0.0000"), Number(e.TrainAccuracy, "0.0000"),
+                        Number(e.ValidationLoss, "0.0000"), Number(e.ValidationAccuracy, "0.0000"), Number(e.Seconds, "0.0"));
+                AnsiConsole.Write(epochs);
+            }
+            return ExitCodes.Ok;
+        });
+        return show;
+    }
+
+    private static Command Merge()
+    {
+        var output = new Argument<string>("out") { Description = "The database to merge into (created if missing)." };
+        var inputs = new Argument<string[]>("inputs") { Description = "Shard databases to copy runs from.", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the counts." };
+        var merge = new Command("merge",
+            "Merge shard databases (e.g. from a search split over machines) into one. Runs are matched by their GUID, " +
+            "so merging twice adds nothing; a finished copy of a run replaces an unfinished one.") { output, inputs, json };
+        merge.SetAction(parse =>
+        {
+            var result = ExperimentStore.Merge(parse.GetValue(output)!, parse.GetValue(inputs)!);
+            if (parse.GetValue(json)) JsonOutput.Write(result);
+            else AnsiConsole.MarkupLine($"Merged {result.Inputs} database(s) into [bold]{Markup.Escape(result.Output)}[/]: " +
+                                        $"{result.Added} added, {result.Replaced} replaced, {result.Unchanged} already there.");
+            return ExitCodes.Ok;
+        });
+        return merge;
+    }
+
+    internal static string Status(RunStatus status) => status switch
+    {
+        RunStatus.Running => "running",
+        RunStatus.Complete => "complete",
+        RunStatus.Failed => "failed",
+        _ => "incomplete",
+    };
+
+    private static string StatusMarkup(RunStatus status) => status switch
+    {
+        RunStatus.Complete => "[green]complete[/]",
+        RunStatus.Failed => "[red]failed[/]",
+        RunStatus.Running => "[blue]running[/]",
+        _ => "[yellow]incomplete[/]",
+    };
+
+    private static string Number(double? value, string format) =>
+        value is double v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+}
