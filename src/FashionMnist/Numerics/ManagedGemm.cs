@@ -13,10 +13,10 @@ namespace FashionMnist.Numerics;
 internal static unsafe class ManagedGemm
 {
     /// <summary>K block: the B micro-panel (KcMax x NR floats) must stay in L1 while A panels stream by.</summary>
-    internal const int KcMax = 384;
+    internal static int KcMax = 384;
 
     /// <summary>N block: the packed B block (KcMax x NcMax) lives in L3.</summary>
-    internal const int NcMax = 4096;
+    internal static int NcMax = 4096;
 
     /// <summary>Below this many multiply-adds per thread a parallel split costs more than it saves.</summary>
     internal const long MinParallelMacsPerThread = 1L << 20;
@@ -202,7 +202,10 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>M block: the packed A block (MC x KcMax) stays in L2.</summary>
-    private static int McFor(GemmKernel kernel) => RoundUp(128, kernel.MR);
+    private static int McFor(GemmKernel kernel) => RoundUp(McTarget, kernel.MR);
+
+    /// <summary>Target rows per M block (rounded up to a multiple of MR).</summary>
+    internal static int McTarget = 128;
 
     private static long PaddedArea(int m, int n, GemmKernel kernel) => (long)RoundUp(m, kernel.MR) * RoundUp(n, kernel.NR);
 
