@@ -12,7 +12,7 @@ namespace FashionMnist.Numerics;
 internal sealed unsafe class GemmKernel
 {
     private GemmKernel(string name, int mr, int nr, bool accelerated,
-        delegate*<int, float*, float*, float*, nint, nint, float, int, int, void> run)
+        delegate*<int, float*, nint, float*, nint, float*, nint, nint, float, int, int, void> run)
     {
         Name = name;
         MR = mr;
@@ -28,8 +28,10 @@ internal sealed unsafe class GemmKernel
     /// <summary>True when the vector width it uses is done in hardware here (else it still runs, slowly).</summary>
     public bool IsAccelerated { get; }
 
-    /// <summary>(kc, packedA, packedB, c, rowStrideC, colStrideC, beta, validRows, validCols).</summary>
-    public delegate*<int, float*, float*, float*, nint, nint, float, int, int, void> Run { get; }
+    /// <summary>(kc, a, aStep, b, bStep, c, rowStrideC, colStrideC, beta, validRows, validCols): per k step the kernel reads
+    /// MR values at a (then a += aStep) and NR values at b (then b += bStep). Packed panels have aStep = MR, bStep = NR;
+    /// an operand already laid out that way in memory (rows of B, columns of a transposed A) is read in place.</summary>
+    public delegate*<int, float*, nint, float*, nint, float*, nint, nint, float, int, int, void> Run { get; }
 
     public override string ToString() => Name;
 
@@ -51,7 +53,7 @@ internal sealed unsafe class GemmKernel
 internal static unsafe class GemmKernels
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel8x32(int kc, float* a, float* b, float* c, nint rsC, nint csC, float beta, int mr, int nr)
+    public static void Kernel8x32(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -76,8 +78,8 @@ internal static unsafe class GemmKernels
             c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
             ai = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            a += 8;
-            b += 32;
+            a += aStep;
+            b += bStep;
         }
         if (mr == 8 && nr == 32 && csC == 1)
         {
@@ -117,7 +119,7 @@ internal static unsafe class GemmKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel6x16(int kc, float* a, float* b, float* c, nint rsC, nint csC, float beta, int mr, int nr)
+    public static void Kernel6x16(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -136,8 +138,8 @@ internal static unsafe class GemmKernels
             c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
             ai = Vector256.Create(a[5]);
             c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
-            a += 6;
-            b += 16;
+            a += aStep;
+            b += bStep;
         }
         if (mr == 6 && nr == 16 && csC == 1)
         {
@@ -174,7 +176,7 @@ internal static unsafe class GemmKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel4x8(int kc, float* a, float* b, float* c, nint rsC, nint csC, float beta, int mr, int nr)
+    public static void Kernel4x8(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector128<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -189,8 +191,8 @@ internal static unsafe class GemmKernels
             c20 = Vector128.MultiplyAddEstimate(ai, b0, c20); c21 = Vector128.MultiplyAddEstimate(ai, b1, c21);
             ai = Vector128.Create(a[3]);
             c30 = Vector128.MultiplyAddEstimate(ai, b0, c30); c31 = Vector128.MultiplyAddEstimate(ai, b1, c31);
-            a += 4;
-            b += 8;
+            a += aStep;
+            b += bStep;
         }
         float* tile = stackalloc float[4 * 8];
         c00.Store(tile); c01.Store(tile + 4); c10.Store(tile + 8); c11.Store(tile + 12);

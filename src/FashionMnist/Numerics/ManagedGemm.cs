@@ -141,19 +141,30 @@ internal static unsafe class ManagedGemm
             fixed (float* bRaw = bBuffer)
             {
                 float* ap = Align(aRaw), bp = Align(bRaw);
+                // Packing pays off when a panel is reused many times. With few panels on the other side
+                // (e.g. a 9 x 32 weight gradient over K = 100352), operands already in the kernel's
+                // layout are read in place and only a partial edge panel is packed.
+                bool directA = a.RowStride == 1 && n <= 2 * nr;
+                bool directB = b.ColStride == 1 && m <= 2 * mr;
                 for (int jc = 0; jc < n; jc += ncStep)
                 {
                     int nc = Math.Min(ncStep, n - jc);
                     for (int pc = 0; pc < k; pc += kcStep)
                     {
                         int kc = Math.Min(kcStep, k - pc);
-                        GemmPacking.PackB(b.At(pc, jc), kc, nc, nr, bp);
+                        int packedFromCol = directB ? nc / nr * nr : 0;
+                        if (packedFromCol < nc)
+                            GemmPacking.PackB(b.At(pc, jc + packedFromCol), kc, nc - packedFromCol, nr, bp + packedFromCol * kc);
                         float betaNow = pc == 0 ? beta : 1f; // later K blocks accumulate
                         for (int ic = 0; ic < m; ic += mcStep)
                         {
                             int mc = Math.Min(mcStep, m - ic);
-                            GemmPacking.PackA(a.At(ic, pc), mc, kc, mr, alpha, ap);
-                            MacroKernel(kernel, mc, nc, kc, ap, bp, c.At(ic, jc), betaNow);
+                            int packedFromRow = directA ? mc / mr * mr : 0;
+                            if (packedFromRow < mc)
+                                GemmPacking.PackA(a.At(ic + packedFromRow, pc), mc - packedFromRow, kc, mr, alpha, ap + packedFromRow * kc);
+                            var panels = new Panels(ap, bp, packedFromRow, packedFromCol,
+                                a.At(ic, pc), b.At(pc, jc), alpha);
+                            MacroKernel(kernel, mc, nc, kc, panels, c.At(ic, jc), betaNow);
                         }
                     }
                 }
@@ -166,21 +177,52 @@ internal static unsafe class ManagedGemm
         }
     }
 
-    private static void MacroKernel(GemmKernel kernel, int mc, int nc, int kc, float* ap, float* bp,
-        StridedMatrix c, float beta)
+    /// <summary>Where the macro-kernel finds its panels: packed buffers, or (below the packed-from index) the operands in place.</summary>
+    private readonly struct Panels(float* ap, float* bp, int packedFromRow, int packedFromCol, StridedMatrix a, StridedMatrix b, float alpha)
+    {
+        public readonly float* PackedA = ap, PackedB = bp;
+        public readonly int PackedFromRow = packedFromRow, PackedFromCol = packedFromCol;
+        public readonly StridedMatrix A = a, B = b;
+        public readonly float Alpha = alpha;
+    }
+
+    private static void MacroKernel(GemmKernel kernel, int mc, int nc, int kc, in Panels panels, StridedMatrix c, float beta)
     {
         int mr = kernel.MR, nr = kernel.NR;
         var run = kernel.Run;
+        // An A panel read in place is not scaled by alpha (packing does that): RunScaled applies it at the store.
         for (int jr = 0; jr < nc; jr += nr)
         {
-            float* bPanel = bp + jr * kc;
+            bool bInPlace = jr < panels.PackedFromCol;
+            float* bPanel = bInPlace ? panels.B.P + jr : panels.PackedB + jr * kc;
+            nint bStep = bInPlace ? panels.B.RowStride : nr;
             int cols = Math.Min(nr, nc - jr);
             for (int ir = 0; ir < mc; ir += mr)
             {
+                bool aInPlace = ir < panels.PackedFromRow;
+                float* aPanel = aInPlace ? panels.A.P + ir : panels.PackedA + ir * kc;
+                nint aStep = aInPlace ? panels.A.ColStride : mr;
                 float* cTile = c.P + ir * c.RowStride + jr * c.ColStride;
-                run(kc, ap + ir * kc, bPanel, cTile, c.RowStride, c.ColStride, beta, Math.Min(mr, mc - ir), cols);
+                if (aInPlace && panels.Alpha != 1f)
+                    RunScaled(kernel, kc, aPanel, aStep, bPanel, bStep, cTile, c.RowStride, c.ColStride, beta, Math.Min(mr, mc - ir), cols, panels.Alpha);
+                else
+                    run(kc, aPanel, aStep, bPanel, bStep, cTile, c.RowStride, c.ColStride, beta, Math.Min(mr, mc - ir), cols);
             }
         }
+    }
+
+    /// <summary>C = beta*C + alpha*(A*B) for an unscaled in-place A panel: compute into a scratch tile, then combine.</summary>
+    private static void RunScaled(GemmKernel kernel, int kc, float* a, nint aStep, float* b, nint bStep, float* c,
+        nint rsC, nint csC, float beta, int mr, int nr, float alpha)
+    {
+        float* tile = stackalloc float[kernel.MR * kernel.NR];
+        kernel.Run(kc, a, aStep, b, bStep, tile, kernel.NR, 1, 0f, mr, nr);
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+            {
+                float* cij = c + r * rsC + j * csC;
+                *cij = beta == 0f ? alpha * tile[r * kernel.NR + j] : beta * *cij + alpha * tile[r * kernel.NR + j];
+            }
     }
 
     private static void Scale(StridedMatrix c, int m, int n, float beta)
