@@ -18,6 +18,10 @@ public sealed class GemmSuite : IBenchSuite
         string Implementation, int Threads, double Gflops, double MedianMs, double MinMs, double MaxMs, int Runs,
         double? RatioToOpenBlas);
 
+    /// <summary>How many threads OpenBLAS reports after being asked for all of them (the own-threads variant).</summary>
+    public sealed record OpenBlasThreadCheck(int OpenBlasThreadsRequested, int OpenBlasThreadsGranted,
+        double SetSameCountUs, double SetChangedCountUs);
+
     public static IReadOnlyList<Shape> Shapes(bool quick)
     {
         var shapes = new List<Shape>
@@ -40,6 +44,27 @@ public sealed class GemmSuite : IBenchSuite
         var results = new List<object>();
         bool haveOpenBlas = OpenBlas.IsAvailable;
         int[] threadCounts = context.Threads > 1 ? [1, context.Threads] : [1];
+        if (haveOpenBlas && context.Threads > 1)
+        {
+            // The process starts OpenBLAS with OPENBLAS_NUM_THREADS=1; check its pool can still grow for the comparison.
+            OpenBlas.SetThreads(context.Threads);
+            int granted = OpenBlas.CurrentThreads;
+            // What a per-call openblas_set_num_threads would cost (the wrapper caches the value instead).
+            int n = context.Threads;
+            const int calls = 10_000; // per timed action, so the per-call cost is above the rounding of Timing
+            Timing same = Measure.Time(() => { for (int i = 0; i < calls; i++) OpenBlasNative.openblas_set_num_threads(n); }, context.Runs, minRunMs: 5);
+            Timing alternating = Measure.Time(() =>
+            {
+                for (int i = 0; i < calls / 2; i++) { OpenBlasNative.openblas_set_num_threads(1); OpenBlasNative.openblas_set_num_threads(n); }
+            }, context.Runs, minRunMs: 5);
+            OpenBlas.SetThreads(1);
+            OpenBlasNative.openblas_set_num_threads(1);
+            var check = new OpenBlasThreadCheck(context.Threads, granted,
+                Measure.Round(same.MedianMs * 1000 / calls, 4), Measure.Round(alternating.MedianMs * 1000 / calls, 4));
+            results.Add(check);
+            context.Log.WriteLine($"  openblas-own-threads: asked for {context.Threads} threads, OpenBLAS reports {granted}; " +
+                $"openblas_set_num_threads costs {check.SetSameCountUs} us (same count), {check.SetChangedCountUs} us (changing)");
+        }
         foreach (var shape in Shapes(context.Quick))
         {
             var rng = new Random(42);

@@ -15,16 +15,22 @@ namespace FashionMnist.Interop;
 public static unsafe class NativeEnvironment
 {
     /// <summary>What <see cref="Prepare"/> sets unless already set.</summary>
-    public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
+    public static IReadOnlyDictionary<string, string> Defaults { get; } = BuildDefaults();
+
+    private static Dictionary<string, string> BuildDefaults()
     {
-        // .NET owns the threads (docs/numerics.md): OpenBLAS runs on the calling thread, so it needs no
-        // worker pool of its own, and no spinning pool threads fight ours (trap 3).
-        ["OPENBLAS_NUM_THREADS"] = "1",
-        // If someone does raise OpenBLAS's thread count, its idle workers sleep after 2^(4+4) cycles instead of spinning.
-        ["OPENBLAS_THREAD_TIMEOUT"] = "4",
-        // XGBoost's OpenMP threads yield when idle; spinning made 2 threads 4x slower on a busy machine (trap 1).
-        ["OMP_WAIT_POLICY"] = "passive",
-    };
+        var defaults = new Dictionary<string, string>
+        {
+            // .NET owns the threads (docs/numerics.md): OpenBLAS runs on the calling thread, so it needs no
+            // worker pool of its own, and no spinning pool threads fight ours (trap 3).
+            ["OPENBLAS_NUM_THREADS"] = "1",
+            // If someone does raise OpenBLAS's thread count, its idle workers sleep almost at once instead of spinning.
+            ["OPENBLAS_THREAD_TIMEOUT"] = "4",
+            // XGBoost's OpenMP threads yield when idle; spinning made 2 threads 4x slower on a busy machine (trap 1).
+            ["OMP_WAIT_POLICY"] = "passive",
+        };
+        return defaults;
+    }
 
     private static int s_prepared;
 
