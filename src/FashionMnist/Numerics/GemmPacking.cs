@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FashionMnist.Numerics;
 
@@ -34,14 +36,22 @@ internal static unsafe class GemmPacking
         {
             int rows = Math.Min(mr, mc - i0);
             float* src = a.P + i0 * a.RowStride;
-            if (a.ColStride == 1)
+            if (a.ColStride == 1 && rows == mr && mr % 4 == 0 && Sse.IsSupported)
+            {
+                // Rows contiguous along k, full panel: transpose 4x4 blocks in SSE registers.
+                TransposePanel(src, a.RowStride, kc, mr, alpha, dst);
+            }
+            else if (a.ColStride == 1)
             {
                 // Rows are contiguous along k: read each row once, write with stride mr.
                 for (int r = 0; r < rows; r++)
                 {
-                    float* s = src + r * a.RowStride;
+                    float* s = src + r * a.RowStride, end = s + kc;
                     float* d = dst + r;
-                    for (int p = 0; p < kc; p++) d[p * mr] = alpha * s[p];
+                    if (alpha == 1f)
+                        for (; s < end; s++, d += mr) *d = *s;
+                    else
+                        for (; s < end; s++, d += mr) *d = alpha * *s;
                 }
                 for (int r = rows; r < mr; r++)
                     for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
@@ -99,6 +109,37 @@ internal static unsafe class GemmPacking
                     for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
             }
             dst += nr * kc;
+        }
+    }
+
+    /// <summary>dst[p * mr + r] = alpha * src[r * rowStride + p] for r &lt; mr (a multiple of 4), p &lt; kc.</summary>
+    private static void TransposePanel(float* src, nint rowStride, int kc, int mr, float alpha, float* dst)
+    {
+        var scale = Vector128.Create(alpha);
+        for (int r0 = 0; r0 < mr; r0 += 4)
+        {
+            float* s0 = src + r0 * rowStride, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
+            float* d = dst + r0;
+            int p = 0;
+            for (; p + 4 <= kc; p += 4, d += 4 * mr)
+            {
+                Vector128<float> x0 = Vector128.Load(s0 + p), x1 = Vector128.Load(s1 + p);
+                Vector128<float> x2 = Vector128.Load(s2 + p), x3 = Vector128.Load(s3 + p);
+                if (alpha != 1f) (x0, x1, x2, x3) = (x0 * scale, x1 * scale, x2 * scale, x3 * scale);
+                Vector128<float> t0 = Sse.UnpackLow(x0, x1), t1 = Sse.UnpackLow(x2, x3);
+                Vector128<float> t2 = Sse.UnpackHigh(x0, x1), t3 = Sse.UnpackHigh(x2, x3);
+                Sse.MoveLowToHigh(t0, t1).Store(d);          // column p:   s0[p] s1[p] s2[p] s3[p]
+                Sse.MoveHighToLow(t1, t0).Store(d + mr);     // column p+1
+                Sse.MoveLowToHigh(t2, t3).Store(d + 2 * mr); // column p+2
+                Sse.MoveHighToLow(t3, t2).Store(d + 3 * mr); // column p+3
+            }
+            for (; p < kc; p++, d += mr)
+            {
+                d[0] = alpha * s0[p];
+                d[1] = alpha * s1[p];
+                d[2] = alpha * s2[p];
+                d[3] = alpha * s3[p];
+            }
         }
     }
 
