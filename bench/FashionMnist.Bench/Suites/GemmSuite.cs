@@ -36,6 +36,8 @@ public sealed class GemmSuite : IBenchSuite
         shapes.Add(new("conv3-forward", 6272, 128, 576));
         // conv1's weight gradient: dW[32 x 9] = dY^T[32 x 100352] * cols[100352 x 9] (tiny output, huge K).
         shapes.Add(new("conv1-weight-gradient", 32, 9, 100352, TransA: true));
+        // KNN-style distances: a block of query images times the training images transposed.
+        shapes.Add(new("knn-block", 512, 8192, 784, TransB: true));
         return shapes;
     }
 

@@ -96,6 +96,11 @@ internal static unsafe class GemmPacking
                     }
                 }
             }
+            else if (b.RowStride == 1 && cols == nr && nr % 4 == 0 && Sse.IsSupported)
+            {
+                // B transposed, full panel: the same 4x4 register transposes as for A.
+                TransposePanel(src, b.ColStride, kc, nr, 1f, dst);
+            }
             else
             {
                 // B transposed: each column is contiguous along k; read it once, write with stride nr.
