@@ -56,6 +56,12 @@ internal static unsafe class GemmPacking
                 for (int r = rows; r < mr; r++)
                     for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
             }
+            else if (a.RowStride == 1 && (mr == 8 || mr == 12) && Avx.IsSupported)
+            {
+                // A transposed: each k step is up to mr consecutive values. Masked loads copy a partial panel
+                // (e.g. 9 of 12 rows) without reading past the operand and give the zero padding for free.
+                CopyColumnsMasked(src, a.ColStride, rows, kc, mr, alpha, dst);
+            }
             else
             {
                 // Columns are contiguous (A transposed): each k step is mr consecutive values.
@@ -145,6 +151,19 @@ internal static unsafe class GemmPacking
                 d[2] = alpha * s2[p];
                 d[3] = alpha * s3[p];
             }
+        }
+    }
+
+    /// <summary>dst[p * mr + r] = alpha * src[p * colStride + r] for r &lt; rows, 0 for rows &lt;= r &lt; mr (mr = 8 or 12).</summary>
+    private static void CopyColumnsMasked(float* src, nint colStride, int rows, int kc, int mr, float alpha, float* dst)
+    {
+        Vector256<float> mask0 = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rows)).AsSingle();
+        Vector128<float> mask1 = Vector128.LessThan(Vector128.Create(8, 9, 10, 11), Vector128.Create(rows)).AsSingle();
+        var scale = Vector256.Create(alpha);
+        for (int p = 0; p < kc; p++, src += colStride, dst += mr)
+        {
+            (Avx.MaskLoad(src, mask0) * scale).Store(dst);
+            if (mr == 12) (Avx.MaskLoad(src + 8, mask1) * scale.GetLower()).Store(dst + 8);
         }
     }
 
