@@ -50,8 +50,8 @@ internal sealed unsafe class GemmKernel
     public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx512Tall, Avx2, Portable];
 
     /// <summary>
-    /// The widest kernel this CPU runs in hardware. 12x32 (24 zmm accumulators, the BLIS SKX shape) measured
-    /// 1-5% faster than 8x32 here (docs/numerics.md); both keep every accumulator in registers.
+    /// The widest kernel this CPU runs in hardware. 12x32 (24 zmm accumulators, the BLIS SKX shape) and 8x32
+    /// measured equal within noise here (docs/numerics.md); both keep every accumulator in registers.
     /// </summary>
     public static GemmKernel Best { get; } = Avx512Tall.IsAccelerated ? Avx512Tall : Avx2.IsAccelerated ? Avx2 : Portable;
 }

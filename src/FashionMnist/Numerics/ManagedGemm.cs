@@ -14,10 +14,10 @@ namespace FashionMnist.Numerics;
 internal static unsafe class ManagedGemm
 {
     /// <summary>K block: the B micro-panel (KcMax x NR floats) must stay in L1 while A panels stream by.</summary>
-    internal static int KcMax = 384;
+    internal const int KcMax = 384;
 
     /// <summary>N block: the packed B block (KcMax x NcMax) lives in L3.</summary>
-    internal static int NcMax = 4096;
+    internal const int NcMax = 4096;
 
     /// <summary>Below this many multiply-adds per thread a parallel split costs more than it saves.</summary>
     internal const long MinParallelMacsPerThread = 1L << 20;
@@ -248,7 +248,7 @@ internal static unsafe class ManagedGemm
     private static int McFor(GemmKernel kernel) => RoundUp(McTarget, kernel.MR);
 
     /// <summary>Target rows per M block (rounded up to a multiple of MR).</summary>
-    internal static int McTarget = 128;
+    internal const int McTarget = 128;
 
     private static long PaddedArea(int m, int n, GemmKernel kernel) => (long)RoundUp(m, kernel.MR) * RoundUp(n, kernel.NR);
 
