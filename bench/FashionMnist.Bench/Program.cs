@@ -1,3 +1,13 @@
-// Benchmarks: see bench/README.md. SKELETON: the runner lands with the numerics work (issue 2).
-Console.WriteLine("No benchmarks yet.");
-return 0;
+// Benchmarks: see bench/README.md. Usage: bench/run.sh [suite ...] [--quick] [--out FILE]
+using FashionMnist;
+using FashionMnist.Bench;
+
+try
+{
+    return BenchRunner.Run(args);
+}
+catch (FashionMnistException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return e.ExitCode;
+}

@@ -34,8 +34,11 @@ public static class NativeLibraries
 
     public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, Sqlite, LibC];
 
-    private static readonly Dictionary<string, Lazy<IntPtr>> s_handles =
-        All.ToDictionary(l => l.Name, l => new Lazy<IntPtr>(() => NativeLibrary.TryLoad(l.SoName, out var h) ? h : IntPtr.Zero));
+    // Keyed by soname, filled on first use: any NativeLibraryInfo works (tests pass one with a bogus soname).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<IntPtr>> s_handles = new();
+
+    private static IntPtr Handle(NativeLibraryInfo library) =>
+        s_handles.GetOrAdd(library.SoName, so => new Lazy<IntPtr>(() => NativeLibrary.TryLoad(so, out var h) ? h : IntPtr.Zero)).Value;
 
     // The resolver must be in place before the first [DllImport] of this assembly runs, whichever it is.
 #pragma warning disable CA2255
@@ -46,12 +49,13 @@ public static class NativeLibraries
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        if (!s_handles.TryGetValue(name, out var handle)) return IntPtr.Zero;
-        return handle.Value != IntPtr.Zero ? handle.Value
-            : throw new NativeLibraryMissingException(All.First(l => l.Name == name));
+        NativeLibraryInfo? library = All.FirstOrDefault(l => l.Name == name);
+        if (library is null) return IntPtr.Zero;
+        IntPtr handle = Handle(library);
+        return handle != IntPtr.Zero ? handle : throw new NativeLibraryMissingException(library);
     }
 
-    public static bool IsAvailable(NativeLibraryInfo library) => s_handles[library.Name].Value != IntPtr.Zero;
+    public static bool IsAvailable(NativeLibraryInfo library) => Handle(library) != IntPtr.Zero;
 
     /// <summary>Throws <see cref="NativeLibraryMissingException"/> unless the library can be loaded.</summary>
     public static void Require(NativeLibraryInfo library)
@@ -61,5 +65,5 @@ public static class NativeLibraries
 
     /// <summary>The address of an exported function, or zero (for optional symbols).</summary>
     public static IntPtr TryGetExport(NativeLibraryInfo library, string symbol) =>
-        IsAvailable(library) && NativeLibrary.TryGetExport(s_handles[library.Name].Value, symbol, out var address) ? address : IntPtr.Zero;
+        IsAvailable(library) && NativeLibrary.TryGetExport(Handle(library), symbol, out var address) ? address : IntPtr.Zero;
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FashionMnist.Interop;
 
 namespace FashionMnist.Numerics;
@@ -17,10 +16,19 @@ public enum GemmBackend
 /// where op(X) is X or its transpose. A is m x k after op, B is k x n after op, C is m x n;
 /// lda/ldb/ldc are row strides of the matrices as stored. The backend is OpenBLAS's cblas_sgemm
 /// or the managed SIMD kernel; FMNIST_GEMM=managed|openblas forces one.
+/// <para>
+/// Threads: .NET owns them. A call from the top level splits the work into
+/// <see cref="ComputeThreads.Count"/> large chunks (OpenBLAS itself always runs single-threaded on
+/// each chunk). A caller that is already parallel (a layer processing a batch per thread, KNN
+/// scoring blocks in a Parallel.For) wraps its per-thread work in <c>using (Gemm.Sequential())</c>
+/// so each call stays on its own thread. See docs/numerics.md.
+/// </para>
 /// </summary>
 public static partial class Gemm
 {
     private static GemmBackend s_backend = InitialBackend();
+
+    [ThreadStatic] private static int t_sequentialDepth;
 
     /// <summary>The backend in use (never <see cref="GemmBackend.Auto"/> once read).</summary>
     public static GemmBackend Backend
@@ -29,20 +37,56 @@ public static partial class Gemm
         set => s_backend = Resolve(value);
     }
 
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    /// <summary>Threads a <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// call on this thread may use: 1 inside a <see cref="Sequential"/> scope, else <see cref="ComputeThreads.Count"/>.</summary>
+    public static int ThreadsPerCall => t_sequentialDepth > 0 ? 1 : ComputeThreads.Count;
+
+    /// <summary>
+    /// Until disposed, GEMM calls made on this thread run on this thread only. Use it inside your own
+    /// parallel loops: <c>Parallel.For(..., i => { using var _ = Gemm.Sequential(); Gemm.Multiply(...); })</c>.
+    /// Scopes nest.
+    /// </summary>
+    public static SequentialScope Sequential()
     {
-        CheckShapes(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0) return;
-        if (s_backend == GemmBackend.OpenBlas)
-            OpenBlasMultiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        else
-            ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        t_sequentialDepth++;
+        return new SequentialScope(Environment.CurrentManagedThreadId);
     }
+
+    /// <summary>Ends a <see cref="Sequential"/> scope; dispose it on the thread that opened it.</summary>
+    public readonly struct SequentialScope : IDisposable
+    {
+        private readonly int _threadId;
+
+        internal SequentialScope(int threadId) => _threadId = threadId;
+
+        public void Dispose()
+        {
+            if (_threadId == 0) return; // default(SequentialScope)
+            if (Environment.CurrentManagedThreadId != _threadId)
+                throw new InvalidOperationException("A Gemm.Sequential() scope must be disposed on the thread that opened it.");
+            if (t_sequentialDepth > 0) t_sequentialDepth--;
+        }
+    }
+
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Multiply(s_backend, ThreadsPerCall, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>C = A * B for dense row-major A (m x k), B (k x n), C (m x n).</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k) =>
         Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+
+    /// <summary>With an explicit backend and thread count (benchmarks, tests).</summary>
+    internal static void Multiply(GemmBackend backend, int threads, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        CheckShapes(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (Resolve(backend) == GemmBackend.OpenBlas)
+            OpenBlasGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+        else
+            ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+    }
 
     internal static void CheckShapes(bool transA, bool transB, int m, int n, int k,
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
@@ -75,38 +119,15 @@ public static partial class Gemm
         return Resolve(wanted);
     }
 
-    private static GemmBackend Resolve(GemmBackend wanted) => wanted switch
+    private static GemmBackend Resolve(GemmBackend wanted) => Resolve(wanted, NativeLibraries.OpenBlas);
+
+    /// <summary>Auto becomes OpenBLAS when <paramref name="openBlas"/> loads, else managed; a forced OpenBLAS that
+    /// does not load is an error naming the package. (The library is a parameter so tests can pass a missing one.)</summary>
+    internal static GemmBackend Resolve(GemmBackend wanted, NativeLibraryInfo openBlas) => wanted switch
     {
-        GemmBackend.Auto => NativeLibraries.IsAvailable(NativeLibraries.OpenBlas) ? GemmBackend.OpenBlas : GemmBackend.Managed,
-        GemmBackend.OpenBlas => NativeLibraries.IsAvailable(NativeLibraries.OpenBlas) ? GemmBackend.OpenBlas
-            : throw new NativeLibraryMissingException(NativeLibraries.OpenBlas),
+        GemmBackend.Auto => NativeLibraries.IsAvailable(openBlas) ? GemmBackend.OpenBlas : GemmBackend.Managed,
+        GemmBackend.OpenBlas => NativeLibraries.IsAvailable(openBlas) ? GemmBackend.OpenBlas
+            : throw new NativeLibraryMissingException(openBlas),
         _ => GemmBackend.Managed,
     };
-
-    private static unsafe void OpenBlasMultiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-    {
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        fixed (float* pc = c)
-        {
-            OpenBlasNative.cblas_sgemm(OpenBlasNative.RowMajor,
-                transA ? OpenBlasNative.Trans : OpenBlasNative.NoTrans,
-                transB ? OpenBlasNative.Trans : OpenBlasNative.NoTrans,
-                m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-        }
-    }
-}
-
-/// <summary>The OpenBLAS entry points the project uses (Debian libopenblas0-pthread, 32-bit integers).</summary>
-internal static unsafe partial class OpenBlasNative
-{
-    public const int RowMajor = 101, NoTrans = 111, Trans = 112;
-
-    [LibraryImport("openblas")]
-    public static partial void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
-        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
-
-    [LibraryImport("openblas")]
-    public static partial void openblas_set_num_threads(int threads);
 }

@@ -1,41 +1,260 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Buffers;
 
 namespace FashionMnist.Numerics;
 
 /// <summary>
-/// Managed GEMM fallback. PLACEHOLDER: a correct, simple row-streaming implementation, to be
-/// replaced by the packed, cache-blocked Vector256/512 FMA kernel (see docs/numerics.md).
+/// The managed SGEMM: GotoBLAS/BLIS structure in C#. Loops, outermost first:
+/// N in blocks of <see cref="NcMax"/> columns (B block stays in L3), K in equal blocks of at most
+/// <see cref="KcMax"/> (B is packed once per block), M in blocks of MC rows (packed A block stays in L2),
+/// then NR-column B panels (one stays in L1) and MR-row A panels, each a register-blocked micro-kernel call.
+/// Threads take large contiguous chunks of M, N or (for tiny outputs) K, never short loops.
+/// See docs/numerics.md for the measured effect of each choice.
 /// </summary>
-internal static class ManagedGemm
+internal static unsafe class ManagedGemm
 {
+    /// <summary>K block: the B micro-panel (KcMax x NR floats) must stay in L1 while A panels stream by.</summary>
+    internal const int KcMax = 384;
+
+    /// <summary>N block: the packed B block (KcMax x NcMax) lives in L3.</summary>
+    internal const int NcMax = 4096;
+
+    /// <summary>Below this many multiply-adds per thread a parallel split costs more than it saves.</summary>
+    internal const long MinParallelMacsPerThread = 1L << 20;
+
+    private const int AlignFloats = 16; // 64 bytes: packed panels start on a cache line
+
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        int threads, GemmKernel? kernel = null)
     {
-        var row = new float[n];
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
         {
-            Array.Clear(row);
-            for (int p = 0; p < k; p++)
-            {
-                float aip = transA ? a[p * lda + i] : a[i * lda + p];
-                if (aip == 0f) continue;
-                if (!transB)
-                {
-                    ReadOnlySpan<float> bRow = b.Slice(p * ldb, n);
-                    int j = 0;
-                    var va = new Vector<float>(aip);
-                    for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
-                        (new Vector<float>(row, j) + va * new Vector<float>(bRow.Slice(j))).CopyTo(row, j);
-                    for (; j < n; j++) row[j] += aip * bRow[j];
-                }
-                else
-                {
-                    for (int j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
-                }
-            }
-            Span<float> cRow = c.Slice(i * ldc, n);
-            for (int j = 0; j < n; j++)
-                cRow[j] = alpha * row[j] + (beta == 0f ? 0f : beta * cRow[j]);
+            var am = transA ? new StridedMatrix(pa, 1, lda) : new StridedMatrix(pa, lda, 1);
+            var bm = transB ? new StridedMatrix(pb, 1, ldb) : new StridedMatrix(pb, ldb, 1);
+            var cm = new StridedMatrix(pc, ldc, 1);
+            Run(kernel ?? GemmKernel.Best, m, n, k, alpha, am, bm, beta, cm, threads);
         }
     }
+
+    private static void Run(GemmKernel kernel, int m, int n, int k, float alpha,
+        StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c, int threads)
+    {
+        if (k == 0 || alpha == 0f)
+        {
+            Scale(c, m, n, beta);
+            return;
+        }
+        // C^T = B^T A^T: when n is small and m is not (e.g. 32x9 weight gradients), swapping the roles
+        // wastes less of the NR-wide register tile on zero padding.
+        if (PaddedArea(n, m, kernel) * 5 < PaddedArea(m, n, kernel) * 4)
+        {
+            (m, n) = (n, m);
+            (a, b) = (b.Transposed, a.Transposed);
+            c = c.Transposed;
+        }
+
+        long macs = (long)m * n * k;
+        threads = (int)Math.Clamp(macs / MinParallelMacsPerThread, 1, Math.Max(1, threads));
+        if (threads == 1)
+        {
+            Sequential(kernel, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
+        // Large contiguous chunks, one per thread (short Parallel.For regions run badly: native-facts trap 4).
+        if (m >= n && m >= threads * kernel.MR * 4)
+        {
+            int chunk = RoundUp(DivUp(m, threads), kernel.MR);
+            ParallelChunks(DivUp(m, chunk), t =>
+            {
+                int i0 = t * chunk, rows = Math.Min(chunk, m - i0);
+                Sequential(kernel, rows, n, k, alpha, a.At(i0, 0), b, beta, c.At(i0, 0));
+            });
+        }
+        else if (n >= threads * kernel.NR * 2)
+        {
+            int chunk = RoundUp(DivUp(n, threads), kernel.NR);
+            ParallelChunks(DivUp(n, chunk), t =>
+            {
+                int j0 = t * chunk, cols = Math.Min(chunk, n - j0);
+                Sequential(kernel, m, cols, k, alpha, a, b.At(0, j0), beta, c.At(0, j0));
+            });
+        }
+        else if (k >= threads * KcMax)
+            SplitK(kernel, m, n, k, alpha, a, b, beta, c, threads);
+        else
+            Sequential(kernel, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /// <summary>Tiny output, long K: each thread sums its K range into a private buffer; then C = beta*C + sum.</summary>
+    private static void SplitK(GemmKernel kernel, int m, int n, int k, float alpha,
+        StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c, int threads)
+    {
+        int chunk = DivUp(k, threads);
+        int parts = DivUp(k, chunk);
+        int size = m * n;
+        float[] partials = ArrayPool<float>.Shared.Rent(size * parts);
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                var baseAddress = (nint)pp;
+                ParallelChunks(parts, t =>
+                {
+                    int p0 = t * chunk, depth = Math.Min(chunk, k - p0);
+                    var part = new StridedMatrix((float*)baseAddress + t * size, n, 1);
+                    Sequential(kernel, m, n, depth, alpha, a.At(0, p0), b.At(p0, 0), 0f, part);
+                });
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        float sum = 0f;
+                        for (int t = 0; t < parts; t++) sum += pp[t * size + i * n + j];
+                        float* cij = c.P + i * c.RowStride + j * c.ColStride;
+                        *cij = beta == 0f ? sum : beta * *cij + sum;
+                    }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>One thread's whole problem: the five-loop blocked algorithm.</summary>
+    private static void Sequential(GemmKernel kernel, int m, int n, int k, float alpha,
+        StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
+    {
+        int mr = kernel.MR, nr = kernel.NR;
+        int kBlocks = DivUp(k, KcMax);
+        int kcStep = DivUp(k, kBlocks); // equal K blocks: no short last block
+        int mcStep = Math.Min(McFor(kernel), RoundUp(m, mr));
+        int ncStep = Math.Min(NcMax, RoundUp(n, nr));
+
+        float[] aBuffer = ArrayPool<float>.Shared.Rent(mcStep * kcStep + AlignFloats);
+        float[] bBuffer = ArrayPool<float>.Shared.Rent(kcStep * ncStep + AlignFloats);
+        try
+        {
+            fixed (float* aRaw = aBuffer)
+            fixed (float* bRaw = bBuffer)
+            {
+                float* ap = Align(aRaw), bp = Align(bRaw);
+                // Packing pays off when a panel is reused many times. With few panels on the other side
+                // (e.g. a 9 x 32 weight gradient over K = 100352), operands already in the kernel's
+                // layout are read in place and only a partial edge panel is packed.
+                bool directA = a.RowStride == 1 && n <= 2 * nr;
+                bool directB = b.ColStride == 1 && m <= 2 * mr;
+                for (int jc = 0; jc < n; jc += ncStep)
+                {
+                    int nc = Math.Min(ncStep, n - jc);
+                    for (int pc = 0; pc < k; pc += kcStep)
+                    {
+                        int kc = Math.Min(kcStep, k - pc);
+                        int packedFromCol = directB ? nc / nr * nr : 0;
+                        if (packedFromCol < nc)
+                            GemmPacking.PackB(b.At(pc, jc + packedFromCol), kc, nc - packedFromCol, nr, bp + packedFromCol * kc);
+                        float betaNow = pc == 0 ? beta : 1f; // later K blocks accumulate
+                        for (int ic = 0; ic < m; ic += mcStep)
+                        {
+                            int mc = Math.Min(mcStep, m - ic);
+                            int packedFromRow = directA ? mc / mr * mr : 0;
+                            if (packedFromRow < mc)
+                                GemmPacking.PackA(a.At(ic + packedFromRow, pc), mc - packedFromRow, kc, mr, alpha, ap + packedFromRow * kc);
+                            var panels = new Panels(ap, bp, packedFromRow, packedFromCol,
+                                a.At(ic, pc), b.At(pc, jc), alpha);
+                            MacroKernel(kernel, mc, nc, kc, panels, c.At(ic, jc), betaNow);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aBuffer);
+            ArrayPool<float>.Shared.Return(bBuffer);
+        }
+    }
+
+    /// <summary>Where the macro-kernel finds its panels: packed buffers, or (below the packed-from index) the operands in place.</summary>
+    private readonly struct Panels(float* ap, float* bp, int packedFromRow, int packedFromCol, StridedMatrix a, StridedMatrix b, float alpha)
+    {
+        public readonly float* PackedA = ap, PackedB = bp;
+        public readonly int PackedFromRow = packedFromRow, PackedFromCol = packedFromCol;
+        public readonly StridedMatrix A = a, B = b;
+        public readonly float Alpha = alpha;
+    }
+
+    private static void MacroKernel(GemmKernel kernel, int mc, int nc, int kc, in Panels panels, StridedMatrix c, float beta)
+    {
+        int mr = kernel.MR, nr = kernel.NR;
+        var run = kernel.Run;
+        // An A panel read in place is not scaled by alpha (packing does that): RunScaled applies it at the store.
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            bool bInPlace = jr < panels.PackedFromCol;
+            float* bPanel = bInPlace ? panels.B.P + jr : panels.PackedB + jr * kc;
+            nint bStep = bInPlace ? panels.B.RowStride : nr;
+            int cols = Math.Min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                bool aInPlace = ir < panels.PackedFromRow;
+                float* aPanel = aInPlace ? panels.A.P + ir : panels.PackedA + ir * kc;
+                nint aStep = aInPlace ? panels.A.ColStride : mr;
+                float* cTile = c.P + ir * c.RowStride + jr * c.ColStride;
+                if (aInPlace && panels.Alpha != 1f)
+                    RunScaled(kernel, kc, aPanel, aStep, bPanel, bStep, cTile, c.RowStride, c.ColStride, beta, Math.Min(mr, mc - ir), cols, panels.Alpha);
+                else
+                    run(kc, aPanel, aStep, bPanel, bStep, cTile, c.RowStride, c.ColStride, beta, Math.Min(mr, mc - ir), cols);
+            }
+        }
+    }
+
+    /// <summary>C = beta*C + alpha*(A*B) for an unscaled in-place A panel: compute into a scratch tile, then combine.</summary>
+    private static void RunScaled(GemmKernel kernel, int kc, float* a, nint aStep, float* b, nint bStep, float* c,
+        nint rsC, nint csC, float beta, int mr, int nr, float alpha)
+    {
+        float* tile = stackalloc float[kernel.MR * kernel.NR];
+        kernel.Run(kc, a, aStep, b, bStep, tile, kernel.NR, 1, 0f, mr, nr);
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+            {
+                float* cij = c + r * rsC + j * csC;
+                *cij = beta == 0f ? alpha * tile[r * kernel.NR + j] : beta * *cij + alpha * tile[r * kernel.NR + j];
+            }
+    }
+
+    private static void Scale(StridedMatrix c, int m, int n, float beta)
+    {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++)
+        {
+            float* row = c.P + i * c.RowStride;
+            for (int j = 0; j < n; j++) row[j * c.ColStride] = beta == 0f ? 0f : beta * row[j * c.ColStride];
+        }
+    }
+
+    private static void ParallelChunks(int count, Action<int> body)
+    {
+        if (count == 1)
+            body(0);
+        else
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, body);
+    }
+
+    /// <summary>M block: the packed A block (MC x KcMax) stays in L2.</summary>
+    private static int McFor(GemmKernel kernel) => RoundUp(McTarget, kernel.MR);
+
+    /// <summary>Target rows per M block (rounded up to a multiple of MR).</summary>
+    internal const int McTarget = 128;
+
+    private static long PaddedArea(int m, int n, GemmKernel kernel) => (long)RoundUp(m, kernel.MR) * RoundUp(n, kernel.NR);
+
+    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    private static int DivUp(int x, int y) => (x + y - 1) / y;
+
+    private static int RoundUp(int x, int multiple) => DivUp(x, multiple) * multiple;
 }

@@ -1,0 +1,167 @@
+using FashionMnist.Interop;
+using FashionMnist.Numerics;
+
+namespace FashionMnist.Tests.Numerics;
+
+public class GemmTests
+{
+    /// <summary>One way to multiply: a backend, a kernel (managed) and a thread count.</summary>
+    internal sealed record Implementation(string Name, GemmBackend Backend, GemmKernel? Kernel, int Threads)
+    {
+        public void Run(GemmCase g, float[] c) =>
+            Run(g.TransA, g.TransB, g.M, g.N, g.K, g.Alpha, g.A, g.Lda, g.B, g.Ldb, g.Beta, c, g.Ldc);
+
+        public void Run(bool transA, bool transB, int m, int n, int k, float alpha,
+            float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc)
+        {
+            if (Kernel is null)
+            {
+                Gemm.Multiply(Backend, Threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                return;
+            }
+            Gemm.CheckShapes(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+            ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Threads, Kernel);
+        }
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>Every managed kernel this CPU runs in hardware, and OpenBLAS, each with 1 and 2 threads.</summary>
+    internal static IReadOnlyList<Implementation> Implementations { get; } = BuildImplementations();
+
+    private static List<Implementation> BuildImplementations()
+    {
+        var list = new List<Implementation>();
+        foreach (var kernel in GemmKernel.All.Where(k => k.IsAccelerated))
+            foreach (int threads in new[] { 1, 2 })
+                list.Add(new($"managed {kernel.Name} x{threads}", GemmBackend.Managed, kernel, threads));
+        if (NativeLibraries.IsAvailable(NativeLibraries.OpenBlas))
+            foreach (int threads in new[] { 1, 2 })
+                list.Add(new($"openblas x{threads}", GemmBackend.OpenBlas, null, threads));
+        return list;
+    }
+
+    private static void CheckAll(GemmCase g)
+    {
+        foreach (var implementation in Implementations)
+        {
+            float[] c = g.FreshC();
+            implementation.Run(g, c);
+            g.Verify(c, implementation.Name);
+        }
+    }
+
+    public static TheoryData<int, int, int, bool, bool> SmallShapes()
+    {
+        var data = new TheoryData<int, int, int, bool, bool>();
+        int[][] shapes = [[1, 1, 1], [7, 13, 5], [13, 7, 5], [1, 100, 1], [100, 1, 3], [9, 33, 17], [17, 47, 390], [41, 70, 129]];
+        foreach (var s in shapes)
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    data.Add(s[0], s[1], s[2], ta, tb);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SmallShapes))]
+    public void Odd_shapes_match_the_double_precision_reference_for_every_transpose(int m, int n, int k, bool transA, bool transB) =>
+        CheckAll(new GemmCase(m, n, k, transA, transB));
+
+    [Theory]
+    [InlineData(0.5f, -1.5f, 0)]
+    [InlineData(1f, 1f, 3)]
+    [InlineData(-2f, 0f, 5)]
+    [InlineData(0f, 2f, 1)] // alpha = 0: only C = beta * C
+    [InlineData(0.25f, 0.75f, 7)]
+    public void Alpha_beta_and_strided_sub_matrix_views(float alpha, float beta, int pad)
+    {
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                CheckAll(new GemmCase(23, 37, 45, ta, tb, alpha, beta, pad, seed: pad + 10));
+    }
+
+    /// <summary>The first CNN layer's three products (batch 128, 28x28, 3x3 kernel, 32 filters): forward, weight and input gradient.</summary>
+    [Theory]
+    [InlineData(100352, 32, 9, false, false)]
+    [InlineData(32, 9, 100352, true, false)]
+    [InlineData(9, 32, 100352, true, false)]
+    [InlineData(100352, 9, 32, false, true)]
+    public void Conv1_im2col_shapes(int m, int n, int k, bool transA, bool transB) =>
+        CheckAll(new GemmCase(m, n, k, transA, transB, seed: m + n));
+
+    /// <summary>Sizes that cross the cache blocks (MC, KC, NC) and every way of splitting work over threads.</summary>
+    [Theory]
+    [InlineData(300, 200, 800, false, false, 0)] // several M and K blocks; threads split M
+    [InlineData(20, 700, 200, false, true, 2)]   // threads split N
+    [InlineData(9, 32, 8000, true, false, 0)]    // tiny output, long K: threads split K
+    [InlineData(9, 4200, 400, false, true, 1)]   // more columns than one N block
+    public void Cache_blocks_and_thread_splits(int m, int n, int k, bool transA, bool transB, int pad) =>
+        CheckAll(new GemmCase(m, n, k, transA, transB, 0.5f, 0.5f, pad, seed: 3));
+
+    [Fact]
+    public void Managed_and_OpenBlas_agree_with_each_other()
+    {
+        // setup/setup.sh installs OpenBLAS, so it must be here.
+        var g = new GemmCase(123, 77, 555, false, true, 1.5f, 0.5f, pad: 1, seed: 7);
+        float[] managed = g.FreshC(), openBlas = g.FreshC();
+        Gemm.Multiply(GemmBackend.Managed, 2, g.TransA, g.TransB, g.M, g.N, g.K, g.Alpha, g.A, g.Lda, g.B, g.Ldb, g.Beta, managed, g.Ldc);
+        Gemm.Multiply(GemmBackend.OpenBlas, 2, g.TransA, g.TransB, g.M, g.N, g.K, g.Alpha, g.A, g.Lda, g.B, g.Ldb, g.Beta, openBlas, g.Ldc);
+        for (int i = 0; i < g.M; i++)
+            for (int j = 0; j < g.N; j++)
+            {
+                float x = managed[i * g.Ldc + j], y = openBlas[i * g.Ldc + j];
+                Assert.True(Math.Abs(x - y) <= 1e-4f * (1 + Math.Abs(y)), $"C[{i},{j}]: managed {x}, OpenBLAS {y}");
+            }
+        Assert.NotEqual(g.C0, managed); // it did compute something
+    }
+
+    [Fact]
+    public void Beta_zero_ignores_NaN_in_C_like_BLAS()
+    {
+        float[] a = [1, 2, 3, 4], b = [5, 6, 7, 8];
+        foreach (var implementation in Implementations)
+        {
+            float[] c = [float.NaN, float.NaN, float.NaN, float.NaN];
+            implementation.Run(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2);
+            Assert.Equal([19f, 22f, 43f, 50f], c); // hand-computed [1 2; 3 4] * [5 6; 7 8]
+        }
+    }
+
+    [Fact]
+    public void Empty_dimensions()
+    {
+        foreach (var implementation in Implementations)
+        {
+            float[] c = [1, 2, 3, 4];
+            implementation.Run(false, false, 0, 2, 3, 1f, [], 3, new float[6], 2, 0f, c, 2); // m = 0: nothing to do
+            implementation.Run(false, false, 2, 0, 3, 1f, new float[6], 3, [], 1, 0f, c, 2); // n = 0: nothing to do
+            Assert.Equal([1f, 2f, 3f, 4f], c);
+            implementation.Run(false, false, 2, 2, 0, 1f, [], 1, [], 2, 3f, c, 2);           // k = 0: C = beta * C
+            Assert.Equal([3f, 6f, 9f, 12f], c);
+            implementation.Run(false, false, 2, 2, 0, 1f, [], 1, [], 2, 0f, c, 2);
+            Assert.Equal([0f, 0f, 0f, 0f], c);
+        }
+    }
+
+    [Fact]
+    public void Dense_overload_multiplies_with_the_configured_backend()
+    {
+        float[] a = [1, 2, 3, 4, 5, 6], b = [7, 8, 9, 10, 11, 12], c = new float[4];
+        Gemm.Multiply(a, b, c, 2, 2, 3);
+        Assert.Equal([58f, 64f, 139f, 154f], c); // [1 2 3; 4 5 6] * [7 8; 9 10; 11 12]
+    }
+
+    [Fact]
+    public void Wrong_shapes_are_rejected_before_any_native_call()
+    {
+        var a = new float[6];
+        var b = new float[6];
+        var c = new float[4];
+        Assert.Contains("leading dimension of A", Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2)).Message);
+        Assert.Contains("B needs 9 elements", Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(false, true, 2, 3, 3, 1f, a, 3, b, 3, 0f, new float[6], 3)).Message);
+        Assert.Contains("must not be negative", Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(false, false, -1, 2, 3, 1f, a, 3, b, 2, 0f, c, 2)).Message);
+    }
+}
