@@ -61,7 +61,6 @@ public sealed class NeuralClassifier : IIterativeClassifier
         int classes = FashionMnistClasses.Count;
         int batch = Math.Min(InferenceBatch, Math.Max(1, images.Count));
         var input = new float[batch * ImageSet.PixelCount];
-        using var scope = NeuralGemm.SingleThreadedScope();
         for (int start = 0; start < images.Count; start += batch)
         {
             int n = Math.Min(batch, images.Count - start);

@@ -81,7 +81,6 @@ internal sealed class NeuralTrainer
         var order = new int[fitSet.Count];
         AugmentationSettings? augmentation = _options.Augment ? _options.AugmentationSettings : null;
 
-        using var gemmScope = NeuralGemm.SingleThreadedScope();
         for (int epoch = state.EpochsDone; epoch < _options.Epochs && !state.Finished; epoch++)
         {
             var clock = Stopwatch.StartNew();
