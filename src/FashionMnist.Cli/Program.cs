@@ -17,6 +17,7 @@ namespace FashionMnist.Cli
                 "models and neural networks, evaluate and compare them, and classify real clothing photos.");
             GlobalOptions.AddTo(root);
             root.Add(DataCommands.Create());
+            root.Add(PredictCommands.Create());
             return root;
         }
 
