@@ -18,6 +18,7 @@ namespace FashionMnist.Cli
             GlobalOptions.AddTo(root);
             root.Add(DataCommands.Create());
             root.Add(PredictCommands.Create());
+            root.Add(ServeCommands.Create());
             return root;
         }
 
