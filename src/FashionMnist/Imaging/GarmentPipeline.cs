@@ -116,7 +116,8 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         var values = new float[garmentValues.Count];
         for (int i = 0, k = 0; i < n; i++)
             if (garment.Bits[i] != 0) values[k++] = invert ? 1 - luminance.Pixels[i] : luminance.Pixels[i];
-        float low = Thresholds.Percentile(values, 0.01), high = Thresholds.Percentile(values, 0.99);
+        float[] range = Thresholds.Percentiles(values, 0.01, 0.99);
+        float low = range[0], high = range[1];
         float span = Math.Max(high - low, 0.05f), floor = Options.Floor;
         for (int k = 0; k < values.Length; k++)
             values[k] = floor + (1 - floor) * Math.Clamp((values[k] - low) / span, 0, 1);

@@ -59,7 +59,8 @@ public sealed class SeedPipeline : IPhotoPipeline
 
     public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
     {
-        GrayImage gray = PhotoPlanes.From(photo, 512).Luminance();
+        // Area averaging composes: reducing to 4x the target first gives the same 28x28 as reducing in one go.
+        GrayImage gray = PhotoPlanes.From(photo, 4 * ImageSet.Width).Luminance();
         GrayImage small = gray.Resize(ImageSet.Width, ImageSet.Height);
         for (int i = 0; i < small.Pixels.Length; i++) small.Pixels[i] = 1f - small.Pixels[i];
         var stages = keepStages

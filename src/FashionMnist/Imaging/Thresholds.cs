@@ -36,6 +36,17 @@ public static class Thresholds
         return min + (bestBin + 1) / scale;
     }
 
+    /// <summary>Several quantiles (0-1) of the values with one sort (nearest rank).</summary>
+    public static float[] Percentiles(float[] values, params ReadOnlySpan<double> fractions)
+    {
+        float[] sorted = (float[])values.Clone();
+        Array.Sort(sorted);
+        var result = new float[fractions.Length];
+        for (int i = 0; i < fractions.Length; i++)
+            result[i] = sorted.Length == 0 ? 0 : sorted[(int)Math.Clamp(Math.Round(fractions[i] * (sorted.Length - 1)), 0, sorted.Length - 1)];
+        return result;
+    }
+
     /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values, by sorting a copy (nearest rank).</summary>
     public static float Percentile(IEnumerable<float> values, double fraction)
     {

@@ -14,4 +14,7 @@ public static class TestModels
 
     /// <summary>A softmax regression on 3,000 training images (about 0.75 test accuracy).</summary>
     public static TinyMlp Linear => s_linear.Value;
+
+    /// <summary>A private copy of <see cref="Linear"/>, for tests that count concurrent calls into their model.</summary>
+    public static TinyMlp PrivateLinear() => s_linear.Value.Clone();
 }

@@ -112,6 +112,13 @@ public sealed class TinyMlp(TinyMlpOptions? options = null) : IClassifier
         }
     }
 
+    /// <summary>An independent copy of the fitted weights (its own <see cref="OverlappingCalls"/> counter).</summary>
+    public TinyMlp Clone() => new(_options)
+    {
+        _w1 = (float[])_w1.Clone(), _b1 = (float[])_b1.Clone(), _w2 = (float[])_w2.Clone(), _b2 = (float[])_b2.Clone(),
+        IsFitted = IsFitted,
+    };
+
     public void SaveState(BinaryWriter writer) => throw new NotSupportedException("TinyMlp is test-only and is not saved.");
 
     private static float[] Init(Random random, int count, float scale)

@@ -12,7 +12,7 @@ public sealed class WebAppFixture : IAsyncLifetime
 {
     private WebApplication? _app;
 
-    public TinyMlp Model { get; } = TestModels.Linear;
+    public TinyMlp Model { get; } = TestModels.PrivateLinear();
     public Uri BaseAddress { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
 
