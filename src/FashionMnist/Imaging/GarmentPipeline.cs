@@ -95,7 +95,8 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             stages.Add(new("3-threshold-mask", mask.ToGray().ToRgba()));
         }
         int closing = Math.Max(1, (int)Math.Round(Options.ClosingFraction * Math.Max(width, height)));
-        return mask.Open(1).Close(closing).FillHoles();
+        int opening = Math.Max(1, (int)Math.Round(Options.OpeningFraction * Math.Max(width, height)));
+        return mask.Open(opening).Close(closing).FillHoles();
     }
 
     private GrayImage Intensity(GrayImage luminance, BackgroundModel background, BinaryMask garment, List<string> notes)

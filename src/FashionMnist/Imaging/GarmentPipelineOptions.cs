@@ -15,6 +15,9 @@ public sealed record GarmentPipelineOptions
     /// <summary>The threshold is at least this times the 95th percentile of the distance in the border band (its texture).</summary>
     public double NoiseFactor { get; init; } = 0.5;
 
+    /// <summary>Radius of the morphological opening (cuts thin bridges to clutter), as a fraction of the longest side; at least 1 pixel.</summary>
+    public double OpeningFraction { get; init; } = 0.0;
+
     /// <summary>Radius of the morphological closing, as a fraction of the working image's longest side.</summary>
     public double ClosingFraction { get; init; } = 0.02;
 

@@ -114,7 +114,7 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Oversized_image_is_refused_from_its_header_before_decoding()
     {
-        // 10000 x 5000 = 50 megapixels claimed by a 33-byte file: refused without allocating 150 MB.
+        // 10000 x 5000 = 50 megapixels claimed by a 50-byte file: refused without allocating 150 MB.
         byte[] header = TestImages.PngHeaderClaiming(10_000, 5_000);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<ImageTooLargeException>(() => GdkPixbufCodec.Decode(header, "huge.png"));
