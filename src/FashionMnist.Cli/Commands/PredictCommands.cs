@@ -12,6 +12,7 @@ public static class PredictCommands
     {
         Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos).",
         Required = true,
+        HelpName = "FILE",
     };
 
     public static readonly Option<string> Pipeline = new("--pipeline")
@@ -19,6 +20,7 @@ public static class PredictCommands
         Description = "How a photo becomes 28x28: 'garment' (find the garment, crop, centre, Fashion-MNIST contrast; default) " +
                       "or 'seed' (squash the whole photo, grayscale, invert: the naive baseline).",
         DefaultValueFactory = _ => PhotoPipelines.Default,
+        HelpName = "garment|seed",
     };
 
     public static Command Create()
@@ -32,16 +34,19 @@ public static class PredictCommands
         {
             Description = "Score a labelled folder instead: its labels.csv (columns file,source_class,fashion_mnist_labels; " +
                           "files relative to the CSV). Prints top-1, top-3 and per-class accuracy.",
+            HelpName = "FOLDER/labels.csv",
         };
-        var top = new Option<int>("--top") { Description = "How many classes to show per photo (1-10).", DefaultValueFactory = _ => 3 };
+        var top = new Option<int>("--top") { Description = "How many classes to show per photo (1-10).", DefaultValueFactory = _ => 3, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var show = new Option<string?>("--show")
         {
             Description = "Also write a PNG sheet: per photo the photo, the 28x28 input the model saw and a bar chart of the probabilities.",
+            HelpName = "OUT.png",
         };
         var debug = new Option<string?>("--debug-dir")
         {
             Description = "Write every pipeline stage of every photo as PNGs into this folder (original, distance map, masks, crop, final).",
+            HelpName = "DIR",
         };
         var command = new Command("predict",
             "Classify photos of real clothes: each photo is turned into a Fashion-MNIST-like 28x28 image and given to the model. " +

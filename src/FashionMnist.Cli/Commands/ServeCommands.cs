@@ -15,6 +15,7 @@ public static class ServeCommands
         {
             Description = "Where to listen. Loopback by default; http://0.0.0.0:5080 makes the page reachable from a phone on your network.",
             DefaultValueFactory = _ => new WebOptions().Urls,
+            HelpName = "URL",
         };
         var command = new Command("serve",
             "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +

@@ -92,6 +92,24 @@ public class PipelineTests
         Assert.Equal(0, prepared.Pixels[14]);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 300)]
+    [InlineData(300, 1)]
+    [InlineData(3, 3)]
+    [InlineData(4000, 30)]
+    public void Degenerate_photos_still_give_a_valid_input(int width, int height)
+    {
+        var photo = new RgbaImage(width, height);
+        photo.Fill(0, 0, width, height, 120, 130, 140); // uniform: nothing stands out
+        foreach (IPhotoPipeline pipeline in new IPhotoPipeline[] { new GarmentPipeline(), new SeedPipeline() })
+        {
+            PreparedPhoto prepared = pipeline.Prepare(photo, keepStages: true);
+            Assert.Equal(784, prepared.Pixels.Length);
+        }
+        if (width * height > 100) Assert.Contains("no garment found", new GarmentPipeline().Prepare(photo).Notes);
+    }
+
     [Fact]
     public void Unknown_pipeline_name_is_a_clear_error()
     {
