@@ -19,7 +19,7 @@ public sealed class NativeLibraryMissingException(NativeLibraryInfo library, Exc
 
 /// <summary>
 /// The one place that maps the logical names used in [DllImport] ("openblas", "svm", "xgboost",
-/// "gdk_pixbuf") to Debian sonames, so a missing library becomes a
+/// "gdk_pixbuf", "gobject", "glib") to Debian sonames, so a missing library becomes a
 /// <see cref="NativeLibraryMissingException"/> naming its package instead of a DllNotFoundException.
 /// Wrappers call <see cref="Require"/> before their first native call.
 /// </summary>
@@ -30,9 +30,11 @@ public static class NativeLibraries
     public static readonly NativeLibraryInfo XGBoost = new("xgboost", "libxgboost.so.0", "libxgboost0", "XGBoost gradient boosting");
     public static readonly NativeLibraryInfo GdkPixbuf = new("gdk_pixbuf", "libgdk_pixbuf-2.0.so.0", "libgdk-pixbuf-2.0-0", "gdk-pixbuf image decoding");
     public static readonly NativeLibraryInfo Sqlite = new("sqlite3", "libsqlite3.so.0", "libsqlite3-0", "SQLite, the experiment store");
+    public static readonly NativeLibraryInfo GObject = new("gobject", "libgobject-2.0.so.0", "libglib2.0-0", "GObject reference counting and signals (used with gdk-pixbuf)");
+    public static readonly NativeLibraryInfo GLib = new("glib", "libglib-2.0.so.0", "libglib2.0-0", "GLib memory and error handling (used with gdk-pixbuf)");
     public static readonly NativeLibraryInfo LibC = new("c", "libc.so.6", "libc6", "the C library");
 
-    public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, Sqlite, LibC];
+    public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, Sqlite, GObject, GLib, LibC];
 
     // Keyed by soname, filled on first use: any NativeLibraryInfo works (tests pass one with a bogus soname).
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<IntPtr>> s_handles = new();

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using FashionMnist.Imaging;
+using FashionMnist.Models;
+using Spectre.Console;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>`fmnist predict`: classify photos of real clothes, or score a labelled photo folder.</summary>
+public static class PredictCommands
+{
+    public static readonly Option<string> Model = new("--model")
+    {
+        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos).",
+        Required = true,
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<string> Pipeline = new("--pipeline")
+    {
+        Description = "How a photo becomes 28x28: 'garment' (find the garment, crop, centre, Fashion-MNIST contrast; default) " +
+                      "or 'seed' (squash the whole photo, grayscale, invert: the naive baseline).",
+        DefaultValueFactory = _ => PhotoPipelines.Default,
+        HelpName = "garment|seed",
+    };
+
+    public static Command Create()
+    {
+        var photos = new Argument<string[]>("photos")
+        {
+            Description = "Photos to classify (JPEG, PNG, GIF, BMP, TIFF; WebP if its gdk-pixbuf loader is installed).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var labels = new Option<string?>("--labels")
+        {
+            Description = "Score a labelled folder instead: its labels.csv (columns file,source_class,fashion_mnist_labels; " +
+                          "files relative to the CSV). Prints top-1, top-3 and per-class accuracy.",
+            HelpName = "FOLDER/labels.csv",
+        };
+        var top = new Option<int>("--top") { Description = "How many classes to show per photo (1-10).", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var show = new Option<string?>("--show")
+        {
+            Description = "Also write a PNG sheet: per photo the photo, the 28x28 input the model saw and a bar chart of the probabilities.",
+            HelpName = "OUT.png",
+        };
+        var debug = new Option<string?>("--debug-dir")
+        {
+            Description = "Write every pipeline stage of every photo as PNGs into this folder (original, distance map, masks, crop, final).",
+            HelpName = "DIR",
+        };
+        var command = new Command("predict",
+            "Classify photos of real clothes: each photo is turned into a Fashion-MNIST-like 28x28 image and given to the model. " +
+            "Example: fmnist predict --model cnn.fmm shirt.jpg --show sheet.png")
+        {
+            photos, Model, labels, top, json, show, debug, Pipeline,
+        };
+        command.SetAction(parse =>
+        {
+            string[] files = parse.GetValue(photos) ?? [];
+            string? labelsPath = parse.GetValue(labels);
+            int k = parse.GetValue(top);
+            if (k is < 1 or > 10) throw new FashionMnistException($"--top must be between 1 and 10, got {k}", "Use e.g. --top 3.");
+            if (files.Length == 0 && labelsPath is null)
+                throw new FashionMnistException("No photos given", "Name one or more photos, or a labelled folder with --labels FOLDER/labels.csv.");
+            if (files.Length > 0 && labelsPath is not null)
+                throw new FashionMnistException("Both photos and --labels were given", "Either classify photos, or score a labelled folder with --labels.");
+            IPhotoPipeline pipeline = PhotoPipelines.Create(parse.GetValue(Pipeline)!);
+            // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
+            var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
+            var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
+            IClassifier model = ModelFile.Load(parse.GetValue(Model)!);
+            var classifier = new PhotoClassifier(model, pipeline);
+            bool asJson = parse.GetValue(json);
+            if (labelled is not null)
+            {
+                ScoreReport report = PhotoReports.Score(classifier, labelsPath!, labelled, k, parse.GetValue(show), parse.GetValue(debug));
+                if (asJson) JsonOutput.Write(report);
+                else PrintScore(report);
+            }
+            else
+            {
+                PredictReport report = PhotoReports.Predict(classifier, decoded!, k, parse.GetValue(show), parse.GetValue(debug));
+                if (asJson) JsonOutput.Write(report);
+                else PrintPredictions(report);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void PrintPredictions(PredictReport report)
+    {
+        foreach (PhotoResult photo in report.Photos)
+        {
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(photo.File)}[/]");
+            foreach (ClassProbability c in photo.Top)
+                AnsiConsole.MarkupLine($"  {c.Label} {Markup.Escape(c.Name),-12} {c.Probability,7:P1}");
+        }
+    }
+
+    private static void PrintScore(ScoreReport report)
+    {
+        var table = new Table().AddColumn("Source class").AddColumn("Photos").AddColumn("Top-1").AddColumn("Top-3");
+        foreach (var (name, score) in report.PerClass)
+            table.AddRow(Markup.Escape(name), score.Photos.ToString(), $"{score.Top1:P1}", $"{score.Top3:P1}");
+        table.AddRow("[bold]all[/]", report.Photos.ToString(), $"[bold]{report.Top1:P1}[/]", $"[bold]{report.Top3:P1}[/]");
+        AnsiConsole.MarkupLine($"Model [bold]{Markup.Escape(report.Model)}[/], pipeline [bold]{report.Pipeline}[/], {Markup.Escape(report.Labels)}");
+        AnsiConsole.Write(table);
+    }
+}

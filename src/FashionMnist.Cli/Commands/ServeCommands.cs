@@ -1,0 +1,49 @@
+using System.CommandLine;
+using FashionMnist.Imaging;
+using FashionMnist.Models;
+using FashionMnist.Web;
+using Microsoft.Extensions.Hosting;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>`fmnist serve`: the photo classification web page and API.</summary>
+public static class ServeCommands
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where to listen. Loopback by default; http://0.0.0.0:5080 makes the page reachable from a phone on your network.",
+            DefaultValueFactory = _ => new WebOptions().Urls,
+            HelpName = "URL",
+        };
+        var command = new Command("serve",
+            "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +
+            "POST /api/classify (multipart field 'image' or raw image bytes), GET /healthz. Stop with Ctrl+C.")
+        {
+            PredictCommands.Model, urls, PredictCommands.Pipeline,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            string pipeline = parse.GetValue(PredictCommands.Pipeline)!;
+            PhotoPipelines.Create(pipeline); // validates the name before the model loads
+            string url = parse.GetValue(urls)!;
+            if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
+                throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
+            IClassifier model = ModelFile.Load(parse.GetValue(PredictCommands.Model)!);
+            await using var app = ClassifierWebApp.Build(model, new WebOptions { Urls = url, Pipeline = pipeline });
+            try
+            {
+                await app.StartAsync(cancellation);
+            }
+            catch (IOException e)
+            {
+                throw new FashionMnistException($"Cannot listen on {url}: {e.Message}", "Choose another port with --urls.", ExitCodes.BadInput, e);
+            }
+            Console.Error.WriteLine($"Serving model '{model.Name}' on {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
+            await app.WaitForShutdownAsync(cancellation);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

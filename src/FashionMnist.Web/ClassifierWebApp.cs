@@ -1,0 +1,74 @@
+using System.Reflection;
+using FashionMnist.Imaging;
+using FashionMnist.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace FashionMnist.Web;
+
+/// <summary>
+/// The photo classification web app: one page (GET /), the API (POST /api/classify) and a health check (GET /healthz).
+/// Kestrel with minimal APIs on <see cref="WebApplication.CreateSlimBuilder()"/>; no external assets.
+/// </summary>
+public static class ClassifierWebApp
+{
+    public static WebApplication Build(IClassifier model, WebOptions? options = null)
+    {
+        options ??= new WebOptions();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = Math.Max(ClassifyEndpoint.DrainLimit, options.MaxUploadBytes + ClassifyEndpoint.MultipartAllowance + 1));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+        WebApplication app = builder.Build();
+        var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline)), options);
+        string page = ReadPage();
+
+        app.Use(async (context, next) =>
+        {
+            // Whatever goes wrong, the client gets JSON, and the server stays up.
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                await WriteErrorAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"The upload is larger than {options.MaxUploadBytes / (1024.0 * 1024.0):0.#} MB. Send a smaller photo."
+                    : $"Bad request: {e.Message}");
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nothing to answer.
+            }
+            catch (Exception e) when (!context.Response.HasStarted)
+            {
+                app.Logger.LogError(e, "Unhandled error for {Path}", context.Request.Path);
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Internal error while classifying; see the server log.");
+            }
+        });
+
+        app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
+        app.MapGet("/healthz", () => Results.Json(new HealthResponse("ok", model.Name), WebJson.Options));
+        app.MapPost("/api/classify", (HttpRequest request, CancellationToken cancellation) => endpoint.HandleAsync(request, cancellation));
+        return app;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(message), WebJson.Options);
+    }
+
+    private static string ReadPage()
+    {
+        using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("FashionMnist.Web.index.html")
+            ?? throw new InvalidOperationException("The page resource is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

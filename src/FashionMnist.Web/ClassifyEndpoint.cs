@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Diagnostics;
+using FashionMnist.Imaging;
+using FashionMnist.Interop;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace FashionMnist.Web;
+
+/// <summary>
+/// POST /api/classify: multipart/form-data with an "image" field, or the raw image bytes (image/* or
+/// application/octet-stream). Every bad input is a 4xx with <c>{ "error": "..." }</c>, never a 500:
+/// 400 empty or malformed, 413 too many bytes or pixels, 415 wrong content type, 422 not a readable image.
+/// <para>Concurrency: at most <see cref="WebOptions.MaxConcurrentPhotos"/> photos are decoded and preprocessed at
+/// once (others wait), and the model call itself is serialised inside <see cref="PhotoClassifier"/>, since
+/// models are not required to be thread-safe.</para>
+/// </summary>
+internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions options)
+{
+    /// <summary>Room for multipart boundaries and headers around a maximum-size file.</summary>
+    internal const long MultipartAllowance = 64 * 1024;
+
+    /// <summary>
+    /// An oversized upload is read and discarded up to this many bytes before the 413 is sent: a client still
+    /// sending its body would otherwise see a reset connection ("broken pipe") instead of the JSON error.
+    /// Anything larger is cut off (Kestrel's limit) and the connection closed.
+    /// </summary>
+    internal const long DrainLimit = 64L << 20;
+
+    private readonly SemaphoreSlim _slots = new(options.MaxConcurrentPhotos);
+
+    public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        long max = options.MaxUploadBytes;
+        if (request.ContentLength > max + MultipartAllowance) return await TooLargeAsync(request, cancellation);
+
+        byte[]? bytes;
+        string contentType = request.ContentType ?? "";
+        if (contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + MultipartAllowance }, cancellation);
+            }
+            catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+            {
+                return await TooLargeAsync(request, cancellation);
+            }
+            catch (InvalidDataException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"The multipart form data is malformed: {e.Message}");
+            }
+            IFormFile? file = form.Files.GetFile("image");
+            if (file is null)
+                return Error(StatusCodes.Status400BadRequest, "The form has no file field named 'image'. Send the photo as the 'image' field.");
+            if (file.Length > max) return TooLarge();
+            bytes = new byte[file.Length];
+            await using (Stream stream = file.OpenReadStream()) await stream.ReadExactlyAsync(bytes, cancellation);
+        }
+        else if (contentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
+                 || contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase)
+                 || (contentType.Length == 0 && request.ContentLength is null or 0))
+        {
+            bytes = await ReadBoundedAsync(request.Body, max, cancellation);
+            if (bytes is null) return await TooLargeAsync(request, cancellation);
+        }
+        else
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType,
+                $"Content type '{contentType}' is not accepted. Send multipart/form-data with an 'image' field, or the image bytes as image/* or application/octet-stream.");
+        }
+        if (bytes.Length == 0)
+            return Error(StatusCodes.Status400BadRequest, "The request has no image (the body is empty). Send a photo.");
+
+        await _slots.WaitAsync(cancellation);
+        try
+        {
+            RgbaImage photo = GdkPixbufCodec.Decode(bytes, "the uploaded file", options.MaxPixels);
+            PhotoPrediction prediction = classifier.Classify(photo);
+            byte[] png = GdkPixbufCodec.EncodePng(prediction.Input.ToGray().ToRgba());
+            return Results.Json(new ClassifyResponse(prediction.Top(3), "data:image/png;base64," + Convert.ToBase64String(png),
+                classifier.Pipeline.Name, Math.Round(clock.Elapsed.TotalMilliseconds, 1)), WebJson.Options);
+        }
+        catch (ImageTooLargeException e)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
+        catch (ImageDecodeException e)
+        {
+            return Error(StatusCodes.Status422UnprocessableEntity, e.Message);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private IResult TooLarge() => Error(StatusCodes.Status413PayloadTooLarge,
+        $"The upload is larger than {options.MaxUploadBytes / (1024.0 * 1024.0):0.#} MB. Send a smaller photo (a few hundred pixels across is plenty).");
+
+    private async Task<IResult> TooLargeAsync(HttpRequest request, CancellationToken cancellation)
+    {
+        if (!(request.ContentLength > DrainLimit))
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                long drained = 0;
+                int read;
+                while (drained < DrainLimit && (read = await request.Body.ReadAsync(buffer, cancellation)) > 0) drained += read;
+            }
+            catch (BadHttpRequestException)
+            {
+                // Past Kestrel's limit: the connection will be closed after the response.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        return TooLarge();
+    }
+
+    internal static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), WebJson.Options, statusCode: status);
+
+    /// <summary>The whole body, or null as soon as it passes <paramref name="max"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long max, CancellationToken cancellation)
+    {
+        using var content = new MemoryStream();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellation)) > 0)
+            {
+                if (content.Length + read > max) return null;
+                content.Write(buffer, 0, read);
+            }
+            return content.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

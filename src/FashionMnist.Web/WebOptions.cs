@@ -1,0 +1,26 @@
+using FashionMnist.Imaging;
+using FashionMnist.Interop;
+
+namespace FashionMnist.Web;
+
+/// <summary>Settings of the classification web app (`fmnist serve`).</summary>
+public sealed record WebOptions
+{
+    /// <summary>Where Kestrel listens; loopback by default (use http://0.0.0.0:5080 to reach it from a phone on the LAN).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+
+    /// <summary>Largest upload accepted (bytes of the compressed photo); larger requests get 413.</summary>
+    public long MaxUploadBytes { get; init; } = 10L << 20;
+
+    /// <summary>Largest decoded image (pixels); checked from the header before decoding, larger gets 413.</summary>
+    public long MaxPixels { get; init; } = GdkPixbufCodec.DefaultMaxPixels;
+
+    /// <summary>"garment" or "seed".</summary>
+    public string Pipeline { get; init; } = PhotoPipelines.Default;
+
+    /// <summary>
+    /// Photos decoded and preprocessed at the same time; more requests wait. Bounds memory (a 40-megapixel photo
+    /// needs 160 MB while decoding) and keeps the CPU for the requests in progress. Default: the compute threads, at least 2.
+    /// </summary>
+    public int MaxConcurrentPhotos { get; init; } = Math.Max(2, Numerics.ComputeThreads.Count);
+}

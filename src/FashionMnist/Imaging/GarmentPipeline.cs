@@ -1,0 +1,186 @@
+using FashionMnist.Data;
+
+namespace FashionMnist.Imaging;
+
+/// <summary>
+/// Makes a photo of a garment look like a Fashion-MNIST image: the garment alone, light on black, its longest side
+/// filling the 28-pixel frame, centred, with Fashion-MNIST-like contrast. Stages:
+/// <list type="number">
+/// <item>reduce to a working image (longest side <see cref="GarmentPipelineOptions.WorkingSize"/>, area averaging);</item>
+/// <item>model the background from a border band (a robust plane per colour channel);</item>
+/// <item>garment = pixels whose colour is far from the background: smoothed distance map, threshold = max(Otsu,
+/// border texture, floor); opening, closing and hole filling clean it; the largest component(s) are kept.
+/// A photo with transparency uses its alpha channel as the garment mask instead;</item>
+/// <item>intensity = luminance, inverted when the background is lighter than the garment (Fashion-MNIST garments
+/// are light on black), stretched into [floor, 1] and gamma-matched to Fashion-MNIST's mean; background = 0;</item>
+/// <item>crop to the garment, area-resample so its longest side fills the frame, centre it in 28x28.</item>
+/// </list>
+/// </summary>
+public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IPhotoPipeline
+{
+    public GarmentPipelineOptions Options { get; } = options ?? new GarmentPipelineOptions();
+
+    public string Name => "garment";
+
+    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
+    {
+        var stages = new List<PipelineStage>();
+        var notes = new List<string>();
+        PhotoPlanes planes = PhotoPlanes.From(photo, Options.WorkingSize);
+        int width = planes.Width, height = planes.Height, n = width * height;
+        GrayImage luminance = planes.Luminance();
+        if (keepStages) stages.Add(new("1-gray", luminance.ToRgba()));
+
+        float[][] channels = [planes.Red, planes.Green, planes.Blue];
+        int band = Math.Max(1, (int)Math.Round(Options.BorderFraction * Math.Min(width, height)));
+        BackgroundModel background = BackgroundModel.Fit(channels, width, height, band);
+
+        BinaryMask garment;
+        if (planes.TransparentFraction() > 0.05)
+        {
+            garment = new BinaryMask(width, height);
+            for (int i = 0; i < n; i++) garment.Bits[i] = (byte)(planes.Alpha[i] >= 0.5f ? 1 : 0);
+            notes.Add("mask from the alpha channel");
+        }
+        else
+        {
+            garment = Segment(channels, background, width, height, stages, notes, keepStages);
+        }
+
+        garment = garment.KeepLargestComponents(Options.ComponentFraction);
+        int area = garment.Count();
+        if (area < 0.005 * n)
+        {
+            // Nothing stands out from the background: treat the whole photo as the garment rather than fail.
+            Array.Fill(garment.Bits, (byte)1);
+            notes.Add("no garment found; used the whole photo");
+        }
+        if (keepStages) stages.Add(new("4-garment-mask", garment.ToGray().ToRgba()));
+
+        GrayImage intensity = Intensity(luminance, background, garment, notes);
+        var box = garment.BoundingBox()!.Value;
+        GrayImage crop = intensity.Crop(box.X, box.Y, box.Width, box.Height);
+        if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
+
+        GrayImage final = Frame(crop);
+        if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
+        return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
+    }
+
+    private BinaryMask Segment(float[][] channels, BackgroundModel background, int width, int height,
+        List<PipelineStage> stages, List<string> notes, bool keepStages)
+    {
+        int n = width * height;
+        var distance = new float[n];
+        for (int i = 0; i < n; i++) distance[i] = background.Distance(channels, i);
+        // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
+        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+
+        var border = new List<float>();
+        for (int i = 0; i < n; i++)
+            if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
+        float texture = Thresholds.Percentile(border, 0.95);
+        float otsu = Thresholds.Otsu(distance);
+        float threshold = Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
+        notes.Add($"threshold {threshold:0.000} (otsu {otsu:0.000}, border texture {texture:0.000})");
+
+        var mask = new BinaryMask(width, height);
+        for (int i = 0; i < n; i++) mask.Bits[i] = (byte)(distance[i] > threshold ? 1 : 0);
+        if (keepStages)
+        {
+            float max = Math.Max(1e-6f, distance.Max());
+            var scaled = new GrayImage(width, height, distance.Select(d => d / max).ToArray());
+            stages.Add(new("2-distance-from-background", scaled.ToRgba()));
+            stages.Add(new("3-threshold-mask", mask.ToGray().ToRgba()));
+        }
+        int closing = Math.Max(1, (int)Math.Round(Options.ClosingFraction * Math.Max(width, height)));
+        int opening = Math.Max(1, (int)Math.Round(Options.OpeningFraction * Math.Max(width, height)));
+        return mask.Open(opening).Close(closing).FillHoles();
+    }
+
+    private GrayImage Intensity(GrayImage luminance, BackgroundModel background, BinaryMask garment, List<string> notes)
+    {
+        int n = luminance.Pixels.Length, width = luminance.Width, height = luminance.Height;
+        var garmentValues = new List<float>();
+        var borderValues = new List<float>();
+        for (int i = 0; i < n; i++)
+        {
+            if (garment.Bits[i] != 0) garmentValues.Add(luminance.Pixels[i]);
+            else if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band)) borderValues.Add(luminance.Pixels[i]);
+        }
+        float garmentLevel = Thresholds.Percentile(garmentValues, 0.5);
+        float backgroundLevel = borderValues.Count > 0 ? Thresholds.Percentile(borderValues, 0.5) : 1f - garmentLevel;
+        bool invert = backgroundLevel >= garmentLevel;
+        notes.Add(invert ? "background lighter than the garment: inverted" : "background darker than the garment: not inverted");
+
+        var values = new float[garmentValues.Count];
+        for (int i = 0, k = 0; i < n; i++)
+            if (garment.Bits[i] != 0) values[k++] = invert ? 1 - luminance.Pixels[i] : luminance.Pixels[i];
+        float[] range = Thresholds.Percentiles(values, 0.01, 0.99);
+        float low = range[0], high = range[1];
+        float span = Math.Max(high - low, 0.05f), floor = Options.Floor;
+        for (int k = 0; k < values.Length; k++)
+            values[k] = floor + (1 - floor) * Math.Clamp((values[k] - low) / span, 0, 1);
+
+        float gamma = 1;
+        if (Options.TargetMean > 0 && values.Length > 0)
+        {
+            float mean = values.Average();
+            // Solve mean^gamma = target for the mean (an approximation of matching the mean after the curve).
+            gamma = Math.Clamp(MathF.Log(Options.TargetMean) / MathF.Log(Math.Clamp(mean, 0.02f, 0.98f)), 0.4f, 2.5f);
+        }
+
+        var result = new GrayImage(width, height);
+        for (int i = 0, k = 0; i < n; i++)
+            if (garment.Bits[i] != 0) result.Pixels[i] = MathF.Pow(values[k++], gamma);
+        return result;
+    }
+
+    // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
+    private GrayImage Frame(GrayImage crop)
+    {
+        const int frame = ImageSet.Width;
+        double target = frame * Math.Clamp(Options.Fill, 0.3, 1.0);
+        double scale = target / Math.Max(crop.Width, crop.Height);
+        int width = Math.Clamp((int)Math.Round(crop.Width * scale), 1, frame), height = Math.Clamp((int)Math.Round(crop.Height * scale), 1, frame);
+        GrayImage small = crop.Resize(width, height);
+        var final = new GrayImage(frame, frame);
+        int x0 = (frame - width) / 2, y0 = (frame - height) / 2;
+        float max = 0;
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                float v = small.Pixels[y * width + x];
+                final.Pixels[(y0 + y) * frame + x0 + x] = v;
+                max = Math.Max(max, v);
+            }
+        // Full contrast as in Fashion-MNIST (every image reaches 255), then a clean black background.
+        float gain = max > 0 ? 1f / max : 1f;
+        for (int i = 0; i < final.Pixels.Length; i++)
+        {
+            float v = final.Pixels[i] * gain;
+            final.Pixels[i] = v < 0.02f ? 0 : v;
+        }
+        return final;
+    }
+
+    /// <summary>In-place box blur with the given radius (separable, edges clamped).</summary>
+    internal static void BoxBlur(float[] values, int width, int height, int radius)
+    {
+        var temp = new float[values.Length];
+        for (int y = 0; y < height; y++) Blur1D(values.AsSpan(y * width, width), 1, temp.AsSpan(y * width, width), 1, width, radius);
+        for (int x = 0; x < width; x++) Blur1D(temp.AsSpan(x), width, values.AsSpan(x), width, height, radius);
+    }
+
+    private static void Blur1D(ReadOnlySpan<float> source, int sourceStep, Span<float> destination, int step, int length, int radius)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            float sum = 0;
+            int count = 0;
+            for (int k = Math.Max(0, i - radius); k <= Math.Min(length - 1, i + radius); k++) { sum += source[k * sourceStep]; count++; }
+            destination[i * step] = sum / count;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+namespace FashionMnist.Imaging;
+
+/// <summary>
+/// A photo reduced to working resolution as float planes (R, G, B in [0, 1], composited on white where transparent,
+/// plus alpha). Reducing first keeps segmentation fast and memory small whatever the photo's size: a 40-megapixel
+/// photo is box-averaged by an integer factor straight from its bytes, then area-resampled to the exact size.
+/// </summary>
+public sealed class PhotoPlanes
+{
+    private PhotoPlanes(int width, int height)
+    {
+        Width = width;
+        Height = height;
+        Red = new float[width * height];
+        Green = new float[width * height];
+        Blue = new float[width * height];
+        Alpha = new float[width * height];
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public float[] Red { get; private set; }
+    public float[] Green { get; private set; }
+    public float[] Blue { get; private set; }
+    public float[] Alpha { get; private set; }
+
+    /// <summary>The photo with its longest side at most <paramref name="maxSide"/> (never enlarged).</summary>
+    public static PhotoPlanes From(RgbaImage photo, int maxSide)
+    {
+        int longest = Math.Max(photo.Width, photo.Height);
+        int factor = Math.Max(1, longest / Math.Max(1, maxSide));
+        var boxed = BoxReduce(photo, factor);
+        double scale = Math.Min(1.0, (double)maxSide / Math.Max(boxed.Width, boxed.Height));
+        int width = Math.Max(1, (int)Math.Round(boxed.Width * scale)), height = Math.Max(1, (int)Math.Round(boxed.Height * scale));
+        if (width == boxed.Width && height == boxed.Height) return boxed;
+        var result = new PhotoPlanes(width, height);
+        AreaResampler.Resize(boxed.Red, boxed.Width, boxed.Height, result.Red, width, height);
+        AreaResampler.Resize(boxed.Green, boxed.Width, boxed.Height, result.Green, width, height);
+        AreaResampler.Resize(boxed.Blue, boxed.Width, boxed.Height, result.Blue, width, height);
+        AreaResampler.Resize(boxed.Alpha, boxed.Width, boxed.Height, result.Alpha, width, height);
+        return result;
+    }
+
+    // Mean of each factor x factor block (partial blocks at the right/bottom edge average what they hold).
+    private static PhotoPlanes BoxReduce(RgbaImage photo, int factor)
+    {
+        int width = (photo.Width + factor - 1) / factor, height = (photo.Height + factor - 1) / factor;
+        var planes = new PhotoPlanes(width, height);
+        var count = new float[width * height];
+        byte[] p = photo.Pixels;
+        const float unit = 1f / 255f;
+        for (int y = 0; y < photo.Height; y++)
+        {
+            int row = (y / factor) * width;
+            for (int x = 0, s = y * photo.Width * 4; x < photo.Width; x++, s += 4)
+            {
+                int i = row + x / factor;
+                float a = p[s + 3] * unit, matte = 1 - a;
+                planes.Red[i] += a * p[s] * unit + matte;
+                planes.Green[i] += a * p[s + 1] * unit + matte;
+                planes.Blue[i] += a * p[s + 2] * unit + matte;
+                planes.Alpha[i] += a;
+                count[i]++;
+            }
+        }
+        for (int i = 0; i < count.Length; i++)
+        {
+            float inverse = 1f / count[i];
+            planes.Red[i] *= inverse;
+            planes.Green[i] *= inverse;
+            planes.Blue[i] *= inverse;
+            planes.Alpha[i] *= inverse;
+        }
+        return planes;
+    }
+
+    /// <summary>Rec. 601 luminance.</summary>
+    public GrayImage Luminance()
+    {
+        var gray = new GrayImage(Width, Height);
+        for (int i = 0; i < gray.Pixels.Length; i++)
+            gray.Pixels[i] = GrayImage.RedWeight * Red[i] + GrayImage.GreenWeight * Green[i] + GrayImage.BlueWeight * Blue[i];
+        return gray;
+    }
+
+    public RgbaImage ToRgba()
+    {
+        var image = new RgbaImage(Width, Height);
+        for (int i = 0; i < Red.Length; i++)
+            image.SetPixel(i % Width, i / Width, GrayImage.ToByte(Red[i]), GrayImage.ToByte(Green[i]), GrayImage.ToByte(Blue[i]));
+        return image;
+    }
+
+    /// <summary>Fraction of pixels that are mostly transparent.</summary>
+    public double TransparentFraction()
+    {
+        int n = 0;
+        foreach (float a in Alpha) if (a < 0.5f) n++;
+        return (double)n / Alpha.Length;
+    }
+}
