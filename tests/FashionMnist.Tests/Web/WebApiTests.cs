@@ -78,7 +78,7 @@ public sealed class WebApiTests(WebAppFixture app) : IClassFixture<WebAppFixture
         float[] probabilities = top.Select(t => t.GetProperty("probability").GetSingle()).ToArray();
         Assert.True(probabilities[0] >= probabilities[1] && probabilities[1] >= probabilities[2]);
         foreach (JsonElement t in top)
-            Assert.Equal(Data.FashionMnistClasses.Name(t.GetProperty("label").GetInt32()), t.GetProperty("name").GetString());
+            Assert.Equal(FashionMnist.Data.FashionMnistClasses.Name(t.GetProperty("label").GetInt32()), t.GetProperty("name").GetString());
         Assert.Equal("garment", json.GetProperty("pipeline").GetString());
         Assert.True(json.GetProperty("milliseconds").GetDouble() > 0);
 
