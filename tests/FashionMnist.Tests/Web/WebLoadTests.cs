@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using FashionMnist.Tests.Imaging;
+using FashionMnist.Tests.Support;
 using Xunit.Abstractions;
 
 namespace FashionMnist.Tests.Web;
@@ -10,8 +11,9 @@ namespace FashionMnist.Tests.Web;
 /// A bounded load test on loopback: N photo uploads at 16 concurrent, every one must succeed, latency and throughput
 /// are reported, and the managed heap must not keep growing. The default suite sends 160 requests; the full run is
 ///   FMNIST_LOAD_REQUESTS=2000 dotnet test tests/FashionMnist.Tests -c Release --filter FullyQualifiedName~WebLoadTests --logger "console;verbosity=detailed"
-/// (numbers in docs/photos.md).
+/// (numbers in docs/photos.md). It runs alone (<see cref="Isolated"/>): the heap it checks is the whole test process's.
 /// </summary>
+[Collection(Isolated.Name)]
 public sealed class WebLoadTests(WebAppFixture app, ITestOutputHelper output) : IClassFixture<WebAppFixture>
 {
     [Fact]
