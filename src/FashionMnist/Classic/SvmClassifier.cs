@@ -112,7 +112,7 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(DenseLayout ? "all features" : "non-zero features")}) "
             + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}");
         clock.Restart();
-        LibSvmModel model = LibSvmModel.Train(problem, parameters);
+        LibSvmModel model = LibSvmModel.Train(problem, parameters, context.Seed);
         TrainSeconds = clock.Elapsed.TotalSeconds;
         context.Progress?.Report(new FitProgress(stage, 1, 1));
         context.Log?.Invoke($"svm: trained in {TrainSeconds:F1} s, {model.SupportVectorCount} support vectors");

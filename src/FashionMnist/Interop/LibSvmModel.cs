@@ -97,10 +97,14 @@ internal sealed unsafe class LibSvmModel : IDisposable
     /// <summary>
     /// Trains with svm_train after svm_check_parameter approves (its complaint becomes a <see cref="FashionMnistException"/>),
     /// then copies the support vectors out of the problem so the problem can be freed right away.
+    /// <paramref name="seed"/> seeds the shuffles of probability training.
     /// </summary>
-    public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters)
+    public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters, int seed = 0)
     {
         LibSvm.EnsureReady();
+        // Only probability training draws random numbers (5-fold CV shuffles). rand() is process-wide: two
+        // probability fits running at once would share it and lose reproducibility, not correctness.
+        if (parameters.Probability) LibSvmNative.SeedRandom(unchecked((uint)seed));
         return problem.Use(problemPointer =>
         {
             SvmParameter native = parameters.ToNative();

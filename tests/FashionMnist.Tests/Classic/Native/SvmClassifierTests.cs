@@ -142,12 +142,15 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
     }
 
     [Fact]
-    public void Probability_estimates_are_rows_that_sum_to_one()
+    public void Probability_estimates_are_reproducible_rows_that_sum_to_one()
     {
         var train = TestData.BalancedTrain(30);
         var model = ModelCatalog.Create("svm", new Dictionary<string, string> { ["probability"] = "true" });
         model.Fit(train);
         float[] probabilities = model.PredictProbabilities(fitted.Test);
+        var again = ModelCatalog.Create("svm", new Dictionary<string, string> { ["probability"] = "true" });
+        again.Fit(train);
+        Assert.Equal(probabilities, again.PredictProbabilities(fitted.Test)); // same seed, same Platt fits
         for (int r = 0; r < fitted.Test.Count; r++)
             Assert.Equal(1.0, probabilities.AsSpan(r * 10, 10).ToArray().Sum(), 4);
         Assert.True(((SvmClassifier)((Pipeline)model).Estimator).NativeModel.HasProbabilities);

@@ -153,3 +153,57 @@ public class XGBoostClassifierTests(FittedXGBoost fitted) : IClassFixture<Fitted
         Assert.Contains("trained on 784 features but got 5", width.Message);
     }
 }
+
+/// <summary>Model files whose checksum is right but whose native part is not a model.</summary>
+public class NativeModelFileTests
+{
+    private sealed class Impostor(string name, ModelOptions options, Action<BinaryWriter> writeState) : IClassifier
+    {
+        public string Name => name;
+        public ModelOptions Options => options;
+        public bool IsFitted => true;
+        public void Fit(ImageSet train, FitContext? context = null) { }
+        public void PredictProbabilities(ImageSet images, Span<float> probabilities) { }
+        public void SaveState(BinaryWriter writer) => writeState(writer);
+    }
+
+    private static FashionMnistException LoadBroken(string name, ModelOptions options, Action<BinaryWriter> writeEstimator)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fmnist-broken-{Guid.NewGuid():N}.fmm");
+        try
+        {
+            ModelFile.Save(new Impostor(name, options, w => { w.Write(0); writeEstimator(w); }), path);
+            return Assert.Throws<FashionMnistException>(() => ModelFile.Load(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_stored_svm_that_LIBSVM_cannot_read_is_reported_as_damaged()
+    {
+        var e = LoadBroken("svm", new SvmOptions(), w =>
+        {
+            w.Write(1); w.Write(784); w.Write(true); w.Write(true); w.Write(0.01);
+            byte[] text = "svm_type c_svc\nnonsense\n"u8.ToArray();
+            w.Write(text.Length); w.Write(text);
+        });
+        Assert.Contains("damaged 'svm' state", e.Message);
+        Assert.Contains("LIBSVM's format", e.Message);
+    }
+
+    [Fact]
+    public void A_stored_booster_that_XGBoost_cannot_read_is_reported_as_damaged()
+    {
+        var e = LoadBroken("xgboost", new XGBoostOptions(), w =>
+        {
+            w.Write(1); w.Write(784); new TrainingHistory().Write(w);
+            byte[] junk = "{\"learner\": 42"u8.ToArray();
+            w.Write(junk.Length); w.Write(junk);
+        });
+        Assert.Contains("damaged 'xgboost' state", e.Message);
+        Assert.Contains("XGBoost could not read the stored booster", e.Message);
+    }
+}
