@@ -87,10 +87,10 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         // does), so its vote ties resolve to the lowest class, like our argmax. Training is otherwise unchanged:
         // LIBSVM groups rows by class itself.
         int[] order = RowsByClass(labels);
-        DenseLayout = DenseLayoutOverride ?? NonZeroShare(features) >= DenseLayoutMinimumShare;
+        bool dense = DenseLayoutOverride ?? NonZeroShare(features) >= DenseLayoutMinimumShare;
         using LibSvmProblem problem = features.IsBytes
-            ? LibSvmProblem.FromBytes(features.Bytes!, features.Columns, order, labels, scale, KeepZeros)
-            : LibSvmProblem.FromFloats(features.Floats!, features.Columns, order, labels, scale, KeepZeros);
+            ? LibSvmProblem.FromBytes(features.Bytes!, features.Columns, order, labels, scale, dense)
+            : LibSvmProblem.FromFloats(features.Floats!, features.Columns, order, labels, scale, dense);
         MarshalSeconds = clock.Elapsed.TotalSeconds;
 
         var parameters = new LibSvmParameters(
@@ -109,7 +109,7 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         // LIBSVM has no progress callback and cannot be interrupted: show one indeterminate stage.
         const string stage = "svm: LIBSVM one-vs-one training";
         context.Progress?.Report(new FitProgress(stage, 0, 0, $"{features.Rows} rows, {features.Columns} features"));
-        context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(DenseLayout ? "all features" : "non-zero features")}) "
+        context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(dense ? "all features" : "non-zero features")}) "
             + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}");
         clock.Restart();
         LibSvmModel model = LibSvmModel.Train(problem, parameters, context.Seed);
@@ -120,6 +120,7 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         _model?.Dispose();
         _model = model;
         EffectiveGamma = gamma;
+        DenseLayout = dense;
         FeatureCount = features.Columns;
         _trainedOnBytes = features.IsBytes;
     }

@@ -196,6 +196,7 @@ public sealed class XGBoostClassifier : IFeatureClassifier, IDisposable
         if (probabilities.Length < features.Rows * classes)
             throw new ArgumentException($"Need room for {features.Rows} x {classes} probabilities.", nameof(probabilities));
         if (features.Rows == 0) return;
+        booster.SetParameter("nthread", ComputeThreads.Count); // follow --threads changes since the fit or load
         using XGBoostDMatrix data = ToDMatrix(features);
         float[] result = booster.Predict(data);
         if (result.Length != features.Rows * classes)
