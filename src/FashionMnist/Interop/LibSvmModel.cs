@@ -114,7 +114,7 @@ internal sealed unsafe class LibSvmModel : IDisposable
             {
                 string text = Marshal.PtrToStringUTF8((IntPtr)complaint) ?? "invalid parameter";
                 throw new FashionMnistException($"LIBSVM rejected the SVM parameters: {text}",
-                    "Change the SVM options (see `fmnist models svm --help`).");
+                    "Change the SVM options with --set name=VALUE.");
             }
             SvmModelStruct* model = LibSvmNative.Train(p, &native);
             if (model == null) throw new InvalidOperationException("svm_train returned no model.");

@@ -8,7 +8,7 @@ namespace FashionMnist.Interop;
 /// <summary>An error reported by the XGBoost library, carrying XGBoost's own message.</summary>
 public sealed class XGBoostException(string nativeMessage)
     : FashionMnistException($"XGBoost failed: {nativeMessage}",
-        "Check the xgboost options (see `fmnist models xgboost --help`); if they are valid, this is a problem in XGBoost itself.",
+        "Check the xgboost options given with --set; if they are valid, this is a problem inside XGBoost.",
         ExitCodes.Failure)
 {
     /// <summary>XGBGetLastError's text without XGBoost's stack trace.</summary>
