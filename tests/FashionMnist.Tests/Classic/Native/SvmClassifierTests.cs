@@ -14,7 +14,7 @@ public sealed class FittedSvm
         Train = TestData.BalancedTrain(200);
         Test = TestData.BalancedTest(50);
         Model = (Pipeline)ModelCatalog.Create("svm");
-        Model.Fit(Train, new FitContext { Log = Log.Add });
+        Model.Fit(Train, new FitContext { Log = Log.Add, Progress = new SynchronousProgress<FitProgress>(Progress.Add) });
     }
 
     public ImageSet Train { get; }
@@ -22,6 +22,7 @@ public sealed class FittedSvm
     public Pipeline Model { get; }
     public SvmClassifier Svm => (SvmClassifier)Model.Estimator;
     public List<string> Log { get; } = [];
+    public List<FitProgress> Progress { get; } = [];
 }
 
 public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
@@ -35,6 +36,8 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
         Assert.InRange(fitted.Svm.SupportVectorCount, 200, fitted.Train.Count);
         Assert.True(fitted.Svm.DenseLayout); // raw pixels are about half non-zero
         Assert.Contains(fitted.Log, line => line.Contains("support vectors"));
+        // LIBSVM has no progress callback: one indeterminate stage (Total 0), then done.
+        Assert.Equal([(0L, 0L), (1L, 1L)], fitted.Progress.Select(p => (p.Done, p.Total)));
     }
 
     [Fact]
