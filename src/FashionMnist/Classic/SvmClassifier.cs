@@ -11,7 +11,10 @@ namespace FashionMnist.Classic;
 /// <list type="bullet">
 /// <item>Raw pixels (byte features) are fed scaled to [0, 1], as scikit-learn users do with X/255; float features
 /// (HOG, PCA, a scaling step) are fed as they are. gamma='scale' is computed on the values LIBSVM sees.</item>
-/// <item>Training is single-threaded inside LIBSVM; prediction splits the rows over <see cref="ComputeThreads.Count"/> threads.</item>
+/// <item>Training is single-threaded inside LIBSVM. Prediction computes LIBSVM's decision values itself from the
+/// model's support vectors and coefficients: kernel values for a batch of rows from one matrix multiply with all
+/// support vectors (<see cref="SvmKernelPredictor"/>), instead of LIBSVM's scalar per-pair loop; probability models
+/// go through svm_predict_probability, rows split over <see cref="ComputeThreads.Count"/> threads.</item>
 /// <item>Probabilities: with probability=true, LIBSVM's Platt-scaled estimates. Otherwise each row is the share of the
 /// k(k-1)/2 pairwise votes each class won, with a small confidence term (|term| &lt; 1/3 vote, as scikit-learn's
 /// decision_function_shape='ovr') that breaks ties, normalised to sum 1. Its argmax is LIBSVM's voted class except
@@ -119,6 +122,7 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
 
         _model?.Dispose();
         _model = model;
+        _kernelPredictor = null;
         EffectiveGamma = gamma;
         DenseLayout = dense;
         FeatureCount = features.Columns;
@@ -144,26 +148,63 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         if (features.Rows == 0) return;
 
         double scale = ValueScale(features);
+        float[] output = new float[features.Rows * classes];
+        if (model.HasProbabilities || UseLibSvmPrediction) PredictWithLibSvm(model, features, scale, output);
+        else PredictWithKernelMatrix(model, features, (float)scale, output);
+        output.CopyTo(probabilities);
+    }
+
+    /// <summary>
+    /// Predict through LIBSVM's own svm_predict_values / svm_predict_probability instead of the matrix-multiply path
+    /// (probability models always do). For tests and measurements.
+    /// </summary>
+    internal bool UseLibSvmPrediction { get; set; }
+
+    private SvmKernelPredictor? _kernelPredictor;
+
+    /// <summary>Vote shares from decision values computed for many rows at once (see <see cref="SvmKernelPredictor"/>).</summary>
+    private void PredictWithKernelMatrix(LibSvmModel model, FeatureMatrix features, float scale, float[] output)
+    {
+        SvmKernelPredictor predictor = _kernelPredictor ??= new SvmKernelPredictor(model.ExportDecisionFunction(FeatureCount));
+        int columns = features.Columns;
+        int[] labels = model.Labels;
+        predictor.Predict(features.Rows,
+            (r, destination) =>
+            {
+                if (features.IsBytes)
+                {
+                    ReadOnlySpan<byte> source = features.Bytes!.AsSpan(r * columns, columns);
+                    for (int i = 0; i < columns; i++) destination[i] = source[i] * scale;
+                }
+                else features.Floats!.AsSpan(r * columns, columns).CopyTo(destination);
+            },
+            (r, decisions) => VoteShares(decisions, labels, output.AsSpan(r * FashionMnistClasses.Count, FashionMnistClasses.Count)));
+    }
+
+    /// <summary>Row by row through LIBSVM, the rows split into one contiguous chunk per thread (trap 4: big chunks).</summary>
+    private void PredictWithLibSvm(LibSvmModel model, FeatureMatrix features, double scale, float[] output)
+    {
+        const int classes = FashionMnistClasses.Count;
         int rows = features.Rows, columns = features.Columns;
-        // One contiguous chunk per thread: rows cost about the same, and big chunks keep both cores busy (trap 4).
         int chunks = Math.Min(ComputeThreads.Count, rows);
-        float[] output = new float[rows * classes];
         Parallel.For(0, chunks, ComputeThreads.ParallelOptions, chunk =>
         {
             int start = (int)((long)rows * chunk / chunks), end = (int)((long)rows * (chunk + 1) / chunks);
             var nodes = new SvmNode[columns + 1];
             var values = new double[Math.Max(model.DecisionValueCount, model.ClassCount)];
-            var scores = new double[classes];
             for (int r = start; r < end; r++)
             {
                 if (features.IsBytes) LibSvm.WriteRow(features.Bytes!.AsSpan(r * columns, columns), scale, KeepZeros, nodes);
                 else LibSvm.WriteRow(features.Floats!.AsSpan(r * columns, columns), scale, KeepZeros, nodes);
                 Span<float> row = output.AsSpan(r * classes, classes);
                 if (model.HasProbabilities) ProbabilitiesOf(model, nodes, values, row);
-                else VoteShares(model, nodes, values, scores, row);
+                else
+                {
+                    model.PredictValues(nodes, values);
+                    VoteShares(values.AsSpan(0, model.DecisionValueCount), model.Labels, row);
+                }
             }
         });
-        output.CopyTo(probabilities);
     }
 
     private static void ProbabilitiesOf(LibSvmModel model, ReadOnlySpan<SvmNode> nodes, Span<double> values, Span<float> row)
@@ -173,11 +214,13 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         for (int slot = 0; slot < model.ClassCount; slot++) row[model.Labels[slot]] = (float)values[slot];
     }
 
-    /// <summary>Vote share with a confidence tie-break (see the class summary), written per class label.</summary>
-    internal static void VoteShares(LibSvmModel model, ReadOnlySpan<SvmNode> nodes, Span<double> values, Span<double> scores, Span<float> row)
+    /// <summary>
+    /// Vote share with a confidence tie-break (see the class summary) from one row's k(k-1)/2 decision values,
+    /// written per class label (<paramref name="labels"/>[slot]).
+    /// </summary>
+    internal static void VoteShares(ReadOnlySpan<double> decisionValues, int[] labels, Span<float> row)
     {
-        model.PredictValues(nodes, values);
-        int k = model.ClassCount;
+        int k = labels.Length;
         Span<double> votes = stackalloc double[k];
         Span<double> confidence = stackalloc double[k];
         votes.Clear();
@@ -187,19 +230,19 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
             for (int j = i + 1; j < k; j++, p++)
             {
                 // LIBSVM: a positive decision value is a vote for slot i, otherwise for slot j.
-                if (values[p] > 0) votes[i]++; else votes[j]++;
-                confidence[i] += values[p];
-                confidence[j] -= values[p];
+                if (decisionValues[p] > 0) votes[i]++; else votes[j]++;
+                confidence[i] += decisionValues[p];
+                confidence[j] -= decisionValues[p];
             }
         double total = 0;
         for (int i = 0; i < k; i++)
         {
             double c = confidence[i] / (3 * (Math.Abs(confidence[i]) + 1)); // in (-1/3, 1/3): never outweighs a vote
-            scores[i] = votes[i] + c + 1.0 / 3;                              // shifted to stay positive
-            total += scores[i];
+            votes[i] += c + 1.0 / 3;                                         // shifted to stay positive
+            total += votes[i];
         }
         row.Clear();
-        for (int i = 0; i < k; i++) row[model.Labels[i]] = (float)(scores[i] / total);
+        for (int i = 0; i < k; i++) row[labels[i]] = (float)(votes[i] / total);
     }
 
     public void SaveState(BinaryWriter writer)

@@ -33,6 +33,24 @@ internal sealed unsafe class SvmModelHandle : SafeHandle
     }
 }
 
+/// <summary>
+/// A C-SVC model's one-vs-one decision functions in C# arrays (see LIBSVM's svm_predict_values): for the pair of class
+/// slots (i, j), dec = Σ_{s in slot i} Coefficients[j-1][s] K(x, SV_s) + Σ_{s in slot j} Coefficients[i][s] K(x, SV_s) - Rho[p],
+/// with support vectors grouped by slot (<see cref="SupportVectorsPerClass"/>).
+/// </summary>
+internal sealed record LibSvmDecisionFunction(
+    SvmKernelType Kernel,
+    double Gamma,
+    double Coef0,
+    int Degree,
+    int Columns,
+    int SupportVectorCount,
+    float[] SupportVectors,
+    double[][] Coefficients,
+    double[] Rho,
+    int[] SupportVectorsPerClass,
+    int[] Labels);
+
 /// <summary>Parameters of one LIBSVM fit, in C# terms.</summary>
 internal readonly record struct LibSvmParameters(
     SvmKernelType Kernel,
@@ -167,6 +185,43 @@ internal sealed unsafe class LibSvmModel : IDisposable
         int n = 0;
         while (row[n].Index != SvmNode.EndOfRow) n++;
         return n + 1;
+    }
+
+    /// <summary>
+    /// Copies out everything LIBSVM's decision function uses, with the support vectors as a dense row-major float
+    /// matrix of <paramref name="columns"/> features, so predictions can be computed with matrix multiplies.
+    /// </summary>
+    public LibSvmDecisionFunction ExportDecisionFunction(int columns)
+    {
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            SvmModelStruct* model = _handle.Model;
+            int l = model->SupportVectorCount, k = model->ClassCount;
+            var supportVectors = new float[(long)l * columns];
+            for (int i = 0; i < l; i++)
+            {
+                Span<float> row = supportVectors.AsSpan(i * columns, columns);
+                for (SvmNode* node = model->SupportVectors[i]; node->Index != SvmNode.EndOfRow; node++)
+                {
+                    if ((uint)(node->Index - 1) >= (uint)columns)
+                        throw new InvalidDataException($"a support vector has feature index {node->Index}, beyond the model's {columns} features");
+                    row[node->Index - 1] = (float)node->Value;
+                }
+            }
+            var coefficients = new double[k - 1][];
+            for (int q = 0; q < k - 1; q++) coefficients[q] = new ReadOnlySpan<double>(model->SupportVectorCoefficients[q], l).ToArray();
+            var rho = new ReadOnlySpan<double>(model->Rho, k * (k - 1) / 2).ToArray();
+            var perClass = new ReadOnlySpan<int>(model->SupportVectorsPerClass, k).ToArray();
+            SvmParameter p = model->Parameter;
+            return new LibSvmDecisionFunction((SvmKernelType)p.KernelType, p.Gamma, p.Coef0, p.Degree,
+                columns, l, supportVectors, coefficients, rho, perClass, Labels);
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
     }
 
     /// <summary>svm_predict_values: fills the k(k-1)/2 pairwise decision values and returns the voted label.</summary>
