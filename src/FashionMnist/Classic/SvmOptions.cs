@@ -1,0 +1,74 @@
+using System.ComponentModel;
+using System.Globalization;
+using FashionMnist.Models;
+
+namespace FashionMnist.Classic;
+
+/// <summary>The SVM kernels LIBSVM offers for classification.</summary>
+public enum SvmKernel
+{
+    /// <summary>u'v</summary>
+    Linear,
+    /// <summary>(gamma u'v + coef0)^degree</summary>
+    Poly,
+    /// <summary>exp(-gamma |u-v|^2)</summary>
+    Rbf,
+    /// <summary>tanh(gamma u'v + coef0)</summary>
+    Sigmoid,
+}
+
+/// <summary>Hyper-parameters of <see cref="SvmClassifier"/> (LIBSVM C-SVC; names as scikit-learn's SVC).</summary>
+public sealed record SvmOptions : ModelOptions
+{
+    [Description("Kernel: linear, poly, rbf or sigmoid.")]
+    public SvmKernel Kernel { get; init; } = SvmKernel.Rbf;
+
+    [Description("Penalty of misclassified training points (C > 0). 10 suits Fashion-MNIST; scikit-learn's default is 1.")]
+    public double C { get; init; } = 10;
+
+    [Description("Kernel coefficient for rbf/poly/sigmoid: a number > 0, 'scale' = 1/(features x variance of all feature values), or 'auto' = 1/features.")]
+    public string Gamma { get; init; } = "scale";
+
+    [Description("Degree of the poly kernel.")]
+    public int Degree { get; init; } = 3;
+
+    [Description("Independent term of the poly and sigmoid kernels.")]
+    public double Coef0 { get; init; }
+
+    [Description("LIBSVM's kernel cache in MB; larger caches recompute fewer kernel rows.")]
+    public double CacheSize { get; init; } = 1000;
+
+    [Description("Stopping tolerance of the solver.")]
+    public double Tolerance { get; init; } = 1e-3;
+
+    [Description("Use LIBSVM's shrinking heuristic (usually faster).")]
+    public bool Shrinking { get; init; } = true;
+
+    [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit). Off: probabilities are vote shares.")]
+    public bool Probability { get; init; }
+
+    /// <summary>The numeric gamma when <see cref="Gamma"/> is a number, else null ('scale' or 'auto').</summary>
+    public double? FixedGamma =>
+        double.TryParse(Gamma, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
+
+    public bool IsScaleGamma => Gamma.Equals("scale", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsAutoGamma => Gamma.Equals("auto", StringComparison.OrdinalIgnoreCase);
+
+    public override void Validate()
+    {
+        Require(double.IsFinite(C) && C > 0, "c", "must be a number greater than 0", C);
+        if (!IsScaleGamma && !IsAutoGamma)
+        {
+            double? gamma = FixedGamma;
+            if (gamma is null)
+                throw new FashionMnistException($"Option 'gamma' must be a number > 0, 'scale' or 'auto', got '{Gamma}'",
+                    "Change it with --set gamma=scale (or auto, or e.g. 0.01).");
+            Require(double.IsFinite(gamma.Value) && gamma.Value > 0, "gamma", "must be greater than 0", Gamma);
+        }
+        Require(Degree >= 1, "degree", "must be at least 1", Degree);
+        Require(double.IsFinite(Coef0), "coef0", "must be a finite number", Coef0);
+        Require(double.IsFinite(CacheSize) && CacheSize > 0, "cache-size", "must be greater than 0 (MB)", CacheSize);
+        Require(double.IsFinite(Tolerance) && Tolerance > 0, "tolerance", "must be greater than 0", Tolerance);
+    }
+}

@@ -1,0 +1,332 @@
+using System.Runtime.InteropServices;
+
+namespace FashionMnist.Interop;
+
+/// <summary>
+/// Owns one <c>svm_model*</c> and, for models we trained, the native block holding its support vectors' nodes.
+/// Released by svm_free_and_destroy_model (which frees the node memory itself only for loaded models).
+/// </summary>
+internal sealed unsafe class SvmModelHandle : SafeHandle
+{
+    private NativeBlock? _supportVectorNodes;
+
+    public SvmModelHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    internal SvmModelStruct* Model => (SvmModelStruct*)handle;
+
+    internal static SvmModelHandle Own(SvmModelStruct* model, NativeBlock? supportVectorNodes)
+    {
+        var owned = new SvmModelHandle();
+        owned.SetHandle((IntPtr)model);
+        owned._supportVectorNodes = supportVectorNodes;
+        return owned;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        var model = (SvmModelStruct*)handle;
+        LibSvmNative.FreeAndDestroyModel(&model);
+        _supportVectorNodes?.Dispose(); // after the model: nothing points into it any more
+        return true;
+    }
+}
+
+/// <summary>
+/// A C-SVC model's one-vs-one decision functions in C# arrays (see LIBSVM's svm_predict_values): for the pair of class
+/// slots (i, j), dec = Σ_{s in slot i} Coefficients[j-1][s] K(x, SV_s) + Σ_{s in slot j} Coefficients[i][s] K(x, SV_s) - Rho[p],
+/// with support vectors grouped by slot (<see cref="SupportVectorsPerClass"/>).
+/// </summary>
+internal sealed record LibSvmDecisionFunction(
+    SvmKernelType Kernel,
+    double Gamma,
+    double Coef0,
+    int Degree,
+    int Columns,
+    int SupportVectorCount,
+    float[] SupportVectors,
+    double[][] Coefficients,
+    double[] Rho,
+    int[] SupportVectorsPerClass,
+    int[] Labels);
+
+/// <summary>Parameters of one LIBSVM fit, in C# terms.</summary>
+internal readonly record struct LibSvmParameters(
+    SvmKernelType Kernel,
+    double C,
+    double Gamma,
+    int Degree,
+    double Coef0,
+    double CacheSizeMb,
+    double Tolerance,
+    bool Shrinking,
+    bool Probability)
+{
+    internal SvmParameter ToNative() => new()
+    {
+        SvmType = (int)SvmType.CSvc,
+        KernelType = (int)Kernel,
+        Degree = Degree,
+        Gamma = Gamma,
+        Coef0 = Coef0,
+        CacheSizeMb = CacheSizeMb,
+        Eps = Tolerance,
+        C = C,
+        Nu = 0.5,
+        P = 0.1,
+        Shrinking = Shrinking ? 1 : 0,
+        Probability = Probability ? 1 : 0,
+    };
+}
+
+/// <summary>
+/// A trained or loaded C-SVC model. Prediction methods only read the model (LIBSVM's svm_predict_* keep all
+/// scratch memory per call), so they may run on several threads at once.
+/// </summary>
+internal sealed unsafe class LibSvmModel : IDisposable
+{
+    private readonly SvmModelHandle _handle;
+
+    private LibSvmModel(SvmModelHandle handle)
+    {
+        _handle = handle;
+        SvmModelStruct* model = handle.Model;
+        ClassCount = model->ClassCount;
+        SupportVectorCount = model->SupportVectorCount;
+        Labels = new int[ClassCount];
+        for (int i = 0; i < ClassCount; i++) Labels[i] = model->Labels[i];
+        HasProbabilities = LibSvmNative.CheckProbabilityModel(model) != 0;
+    }
+
+    public int ClassCount { get; }
+
+    /// <summary>The class label of each of LIBSVM's internal class slots, in LIBSVM's order (first appearance).</summary>
+    public int[] Labels { get; }
+
+    public int SupportVectorCount { get; }
+
+    /// <summary>True when trained with probability=1 (Platt scaling per pair), so <see cref="PredictProbability"/> works.</summary>
+    public bool HasProbabilities { get; }
+
+    /// <summary>Number of pairwise decision values per row: k(k-1)/2.</summary>
+    public int DecisionValueCount => ClassCount * (ClassCount - 1) / 2;
+
+    /// <summary>
+    /// Trains with svm_train after svm_check_parameter approves (its complaint becomes a <see cref="FashionMnistException"/>),
+    /// then copies the support vectors out of the problem so the problem can be freed right away.
+    /// <paramref name="seed"/> seeds the shuffles of probability training.
+    /// </summary>
+    public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters, int seed = 0)
+    {
+        LibSvm.EnsureReady();
+        // Only probability training draws random numbers (5-fold CV shuffles). rand() is process-wide: two
+        // probability fits running at once would share it and lose reproducibility, not correctness.
+        if (parameters.Probability) LibSvmNative.SeedRandom(unchecked((uint)seed));
+        return problem.Use(problemPointer =>
+        {
+            SvmParameter native = parameters.ToNative();
+            var p = (SvmProblem*)problemPointer;
+            byte* complaint = LibSvmNative.CheckParameter(p, &native);
+            if (complaint != null)
+            {
+                string text = Marshal.PtrToStringUTF8((IntPtr)complaint) ?? "invalid parameter";
+                throw new FashionMnistException($"LIBSVM rejected the SVM parameters: {text}",
+                    "Change the SVM options with --set name=VALUE.");
+            }
+            SvmModelStruct* model = LibSvmNative.Train(p, &native);
+            if (model == null) throw new InvalidOperationException("svm_train returned no model.");
+            NativeBlock? nodes;
+            try
+            {
+                nodes = CopySupportVectors(model);
+            }
+            catch
+            {
+                LibSvmNative.FreeAndDestroyModel(&model);
+                throw;
+            }
+            return new LibSvmModel(SvmModelHandle.Own(model, nodes));
+        });
+    }
+
+    /// <summary>
+    /// svm_train leaves model->SV pointing into the training problem's nodes. Copy those rows into one block the
+    /// model owns and re-point SV[i] there, so the (much larger) problem memory need not outlive the fit.
+    /// </summary>
+    private static NativeBlock? CopySupportVectors(SvmModelStruct* model)
+    {
+        int count = model->SupportVectorCount;
+        if (count == 0 || model->FreeSupportVectors != 0) return null;
+        long total = 0;
+        for (int i = 0; i < count; i++) total += RowLength(model->SupportVectors[i]);
+        var block = new NativeBlock((nuint)(total * sizeof(SvmNode)));
+        SvmNode* next = (SvmNode*)block.Pointer;
+        for (int i = 0; i < count; i++)
+        {
+            int length = RowLength(model->SupportVectors[i]);
+            Buffer.MemoryCopy(model->SupportVectors[i], next, (long)length * sizeof(SvmNode), (long)length * sizeof(SvmNode));
+            model->SupportVectors[i] = next;
+            next += length;
+        }
+        return block;
+    }
+
+    /// <summary>LIBSVM reads until index -1: a row without one would make it read past the buffer.</summary>
+    private static void CheckTerminated(ReadOnlySpan<SvmNode> row)
+    {
+        for (int i = 0; i < row.Length; i++)
+            if (row[i].Index == SvmNode.EndOfRow) return;
+        throw new ArgumentException("Row is not terminated with index -1.");
+    }
+
+    private static int RowLength(SvmNode* row)
+    {
+        int n = 0;
+        while (row[n].Index != SvmNode.EndOfRow) n++;
+        return n + 1;
+    }
+
+    /// <summary>
+    /// Copies out everything LIBSVM's decision function uses, with the support vectors as a dense row-major float
+    /// matrix of <paramref name="columns"/> features, so predictions can be computed with matrix multiplies.
+    /// </summary>
+    public LibSvmDecisionFunction ExportDecisionFunction(int columns)
+    {
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            SvmModelStruct* model = _handle.Model;
+            int l = model->SupportVectorCount, k = model->ClassCount;
+            var supportVectors = new float[(long)l * columns];
+            for (int i = 0; i < l; i++)
+            {
+                Span<float> row = supportVectors.AsSpan(i * columns, columns);
+                for (SvmNode* node = model->SupportVectors[i]; node->Index != SvmNode.EndOfRow; node++)
+                {
+                    if ((uint)(node->Index - 1) >= (uint)columns)
+                        throw new InvalidDataException($"a support vector has feature index {node->Index}, beyond the model's {columns} features");
+                    row[node->Index - 1] = (float)node->Value;
+                }
+            }
+            var coefficients = new double[k - 1][];
+            for (int q = 0; q < k - 1; q++) coefficients[q] = new ReadOnlySpan<double>(model->SupportVectorCoefficients[q], l).ToArray();
+            var rho = new ReadOnlySpan<double>(model->Rho, k * (k - 1) / 2).ToArray();
+            var perClass = new ReadOnlySpan<int>(model->SupportVectorsPerClass, k).ToArray();
+            SvmParameter p = model->Parameter;
+            return new LibSvmDecisionFunction((SvmKernelType)p.KernelType, p.Gamma, p.Coef0, p.Degree,
+                columns, l, supportVectors, coefficients, rho, perClass, Labels);
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>svm_predict_values: fills the k(k-1)/2 pairwise decision values and returns the voted label.</summary>
+    public double PredictValues(ReadOnlySpan<SvmNode> row, Span<double> decisionValues)
+    {
+        if (decisionValues.Length < DecisionValueCount) throw new ArgumentException("Decision value buffer is too short.");
+        CheckTerminated(row);
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            fixed (SvmNode* x = row)
+            fixed (double* d = decisionValues)
+                return LibSvmNative.PredictValues(_handle.Model, x, d);
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>svm_predict_probability: fills one probability per class slot (in <see cref="Labels"/> order).</summary>
+    public double PredictProbability(ReadOnlySpan<SvmNode> row, Span<double> probabilities)
+    {
+        if (!HasProbabilities) throw new InvalidOperationException("The model was trained without probability estimates.");
+        if (probabilities.Length < ClassCount) throw new ArgumentException("Probability buffer is too short.");
+        CheckTerminated(row);
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            fixed (SvmNode* x = row)
+            fixed (double* p = probabilities)
+                return LibSvmNative.PredictProbability(_handle.Model, x, p);
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>The model in LIBSVM's own text format (what svm-train writes), via a temporary file.</summary>
+    public byte[] ToBytes()
+    {
+        string path = TemporaryPath();
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            if (LibSvmNative.SaveModel(path, _handle.Model) != 0)
+                throw new FashionMnistException($"LIBSVM could not write its model to the temporary file '{path}'",
+                    "Check that the temporary folder (TMPDIR) is writable and has free space.", ExitCodes.Failure);
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+            TryDelete(path);
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="ToBytes"/> (LIBSVM text format) back through svm_load_model.</summary>
+    public static LibSvmModel FromBytes(ReadOnlySpan<byte> text)
+    {
+        LibSvm.EnsureReady();
+        // svm_load_model trusts its input's counts; check the header's shape before handing text to C.
+        CheckLooksLikeModel(text);
+        string path = TemporaryPath();
+        try
+        {
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+                file.Write(text);
+            SvmModelStruct* model = LibSvmNative.LoadModel(path);
+            if (model == null) throw new InvalidDataException("LIBSVM could not read the stored SVM model");
+            if (model->Parameter.SvmType != (int)SvmType.CSvc || model->ClassCount < 2)
+            {
+                LibSvmNative.FreeAndDestroyModel(&model);
+                throw new InvalidDataException("the stored SVM model is not a C-SVC classifier");
+            }
+            return new LibSvmModel(SvmModelHandle.Own(model, supportVectorNodes: null));
+        }
+        finally
+        {
+            TryDelete(path);
+        }
+    }
+
+    private static void CheckLooksLikeModel(ReadOnlySpan<byte> text)
+    {
+        ReadOnlySpan<byte> start = "svm_type c_svc\n"u8;
+        if (!text.StartsWith(start) || text.IndexOf("\nSV\n"u8) < 0)
+            throw new InvalidDataException("the stored SVM model is not in LIBSVM's format");
+        // LIBSVM reads "SV" rows without bounds checks against the header; a cut-off file ends mid-row.
+        if (text[^1] != (byte)'\n') throw new InvalidDataException("the stored SVM model is cut off");
+    }
+
+    private static string TemporaryPath() =>
+        Path.Combine(Path.GetTempPath(), $"fmnist-libsvm-{Environment.ProcessId}-{Guid.NewGuid():N}.model");
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    public void Dispose() => _handle.Dispose();
+}
