@@ -33,6 +33,8 @@ internal static class ProgressDisplay
             {
                 if (!_tasks.TryGetValue(value.Stage, out var task))
                     _tasks[value.Stage] = task = context.AddTask(Markup.Escape(value.Stage), maxValue: Math.Max(1, value.Total));
+                // Total 0 means "no known length" (LIBSVM's solver reports no progress): a spinner, not a stuck bar.
+                task.IsIndeterminate = value.Total <= 0;
                 task.MaxValue = Math.Max(1, value.Total);
                 task.Value = Math.Min(value.Done, task.MaxValue);
                 if (value.Detail is not null) task.Description = Markup.Escape($"{value.Stage}: {value.Detail}");
