@@ -24,7 +24,7 @@ public static class ClassifierWebApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         WebApplication app = builder.Build();
-        var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline)), options);
+        var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options);
         string page = ReadPage();
 
         app.Use(async (context, next) =>

@@ -18,6 +18,9 @@ public sealed record WebOptions
     /// <summary>"garment" or "seed".</summary>
     public string Pipeline { get; init; } = PhotoPipelines.Default;
 
+    /// <summary>Test-time augmentation (several versions of the input, probabilities averaged); none by default in code, `fmnist serve` turns it on.</summary>
+    public TestTimeAugmentation Augmentation { get; init; } = TestTimeAugmentation.None;
+
     /// <summary>
     /// Photos decoded and preprocessed at the same time; more requests wait. Bounds memory (a 40-megapixel photo
     /// needs 160 MB while decoding) and keeps the CPU for the requests in progress. Default: the compute threads, at least 2.

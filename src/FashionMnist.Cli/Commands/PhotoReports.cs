@@ -6,11 +6,11 @@ namespace FashionMnist.Cli.Commands;
 /// <summary>The JSON shapes `fmnist predict` prints (snake_case via <see cref="JsonOutput"/>).</summary>
 internal sealed record PhotoResult(string File, IReadOnlyList<ClassProbability> Top, string Notes);
 
-internal sealed record PredictReport(string Model, string Pipeline, IReadOnlyList<PhotoResult> Photos);
+internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos);
 
 internal sealed record LabelledResult(string File, string SourceClass, IReadOnlyList<int> CorrectLabels, IReadOnlyList<ClassProbability> Top, bool Top1Correct, bool Top3Correct);
 
-internal sealed record ScoreReport(string Model, string Pipeline, string Labels, int Photos, double Top1, double Top3,
+internal sealed record ScoreReport(string Model, string Pipeline, int Views, string Labels, int Photos, double Top1, double Top3,
     IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyList<LabelledResult> Predictions);
 
 /// <summary>
@@ -36,7 +36,7 @@ internal static class PhotoReports
             results.Add(new PhotoResult(path, prediction.Top(top), prediction.Input.Notes));
         }
         if (showPath is not null) AtomicFile.WriteAllBytes(showPath, GdkPixbufCodec.EncodePng(PredictionSheet.Render(sheetRows)));
-        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, results);
+        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results);
     }
 
     /// <summary>Reads a labels.csv and checks that every photo it lists exists (before any model is loaded).</summary>
@@ -84,7 +84,7 @@ internal static class PhotoReports
             return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), best.Take(top).ToList(),
                 r.Item1.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Item1.CorrectLabels.Contains(c.Label)));
         }).ToList();
-        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, predictions);
+        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, predictions);
     }
 
     private static string FolderOf(string labelsPath) => Path.GetDirectoryName(Path.GetFullPath(labelsPath))!;

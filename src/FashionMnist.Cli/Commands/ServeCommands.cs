@@ -21,7 +21,7 @@ public static class ServeCommands
             "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +
             "POST /api/classify (multipart field 'image' or raw image bytes), GET /healthz. Stop with Ctrl+C.")
         {
-            PredictCommands.Model, urls, PredictCommands.Pipeline,
+            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -31,7 +31,7 @@ public static class ServeCommands
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
             IClassifier model = ModelFile.Load(parse.GetValue(PredictCommands.Model)!);
-            await using var app = ClassifierWebApp.Build(model, new WebOptions { Urls = url, Pipeline = pipeline });
+            await using var app = ClassifierWebApp.Build(model, new WebOptions { Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse) });
             try
             {
                 await app.StartAsync(cancellation);

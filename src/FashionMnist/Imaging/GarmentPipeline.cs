@@ -82,7 +82,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
         float texture = Thresholds.Percentile(border, 0.95);
         float otsu = Thresholds.Otsu(distance);
-        float threshold = Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
+        float threshold = (float)Options.ThresholdScale * Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
         notes.Add($"threshold {threshold:0.000} (otsu {otsu:0.000}, border texture {texture:0.000})");
 
         var mask = new BinaryMask(width, height);
@@ -117,6 +117,17 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         var values = new float[garmentValues.Count];
         for (int i = 0, k = 0; i < n; i++)
             if (garment.Bits[i] != 0) values[k++] = invert ? 1 - luminance.Pixels[i] : luminance.Pixels[i];
+        if (Options.Intensity == IntensityMapping.MatchHistogram) FashionMnistHistogram.Match(values);
+        else Stretch(values);
+
+        var result = new GrayImage(width, height);
+        for (int i = 0, k = 0; i < n; i++)
+            if (garment.Bits[i] != 0) result.Pixels[i] = values[k++];
+        return result;
+    }
+
+    private void Stretch(float[] values)
+    {
         float[] range = Thresholds.Percentiles(values, 0.01, 0.99);
         float low = range[0], high = range[1];
         float span = Math.Max(high - low, 0.05f), floor = Options.Floor;
@@ -130,11 +141,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             // Solve mean^gamma = target for the mean (an approximation of matching the mean after the curve).
             gamma = Math.Clamp(MathF.Log(Options.TargetMean) / MathF.Log(Math.Clamp(mean, 0.02f, 0.98f)), 0.4f, 2.5f);
         }
-
-        var result = new GrayImage(width, height);
-        for (int i = 0, k = 0; i < n; i++)
-            if (garment.Bits[i] != 0) result.Pixels[i] = MathF.Pow(values[k++], gamma);
-        return result;
+        for (int k = 0; k < values.Length; k++) values[k] = MathF.Pow(values[k], gamma);
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.

@@ -30,6 +30,22 @@ public sealed record GarmentPipelineOptions
     /// <summary>Gamma is chosen so the garment's mean intensity is about this (Fashion-MNIST: 0.42-0.64 by class); 0 = off.</summary>
     public float TargetMean { get; init; } = 0.55f;
 
+    /// <summary>The segmentation threshold is multiplied by this (test-time augmentation segments at a few scales).</summary>
+    public double ThresholdScale { get; init; } = 1.0;
+
+    /// <summary>How garment luminance becomes intensity: a percentile stretch plus gamma, or matching Fashion-MNIST's histogram.</summary>
+    public IntensityMapping Intensity { get; init; } = IntensityMapping.Stretch;
+
     /// <summary>Share of the 28-pixel frame the garment's longest side fills (Fashion-MNIST: all of it).</summary>
     public double Fill { get; init; } = 1.0;
+}
+
+/// <summary>How <see cref="GarmentPipeline"/> turns garment luminance into Fashion-MNIST-like intensity.</summary>
+public enum IntensityMapping
+{
+    /// <summary>1st-99th percentile into [<see cref="GarmentPipelineOptions.Floor"/>, 1], then a gamma to <see cref="GarmentPipelineOptions.TargetMean"/>.</summary>
+    Stretch,
+
+    /// <summary>Rank of each garment pixel mapped onto the distribution of Fashion-MNIST's garment pixels (histogram matching).</summary>
+    MatchHistogram,
 }

@@ -24,20 +24,27 @@ public sealed record PhotoPrediction(float[] Probabilities, PreparedPhoto Input)
 /// because <see cref="IClassifier"/> implementations are not required to be thread-safe (a network reuses its
 /// activation buffers). One 28x28 inference takes well under a millisecond, so the lock is not the bottleneck:
 /// decoding and the pipeline are.</para>
+/// <para>With <see cref="TestTimeAugmentation"/> the model sees several versions of the input in one batch and the
+/// probabilities are averaged; the prediction's input is the pipeline's own (first) version.</para>
 /// </summary>
-public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline)
+public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, TestTimeAugmentation? augmentation = null)
 {
     private readonly Lock _modelGate = new();
 
     public IClassifier Model { get; } = model;
     public IPhotoPipeline Pipeline { get; } = pipeline;
+    public TestTimeAugmentation Augmentation { get; } = augmentation ?? TestTimeAugmentation.None;
 
     public PhotoPrediction Classify(RgbaImage photo, bool keepStages = false)
     {
         PreparedPhoto input = Pipeline.Prepare(photo, keepStages);
-        var probabilities = new float[FashionMnistClasses.Count];
-        var images = ImageSet.Unlabeled(input.Pixels);
-        lock (_modelGate) Model.PredictProbabilities(images, probabilities);
+        byte[] views = Augmentation.Views(photo, Pipeline, input);
+        int count = views.Length / ImageSet.PixelCount, classes = FashionMnistClasses.Count;
+        var all = new float[count * classes];
+        lock (_modelGate) Model.PredictProbabilities(ImageSet.Unlabeled(views), all);
+        var probabilities = new float[classes];
+        for (int v = 0; v < count; v++)
+            for (int c = 0; c < classes; c++) probabilities[c] += all[v * classes + c] / count;
         return new PhotoPrediction(probabilities, input);
     }
 }

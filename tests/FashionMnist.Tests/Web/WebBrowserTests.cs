@@ -9,22 +9,44 @@ namespace FashionMnist.Tests.Web;
 /// <summary>
 /// The page in a real browser: Debian's chromium driven by Microsoft.Playwright (its bundled node driver runs
 /// offline; no `playwright install`). Uploads a photo through the file input and waits for the prediction.
-/// Set FMNIST_WEB_SCREENSHOT=path to also save a screenshot (docs/images/web.png was made that way).
+/// Set FMNIST_WEB_SCREENSHOT=path to also save a screenshot; with FMNIST_WEB_MODEL=model.fmm as well, the
+/// screenshot test below serves that trained model with test-time augmentation (docs/images/web.png was made that way).
 /// </summary>
 public sealed class WebBrowserTests(WebAppFixture app) : IClassFixture<WebAppFixture>
 {
     private const string Chromium = "/usr/bin/chromium";
 
     [Fact]
-    public async Task Uploading_a_photo_shows_the_input_and_the_top_3()
+    public Task Uploading_a_photo_shows_the_input_and_the_top_3() =>
+        DrivePageAsync(app.BaseAddress, app.Client, "tiny-mlp", "dress.jpg",
+            Environment.GetEnvironmentVariable("FMNIST_WEB_MODEL") is { Length: > 0 } ? null : Environment.GetEnvironmentVariable("FMNIST_WEB_SCREENSHOT"));
+
+    /// <summary>Only with FMNIST_WEB_MODEL and FMNIST_WEB_SCREENSHOT set: the same page check with a trained model, saving the screenshot.</summary>
+    [TrainedModelScreenshotFact]
+    public async Task Screenshot_with_a_trained_model()
+    {
+        var model = FashionMnist.Models.ModelFile.Load(Environment.GetEnvironmentVariable("FMNIST_WEB_MODEL")!);
+        await using var served = FashionMnist.Web.ClassifierWebApp.Build(model, new FashionMnist.Web.WebOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            Augmentation = FashionMnist.Imaging.TestTimeAugmentation.Default,
+        });
+        await served.StartAsync();
+        var address = new Uri(served.Urls.First());
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+        await DrivePageAsync(address, client, model.Name, Environment.GetEnvironmentVariable("FMNIST_WEB_PHOTO") ?? "longsleeve.jpg",
+            Environment.GetEnvironmentVariable("FMNIST_WEB_SCREENSHOT"));
+    }
+
+    private static async Task DrivePageAsync(Uri baseAddress, HttpClient client, string modelName, string fixturePhoto, string? screenshotPath)
     {
         Assert.True(File.Exists(Chromium), "chromium is not installed (apt-get install chromium)");
-        string photo = TestImages.FixturePath("dress.jpg");
+        string photo = TestImages.FixturePath(fixturePhoto);
 
         // What the API says about this photo, to compare with what the page shows.
         var content = new ByteArrayContent(File.ReadAllBytes(photo));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        using JsonDocument api = JsonDocument.Parse(await (await app.Client.PostAsync("/api/classify", content)).Content.ReadAsStringAsync());
+        using JsonDocument api = JsonDocument.Parse(await (await client.PostAsync("/api/classify", content)).Content.ReadAsStringAsync());
         string expectedBest = api.RootElement.GetProperty("top")[0].GetProperty("name").GetString()!;
 
         using IPlaywright playwright = await Playwright.CreateAsync();
@@ -39,8 +61,8 @@ public sealed class WebBrowserTests(WebAppFixture app) : IClassFixture<WebAppFix
         var consoleErrors = new List<string>();
         page.Console += (_, message) => { if (message.Type == "error") consoleErrors.Add($"{message.Text} ({message.Location})"); };
 
-        await page.GotoAsync(app.BaseAddress.ToString());
-        await page.Locator("#model").Filter(new LocatorFilterOptions { HasText = "tiny-mlp" }).WaitForAsync();
+        await page.GotoAsync(baseAddress.ToString());
+        await page.Locator("#model").Filter(new LocatorFilterOptions { HasText = modelName }).WaitForAsync();
         await page.SetInputFilesAsync("#file", photo);
         await page.Locator("#top li").Nth(2).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
 
@@ -72,9 +94,19 @@ public sealed class WebBrowserTests(WebAppFixture app) : IClassFixture<WebAppFix
         await page.WaitForTimeoutAsync(600); // let the bars finish their transition
         byte[] screenshot = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true });
         Assert.True(screenshot.Length > 10_000);
-        if (Environment.GetEnvironmentVariable("FMNIST_WEB_SCREENSHOT") is { Length: > 0 } path)
-            await File.WriteAllBytesAsync(path, screenshot);
+        if (screenshotPath is { Length: > 0 }) await File.WriteAllBytesAsync(screenshotPath, screenshot);
         // The deliberate bad upload logs its 422; nothing else may fail.
         Assert.True(consoleErrors.All(e => e.Contains("422") || e.Contains("Unprocessable")), string.Join("\n", consoleErrors));
+    }
+}
+
+/// <summary>Runs only when FMNIST_WEB_MODEL (a trained model file) and FMNIST_WEB_SCREENSHOT (where to save) are set.</summary>
+public sealed class TrainedModelScreenshotFactAttribute : FactAttribute
+{
+    public TrainedModelScreenshotFactAttribute()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FMNIST_WEB_MODEL")) ||
+            string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FMNIST_WEB_SCREENSHOT")))
+            Skip = "Set FMNIST_WEB_MODEL=model.fmm and FMNIST_WEB_SCREENSHOT=out.png to screenshot the page with a trained model.";
     }
 }

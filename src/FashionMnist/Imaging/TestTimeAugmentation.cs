@@ -1,0 +1,70 @@
+using FashionMnist.Data;
+
+namespace FashionMnist.Imaging;
+
+/// <summary>
+/// Test-time augmentation for photos: the model sees several versions of the photo's 28x28 input and their class
+/// probabilities are averaged. Versions: the garment segmented at a few thresholds (a borderline threshold decides
+/// whether a shadow, a strap or a bit of floor belongs to the garment, so averaging over it hedges that one
+/// decision), each also mirrored left-right (a photo's garment or shoe may face either way; Fashion-MNIST's
+/// shoes face left). Deterministic: the same photo always gives the same views in the same order.
+/// </summary>
+public sealed record TestTimeAugmentation
+{
+    /// <summary>Factors applied to the garment pipeline's segmentation threshold; 1 is the pipeline's own mask.</summary>
+    public IReadOnlyList<double> ThresholdScales { get; init; } = [1.0];
+
+    /// <summary>Also classify every view mirrored left-right.</summary>
+    public bool Flip { get; init; }
+
+    /// <summary>One view: the pipeline's input as it is.</summary>
+    public static TestTimeAugmentation None { get; } = new();
+
+    /// <summary>Thresholds x0.7, x1, x1.4, each as is and mirrored: 6 views (see docs/photos.md for the measurements).</summary>
+    public static TestTimeAugmentation Default { get; } = new() { ThresholdScales = [1.0, 0.7, 1.4], Flip = true };
+
+    /// <summary>How many inputs the model sees per photo with <paramref name="pipeline"/>.</summary>
+    public int ViewCount(IPhotoPipeline pipeline) => Scales(pipeline).Count * (Flip ? 2 : 1);
+
+    /// <summary>
+    /// The model inputs for <paramref name="photo"/>, 784 bytes each, back to back. The first is
+    /// <paramref name="prepared"/> (the pipeline's own result, which is what gets shown); threshold variants only
+    /// apply to <see cref="GarmentPipeline"/> (the seed pipeline has no segmentation), flips to every pipeline.
+    /// </summary>
+    public byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared)
+    {
+        IReadOnlyList<double> scales = Scales(pipeline);
+        int perScale = Flip ? 2 : 1;
+        var views = new byte[scales.Count * perScale * ImageSet.PixelCount];
+        for (int s = 0; s < scales.Count; s++)
+        {
+            byte[] input = s == 0 && scales[0] == 1.0
+                ? prepared.Pixels
+                : new GarmentPipeline(((GarmentPipeline)pipeline).Options with
+                {
+                    ThresholdScale = ((GarmentPipeline)pipeline).Options.ThresholdScale * scales[s],
+                }).Prepare(photo).Pixels;
+            Span<byte> target = views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount);
+            input.CopyTo(target);
+            if (Flip) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
+        }
+        return views;
+    }
+
+    /// <summary>Writes <paramref name="image"/> (28x28) mirrored left-right into <paramref name="destination"/>.</summary>
+    public static void Mirror(ReadOnlySpan<byte> image, Span<byte> destination)
+    {
+        for (int y = 0; y < ImageSet.Height; y++)
+            for (int x = 0; x < ImageSet.Width; x++)
+                destination[y * ImageSet.Width + x] = image[y * ImageSet.Width + ImageSet.Width - 1 - x];
+    }
+
+    private IReadOnlyList<double> Scales(IPhotoPipeline pipeline)
+    {
+        if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [1.0];
+        foreach (double scale in ThresholdScales)
+            if (!(scale > 0) || double.IsInfinity(scale))
+                throw new ArgumentOutOfRangeException(nameof(ThresholdScales), scale, "Threshold scales must be positive.");
+        return ThresholdScales;
+    }
+}
