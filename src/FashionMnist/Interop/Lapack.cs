@@ -1,11 +1,10 @@
-using FashionMnist.Numerics;
-
 namespace FashionMnist.Interop;
 
 /// <summary>
 /// The C# face of LAPACK (from OpenBLAS): symmetric eigen-decomposition. Callers see spans and exceptions,
-/// never Fortran conventions. The call may use OpenBLAS's own threads (<see cref="Gemm.ThreadsPerCall"/> of them,
-/// since LAPACK cannot be partitioned by us); the thread count goes back to 1 afterwards (the project's policy).
+/// never Fortran conventions. Runs single-threaded: dsyevd makes thousands of small BLAS-2 calls, and with
+/// OpenBLAS's own pool each one woke a sleeping worker; on the shared 2-core machine that made 2 threads 3-10x
+/// slower in wall time than 1 (n = 1,296: 0.3-0.45 CPU-s either way), and .NET stays the one thread owner.
 /// </summary>
 internal static unsafe class Lapack
 {
@@ -27,27 +26,20 @@ internal static unsafe class Lapack
         byte jobz = (byte)'V', uplo = (byte)'L';
         int size = n, lda = n, info = 0, lwork = -1, liwork = -1, iworkQuery = 0;
         double workQuery = 0;
-        OpenBlas.SetThreads(Gemm.ThreadsPerCall);
-        try
+        OpenBlas.SetThreads(1);
+        fixed (double* a = matrix)
+        fixed (double* w = eigenvalues)
         {
-            fixed (double* a = matrix)
-            fixed (double* w = eigenvalues)
-            {
-                LapackNative.dsyevd(&jobz, &uplo, &size, a, &lda, w, &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1);
-                Check(info, "dsyevd (workspace query)");
-                lwork = (int)Math.Ceiling(workQuery);
-                liwork = iworkQuery;
-                var work = new double[lwork];
-                var iwork = new int[liwork];
-                fixed (double* pw = work)
-                fixed (int* pi = iwork)
-                    LapackNative.dsyevd(&jobz, &uplo, &size, a, &lda, w, pw, &lwork, pi, &liwork, &info, 1, 1);
-                Check(info, "dsyevd");
-            }
-        }
-        finally
-        {
-            OpenBlas.SetThreads(1);
+            LapackNative.dsyevd(&jobz, &uplo, &size, a, &lda, w, &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1);
+            Check(info, "dsyevd (workspace query)");
+            lwork = (int)Math.Ceiling(workQuery);
+            liwork = iworkQuery;
+            var work = new double[lwork];
+            var iwork = new int[liwork];
+            fixed (double* pw = work)
+            fixed (int* pi = iwork)
+                LapackNative.dsyevd(&jobz, &uplo, &size, a, &lda, w, pw, &lwork, pi, &liwork, &info, 1, 1);
+            Check(info, "dsyevd");
         }
     }
 
