@@ -3,8 +3,8 @@ namespace FashionMnist.Interop;
 /// <summary>
 /// The C# face of LAPACK (from OpenBLAS): symmetric eigen-decomposition. Callers see spans and exceptions,
 /// never Fortran conventions. Runs single-threaded: dsyevd makes thousands of small BLAS-2 calls, and with
-/// OpenBLAS's own pool each one woke a sleeping worker; on the shared 2-core machine that made 2 threads 3-10x
-/// slower in wall time than 1 (n = 1,296: 0.3-0.45 CPU-s either way), and .NET stays the one thread owner.
+/// OpenBLAS's own pool each one wakes a sleeping worker; on the shared 2-core machine 2 threads took 3-4.5x the
+/// wall time of 1 in two of three runs (n = 1,296: 0.3-0.45 CPU-s either way), and .NET stays the one thread owner.
 /// </summary>
 internal static unsafe class Lapack
 {
