@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FashionMnist.Bench.Classic;
 using FashionMnist.Bench.Suites;
 using FashionMnist.Numerics;
 
@@ -10,7 +11,7 @@ namespace FashionMnist.Bench;
 public static class BenchRunner
 {
     /// <summary>Every suite the runner knows, in the order they run. Add new ones here.</summary>
-    public static IReadOnlyList<IBenchSuite> Suites { get; } = [new DataSuite(), new GemmSuite(), new GemmKernelSuite()];
+    public static IReadOnlyList<IBenchSuite> Suites { get; } = [new DataSuite(), new GemmSuite(), new GemmKernelSuite(), new ClassicSuite()];
 
     public sealed record Results(
         string Tool, DateTimeOffset Started, double TotalSeconds, bool Quick, string Conditions,
@@ -83,7 +84,7 @@ public static class BenchRunner
     {
         w.WriteLine("fmnist benchmarks: bench/run.sh [suite ...] [--suite a,b] [--quick] [--threads N] [--out FILE] [--conditions TEXT]");
         w.WriteLine("  suites (default: all):");
-        foreach (var s in Suites) w.WriteLine($"    {s.Name,-8} {s.Description}");
+        foreach (var s in Suites) w.WriteLine($"    {s.Name,-12} {s.Description}");
         w.WriteLine("  --quick       fewer runs, no largest sizes (checks the harness; numbers not for publishing)");
         w.WriteLine("  --threads N   the 'all threads' setting (default: FMNIST_THREADS or all cores)");
         w.WriteLine("  --out FILE    results file (default: bench/results/<date>-<host>.json), written atomically");

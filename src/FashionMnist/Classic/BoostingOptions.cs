@@ -5,12 +5,14 @@ namespace FashionMnist.Classic;
 
 /// <summary>
 /// Hyper-parameters of <see cref="GradientBoosting"/>. Names follow XGBoost / LightGBM; defaults are XGBoost's
-/// (depth 6, learning rate 0.3, lambda 1, min child weight 1) with early stopping on a 10% stratified split.
+/// (depth 6, learning rate 0.3, lambda 1, min child weight 1, no early stopping) with 200 rounds and half the
+/// features per tree (colsample_bytree 0.5): on the full training set that reached 0.897 test accuracy in about
+/// 47 CPU-seconds (docs/trees.md), where all features per tree would cost twice as much per round.
 /// </summary>
 public sealed record BoostingOptions : ModelOptions
 {
     [Description("Boosting rounds; each round adds one tree per class (10 trees).")]
-    public int Rounds { get; init; } = 100;
+    public int Rounds { get; init; } = 200;
 
     [Description("Shrinkage applied to every tree's leaf values (XGBoost eta).")]
     public double LearningRate { get; init; } = 0.3;
@@ -36,11 +38,11 @@ public sealed record BoostingOptions : ModelOptions
     [Description("Fraction of rows drawn (without replacement) for each round.")]
     public double Subsample { get; init; } = 1.0;
 
-    [Description("Fraction of features drawn for each tree.")]
-    public double ColumnSample { get; init; } = 1.0;
+    [Description("Fraction of features drawn for each tree (XGBoost colsample_bytree); 0.5 halves the cost of a round.")]
+    public double ColumnSample { get; init; } = 0.5;
 
-    [Description("Stop when the validation log-loss has not improved for this many rounds, keeping the best round; 0 turns early stopping off.")]
-    public int EarlyStoppingRounds { get; init; } = 10;
+    [Description("Stop when the validation log-loss has not improved for this many rounds, keeping the best round (holds out validation-fraction of the training rows unless a validation set is given); 0 = off, all rows train.")]
+    public int EarlyStoppingRounds { get; init; }
 
     [Description("Share of the training set held out (stratified) for early stopping when no validation set is given.")]
     public double ValidationFraction { get; init; } = 0.1;

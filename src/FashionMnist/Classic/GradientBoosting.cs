@@ -10,7 +10,8 @@ namespace FashionMnist.Classic;
 /// Multi-class gradient boosting with histogram trees (XGBoost's second-order softmax objective), managed and exact
 /// on byte pixels. Each round computes softmax probabilities p, gradients p - y and hessians p(1 - p), then grows one
 /// tree per class (the ten trees in parallel; each tree's random choices come from (seed, round, class), so results do
-/// not depend on the thread count). Early stopping watches the validation log-loss and keeps the best round.
+/// not depend on the thread count). A given validation set is scored every round (the curve); with early stopping on,
+/// the validation log-loss decides when to stop and the best round is kept.
 /// </summary>
 public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves
 {
@@ -67,11 +68,12 @@ public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimat
         byte[] allBins = binner.BinRows(features);
         int featureCount = features.Columns;
 
-        // Training rows and validation rows (given, or a stratified share of the training set).
+        // Training rows and validation rows: a given validation set is always scored (the curve); without one,
+        // early stopping holds out a stratified share of the training set, and otherwise every row trains.
         byte[] trainBins, trainLabels;
         byte[]? validBins = null, validLabels = null;
         bool earlyStopping = Options.EarlyStoppingRounds > 0;
-        if (earlyStopping && given is { } validation)
+        if (given is { } validation)
         {
             if (validation.Features.Columns != featureCount)
                 throw new ArgumentException($"Validation rows have {validation.Features.Columns} features, training rows {featureCount}.");
@@ -158,13 +160,13 @@ public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimat
             context.Log?.Invoke($"round {round + 1}: train mlogloss {trainLoss:0.0000}" +
                 (validLoss is double vl ? $", valid mlogloss {vl:0.0000}, valid accuracy {validAccuracy:0.0000}" : ""));
             context.Progress?.Report(new FitProgress("rounds", round + 1, Options.Rounds));
-            if (validScores is not null && round + 1 - bestRound >= Options.EarlyStoppingRounds)
+            if (earlyStopping && validScores is not null && round + 1 - bestRound >= Options.EarlyStoppingRounds)
             {
                 context.Log?.Invoke($"early stopping: no improvement for {Options.EarlyStoppingRounds} rounds; keeping round {bestRound}");
                 break;
             }
         }
-        if (validScores is not null && bestRound > 0)
+        if (earlyStopping && validScores is not null && bestRound > 0)
         {
             rounds.RemoveRange(bestRound, rounds.Count - bestRound);
             history.BestEpoch = bestRound;

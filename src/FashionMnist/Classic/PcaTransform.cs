@@ -1,14 +1,13 @@
 using System.Numerics.Tensors;
 using FashionMnist.Models;
 using FashionMnist.Numerics;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace FashionMnist.Classic;
 
 /// <summary>
 /// Principal component analysis as a pipeline step. Fit: centre the training features, form the covariance
 /// XᵀX/(n-1) with one <see cref="Gemm"/> call (float, OpenBLAS or managed), then solve the symmetric eigenproblem
-/// in double (MathNet.Numerics). Keep a fixed number of components, or the fewest whose explained variance
+/// in double (LAPACK dsyevd from OpenBLAS; MathNet.Numerics when OpenBLAS is absent). Keep a fixed number of components, or the fewest whose explained variance
 /// reaches a ratio; optionally whiten (divide each component by its standard deviation).
 /// Each component's sign is fixed so its largest-magnitude loading is positive, so fits are deterministic.
 /// </summary>
@@ -39,6 +38,9 @@ public sealed class PcaTransform : IFeatureTransform
     public int? RequestedComponents { get; }
     public double? VarianceRatio { get; }
     public bool Whiten { get; }
+
+    /// <summary>Eigen-solver for the fit: LAPACK (OpenBLAS) when installed, else MathNet. Not saved; tests and benchmarks compare the two.</summary>
+    public EigenSolver Solver { get; init; } = EigenSolver.Auto;
 
     /// <summary>Components kept by the fit.</summary>
     public int Components { get; private set; }
@@ -89,13 +91,16 @@ public sealed class PcaTransform : IFeatureTransform
         Gemm.Multiply(true, false, columns, columns, rows, 1f / (rows - 1), centred, columns, centred, columns, 0f, covariance, columns);
         context.Progress?.Report(new FitProgress("pca", 1, 3));
 
-        var matrix = Matrix<double>.Build.Dense(columns, columns, (i, j) => 0.5 * (covariance[i * columns + j] + covariance[j * columns + i]));
-        var evd = matrix.Evd(Symmetricity.Symmetric);
+        var symmetric = new double[columns * columns];
+        for (int i = 0; i < columns; i++)
+            for (int j = 0; j < columns; j++)
+                symmetric[i * columns + j] = 0.5 * ((double)covariance[i * columns + j] + covariance[j * columns + i]);
+        var (eigenvalues, vectors) = SymmetricEigen.Decompose(symmetric, columns, Solver);
         context.Progress?.Report(new FitProgress("pca", 2, 3));
 
-        // MathNet returns ascending eigenvalues; take them largest first, clamping round-off negatives to 0.
+        // Largest first; round-off negatives clamped to 0.
         var values = new double[columns];
-        for (int i = 0; i < columns; i++) values[i] = Math.Max(0, evd.EigenValues[columns - 1 - i].Real);
+        for (int i = 0; i < columns; i++) values[i] = Math.Max(0, eigenvalues[i]);
         double total = values.Sum();
         ExplainedVarianceRatio = values.Select(v => total > 0 ? v / total : 0).ToArray();
         Components = RequestedComponents ?? ComponentsForRatio(ExplainedVarianceRatio, VarianceRatio!.Value);
@@ -103,16 +108,15 @@ public sealed class PcaTransform : IFeatureTransform
         ExplainedVariance = values[..Components];
 
         _components = new float[columns * Components];
-        var vectors = evd.EigenVectors;
         for (int j = 0; j < Components; j++)
         {
-            int source = columns - 1 - j;
+            ReadOnlySpan<double> vector = vectors.AsSpan(j * columns, columns);
             int largest = 0;
             for (int i = 1; i < columns; i++)
-                if (Math.Abs(vectors[i, source]) > Math.Abs(vectors[largest, source])) largest = i;
-            double sign = vectors[largest, source] < 0 ? -1 : 1;
+                if (Math.Abs(vector[i]) > Math.Abs(vector[largest])) largest = i;
+            double sign = vector[largest] < 0 ? -1 : 1;
             double scale = Whiten ? 1 / Math.Sqrt(Math.Max(values[j], 1e-12)) : 1;
-            for (int i = 0; i < columns; i++) _components[i * Components + j] = (float)(sign * scale * vectors[i, source]);
+            for (int i = 0; i < columns; i++) _components[i * Components + j] = (float)(sign * scale * vector[i]);
         }
         context.Progress?.Report(new FitProgress("pca", 3, 3));
         return Project(centred, rows, alreadyCentred: true);

@@ -13,7 +13,7 @@ public sealed class TreeModels : IModelFamily
             options => new Pipeline("random-forest", options, [], new RandomForest((ForestOptions)options)),
             (options, reader) => Pipeline.Load("random-forest", options, reader, r => RandomForest.Load((ForestOptions)options, r))),
         new ModelDescriptor("gradient-boosting", "classic",
-            "Gradient-boosted trees, softmax with second-order gradients on exact 256-level pixel histograms, early stopping.",
+            "Gradient-boosted trees, softmax with second-order gradients on exact 256-level pixel histograms, optional early stopping.",
             typeof(BoostingOptions),
             options => new Pipeline("gradient-boosting", options, [], new GradientBoosting((BoostingOptions)options)),
             (options, reader) => Pipeline.Load("gradient-boosting", options, reader, r => GradientBoosting.Load((BoostingOptions)options, r))),

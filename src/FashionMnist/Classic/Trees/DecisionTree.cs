@@ -50,6 +50,48 @@ internal sealed class DecisionTree
         return node.Left * ValuesPerLeaf;
     }
 
+    /// <summary>
+    /// <see cref="LeafOffset"/> for many rows (<paramref name="rows"/>: indices into the row-major
+    /// <paramref name="rowBins"/> with <paramref name="featureCount"/> bins per row). Four walks run interleaved:
+    /// one walk is a chain of dependent loads (node, then the row's bin, then the next node), so on deep forest
+    /// trees a single walk mostly waits for memory; four independent chains overlap those waits.
+    /// </summary>
+    public void LeafOffsets(ReadOnlySpan<byte> rowBins, int featureCount, ReadOnlySpan<int> rows, Span<int> offsets)
+    {
+        if (offsets.Length < rows.Length) throw new ArgumentException("Need one offset per row.", nameof(offsets));
+        ref TreeNode root = ref MemoryMarshal.GetArrayDataReference(Nodes);
+        ref byte bins = ref MemoryMarshal.GetReference(rowBins);
+        int i = 0;
+        for (; i + 4 <= rows.Length; i += 4)
+        {
+            ref byte r0 = ref Unsafe.Add(ref bins, (nint)rows[i] * featureCount);
+            ref byte r1 = ref Unsafe.Add(ref bins, (nint)rows[i + 1] * featureCount);
+            ref byte r2 = ref Unsafe.Add(ref bins, (nint)rows[i + 2] * featureCount);
+            ref byte r3 = ref Unsafe.Add(ref bins, (nint)rows[i + 3] * featureCount);
+            int n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+            while (true)
+            {
+                ref TreeNode a = ref Unsafe.Add(ref root, n0);
+                ref TreeNode b = ref Unsafe.Add(ref root, n1);
+                ref TreeNode c = ref Unsafe.Add(ref root, n2);
+                ref TreeNode d = ref Unsafe.Add(ref root, n3);
+                if ((a.Feature & b.Feature & c.Feature & d.Feature) < 0) // all four at leaves (sign bit set in each)
+                {
+                    offsets[i] = a.Left * ValuesPerLeaf;
+                    offsets[i + 1] = b.Left * ValuesPerLeaf;
+                    offsets[i + 2] = c.Left * ValuesPerLeaf;
+                    offsets[i + 3] = d.Left * ValuesPerLeaf;
+                    break;
+                }
+                if (a.Feature >= 0) n0 = Unsafe.Add(ref r0, a.Feature) <= a.Threshold ? a.Left : a.Right;
+                if (b.Feature >= 0) n1 = Unsafe.Add(ref r1, b.Feature) <= b.Threshold ? b.Left : b.Right;
+                if (c.Feature >= 0) n2 = Unsafe.Add(ref r2, c.Feature) <= c.Threshold ? c.Left : c.Right;
+                if (d.Feature >= 0) n3 = Unsafe.Add(ref r3, d.Feature) <= d.Threshold ? d.Left : d.Right;
+            }
+        }
+        for (; i < rows.Length; i++) offsets[i] = LeafOffset(rowBins.Slice(rows[i] * featureCount, featureCount));
+    }
+
     /// <summary>Depth of the deepest leaf (the root alone has depth 0).</summary>
     public int Depth()
     {

@@ -18,6 +18,9 @@ internal sealed class ForestTrainingSet
     public required int MaxDepth { get; init; }
     public required int MinSamplesSplit { get; init; }
     public required int MinSamplesLeaf { get; init; }
+
+    /// <summary>Fill one feature's histogram per pass even where two could share one (tests compare the two: same trees).</summary>
+    public bool OneFeatureAtATime { get; init; }
 }
 
 /// <summary>
@@ -47,7 +50,7 @@ internal sealed class ForestTreeBuilder
     // add through store-to-load forwarding.
     private readonly float[] _classCounts = new float[2 * FeatureBinner.MaxBins * Lanes];
     private readonly int[] _binRows = new int[2 * FeatureBinner.MaxBins];
-    private readonly int[] _occupiedBins = new int[FeatureBinner.MaxBins];
+    private readonly int[] _occupiedBins = new int[2 * FeatureBinner.MaxBins]; // one list per histogram region
     private readonly int[] _indices, _scratch, _pool;
     private readonly byte[] _nodeClass;
     private readonly float[] _nodeWeight;  // the node's weights in index order
@@ -199,23 +202,38 @@ internal sealed class ForestTreeBuilder
         var best = new SplitChoice { Score = float.NegativeInfinity, Feature = -1 };
         int visited = 0;
         // Like scikit-learn: keep drawing until FeaturesPerSplit non-constant features were tried (or none are left).
-        for (int drawn = 0; drawn < candidates && visited < _set.FeaturesPerSplit; drawn++)
+        // While at least two more are needed, two features are drawn and filled in one pass over the rows (their
+        // histograms in the two regions, one each): the same draws in the same order as one at a time, so the
+        // same tree, with the row's index, class and weight loaded once for both.
+        for (int drawn = 0; drawn < candidates && visited < _set.FeaturesPerSplit;)
         {
-            int pick = drawn + random.Next(candidates - drawn);
-            (_pool[drawn], _pool[pick]) = (_pool[pick], _pool[drawn]);
-            int feature = _pool[drawn];
-            int occupied = BuildHistogram(source, feature, start, n);
-            if (occupied <= 1)
+            int batch = Math.Min(Math.Min(_set.OneFeatureAtATime ? 1 : 2, _set.FeaturesPerSplit - visited), candidates - drawn);
+            for (int j = 0; j < batch; j++)
             {
-                newConstants[feature >> 6] |= 1UL << (feature & 63);
-                foundConstant = true;
+                int pick = drawn + j + random.Next(candidates - drawn - j);
+                (_pool[drawn + j], _pool[pick]) = (_pool[pick], _pool[drawn + j]);
             }
-            else
+            (int occupied0, int occupied1) = batch == 2
+                ? BuildHistogramPair(source, _pool[drawn], _pool[drawn + 1], start, n)
+                : (BuildHistogram(source, _pool[drawn], start, n), 0);
+            for (int j = 0; j < batch; j++)
             {
-                visited++;
-                ScanHistogram(feature, occupied, node.Totals, ref best);
+                int feature = _pool[drawn + j];
+                bool twoCopies = batch == 1; // one feature fills both regions (even and odd rows); a pair, one region each
+                int occupied = j == 0 ? occupied0 : occupied1;
+                if (occupied <= 1)
+                {
+                    newConstants[feature >> 6] |= 1UL << (feature & 63);
+                    foundConstant = true;
+                }
+                else
+                {
+                    visited++;
+                    ScanHistogram(feature, occupied, region: j, twoCopies, node.Totals, ref best);
+                }
+                ClearHistogram(occupied, region: j, twoCopies);
             }
-            ClearHistogram(occupied);
+            drawn += batch;
         }
         if (best.Feature < 0) return false;
 
@@ -298,22 +316,75 @@ internal sealed class ForestTreeBuilder
         return occupied;
     }
 
-    private void ClearHistogram(int occupied)
+    /// <summary>
+    /// Fills two features' histograms in one pass over the node's rows: <paramref name="first"/> in region 0,
+    /// <paramref name="second"/> in region 1 (one copy each: the two features' adds are the independent chains).
+    /// Returns how many distinct bins each has (listed in _occupiedBins at 0 and at 256).
+    /// </summary>
+    private (int First, int Second) BuildHistogramPair(in BinSource source, int first, int second, int start, int n)
+    {
+        ref byte column0 = ref Unsafe.Add(ref source.Base, (nint)first * source.FeatureStride);
+        ref byte column1 = ref Unsafe.Add(ref source.Base, (nint)second * source.FeatureStride);
+        nint stride = source.RowStride;
+        ref float counts0 = ref MemoryMarshal.GetArrayDataReference(_classCounts);
+        ref float counts1 = ref Unsafe.Add(ref counts0, CopyOffset);
+        ref int binRows0 = ref MemoryMarshal.GetArrayDataReference(_binRows);
+        ref int binRows1 = ref Unsafe.Add(ref binRows0, FeatureBinner.MaxBins);
+        ref int indices = ref _indices[start];
+        ref byte nodeClass = ref MemoryMarshal.GetArrayDataReference(_nodeClass);
+        ref float nodeWeight = ref MemoryMarshal.GetArrayDataReference(_nodeWeight);
+        for (int k = 0; k < n; k++)
+        {
+            nint offset = Unsafe.Add(ref indices, k) * stride;
+            int bin0 = Unsafe.Add(ref column0, offset), bin1 = Unsafe.Add(ref column1, offset);
+            int rowClass = Unsafe.Add(ref nodeClass, k);
+            float weight = Unsafe.Add(ref nodeWeight, k);
+            Unsafe.Add(ref counts0, bin0 * Lanes + rowClass) += weight;
+            Unsafe.Add(ref counts1, bin1 * Lanes + rowClass) += weight;
+            Unsafe.Add(ref binRows0, bin0)++;
+            Unsafe.Add(ref binRows1, bin1)++;
+        }
+        return (ListOccupied(ref binRows0, 0), ListOccupied(ref binRows1, FeatureBinner.MaxBins));
+    }
+
+    /// <summary>Lists the bins with rows (ascending) at _occupiedBins[listOffset..]; returns how many.</summary>
+    private int ListOccupied(ref int binRows, int listOffset)
+    {
+        int occupied = 0;
+        for (int b = 0; b < FeatureBinner.MaxBins; b += 16)
+        {
+            ulong bits = Vector512.GreaterThan(Vector512.LoadUnsafe(ref binRows, (nuint)b), Vector512<int>.Zero).ExtractMostSignificantBits();
+            while (bits != 0)
+            {
+                _occupiedBins[listOffset + occupied++] = b + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
+        }
+        return occupied;
+    }
+
+    /// <summary>Zeroes the occupied bins of a region (both regions when one feature used two copies) and their row counts.</summary>
+    private void ClearHistogram(int occupied, int region, bool twoCopies)
     {
         ref float counts = ref MemoryMarshal.GetArrayDataReference(_classCounts);
+        int listOffset = region * FeatureBinner.MaxBins;
         for (int i = 0; i < occupied; i++)
         {
-            int bin = _occupiedBins[i];
-            Vector512<float>.Zero.StoreUnsafe(ref counts, (nuint)(bin * Lanes));
-            Vector512<float>.Zero.StoreUnsafe(ref counts, (nuint)(CopyOffset + bin * Lanes));
-            _binRows[bin] = 0;
+            int bin = _occupiedBins[listOffset + i];
+            Vector512<float>.Zero.StoreUnsafe(ref counts, (nuint)(region * CopyOffset + bin * Lanes));
+            if (twoCopies) Vector512<float>.Zero.StoreUnsafe(ref counts, (nuint)(CopyOffset + bin * Lanes));
+            _binRows[listOffset + bin] = 0;
         }
     }
 
     /// <summary>Tries every threshold between occurring bins; keeps the best by the criterion's proxy (higher is better; first wins ties).</summary>
-    private void ScanHistogram(int feature, int occupied, in NodeTotals totals, ref SplitChoice best)
+    private void ScanHistogram(int feature, int occupied, int region, bool twoCopies, in NodeTotals totals, ref SplitChoice best)
     {
-        ref float counts = ref MemoryMarshal.GetArrayDataReference(_classCounts);
+        ref float counts = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_classCounts), region * CopyOffset);
+        // With one copy, the "second copy" read is the first again and is not added (a select, not a branch in the loop).
+        nuint second = twoCopies ? (nuint)CopyOffset : 0;
+        float secondScale = twoCopies ? 1f : 0f;
+        int listOffset = region * FeatureBinner.MaxBins;
         int minLeaf = _set.MinSamplesLeaf;
         int totalRows = totals.Rows;
         float totalWeight = totals.Weight;
@@ -323,11 +394,12 @@ internal sealed class ForestTreeBuilder
         bool gini = _set.Criterion == SplitCriterion.Gini;
         for (int i = 0; i < occupied - 1; i++)
         {
-            int bin = _occupiedBins[i];
-            Vector512<float> binCounts = Vector512.LoadUnsafe(ref counts, (nuint)(bin * Lanes)) + Vector512.LoadUnsafe(ref counts, (nuint)(CopyOffset + bin * Lanes));
+            int bin = _occupiedBins[listOffset + i];
+            Vector512<float> binCounts = Vector512.LoadUnsafe(ref counts, (nuint)(bin * Lanes))
+                + Vector512.LoadUnsafe(ref counts, second + (nuint)(bin * Lanes)) * secondScale;
             left += binCounts;
             leftWeight += Vector512.Sum(binCounts);
-            leftRows += _binRows[bin];
+            leftRows += _binRows[listOffset + bin];
             if (leftRows < minLeaf) continue;
             if (totalRows - leftRows < minLeaf) break;
             float score;

@@ -88,6 +88,20 @@ public class GradientBoostingTests
     }
 
     [Fact]
+    public void By_default_every_row_trains_and_nothing_is_held_out()
+    {
+        var logs = new List<string>();
+        var model = new GradientBoosting(new BoostingOptions { Rounds = 2, MaxDepth = 2 });
+        Assert.Equal(0, model.Options.EarlyStoppingRounds);
+        Assert.Equal(200, new BoostingOptions().Rounds);
+        Assert.Equal(0.5, model.Options.ColumnSample);
+        model.Fit(FeatureMatrix.FromImages(SmallTrain.Take(600)), SmallTrain.Labels.AsSpan(0, 600), new FitContext { Log = logs.Add });
+        Assert.Equal(2, model.RoundCount);
+        Assert.All(model.History.Epochs, e => Assert.Null(e.ValidationLoss));
+        Assert.DoesNotContain(logs, line => line.Contains("early stopping", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Uses_the_given_validation_set_when_there_is_one()
     {
         // Through the pipeline, as users fit it: the pipeline hands the estimator the validation features.
