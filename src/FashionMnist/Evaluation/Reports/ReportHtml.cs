@@ -80,14 +80,17 @@ public static class ReportHtml
             double share = best == worst ? 1 : (m.TestAccuracy - worst) / (best - worst);
             html.Append(i == 0 ? "<tr class=\"best\">" : "<tr>")
                 .Append("<td>").Append(i + 1).Append("</td>")
-                .Append("<td><b>").Append(E(m.Name)).Append("</b>").Append(m.Note is null ? "" : $"<div class=\"small note\">{E(m.Note)}</div>").Append("</td>")
+                .Append("<td><b>").Append(E(m.Name)).Append("</b>")
+                .Append(m.Pipeline is null ? "" : $"<div class=\"small pipe\">{E(m.Pipeline)}</div>")
+                .Append(m.Note is null ? "" : $"<div class=\"small note\">{E(m.Note)}</div>").Append("</td>")
                 .Append("<td><span class=\"tag ").Append(E(m.Family)).Append("\">").Append(E(m.Family)).Append("</span></td>")
                 .Append("<td class=\"num\"><span class=\"bar\" style=\"--w:").Append(Svg.N(8 + 92 * share)).Append("%\"></span>").Append(E(Percent(m.TestAccuracy))).Append("</td>")
                 .Append("<td class=\"num\">").Append(Fixed(m.MacroF1, 4)).Append("</td>")
                 .Append("<td class=\"num\">").Append(Optional(m.TopTwoAccuracy, Percent)).Append("</td>")
                 .Append("<td class=\"num\">").Append(Optional(m.LogLoss, v => Fixed(v, 3))).Append("</td>")
                 .Append("<td class=\"num\">").Append(Optional(m.ExpectedCalibrationError, v => Fixed(v, 3))).Append("</td>")
-                .Append("<td class=\"num\">").Append(E(Duration(m.TrainSeconds))).Append("</td>")
+                .Append(m.TrainCpuSeconds is double cpu ? $"<td class=\"num\" title=\"{E(Fixed(cpu, 1))} CPU seconds\">" : "<td class=\"num\">")
+                .Append(E(Duration(m.TrainSeconds))).Append("</td>")
                 .Append("<td class=\"num\">").Append(E(Duration(m.PredictSecondsPer10k))).Append("</td>")
                 .Append("<td class=\"num\">").Append(E(Bytes(m.ModelSizeBytes))).Append("</td>")
                 .Append("<td class=\"num\">").Append(Optional(m.OverfittingGap, Points)).Append("</td>")
@@ -208,17 +211,34 @@ public static class ReportHtml
     {
         var models = board.Where(m => m.ExplainedVariance is { Count: > 0 }).ToList();
         if (models.Count == 0) return;
-        Section(html, "pca", "PCA explained variance", "Cumulative share of pixel variance kept by the first k principal components.");
-        var curve = models[0].ExplainedVariance!;
+        Section(html, "pca", "PCA explained variance",
+            "Cumulative share of the variance kept by the first k principal components; the dot marks the components a model kept.");
+        // One curve per kind of input (pixels, HOG features): models fitted on the same data have the same curve.
+        var curves = models.GroupBy(m => m.PcaInput ?? "pixels").Select(g => g.First()).ToList();
+        var series = curves.Select((m, i) => new ChartSeries(m.PcaInput ?? "pixels",
+            m.ExplainedVariance!.Select((v, k) => ((double)(k + 1), v)).ToList(), Palette.Category(i))).ToList();
+        var marks = models.Where(m => m.PcaComponents is int k && k >= 1 && k <= m.ExplainedVariance!.Count)
+            .Select((m, i) => new ChartSeries($"{m.Name}: {m.PcaComponents}", [((double)m.PcaComponents!.Value, m.ExplainedVariance![m.PcaComponents.Value - 1])],
+                Palette.Category(curves.Count + i), Markers: true)).ToList();
+        int longest = curves.Max(m => m.ExplainedVariance!.Count);
         var chart = new LineChart
         {
-            Series = [new ChartSeries("cumulative explained variance", curve.Select((v, i) => ((double)(i + 1), v)).ToList())],
-            XLabel = "components", YLabel = "explained variance", YRange = (0, 1), Markers = false, Width = 640, Height = 320,
+            Series = [.. series, .. marks], XLabel = "components" + (longest > 200 ? " (log scale)" : ""), YLabel = "explained variance",
+            YRange = (0, 1), Markers = false, Width = 720, Height = 340, LogX = longest > 200,
             ReferenceLines = [(0.9, "90 %"), (0.95, "95 %")], FormatY = Percent,
         };
-        int for90 = curve.Select((v, i) => (v, i)).FirstOrDefault(x => x.v >= 0.9, (1, curve.Count - 1)).Item2 + 1;
-        html.Append("<p class=\"small\">From ").Append(E(models[0].Name)).Append(": ").Append(for90).Append(" components keep 90 % of the variance.</p>")
-            .Append("<figure>").Append(chart.ToSvg()).Append("</figure></section>");
+        html.Append("<ul class=\"small\">");
+        foreach (var curve in curves)
+        {
+            var c = curve.ExplainedVariance!;
+            int For(double share) => c.Select((v, i) => (v, i)).FirstOrDefault(x => x.v >= share - 1e-12, (1, c.Count - 1)).Item2 + 1;
+            html.Append("<li>PCA on ").Append(E(curve.PcaInput ?? "pixels")).Append(" (").Append(c.Count).Append(" directions): ")
+                .Append(For(0.8)).Append(" components keep 80 %, ").Append(For(0.9)).Append(" keep 90 %, ").Append(For(0.95)).Append(" keep 95 % of the variance.</li>");
+        }
+        foreach (var m in models.Where(m => m.PcaComponents is not null))
+            html.Append("<li><b>").Append(E(m.Name)).Append("</b> keeps ").Append(m.PcaComponents!.Value).Append(" components = ")
+                .Append(E(Percent(m.ExplainedVariance![Math.Clamp(m.PcaComponents.Value, 1, m.ExplainedVariance.Count) - 1]))).Append(" of the variance.</li>");
+        html.Append("</ul><figure>").Append(chart.ToSvg()).Append("</figure></section>");
     }
 
     private static void FeatureImportance(StringBuilder html, IReadOnlyList<ModelResult> board)
@@ -274,7 +294,8 @@ public static class ReportHtml
         Fact("Git commit", env.GitCommit);
         Fact("Experiment store", run.Store);
         Fact("Compare run id", run.RunId?.ToString());
-        foreach (var (file, hash) in run.DataChecksums) Fact($"SHA-256 {file}", hash);
+        Fact("Data", run.DataSource);
+        foreach (var (file, hash) in run.DataChecksums) Fact(file, hash);
         html.Append("</tbody></table>");
         var withParameters = report.Leaderboard.Where(m => m.Parameters.Count > 0).ToList();
         if (withParameters.Count > 0)
@@ -306,7 +327,8 @@ public static class ReportHtml
         header h1 { font-size: 28px; margin: 0 0 4px; letter-spacing: -0.01em; }
         .meta, .lead, .small, footer { color: var(--muted); }
         .small { font-size: 13px; }
-        .note { white-space: nowrap; }
+        .note { max-width: 340px; }
+        .pipe { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
         section { background:#fff; border:1px solid var(--line); border-radius: 12px; padding: 20px 24px; margin: 20px 0; box-shadow: 0 1px 2px rgba(0,0,0,.03); }
         h2 { font-size: 20px; margin: 0 0 4px; }
         h3 { font-size: 16px; margin: 12px 0 4px; }
