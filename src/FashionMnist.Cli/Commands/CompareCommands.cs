@@ -115,9 +115,9 @@ public static class CompareCommands
                 foreach (var m in report.Leaderboard)
                     table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Name), ReportFindings.Percent(m.TestAccuracy),
                         m.MacroF1.ToString("0.0000", CultureInfo.InvariantCulture), ReportFindings.Duration(m.TrainSeconds), m.TrainImages.ToString("N0", CultureInfo.InvariantCulture));
-                AnsiConsole.Write(table);
-                foreach (var s in report.Skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Name)}: {Markup.Escape(s.Reason)}");
-                AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/]");
+                progressConsole.Write(table);
+                foreach (var s in report.Skipped) progressConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Name)}: {Markup.Escape(s.Reason)}");
+                progressConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/] (runs recorded in {Markup.Escape(db.Path)})");
             }
             return Task.FromResult(ExitCodes.Ok);
         });

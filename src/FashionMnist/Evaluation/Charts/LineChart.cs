@@ -16,6 +16,9 @@ public sealed class LineChart
     /// <summary>Logarithmic x axis (for curves over hundreds of components whose interesting part is the start).</summary>
     public bool LogX { get; init; }
 
+    /// <summary>Only whole-number ticks on the x axis (epochs, rounds).</summary>
+    public bool IntegerX { get; init; }
+
     /// <summary>Draw a dot per point (off for long curves).</summary>
     public bool Markers { get; init; } = true;
 
@@ -37,7 +40,10 @@ public sealed class LineChart
         var (xMin, xMax) = ChartParts.Extent(points.Select(p => p.X));
         var (yMin, yMax) = YRange ?? ChartParts.Extent(points.Select(p => p.Y).Concat(ReferenceLines.Select(r => r.Y)));
         // The x axis spans exactly the data (epoch 1 to the last), with nice ticks inside it.
-        var xTicks = NiceTicks.Linear(xMin, xMax, Math.Clamp((int)(area.Width / 70), 3, 10)).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToList();
+        var xTicks = NiceTicks.Linear(xMin, xMax, Math.Clamp((int)(area.Width / 70), 3, 10)).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9)
+            .Where(t => !IntegerX || Math.Abs(t - Math.Round(t)) < 1e-9).ToList();
+        if (IntegerX && xTicks.Count < 2 && xMax > xMin)
+            xTicks = Enumerable.Range((int)Math.Ceiling(xMin), (int)Math.Floor(xMax) - (int)Math.Ceiling(xMin) + 1).Select(t => (double)t).ToList();
         IScale x = LogX && xMin > 0 ? new LogScale(xMin, xMax, area.Left, area.Right)
             : xMax > xMin && xTicks.Count >= 2 ? new LinearScale(xMin, xMax, area.Left, area.Right, xTicks)
             : LinearScale.Nice(xMin, xMax, area.Left, area.Right);
