@@ -113,6 +113,34 @@ public sealed class StoreAndCompareCliTests : IDisposable
         Assert.Equal(html, File.ReadAllText(again.GetProperty("report").GetProperty("html").GetString()!));
     }
 
+    [Fact]
+    public void The_full_profile_tunes_by_cross_validated_search_and_records_the_search()
+    {
+        string db = In("full.db"), report = In("full-report");
+        var result = Json(CliRunner.Run("compare", "--profile", "full", "--models", "knn", "--train-limit", "600", "--test-limit", "200",
+            "--store", db, "--out", report, "--json"));
+        var knn = Assert.Single(result.GetProperty("leaderboard").EnumerateArray());
+        Assert.InRange(knn.GetProperty("test_accuracy").GetDouble(), 0.6, 0.95);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "results.json")));
+        var model = json.RootElement.GetProperty("models")[0];
+        var search = model.GetProperty("search");
+        Assert.Equal(10, search.GetProperty("candidates").GetInt32()); // k=1,3,5,7,9 x weights=uniform,distance
+        Assert.Equal(5, search.GetProperty("folds").GetInt32());
+        string bestK = search.GetProperty("best").GetProperty("k").GetString()!;
+        Assert.Equal(bestK, model.GetProperty("parameters").GetProperty("k").GetString()); // the final fit used the winner
+        Assert.Contains("tuned: k=" + bestK, model.GetProperty("note").GetString());
+
+        using var store = ExperimentStore.Open(db, readOnly: true);
+        var runs = store.List();
+        var compare = runs.Single(r => r.Kind == "compare");
+        var searchRun = store.Get(runs.Single(r => r.Kind == "search").Id.ToString());
+        Assert.Equal(compare.Id, searchRun.ParentId);
+        Assert.Equal(5, searchRun.FoldScores.Count);
+        Assert.Equal(search.GetProperty("mean_accuracy").GetDouble(), searchRun.Metrics["cv_accuracy"], 12);
+        Assert.Equal(compare.Id, runs.Single(r => r.Kind == "train").ParentId);
+    }
+
     [Theory]
     [InlineData("--set random-forest", "is not of the form MODEL:name=value")]
     [InlineData("--set random-forest:trees", "is not of the form name=value")]
