@@ -16,8 +16,8 @@ public static class CompareCommands
     {
         var profile = new Option<string>("--profile")
         {
-            Description = "quick: every model in about 10 minutes on 2 cores (slow models on training subsets, said so in the report); " +
-                          "full: every model on all 60,000 training images.",
+            Description = "quick: every model family in under 10 minutes on 2 idle cores (fewer epochs/rounds or training subsets where needed, said so in the report); " +
+                          "full: the whole study, classical models tuned by 5-fold CV grid search, every network fully trained (hours).",
             DefaultValueFactory = _ => "quick",
         };
         profile.AcceptOnlyFromAmong([.. CompareProfiles.All.Select(p => p.Name)]);
