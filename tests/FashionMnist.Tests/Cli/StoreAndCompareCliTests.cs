@@ -98,6 +98,8 @@ public sealed class StoreAndCompareCliTests : IDisposable
             Assert.Equal(784, models["knn+pca"].GetProperty("explained_variance").GetArrayLength());
             Assert.Equal(500, models["knn"].GetProperty("test_images").GetInt32());
             Assert.Equal(16, models["knn"].GetProperty("misclassified").GetArrayLength());
+            Assert.True(json.RootElement.GetProperty("run").GetProperty("cpu_seconds").GetDouble() > 0);
+            Assert.Equal(4, json.RootElement.GetProperty("run").GetProperty("data_checksums").EnumerateObject().Count());
         }
         Assert.Contains("| random-forest |", File.ReadAllText(Path.Combine(report, "summary.md")));
 

@@ -73,6 +73,7 @@ public sealed class ComparisonRunner
     public ComparisonReport Run(ComparisonRequest request, ImageSet train, ImageSet test)
     {
         var clock = Stopwatch.StartNew();
+        double cpuAtStart = ProcessCpu();
         var entries = request.Entries();
         if (entries.Count == 0) throw new FashionMnistException("No models to compare", "Pass --models a,b,c or use a profile that lists models.");
         if (request.TestLimit is int testLimit) test = test.Take(testLimit);
@@ -153,7 +154,8 @@ public sealed class ComparisonRunner
             {
                 Command = request.Command, Profile = request.Profile.Name, Seed = request.Seed, DataChecksums = request.DataChecksums,
                 DataSource = request.DataSource, Machine = environment, StartedUtc = compareRun?.StartedUtc ?? DateTimeOffset.UtcNow - clock.Elapsed,
-                TotalSeconds = clock.Elapsed.TotalSeconds, Store = Store?.Path, RunId = compareRun?.Id,
+                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ProcessCpu() - cpuAtStart, LoadAverage = LoadAverage(),
+                Store = Store?.Path, RunId = compareRun?.Id,
             },
         };
         if (compareRun is not null)
@@ -365,6 +367,20 @@ public sealed class ComparisonRunner
                       $"(CV accuracy {search.MeanAccuracy.ToString("0.0000", CultureInfo.InvariantCulture)} ± {search.StdAccuracy.ToString("0.0000", CultureInfo.InvariantCulture)}, " +
                       $"{search.Candidates} candidates x {search.Folds} folds on {search.TrainImages:N0} images)");
         return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
+    /// <summary>The 15-minute load average from /proc/loadavg, or null where there is none.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            string[] fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return fields.Length >= 3 && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static double ProcessCpu()

@@ -29,7 +29,14 @@ public static class ReportHtml
         if (report.Run.Profile.Length > 0) html.Append(" · profile <b>").Append(E(report.Run.Profile)).Append("</b>");
         html.Append(" · ").Append(board.Count).Append(board.Count == 1 ? " model" : " models")
             .Append(" · seed ").Append(report.Run.Seed.ToString(CultureInfo.InvariantCulture))
-            .Append(" · ").Append(E(Duration(report.Run.TotalSeconds))).Append(" in total</p></header>");
+            .Append(" · ").Append(E(Duration(report.Run.TotalSeconds))).Append(" in total");
+        if (report.Run.CpuSeconds is double cpu) html.Append(" (").Append(E(Duration(cpu))).Append(" of CPU time)");
+        html.Append("</p>");
+        if (report.Run.LoadAverage is double load && report.Run.Machine.LogicalCores > 0 && load > report.Run.Machine.LogicalCores)
+            html.Append("<p class=\"meta small\">The machine was busy with other work (load average ")
+                .Append(E(load.ToString("0.0", CultureInfo.InvariantCulture))).Append(" on ").Append(report.Run.Machine.LogicalCores)
+                .Append(" cores), so wall times are longer than on an idle machine; CPU seconds are the fairer cost (hover a training time).</p>");
+        html.Append("</header>");
 
         if (report.Notes.Count > 0 || report.Skipped.Count > 0)
         {
@@ -108,7 +115,7 @@ public static class ReportHtml
         {
             Points = board.Select(m => new ScatterPoint(m.Name, Math.Max(m.TrainSeconds, 1e-3), m.TestAccuracy, m.Family,
                 $"{m.Name}: {Percent(m.TestAccuracy)} test accuracy, trained in {Duration(m.TrainSeconds)}")).ToList(),
-            LogX = true, XLabel = "training time (seconds, log scale)", YLabel = "test accuracy", Width = 760, Height = 400,
+            LogX = true, XLabel = "training time (seconds, log scale)", YLabel = "test accuracy", Width = 960, Height = 440,
         };
         html.Append("<figure>").Append(chart.ToSvg()).Append("</figure></section>");
     }

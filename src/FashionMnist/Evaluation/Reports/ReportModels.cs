@@ -119,6 +119,12 @@ public sealed record RunInfo
     public DateTimeOffset StartedUtc { get; init; } = DateTimeOffset.UtcNow;
     public double TotalSeconds { get; init; }
 
+    /// <summary>CPU seconds the comparison used (all threads): the machine-independent part of its cost.</summary>
+    public double? CpuSeconds { get; init; }
+
+    /// <summary>The machine's 15-minute load average when the comparison ended (Linux), to judge the wall times.</summary>
+    public double? LoadAverage { get; init; }
+
     /// <summary>The experiment store the runs are recorded in.</summary>
     public string? Store { get; init; }
     public Guid? RunId { get; init; }
