@@ -24,6 +24,10 @@ internal static class CommandSupport
         return images.Take(limit.Value);
     }
 
+    /// <summary>The exact command line as typed (arguments with spaces quoted), for the experiment store and reports.</summary>
+    public static string CommandLine() =>
+        "fmnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+
     /// <summary>The options of a model as a table: name, type, default, description.</summary>
     public static void WriteOptions(ModelDescriptor descriptor)
     {

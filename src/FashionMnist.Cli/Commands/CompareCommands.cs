@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using FashionMnist.Data;
 using FashionMnist.Evaluation;
 using FashionMnist.Evaluation.Comparison;
@@ -17,12 +16,20 @@ public static class CompareCommands
     {
         var profile = new Option<string>("--profile")
         {
-            Description = "quick: every model in about 10 minutes on 2 cores (slow models on training subsets, said so in the report); " +
-                          "full: every model on all 60,000 training images.",
+            Description = "quick: every model family in under 10 minutes on 2 idle cores (fewer epochs/rounds or training subsets where needed, said so in the report); " +
+                          "full: the whole study, classical models tuned by 5-fold CV grid search, every network fully trained (hours).",
             DefaultValueFactory = _ => "quick",
         };
         profile.AcceptOnlyFromAmong([.. CompareProfiles.All.Select(p => p.Name)]);
-        var models = new Option<string?>("--models") { Description = "Comma-separated model names to run (default: the profile's list), e.g. knn,svm,cnn3." };
+        var models = new Option<string?>("--models")
+        {
+            Description = "Comma-separated models to run (default: the profile's list): profile names such as knn+hog, or any catalog model, e.g. knn,random-forest,cnn3.",
+        };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Change a profile setting: --set MODEL:name=value (repeatable), e.g. --set random-forest:trees=20 --set cnn3:epochs=1. " +
+                          "Preprocessing names (pca, features, scale) work for classic models.",
+        };
         var output = new Option<string>("--out") { Description = "Folder for index.html, summary.md and results.json.", DefaultValueFactory = _ => ReportWriter.DefaultFolder };
         var store = StoreOption.Create();
         var trainLimit = new Option<int?>("--train-limit") { Description = "Train every model on at most the first N training images (on top of the profile's limits)." };
@@ -30,43 +37,58 @@ public static class CompareCommands
         var seed = new Option<int>("--seed") { Description = "Seed for every random choice.", DefaultValueFactory = _ => 42 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder with the four Fashion-MNIST idx files (default: FASHION_MNIST_DIR, then /usr/share/datasets/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (report paths, leaderboard) on stdout; progress goes to stderr." };
+        var from = new Option<string?>("--from") { Description = "Re-render the report from a results.json written by an earlier compare (no training)." };
         var compare = new Command("compare",
             "Train each model on the training data, evaluate it on the test set, record every run in the experiment store, " +
             "and write a report: a self-contained index.html (leaderboard, charts, confusion matrices, learning curves, " +
             "misclassified images, how to reproduce), summary.md and results.json.")
-        { profile, models, output, store, trainLimit, testLimit, seed, dataDir, json };
+        { profile, models, set, output, store, trainLimit, testLimit, seed, dataDir, json, from };
 
         // The (parse, token) overload gives Ctrl+C as a cancellation token; the work itself is synchronous.
         compare.SetAction((parse, cancellation) =>
         {
+            if (parse.GetValue(from) is string resultsPath)
+            {
+                string folder = parse.GetValue(output)!;
+                var written = ReportWriter.Write(ReportWriter.Read(resultsPath), folder);
+                if (parse.GetValue(json)) JsonOutput.Write(new { report = written });
+                else AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(written.Html)}[/]");
+                return Task.FromResult(ExitCodes.Ok);
+            }
             var chosen = CompareProfiles.Get(parse.GetValue(profile)!);
             if (parse.GetValue(trainLimit) is int t && t < 1) throw new FashionMnistException($"--train-limit must be at least 1, got {t}", "Pass a positive number of images.");
             if (parse.GetValue(testLimit) is int u && u < 1) throw new FashionMnistException($"--test-limit must be at least 1, got {u}", "Pass a positive number of images.");
             var names = parse.GetValue(models)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
             if (names is { Count: 0 }) throw new FashionMnistException("--models is empty", "Name one or more models, e.g. --models knn,svm.");
-            var wanted = names ?? chosen.Models.Select(m => m.Model).ToList();
-            if (!wanted.Any(n => ModelCatalog.TryGet(n, out _)))
+            var request = new ComparisonRequest
+            {
+                Profile = chosen, Models = names, Overrides = ParseOverrides(parse.GetValue(set) ?? []),
+                TrainLimit = parse.GetValue(trainLimit), TestLimit = parse.GetValue(testLimit), Seed = parse.GetValue(seed), Command = CommandSupport.CommandLine(),
+            };
+            var entries = request.Entries();
+            if (!entries.Any(e => ModelCatalog.TryGet(e.Model, out _)))
                 throw new FashionMnistException(
-                    $"None of the requested models ({string.Join(", ", wanted)}) is in this build's catalog",
+                    $"None of the requested models ({string.Join(", ", entries.Select(e => e.Name))}) is in this build's catalog",
                     ModelCatalog.Names.Any() ? $"Choose from: {string.Join(", ", ModelCatalog.Names)}." : "No models are registered in this build yet.");
             string outFolder = parse.GetValue(output)!;
             if (File.Exists(outFolder)) throw new FashionMnistException($"The report folder '{outFolder}' is a file", "Pass --out with a folder path.");
 
             bool asJson = parse.GetValue(json);
             var progressConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(asJson ? Console.Error : Console.Out) });
+            // Into a log file there is no terminal width to respect: long lines beat wrapped ones.
+            if (asJson ? Console.IsErrorRedirected : Console.IsOutputRedirected) progressConsole.Profile.Width = Math.Max(progressConsole.Profile.Width, 200);
             var data = FashionMnistData.Load(parse.GetValue(dataDir));
+            progressConsole.MarkupLine($"[grey]Data: {Markup.Escape(DataFingerprint.Describe(data))}; checking checksums…[/]");
+            request = request with { DataChecksums = DataFingerprint.Of(data.Location), DataSource = DataFingerprint.Describe(data) };
             using var db = ExperimentStore.Open(parse.GetValue(store)!);
-            var runnable = wanted.Where(n => ModelCatalog.TryGet(n, out _)).ToList();
+            var runnable = entries.Where(e => ModelCatalog.TryGet(e.Model, out _)).Select(e => e.Name).ToList();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var runner = new ComparisonRunner
             {
                 Store = db,
                 Cancellation = cancellation,
-                Progress = new SynchronousProgress<CompareProgress>(p => ReportProgress(progressConsole, p, runnable)),
-            };
-            var request = new ComparisonRequest
-            {
-                Profile = chosen, Models = names, TrainLimit = parse.GetValue(trainLimit), TestLimit = parse.GetValue(testLimit),
-                Seed = parse.GetValue(seed), Command = CommandLine(), DataChecksums = Checksums(data.Directory),
+                Progress = new SynchronousProgress<CompareProgress>(p => ReportProgress(progressConsole, p, runnable, clock.Elapsed)),
+                Log = line => progressConsole.MarkupLine($"      [grey]{Markup.Escape(line)}[/]"),
             };
             var report = runner.Run(request, data.Train, data.Test);
             var files = ReportWriter.Write(report, outFolder);
@@ -93,23 +115,24 @@ public static class CompareCommands
                 foreach (var m in report.Leaderboard)
                     table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Name), ReportFindings.Percent(m.TestAccuracy),
                         m.MacroF1.ToString("0.0000", CultureInfo.InvariantCulture), ReportFindings.Duration(m.TrainSeconds), m.TrainImages.ToString("N0", CultureInfo.InvariantCulture));
-                AnsiConsole.Write(table);
-                foreach (var s in report.Skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Name)}: {Markup.Escape(s.Reason)}");
-                AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/]");
+                progressConsole.Write(table);
+                foreach (var s in report.Skipped) progressConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Name)}: {Markup.Escape(s.Reason)}");
+                progressConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/] (runs recorded in {Markup.Escape(db.Path)})");
             }
             return Task.FromResult(ExitCodes.Ok);
         });
         return compare;
     }
 
-    private static void ReportProgress(IAnsiConsole console, CompareProgress p, IReadOnlyList<string> all)
+    private static void ReportProgress(IAnsiConsole console, CompareProgress p, IReadOnlyList<string> all, TimeSpan elapsed)
     {
-        string step = $"[grey][[{p.Index + (p.Result is null && !p.Stage.StartsWith("failed", StringComparison.Ordinal) ? 1 : 0)}/{p.Total}][/]";
+        string step = $"[grey]{elapsed:mm\\:ss} [[{p.Index + (p.Result is null && !p.Stage.StartsWith("failed", StringComparison.Ordinal) ? 1 : 0)}/{p.Total}]][/]";
         if (p.Result is ModelResult r)
         {
             var left = all.Skip(p.Index).ToList();
-            console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: [green]{ReportFindings.Percent(r.TestAccuracy)}[/] test accuracy, trained in {ReportFindings.Duration(r.TrainSeconds)}" +
-                               (left.Count > 0 ? $" [grey](left: {Markup.Escape(string.Join(", ", left))})[/]" : ""));
+            string cpu = r.TrainCpuSeconds is double c ? $" ({c.ToString(c < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} CPU-s)" : "";
+            console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: [green]{ReportFindings.Percent(r.TestAccuracy)}[/] test accuracy, trained in {ReportFindings.Duration(r.TrainSeconds)}{cpu}" +
+                               (left.Count > 0 ? $" [grey](left: {Markup.Escape(string.Join(", ", left))})[/]" : " [grey](last one)[/]"));
         }
         else if (p.Stage.StartsWith("failed", StringComparison.Ordinal))
             console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: [red]{Markup.Escape(p.Stage)}[/]");
@@ -117,21 +140,21 @@ public static class CompareCommands
             console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: {Markup.Escape(p.Stage)}…");
     }
 
-    /// <summary>SHA-256 of each data file, so a reader can check they used the same data.</summary>
-    private static Dictionary<string, string> Checksums(string directory)
+    /// <summary>"MODEL:name=value" items grouped by model; a malformed item is a clear error.</summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, string>> ParseOverrides(IEnumerable<string> items)
     {
-        var sums = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!Directory.Exists(directory)) return sums;
-        foreach (string file in Directory.EnumerateFiles(directory, "*-ubyte*").OrderBy(f => f, StringComparer.Ordinal))
+        var grouped = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (string item in items)
         {
-            using var stream = File.OpenRead(file);
-            sums[Path.GetFileName(file)] = Convert.ToHexStringLower(SHA256.HashData(stream));
+            int colon = item.IndexOf(':');
+            if (colon <= 0 || colon == item.Length - 1)
+                throw new FashionMnistException($"--set '{item}' is not of the form MODEL:name=value", "Write it as --set random-forest:trees=50.");
+            string model = item[..colon].Trim();
+            if (!grouped.TryGetValue(model, out var settings)) grouped[model] = settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, value) in ModelFlags.ParseSettings([item[(colon + 1)..]], "--set")) settings[name] = value;
         }
-        return sums;
+        return grouped.ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.Value, StringComparer.OrdinalIgnoreCase);
     }
-
-    private static string CommandLine() =>
-        "fmnist " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

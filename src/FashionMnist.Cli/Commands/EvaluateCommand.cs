@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Diagnostics;
 using FashionMnist.Classic;
 using FashionMnist.Classic.Search;
 using FashionMnist.Data;
+using FashionMnist.Evaluation;
 using FashionMnist.Models;
 using Spectre.Console;
 
@@ -16,9 +18,11 @@ public static class EvaluateCommand
         var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`.", Required = true };
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
+        var store = StoreOption.Create();
+        var noStore = RunRecorder.NoStoreOption();
         var command = new Command("evaluate", "Load a saved model and score it on the test set: accuracy, macro-F1, per-class accuracy, prediction time.")
         {
-            modelFile, testLimit, json,
+            modelFile, testLimit, json, store, noStore,
         };
         CommandSupport.AddDataDir(command);
         command.SetAction(parse =>
@@ -29,13 +33,37 @@ public static class EvaluateCommand
             var data = CommandSupport.LoadData(parse);
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
 
-            var clock = Stopwatch.StartNew();
-            byte[] predicted = model.Predict(test);
-            double seconds = clock.Elapsed.TotalSeconds;
-            double accuracy = Scores.AccuracyOf(predicted, test.Labels);
-            double macroF1 = Scores.MacroF1Of(predicted, test.Labels);
-            double[] perClass = Scores.PerClassAccuracy(predicted, test.Labels);
             string pipeline = model is Pipeline p ? p.Describe() : model.Name;
+            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            {
+                Kind = "evaluate", Model = model.Name, Options = header.Settings,
+                Seed = header.Metadata.TryGetValue("seed", out string? seedText) && int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seedValue) ? seedValue : 0,
+                Preprocessing = model is Pipeline { Steps.Count: > 0 } steps ? steps.Describe() : "none",
+                DataSlice = $"test[0:{test.Count}]",
+                Notes = new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(path) },
+            });
+            double seconds;
+            ModelEvaluation evaluation;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                float[] probabilities = model.PredictProbabilities(test);
+                seconds = clock.Elapsed.TotalSeconds;
+                evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
+            }
+            catch (Exception e)
+            {
+                recorder.Fail(e);
+                throw;
+            }
+            byte[] predicted = evaluation.Predicted;
+            double accuracy = evaluation.Accuracy;
+            double macroF1 = evaluation.Metrics.MacroAverage.F1;
+            double[] perClass = Scores.PerClassAccuracy(predicted, test.Labels);
+            recorder.Complete(run => run.WithEvaluation(evaluation) with
+            {
+                PredictSeconds = seconds, Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
+            });
 
             if (parse.GetValue(json))
             {
@@ -51,6 +79,7 @@ public static class EvaluateCommand
                     TestMacroF1 = macroF1,
                     PerClassAccuracy = FashionMnistClasses.Names.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => perClass[x.c]),
                     PredictSeconds = seconds,
+                    RunId = recorder.Id,
                 });
                 return ExitCodes.Ok;
             }

@@ -41,7 +41,7 @@ public static class RunsCommands
                     count = all.Count,
                     runs = all.Select(r => new
                     {
-                        id = r.Id, kind = r.Kind, model = r.Model, status = Status(r.Status), started_utc = r.StartedUtc,
+                        id = r.Id, kind = r.Kind, model = r.Model, label = r.Notes.GetValueOrDefault("label"), status = Status(r.Status), started_utc = r.StartedUtc,
                         finished_utc = r.FinishedUtc, accuracy = r.Metric("accuracy"), macro_f1 = r.Metric("macro_f1"),
                         fit_seconds = r.FitSeconds, data_slice = r.DataSlice, seed = r.Seed, parent_id = r.ParentId,
                     }),
@@ -62,7 +62,7 @@ public static class RunsCommands
             foreach (var r in all)
                 table.AddRow(
                     Markup.Escape(r.Id.ToString()[..8]), r.StartedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                    Markup.Escape(r.Kind), Markup.Escape(r.Model.Length == 0 ? "–" : r.Model), StatusMarkup(r.Status),
+                    Markup.Escape(r.Kind), Markup.Escape(ModelName(r)), StatusMarkup(r.Status),
                     Number(r.Metric("accuracy"), "0.0000"), Number(r.Metric("macro_f1"), "0.0000"),
                     r.FitSeconds is double s ? s.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "–", Markup.Escape(r.DataSlice));
             AnsiConsole.Write(table);
@@ -71,6 +71,12 @@ public static class RunsCommands
         });
         return list;
     }
+
+    /// <summary>The catalog model, with the comparison's label when it differs (knn as "knn+hog").</summary>
+    private static string ModelName(RunRecord run) =>
+        run.Model.Length == 0 ? "–"
+        : run.Notes.TryGetValue("label", out string? label) && !string.Equals(label, run.Model, StringComparison.Ordinal) ? $"{label} ({run.Model})"
+        : run.Model;
 
     private static Command Show(Option<string> store)
     {

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Diagnostics;
 using FashionMnist.Classic.Search;
 using FashionMnist.Data;
+using FashionMnist.Evaluation;
 using FashionMnist.Models;
 using Spectre.Console;
 
@@ -33,12 +35,14 @@ public static class SearchCommand
         var output = new Option<string?>("--out") { Description = "Save the refitted best model to this file." };
         var top = new Option<int>("--top") { Description = "Rows of the result table to print.", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
+        var store = StoreOption.Create();
+        var noStore = RunRecorder.NoStoreOption();
 
         var command = new Command("search",
             "Tune a model's options by cross-validation. Examples: fmnist search knn --grid \"k=1,3,5,7;weights=uniform,distance\" --train-limit 10000;  " +
             "fmnist search knn --grid-file space.yaml --shard 2/4 --out-results shard2.jsonl;  fmnist search --merge shard*.jsonl.");
         flags.AddTo(command);
-        foreach (Option option in new Option[] { grid, gridFile, cv, random, halving, shard, outResults, merge, trainLimit, testLimit, seed, noRefit, output, top, json })
+        foreach (Option option in new Option[] { grid, gridFile, cv, random, halving, shard, outResults, merge, trainLimit, testLimit, seed, noRefit, output, top, json, store, noStore })
             command.Add(option);
         CommandSupport.AddDataDir(command);
 
@@ -76,27 +80,73 @@ public static class SearchCommand
 
             var data = CommandSupport.LoadData(parse);
             ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
-            var clock = Stopwatch.StartNew();
-            var outcome = ProgressDisplay.Run(progress => SearchRunner.Run(plan, train, progress));
-            double searchSeconds = clock.Elapsed.TotalSeconds;
-
-            var lines = SearchResultFile.Lines(plan, train.Count, outcome.Results);
-            if (parse.GetValue(outResults) is string resultsPath) SearchResultFile.Write(resultsPath, lines);
-
-            // Refit: only a whole (unsharded) search knows its best candidate.
-            RefitSummary? refit = null;
-            if (!parse.GetValue(noRefit) && shardValue.Count == 1 && outcome.Best is { } best)
+            var baseSettings = new Dictionary<string, string>(plan.Recipe.BaseSettings) { ["grid"] = space.ToString(), ["cv"] = plan.Folds.ToString(CultureInfo.InvariantCulture) };
+            if (shardValue.Count > 1) baseSettings["shard"] = shardValue.ToString();
+            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
             {
-                ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
-                IClassifier model = plan.Recipe.Create(best.Candidate.Settings);
-                clock.Restart();
-                ProgressDisplay.Run(progress => { model.Fit(train, new FitContext { Seed = plan.Seed, Progress = progress }); return 0; });
-                double fitSeconds = clock.Elapsed.TotalSeconds;
-                double accuracy = model.Score(test);
-                string? saved = parse.GetValue(output);
-                if (saved is not null) ModelFile.Save(model, saved, new Dictionary<string, string> { ["search_id"] = lines[0].SearchId, ["candidate"] = best.Candidate.Describe() });
-                refit = new RefitSummary(best.Candidate.Settings, train.Count, test.Count, accuracy, fitSeconds, saved is null ? null : Path.GetFullPath(saved));
+                Kind = "search", Model = descriptor.Name, Options = baseSettings, Seed = plan.Seed,
+                Preprocessing = plan.Recipe.BasePreprocessing.Describe(), DataSlice = $"train[0:{train.Count}] ({plan.Folds}-fold CV)",
+            });
+            SearchOutcome outcome;
+            List<SearchResultLine> lines;
+            double searchSeconds;
+            RefitSummary? refit = null;
+            ModelEvaluation? refitEvaluation = null;
+            double? refitPredictSeconds = null;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                outcome = ProgressDisplay.Run(progress => SearchRunner.Run(plan, train, progress));
+                searchSeconds = clock.Elapsed.TotalSeconds;
+
+                lines = SearchResultFile.Lines(plan, train.Count, outcome.Results).ToList();
+                if (parse.GetValue(outResults) is string resultsPath) SearchResultFile.Write(resultsPath, lines);
+
+                // Refit: only a whole (unsharded) search knows its best candidate.
+                if (!parse.GetValue(noRefit) && shardValue.Count == 1 && outcome.Best is { } best)
+                {
+                    ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
+                    IClassifier model = plan.Recipe.Create(best.Candidate.Settings);
+                    clock.Restart();
+                    ProgressDisplay.Run(progress => { model.Fit(train, new FitContext { Seed = plan.Seed, Progress = progress }); return 0; });
+                    double fitSeconds = clock.Elapsed.TotalSeconds;
+                    clock.Restart();
+                    refitEvaluation = ModelEvaluation.Evaluate(model, test);
+                    refitPredictSeconds = clock.Elapsed.TotalSeconds;
+                    double accuracy = refitEvaluation.Accuracy;
+                    string? saved = parse.GetValue(output);
+                    if (saved is not null) ModelFile.Save(model, saved, new Dictionary<string, string> { ["search_id"] = lines[0].SearchId, ["candidate"] = best.Candidate.Describe() });
+                    refit = new RefitSummary(best.Candidate.Settings, train.Count, test.Count, accuracy, fitSeconds, saved is null ? null : Path.GetFullPath(saved));
+                }
             }
+            catch (Exception e)
+            {
+                recorder.Fail(e);
+                throw;
+            }
+            recorder.Complete(run =>
+            {
+                var metrics = new Dictionary<string, double> { ["candidates"] = outcome.Results.Count };
+                var notes = new Dictionary<string, string>();
+                if (lines.Count > 0) notes["search_id"] = lines[0].SearchId;
+                IReadOnlyList<double> folds = [];
+                if (outcome.Best is { } top)
+                {
+                    var cvAccuracy = top.Metrics[Scores.Accuracy];
+                    metrics["cv_accuracy"] = cvAccuracy.Mean;
+                    metrics["cv_accuracy_std"] = cvAccuracy.Std;
+                    metrics["cv_macro_f1"] = top.Metrics[Scores.MacroF1].Mean;
+                    folds = cvAccuracy.Folds;
+                    notes["best"] = top.Candidate.Describe();
+                }
+                var finished = run with { Metrics = metrics, FoldScores = folds, Notes = notes, FitSeconds = searchSeconds + (refit?.FitSeconds ?? 0) };
+                if (refitEvaluation is not null)
+                {
+                    finished = finished.WithEvaluation(refitEvaluation) with { PredictSeconds = refitPredictSeconds, DataSlice = finished.DataSlice + $" test[0:{refit!.TestCount}]" };
+                    if (refit.ModelPath is not null) notes["model_path"] = refit.ModelPath;
+                }
+                return finished;
+            });
 
             if (asJson)
             {
@@ -114,6 +164,7 @@ public static class SearchCommand
                     Rounds = outcome.Rounds,
                     Results = lines,
                     Refit = refit,
+                    RunId = recorder.Id,
                 });
                 return ExitCodes.Ok;
             }

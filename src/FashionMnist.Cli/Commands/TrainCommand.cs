@@ -4,6 +4,7 @@ using System.Globalization;
 using FashionMnist.Classic;
 using FashionMnist.Classic.Search;
 using FashionMnist.Data;
+using FashionMnist.Evaluation;
 using FashionMnist.Models;
 using Spectre.Console;
 
@@ -24,12 +25,14 @@ public static class TrainCommand
         var helpOptions = new Option<bool>("--help-options") { Description = "List the model's options with defaults and descriptions, and exit." };
         var resume = new Option<bool>("--resume") { Description = "Iterative models: continue from the checkpoint (OUT.ckpt or --checkpoint) if it exists." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Iterative models: checkpoint file written after every epoch (default: OUT.ckpt)." };
+        var store = StoreOption.Create();
+        var noStore = RunRecorder.NoStoreOption();
 
         var command = new Command("train",
             "Train a model from the catalog on the Fashion-MNIST training set, score it on the test set and save it. " +
             "Examples: fmnist train knn --set k=3;  fmnist train knn --features hog --pca 0.95;  fmnist train cnn3 --epochs 10.");
         flags.AddTo(command);
-        foreach (Option option in new Option[] { trainLimit, testLimit, seed, output, noSave, json, helpOptions, resume, checkpoint })
+        foreach (Option option in new Option[] { trainLimit, testLimit, seed, output, noSave, json, helpOptions, resume, checkpoint, store, noStore })
             command.Add(option);
         CommandSupport.AddDataDir(command);
 
@@ -60,40 +63,70 @@ public static class TrainCommand
             int seedValue = parse.GetValue(seed);
             bool asJson = parse.GetValue(json);
 
-            var clock = Stopwatch.StartNew();
-            ProgressDisplay.Run(progress =>
-            {
-                model.Fit(train, new FitContext
-                {
-                    Seed = seedValue,
-                    Progress = progress,
-                    Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
-                    CheckpointPath = checkpointPath,
-                    Resume = wantsResume,
-                });
-                return 0;
-            });
-            double trainSeconds = clock.Elapsed.TotalSeconds;
-
-            clock.Restart();
-            byte[] predicted = model.Predict(test);
-            double predictSeconds = clock.Elapsed.TotalSeconds;
-            double accuracy = Scores.AccuracyOf(predicted, test.Labels);
-            double macroF1 = Scores.MacroF1Of(predicted, test.Labels);
-
             var parameters = OptionBinder.ToSettings(model.Options);
             string pipeline = model is Pipeline p ? p.Describe() : descriptor.Name;
-            if (save)
-                ModelFile.Save(model, modelPath, new Dictionary<string, string>
+            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            {
+                Kind = "train", Model = descriptor.Name, Options = parameters, Seed = seedValue,
+                Preprocessing = preprocessing.Describe(), DataSlice = RunRecordExtensions.DescribeSlice(train, test),
+            });
+            double trainSeconds, predictSeconds;
+            ModelEvaluation evaluation;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                ProgressDisplay.Run(progress =>
                 {
-                    ["fmnist_version"] = typeof(ModelCatalog).Assembly.GetName().Version?.ToString() ?? "",
-                    ["pipeline"] = pipeline,
-                    ["train_count"] = train.Count.ToString(CultureInfo.InvariantCulture),
-                    ["seed"] = seedValue.ToString(CultureInfo.InvariantCulture),
-                    ["test_count"] = test.Count.ToString(CultureInfo.InvariantCulture),
-                    ["test_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture),
-                    ["train_seconds"] = trainSeconds.ToString("R", CultureInfo.InvariantCulture),
+                    model.Fit(train, new FitContext
+                    {
+                        Seed = seedValue,
+                        Progress = progress,
+                        Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
+                        CheckpointPath = checkpointPath,
+                        Resume = wantsResume,
+                    });
+                    return 0;
                 });
+                trainSeconds = clock.Elapsed.TotalSeconds;
+
+                clock.Restart();
+                float[] probabilities = model.PredictProbabilities(test);
+                predictSeconds = clock.Elapsed.TotalSeconds;
+                evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
+            }
+            catch (Exception e)
+            {
+                recorder.Fail(e);
+                throw;
+            }
+            double accuracy = evaluation.Accuracy;
+            double macroF1 = evaluation.Metrics.MacroAverage.F1;
+
+            try
+            {
+                if (save)
+                    ModelFile.Save(model, modelPath, new Dictionary<string, string>
+                    {
+                        ["fmnist_version"] = typeof(ModelCatalog).Assembly.GetName().Version?.ToString() ?? "",
+                        ["pipeline"] = pipeline,
+                        ["train_count"] = train.Count.ToString(CultureInfo.InvariantCulture),
+                        ["seed"] = seedValue.ToString(CultureInfo.InvariantCulture),
+                        ["test_count"] = test.Count.ToString(CultureInfo.InvariantCulture),
+                        ["test_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture),
+                        ["train_seconds"] = trainSeconds.ToString("R", CultureInfo.InvariantCulture),
+                    });
+            }
+            catch (Exception e)
+            {
+                recorder.Fail(e);
+                throw;
+            }
+
+            recorder.Complete(run => run.WithEvaluation(evaluation) with
+            {
+                FitSeconds = trainSeconds, PredictSeconds = predictSeconds, Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
+                Notes = save ? new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(modelPath) } : run.Notes,
+            });
 
             if (asJson)
             {
@@ -114,6 +147,8 @@ public static class TrainCommand
                     PreprocessSeconds = (model as Pipeline)?.PreprocessSeconds,
                     PredictSeconds = predictSeconds,
                     ModelPath = save ? Path.GetFullPath(modelPath) : null,
+                    RunId = recorder.Id,
+                    Store = recorder.StorePath,
                 });
                 return ExitCodes.Ok;
             }
@@ -128,6 +163,7 @@ public static class TrainCommand
             table.AddRow("[bold]Test accuracy[/]", $"[bold]{accuracy:P2}[/]");
             table.AddRow("Test macro-F1", $"{macroF1:F4}");
             table.AddRow("Saved to", save ? Markup.Escape(modelPath) : "(not saved)");
+            if (recorder.Id is Guid id) table.AddRow("Run", $"{id.ToString()[..8]} in {Markup.Escape(recorder.StorePath!)}");
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
         });

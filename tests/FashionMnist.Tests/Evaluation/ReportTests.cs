@@ -122,7 +122,7 @@ public sealed class ReportTests : IDisposable
         var files = ReportWriter.Write(report, Path.Combine(_folder, "out"));
         string html = File.ReadAllText(files.Html);
         Assert.Contains("nearest-centroid", html);
-        Assert.Contains("first 3,000 training images (test subset)", html);
+        Assert.Contains("test subset; first 3,000 training images", html);
         Assert.NotEmpty(InlineSvgs(html));
     }
 

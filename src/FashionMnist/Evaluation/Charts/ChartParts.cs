@@ -1,7 +1,7 @@
 namespace FashionMnist.Evaluation.Charts;
 
-/// <summary>One named series of (x, y) points.</summary>
-public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, string? Color = null, bool Dashed = false);
+/// <summary>One named series of (x, y) points; <paramref name="Markers"/> draws its dots even when the chart draws none (e.g. a single marked point).</summary>
+public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, string? Color = null, bool Dashed = false, bool Markers = false);
 
 /// <summary>Pixel box of a chart's plotting area.</summary>
 public readonly record struct PlotArea(double Left, double Top, double Width, double Height)

@@ -13,6 +13,12 @@ public sealed class LineChart
     /// <summary>Fixed y range (e.g. 0-1 for a share); null fits the data.</summary>
     public (double Min, double Max)? YRange { get; init; }
 
+    /// <summary>Logarithmic x axis (for curves over hundreds of components whose interesting part is the start).</summary>
+    public bool LogX { get; init; }
+
+    /// <summary>Only whole-number ticks on the x axis (epochs, rounds).</summary>
+    public bool IntegerX { get; init; }
+
     /// <summary>Draw a dot per point (off for long curves).</summary>
     public bool Markers { get; init; } = true;
 
@@ -34,9 +40,12 @@ public sealed class LineChart
         var (xMin, xMax) = ChartParts.Extent(points.Select(p => p.X));
         var (yMin, yMax) = YRange ?? ChartParts.Extent(points.Select(p => p.Y).Concat(ReferenceLines.Select(r => r.Y)));
         // The x axis spans exactly the data (epoch 1 to the last), with nice ticks inside it.
-        var xTicks = NiceTicks.Linear(xMin, xMax, Math.Clamp((int)(area.Width / 70), 3, 10)).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToList();
-        var x = xMax > xMin && xTicks.Count >= 2
-            ? new LinearScale(xMin, xMax, area.Left, area.Right, xTicks)
+        var xTicks = NiceTicks.Linear(xMin, xMax, Math.Clamp((int)(area.Width / 70), 3, 10)).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9)
+            .Where(t => !IntegerX || Math.Abs(t - Math.Round(t)) < 1e-9).ToList();
+        if (IntegerX && xTicks.Count < 2 && xMax > xMin)
+            xTicks = Enumerable.Range((int)Math.Ceiling(xMin), (int)Math.Floor(xMax) - (int)Math.Ceiling(xMin) + 1).Select(t => (double)t).ToList();
+        IScale x = LogX && xMin > 0 ? new LogScale(xMin, xMax, area.Left, area.Right)
+            : xMax > xMin && xTicks.Count >= 2 ? new LinearScale(xMin, xMax, area.Left, area.Right, xTicks)
             : LinearScale.Nice(xMin, xMax, area.Left, area.Right);
         var y = YRange is null ? LinearScale.Nice(yMin, yMax, area.Bottom, area.Top)
             : new LinearScale(yMin, yMax, area.Bottom, area.Top, NiceTicks.Linear(yMin, yMax).Where(t => t >= yMin - 1e-12 && t <= yMax + 1e-12).ToList());
@@ -54,12 +63,13 @@ public sealed class LineChart
             var series = Series[s];
             string colour = series.Color ?? Palette.Category(s);
             svg.OpenGroup($"class=\"series\" data-name=\"{Svg.Escape(series.Name)}\"");
-            svg.Polyline(series.Points.Select(p => (x.Map(p.X), y.Map(p.Y))), colour, 2, series.Name,
-                series.Dashed ? "stroke-dasharray=\"6 4\"" : null);
-            if (Markers && series.Points.Count <= 60)
+            if (series.Points.Count > 1)
+                svg.Polyline(series.Points.Select(p => (x.Map(p.X), y.Map(p.Y))), colour, 2, series.Name,
+                    series.Dashed ? "stroke-dasharray=\"6 4\"" : null);
+            if (series.Markers || (Markers && series.Points.Count <= 60))
                 foreach (var (px, py) in series.Points)
                     if (double.IsFinite(px) && double.IsFinite(py))
-                        svg.Circle(x.Map(px), y.Map(py), 3, colour, $"{series.Name}: x = {x.Format(px)}, y = {FormatY(py)}",
+                        svg.Circle(x.Map(px), y.Map(py), series.Markers ? 5 : 3, colour, $"{series.Name}: x = {x.Format(px)}, y = {FormatY(py)}",
                             "stroke=\"#fff\" stroke-width=\"1\"");
             svg.CloseGroup();
         }

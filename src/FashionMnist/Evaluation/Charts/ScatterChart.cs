@@ -35,14 +35,40 @@ public sealed class ScatterChart
         var y = LinearScale.Nice(yMin - pad, yMax + pad, area.Bottom, area.Top);
         ChartParts.YAxis(svg, area, y, YLabel);
         ChartParts.XAxis(svg, area, x, XLabel);
+        // Labels are placed greedily, highest point first, at the first spot beside the point that overlaps no other
+        // label or point (clusters such as several models near 100 s would otherwise print over each other).
+        var placed = new List<(double X0, double Y0, double X1, double Y1)>();
+        var marks = finite.Select(p => (X: x.Map(p.X), Y: y.Map(p.Y))).ToList();
+        var labels = new Dictionary<ScatterPoint, (double X, double Y, string Anchor)>();
+        foreach (var point in finite.OrderByDescending(p => p.Y).ThenBy(p => p.X))
+        {
+            double px = x.Map(point.X), py = y.Map(point.Y), width = point.Label.Length * 6.4 + 2;
+            (double X, double Y, string Anchor)[] spots =
+            [
+                (px + 9, py - 7, "start"), (px - 9, py - 7, "end"), (px + 9, py + 15, "start"), (px - 9, py + 15, "end"),
+                (px + 10, py + 4, "start"), (px - 10, py + 4, "end"), (px, py - 12, "middle"), (px, py + 22, "middle"),
+            ];
+            (double X0, double Y0, double X1, double Y1) Box((double X, double Y, string Anchor) spot)
+            {
+                double x0 = spot.Anchor == "start" ? spot.X : spot.Anchor == "end" ? spot.X - width : spot.X - width / 2;
+                return (x0, spot.Y - 11, x0 + width, spot.Y + 2);
+            }
+            bool Free((double X0, double Y0, double X1, double Y1) b) =>
+                b.X0 >= area.Left && b.X1 <= Width - 4 && b.Y0 >= 0 && b.Y1 <= area.Bottom
+                && !placed.Any(o => b.X0 < o.X1 && o.X0 < b.X1 && b.Y0 < o.Y1 && o.Y0 < b.Y1)
+                && !marks.Any(m => (m.X != px || m.Y != py) && m.X + 6 > b.X0 && m.X - 6 < b.X1 && m.Y + 6 > b.Y0 && m.Y - 6 < b.Y1);
+            var chosen = spots.FirstOrDefault(spot => Free(Box(spot)), px > area.Left + area.Width * 0.8 ? spots[1] : spots[0]);
+            placed.Add(Box(chosen));
+            labels[point] = chosen;
+        }
         foreach (var point in finite)
         {
             string colour = Palette.Category(groups.IndexOf(point.Group));
             double px = x.Map(point.X), py = y.Map(point.Y);
-            bool labelLeft = px > area.Left + area.Width * 0.8;
+            var label = labels[point];
             svg.OpenGroup("class=\"point\"", point.Tooltip ?? $"{point.Label}: x = {x.Format(point.X)}, y = {y.Format(point.Y)}");
             svg.Circle(px, py, 6, colour, null, "fill-opacity=\"0.9\" stroke=\"#fff\" stroke-width=\"1.5\"");
-            svg.Text(labelLeft ? px - 9 : px + 9, py - 7, point.Label, labelLeft ? "end" : "start", "font-size=\"11.5\"", ChartParts.TextColour);
+            svg.Text(label.X, label.Y, point.Label, label.Anchor, "font-size=\"11.5\"", ChartParts.TextColour);
             svg.CloseGroup();
         }
         return svg.ToString();

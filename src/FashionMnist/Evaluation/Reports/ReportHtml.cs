@@ -29,7 +29,14 @@ public static class ReportHtml
         if (report.Run.Profile.Length > 0) html.Append(" · profile <b>").Append(E(report.Run.Profile)).Append("</b>");
         html.Append(" · ").Append(board.Count).Append(board.Count == 1 ? " model" : " models")
             .Append(" · seed ").Append(report.Run.Seed.ToString(CultureInfo.InvariantCulture))
-            .Append(" · ").Append(E(Duration(report.Run.TotalSeconds))).Append(" in total</p></header>");
+            .Append(" · ").Append(E(Duration(report.Run.TotalSeconds))).Append(" in total");
+        if (report.Run.CpuSeconds is double cpu) html.Append(" (").Append(E(Duration(cpu))).Append(" of CPU time)");
+        html.Append("</p>");
+        if (report.Run.LoadAverage is double load && report.Run.Machine.LogicalCores > 0 && load > report.Run.Machine.LogicalCores)
+            html.Append("<p class=\"meta small\">The machine was busy with other work (load average ")
+                .Append(E(load.ToString("0.0", CultureInfo.InvariantCulture))).Append(" on ").Append(report.Run.Machine.LogicalCores)
+                .Append(" cores), so wall times are longer than on an idle machine; CPU seconds are the fairer cost (hover a training time).</p>");
+        html.Append("</header>");
 
         if (report.Notes.Count > 0 || report.Skipped.Count > 0)
         {
@@ -69,10 +76,11 @@ public static class ReportHtml
 
     private static void Leaderboard(StringBuilder html, IReadOnlyList<ModelResult> board)
     {
-        Section(html, "leaderboard", "Leaderboard", "Ranked by test accuracy. Prediction time is per 10,000 images; the gap is train minus test accuracy.");
-        html.Append("<div class=\"scroll\"><table class=\"board\"><thead><tr><th>#</th><th>Model</th><th>Family</th><th class=\"num\">Test accuracy</th>")
-            .Append("<th class=\"num\">Macro F1</th><th class=\"num\">Top-2</th><th class=\"num\">Log loss</th><th class=\"num\">ECE</th>")
-            .Append("<th class=\"num\">Train</th><th class=\"num\">Predict / 10k</th><th class=\"num\">Size</th><th class=\"num\">Gap</th><th class=\"num\">Train images</th></tr></thead><tbody>");
+        Section(html, "leaderboard", "Leaderboard", "Ranked by test accuracy. Train: wall time of the fit (hover for CPU seconds). Predict: per 10,000 images. Images: training images used. Gap: train minus test accuracy in percentage points.");
+        // The columns the reader compares first come first; calibration details last (they may scroll on narrow screens).
+        html.Append("<div class=\"scroll\"><table class=\"board\"><thead><tr><th>#</th><th>Model</th><th class=\"num\">Test accuracy</th>")
+            .Append("<th class=\"num\">Macro F1</th><th class=\"num\">Train</th><th class=\"num\">Predict / 10k</th><th class=\"num\">Size</th>")
+            .Append("<th class=\"num\">Images</th><th class=\"num\">Gap</th><th class=\"num\">Top-2</th><th class=\"num\">Log loss</th><th class=\"num\">ECE</th></tr></thead><tbody>");
         double best = board[0].TestAccuracy, worst = board[^1].TestAccuracy;
         for (int i = 0; i < board.Count; i++)
         {
@@ -80,18 +88,20 @@ public static class ReportHtml
             double share = best == worst ? 1 : (m.TestAccuracy - worst) / (best - worst);
             html.Append(i == 0 ? "<tr class=\"best\">" : "<tr>")
                 .Append("<td>").Append(i + 1).Append("</td>")
-                .Append("<td><b>").Append(E(m.Name)).Append("</b>").Append(m.Note is null ? "" : $"<div class=\"small note\">{E(m.Note)}</div>").Append("</td>")
-                .Append("<td><span class=\"tag ").Append(E(m.Family)).Append("\">").Append(E(m.Family)).Append("</span></td>")
+                .Append("<td class=\"model\"><b>").Append(E(m.Name)).Append("</b> <span class=\"tag ").Append(E(m.Family)).Append("\">").Append(E(m.Family)).Append("</span>")
+                .Append(m.Pipeline is null ? "" : $"<div class=\"small pipe\">{E(m.Pipeline)}</div>")
+                .Append(m.Note is null ? "" : $"<div class=\"small note\">{E(m.Note)}</div>").Append("</td>")
                 .Append("<td class=\"num\"><span class=\"bar\" style=\"--w:").Append(Svg.N(8 + 92 * share)).Append("%\"></span>").Append(E(Percent(m.TestAccuracy))).Append("</td>")
                 .Append("<td class=\"num\">").Append(Fixed(m.MacroF1, 4)).Append("</td>")
-                .Append("<td class=\"num\">").Append(Optional(m.TopTwoAccuracy, Percent)).Append("</td>")
-                .Append("<td class=\"num\">").Append(Optional(m.LogLoss, v => Fixed(v, 3))).Append("</td>")
-                .Append("<td class=\"num\">").Append(Optional(m.ExpectedCalibrationError, v => Fixed(v, 3))).Append("</td>")
-                .Append("<td class=\"num\">").Append(E(Duration(m.TrainSeconds))).Append("</td>")
+                .Append(m.TrainCpuSeconds is double cpu ? $"<td class=\"num\" title=\"{E(Fixed(cpu, 1))} CPU seconds\">" : "<td class=\"num\">")
+                .Append(E(Duration(m.TrainSeconds))).Append("</td>")
                 .Append("<td class=\"num\">").Append(E(Duration(m.PredictSecondsPer10k))).Append("</td>")
                 .Append("<td class=\"num\">").Append(E(Bytes(m.ModelSizeBytes))).Append("</td>")
-                .Append("<td class=\"num\">").Append(Optional(m.OverfittingGap, Points)).Append("</td>")
-                .Append("<td class=\"num\">").Append(m.TrainImages > 0 ? m.TrainImages.ToString("N0", CultureInfo.InvariantCulture) : "–").Append("</td></tr>");
+                .Append("<td class=\"num\">").Append(m.TrainImages > 0 ? m.TrainImages.ToString("N0", CultureInfo.InvariantCulture) : "–").Append("</td>")
+                .Append("<td class=\"num\">").Append(Optional(m.OverfittingGap, g => (g * 100).ToString("+0.0;−0.0;0.0", CultureInfo.InvariantCulture) + " pt")).Append("</td>")
+                .Append("<td class=\"num\">").Append(Optional(m.TopTwoAccuracy, Percent)).Append("</td>")
+                .Append("<td class=\"num\">").Append(Optional(m.LogLoss, v => Fixed(v, 3))).Append("</td>")
+                .Append("<td class=\"num\">").Append(Optional(m.ExpectedCalibrationError, v => Fixed(v, 3))).Append("</td></tr>");
         }
         html.Append("</tbody></table></div><p class=\"small\">Top-2: the true class is among the two most probable. ")
             .Append("Log loss: mean −ln p(true class), lower is better. ECE: expected calibration error over 15 confidence bins ")
@@ -105,7 +115,7 @@ public static class ReportHtml
         {
             Points = board.Select(m => new ScatterPoint(m.Name, Math.Max(m.TrainSeconds, 1e-3), m.TestAccuracy, m.Family,
                 $"{m.Name}: {Percent(m.TestAccuracy)} test accuracy, trained in {Duration(m.TrainSeconds)}")).ToList(),
-            LogX = true, XLabel = "training time (seconds, log scale)", YLabel = "test accuracy", Width = 760, Height = 400,
+            LogX = true, XLabel = "training time (seconds, log scale)", YLabel = "test accuracy", Width = 960, Height = 440,
         };
         html.Append("<figure>").Append(chart.ToSvg()).Append("</figure></section>");
     }
@@ -165,6 +175,11 @@ public static class ReportHtml
         if (models.Count == 0) return;
         Section(html, "overfitting", "Train, validation and test accuracy",
             "The difference between train and test accuracy is the overfitting gap: large gaps mean the model memorised its training images.");
+        var memorisers = models.Where(m => m.TrainAccuracy >= 0.999).Select(m => m.Name).ToList();
+        if (memorisers.Count > 0)
+            html.Append("<p class=\"small\">").Append(E(string.Join(", ", memorisers))).Append(memorisers.Count == 1 ? " is" : " are")
+                .Append(" (almost) perfect on the training images by construction (nearest neighbours find the image itself; fully grown trees fit every sample), ")
+                .Append("so their gap says how much they memorise, not that training went wrong. For models trained in epochs or rounds the gap is the overfitting signal.</p>");
         bool validation = models.Any(m => m.ValidationAccuracy is not null);
         var series = new List<(string, IReadOnlyList<double>)> { ("train", models.Select(m => m.TrainAccuracy!.Value).ToList()) };
         if (validation) series.Add(("validation", models.Select(m => m.ValidationAccuracy ?? double.NaN).ToList()));
@@ -197,28 +212,48 @@ public static class ReportHtml
             var last = m.Epochs[^1];
             if (last.ValidationAccuracy is double v) html.Append("Final gap to validation: ").Append(E(Points(last.TrainAccuracy - v))).Append('.');
             html.Append("</p><div class=\"pair\">")
-                .Append(new LineChart { Title = "accuracy", Series = accuracy, XLabel = "epoch", Width = 380, Height = 260, FormatY = Percent, ReferenceLines = [(m.TestAccuracy, "test " + Percent(m.TestAccuracy))] }.ToSvg())
-                .Append(new LineChart { Title = "loss", Series = loss, XLabel = "epoch", Width = 380, Height = 260 }.ToSvg())
+                .Append(new LineChart { Title = "accuracy", Series = accuracy, XLabel = XLabelFor(m), IntegerX = true, Width = 380, Height = 260, FormatY = Percent, ReferenceLines = [(m.TestAccuracy, "test " + Percent(m.TestAccuracy))] }.ToSvg())
+                .Append(new LineChart { Title = "loss", Series = loss, XLabel = XLabelFor(m), IntegerX = true, Width = 380, Height = 260 }.ToSvg())
                 .Append("</div></div>");
         }
         html.Append("</div></section>");
     }
 
+    /// <summary>Boosting learns in rounds, networks in epochs.</summary>
+    private static string XLabelFor(ModelResult m) => m.Family == "neural" ? "epoch" : "round";
+
     private static void Pca(StringBuilder html, IReadOnlyList<ModelResult> board)
     {
         var models = board.Where(m => m.ExplainedVariance is { Count: > 0 }).ToList();
         if (models.Count == 0) return;
-        Section(html, "pca", "PCA explained variance", "Cumulative share of pixel variance kept by the first k principal components.");
-        var curve = models[0].ExplainedVariance!;
+        Section(html, "pca", "PCA explained variance",
+            "Cumulative share of the variance kept by the first k principal components; the dot marks the components a model kept.");
+        // One curve per kind of input (pixels, HOG features): models fitted on the same data have the same curve.
+        var curves = models.GroupBy(m => m.PcaInput ?? "pixels").Select(g => g.First()).ToList();
+        var series = curves.Select((m, i) => new ChartSeries(m.PcaInput ?? "pixels",
+            m.ExplainedVariance!.Select((v, k) => ((double)(k + 1), v)).ToList(), Palette.Category(i))).ToList();
+        var marks = models.Where(m => m.PcaComponents is int k && k >= 1 && k <= m.ExplainedVariance!.Count)
+            .Select((m, i) => new ChartSeries($"{m.Name}: {m.PcaComponents}", [((double)m.PcaComponents!.Value, m.ExplainedVariance![m.PcaComponents.Value - 1])],
+                Palette.Category(curves.Count + i), Markers: true)).ToList();
+        int longest = curves.Max(m => m.ExplainedVariance!.Count);
         var chart = new LineChart
         {
-            Series = [new ChartSeries("cumulative explained variance", curve.Select((v, i) => ((double)(i + 1), v)).ToList())],
-            XLabel = "components", YLabel = "explained variance", YRange = (0, 1), Markers = false, Width = 640, Height = 320,
+            Series = [.. series, .. marks], XLabel = "components" + (longest > 200 ? " (log scale)" : ""), YLabel = "explained variance",
+            YRange = (0, 1), Markers = false, Width = 720, Height = 340, LogX = longest > 200,
             ReferenceLines = [(0.9, "90 %"), (0.95, "95 %")], FormatY = Percent,
         };
-        int for90 = curve.Select((v, i) => (v, i)).FirstOrDefault(x => x.v >= 0.9, (1, curve.Count - 1)).Item2 + 1;
-        html.Append("<p class=\"small\">From ").Append(E(models[0].Name)).Append(": ").Append(for90).Append(" components keep 90 % of the variance.</p>")
-            .Append("<figure>").Append(chart.ToSvg()).Append("</figure></section>");
+        html.Append("<ul class=\"small\">");
+        foreach (var curve in curves)
+        {
+            var c = curve.ExplainedVariance!;
+            int For(double share) => c.Select((v, i) => (v, i)).FirstOrDefault(x => x.v >= share - 1e-12, (1, c.Count - 1)).Item2 + 1;
+            html.Append("<li>PCA on ").Append(E(curve.PcaInput ?? "pixels")).Append(" (").Append(c.Count).Append(" directions): ")
+                .Append(For(0.8)).Append(" components keep 80 %, ").Append(For(0.9)).Append(" keep 90 %, ").Append(For(0.95)).Append(" keep 95 % of the variance.</li>");
+        }
+        foreach (var m in models.Where(m => m.PcaComponents is not null))
+            html.Append("<li><b>").Append(E(m.Name)).Append("</b> keeps ").Append(m.PcaComponents!.Value).Append(" components = ")
+                .Append(E(Percent(m.ExplainedVariance![Math.Clamp(m.PcaComponents.Value, 1, m.ExplainedVariance.Count) - 1]))).Append(" of the variance.</li>");
+        html.Append("</ul><figure>").Append(chart.ToSvg()).Append("</figure></section>");
     }
 
     private static void FeatureImportance(StringBuilder html, IReadOnlyList<ModelResult> board)
@@ -274,7 +309,8 @@ public static class ReportHtml
         Fact("Git commit", env.GitCommit);
         Fact("Experiment store", run.Store);
         Fact("Compare run id", run.RunId?.ToString());
-        foreach (var (file, hash) in run.DataChecksums) Fact($"SHA-256 {file}", hash);
+        Fact("Data", run.DataSource);
+        foreach (var (file, hash) in run.DataChecksums) Fact(file, hash);
         html.Append("</tbody></table>");
         var withParameters = report.Leaderboard.Where(m => m.Parameters.Count > 0).ToList();
         if (withParameters.Count > 0)
@@ -302,11 +338,13 @@ public static class ReportHtml
         :root { --ink:#1f2937; --muted:#6b7280; --line:#e5e7eb; --accent:#0072B2; --bg:#f8fafc; }
         * { box-sizing: border-box; }
         body { margin:0; background:var(--bg); color:var(--ink); font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
-        main { max-width: 1120px; margin: 0 auto; padding: 32px 24px 48px; }
+        main { max-width: 1240px; margin: 0 auto; padding: 32px 24px 48px; }
         header h1 { font-size: 28px; margin: 0 0 4px; letter-spacing: -0.01em; }
         .meta, .lead, .small, footer { color: var(--muted); }
         .small { font-size: 13px; }
-        .note { white-space: nowrap; }
+        .note { max-width: 320px; }
+        td.model { min-width: 220px; }
+        .pipe { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
         section { background:#fff; border:1px solid var(--line); border-radius: 12px; padding: 20px 24px; margin: 20px 0; box-shadow: 0 1px 2px rgba(0,0,0,.03); }
         h2 { font-size: 20px; margin: 0 0 4px; }
         h3 { font-size: 16px; margin: 12px 0 4px; }
@@ -319,11 +357,11 @@ public static class ReportHtml
         ul.findings { margin: 0; padding-left: 20px; } ul.findings li { margin: 4px 0; }
         .scroll { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; font-size: 14px; }
-        th, td { padding: 7px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+        th, td { padding: 7px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
         thead th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; white-space: nowrap; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         tr.best td { background: #f0f9ff; }
-        .bar { display:inline-block; height: 8px; width: calc(var(--w) * 0.6); max-width: 60px; background: var(--accent); border-radius: 4px; margin-right: 8px; vertical-align: middle; opacity: .75; }
+        .bar { display:inline-block; height: 8px; width: calc(var(--w) * 0.6); max-width: 40px; background: var(--accent); border-radius: 4px; margin-right: 8px; vertical-align: middle; opacity: .75; }
         .tag { font-size: 12px; padding: 1px 8px; border-radius: 999px; background:#e0f2fe; color:#075985; }
         .tag.neural { background:#fef3c7; color:#92400e; }
         .cards { display:grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }

@@ -14,6 +14,7 @@ public static class ReportMarkdown
         md.Append($"{report.Run.StartedUtc:yyyy-MM-dd HH:mm} UTC");
         if (report.Run.Profile.Length > 0) md.Append(" · profile `").Append(report.Run.Profile).Append('`');
         md.Append(" · seed ").Append(report.Run.Seed.ToString(CultureInfo.InvariantCulture))
+          .Append(" · ").Append(Duration(report.Run.TotalSeconds)).Append(report.Run.CpuSeconds is double cpu ? $" ({Duration(cpu)} CPU)" : "")
           .Append(" · ").Append(report.Run.Machine.CpuModel).Append(", ").Append(report.Run.Machine.Threads.ToString(CultureInfo.InvariantCulture)).Append(" threads\n\n");
         foreach (string note in report.Notes) md.Append("> ").Append(note).Append("\n\n");
 

@@ -20,6 +20,12 @@ public sealed record ModelResult
 
     public string Summary { get; init; } = "";
 
+    /// <summary>The catalog model behind the name (e.g. "knn" for "knn+hog"); the name itself when they agree.</summary>
+    public string? CatalogModel { get; init; }
+
+    /// <summary>Preprocessing steps and the estimator, e.g. "hog(cells=4,7,...) → knn"; null when there is no preprocessing.</summary>
+    public string? Pipeline { get; init; }
+
     /// <summary>The options it was trained with, as "name=value" text.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
@@ -34,6 +40,12 @@ public sealed record ModelResult
     /// <summary>Seconds to predict 10,000 images (scaled from the test set's size).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("predict_seconds_per_10k")]
     public required double PredictSecondsPer10k { get; init; }
+
+    /// <summary>CPU seconds of the whole process during the fit (all threads); on a busy machine a fairer cost than wall time.</summary>
+    public double? TrainCpuSeconds { get; init; }
+
+    /// <summary>The search that chose the options, when the profile tuned them.</summary>
+    public SearchSummary? Search { get; init; }
 
     /// <summary>Size of the saved model file (or state), in bytes.</summary>
     public long ModelSizeBytes { get; init; }
@@ -51,6 +63,12 @@ public sealed record ModelResult
 
     /// <summary>Cumulative explained variance ratio per principal component, if the model uses PCA.</summary>
     public IReadOnlyList<double>? ExplainedVariance { get; init; }
+
+    /// <summary>Components the model's PCA kept.</summary>
+    public int? PcaComponents { get; init; }
+
+    /// <summary>What the PCA was fitted on ("pixels" or "HOG features").</summary>
+    public string? PcaInput { get; init; }
 
     /// <summary>784 pixel importances (e.g. a random forest's), if the model has them.</summary>
     public IReadOnlyList<double>? FeatureImportances { get; init; }
@@ -70,6 +88,19 @@ public sealed record ModelResult
     public double? OverfittingGap => TrainAccuracy is double train ? train - TestAccuracy : null;
 }
 
+/// <summary>A cross-validated search that chose a model's options in a comparison.</summary>
+/// <param name="Grid">The space searched, "k=1,3,5;weights=uniform,distance".</param>
+/// <param name="Candidates">Candidates scored.</param>
+/// <param name="Folds">Cross-validation folds.</param>
+/// <param name="TrainImages">Images the search cross-validated on.</param>
+/// <param name="Best">The winning candidate's settings.</param>
+/// <param name="MeanAccuracy">Its mean accuracy over the folds.</param>
+/// <param name="StdAccuracy">Its standard deviation over the folds.</param>
+/// <param name="Seconds">Wall time of the search.</param>
+/// <param name="RunId">The search run in the experiment store.</param>
+public sealed record SearchSummary(string Grid, int Candidates, int Folds, int TrainImages, IReadOnlyDictionary<string, string> Best,
+    double MeanAccuracy, double StdAccuracy, double Seconds, Guid? RunId = null);
+
 /// <summary>How a comparison was run, so a reader can reproduce it.</summary>
 public sealed record RunInfo
 {
@@ -78,12 +109,21 @@ public sealed record RunInfo
     public string Profile { get; init; } = "";
     public int Seed { get; init; }
 
-    /// <summary>Data file name → SHA-256.</summary>
+    /// <summary>Data file name → checksums and verification, e.g. "MD5 … (matches Zalando's published MD5) · SHA-256 …".</summary>
     public IReadOnlyDictionary<string, string> DataChecksums { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where the data came from, e.g. "/usr/share/datasets/fashion-mnist (the Debian package dataset-fashion-mnist)".</summary>
+    public string? DataSource { get; init; }
 
     public required RunEnvironment Machine { get; init; }
     public DateTimeOffset StartedUtc { get; init; } = DateTimeOffset.UtcNow;
     public double TotalSeconds { get; init; }
+
+    /// <summary>CPU seconds the comparison used (all threads): the machine-independent part of its cost.</summary>
+    public double? CpuSeconds { get; init; }
+
+    /// <summary>The machine's 15-minute load average when the comparison ended (Linux), to judge the wall times.</summary>
+    public double? LoadAverage { get; init; }
 
     /// <summary>The experiment store the runs are recorded in.</summary>
     public string? Store { get; init; }

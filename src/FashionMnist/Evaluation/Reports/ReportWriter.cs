@@ -23,6 +23,23 @@ public static class ReportWriter
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    /// <summary>Reads a results.json written by <see cref="Write"/> back, so the report can be rendered again.</summary>
+    public static ComparisonReport Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new FashionMnistException($"Results file '{path}' does not exist", "Pass the results.json of an earlier `fmnist compare` (report/results.json).");
+        try
+        {
+            return JsonSerializer.Deserialize<ComparisonReport>(File.ReadAllText(path), JsonOptions)
+                ?? throw new JsonException("the file holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new FashionMnistException($"'{path}' is not a results.json written by fmnist compare: {e.Message}",
+                "Pass the results.json of an earlier `fmnist compare`, or run the comparison again.", ExitCodes.BadInput, e);
+        }
+    }
+
     public static ReportFiles Write(ComparisonReport report, string folder = DefaultFolder)
     {
         if (File.Exists(folder))

@@ -1,0 +1,60 @@
+using FashionMnist.Classic;
+using FashionMnist.Classic.Search;
+using FashionMnist.Evaluation.Comparison;
+using FashionMnist.Models;
+
+namespace FashionMnist.Tests.Evaluation;
+
+public sealed class CompareProfileTests
+{
+    public static TheoryData<string> Profiles => new(CompareProfiles.All.Select(p => p.Name));
+
+    /// <summary>A typo in a profile would only show as a "not run" line after minutes of other fits: catch it here.</summary>
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public void Every_entry_of_a_model_in_the_catalog_binds_its_settings_preprocessing_and_grid(string name)
+    {
+        var profile = CompareProfiles.Get(name);
+        Assert.Equal(profile.Models.Count, profile.Models.Select(m => m.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        int checkedEntries = 0;
+        foreach (var entry in profile.Models.Where(e => ModelCatalog.TryGet(e.Model, out _)))
+        {
+            var recipe = new ModelRecipe(entry.Model, entry.Settings, Preprocessing.None.With(entry.Preprocessing));
+            var model = recipe.Create(new Dictionary<string, string>());
+            Assert.Equal(entry.Model, model.Name);
+            if (entry.Preprocessing.Count > 0) Assert.NotEmpty(Assert.IsType<Pipeline>(model).Steps);
+            if (entry.Search is ProfileSearch search)
+                foreach (var candidate in ParameterSpace.Parse(search.Grid).All()) recipe.Check(candidate);
+            checkedEntries++;
+        }
+        // knn (3 entries), the two tree models and the five zoo networks are in every build.
+        Assert.True(checkedEntries >= 10, $"only {checkedEntries} entries of '{name}' are in the catalog");
+    }
+
+    [Fact]
+    public void Selecting_by_label_or_catalog_name_and_overriding_settings()
+    {
+        var request = new ComparisonRequest
+        {
+            Profile = CompareProfiles.Quick,
+            Models = ["knn+hog", "random-forest", "custom", "knn+hog"],
+            Overrides = new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["knn+hog"] = new Dictionary<string, string> { ["k"] = "3", ["hog-cell"] = "7" },
+                ["random-forest"] = new Dictionary<string, string> { ["trees"] = "10" },
+            },
+        };
+        var entries = request.Entries();
+        Assert.Equal(["knn+hog", "random-forest", "custom"], entries.Select(e => e.Name));
+        Assert.Equal("knn", entries[0].Model);
+        Assert.Equal("3", entries[0].Settings["k"]);
+        Assert.Equal("7", entries[0].Preprocessing["hog-cell"]); // a preprocessing key goes to the preprocessing
+        Assert.Equal("hog", entries[0].Preprocessing["features"]);
+        Assert.Equal("10", entries[1].Settings["trees"]);
+        Assert.Empty(entries[2].Settings); // not in the profile: the catalog model on its defaults
+
+        var wrong = request with { Overrides = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["svm"] = new Dictionary<string, string> { ["c"] = "1" } } };
+        var error = Assert.Throws<FashionMnistException>(() => wrong.Entries());
+        Assert.Contains("names no model of this comparison", error.Message);
+    }
+}
