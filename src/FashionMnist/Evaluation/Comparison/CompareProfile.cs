@@ -93,7 +93,7 @@ public static class CompareProfiles
                 Label = "knn+hog", Preprocessing = S(("features", "hog")),
             },
             new("random-forest", S(("trees", "100"))),
-            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: "50 rounds (default 100)"),
+            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: "50 rounds (default 200)"),
             // Native models (merged from the native branch); skipped with a note when this build lacks them.
             new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), 10_000,
                 "RBF C=10 on PCA-50, 10,000 images: kernel SVM training grows faster than linearly")
