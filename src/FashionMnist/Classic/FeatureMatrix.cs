@@ -96,3 +96,29 @@ public interface IEarlyStoppingEstimator
     /// <summary>Validation features and labels for the next Fit (used once, then forgotten).</summary>
     void SetValidation(FeatureMatrix features, byte[] labels);
 }
+
+/// <summary>
+/// Validation rows an <see cref="IEarlyStoppingEstimator"/> was handed for its next fit: set once, taken once,
+/// so a later fit never reuses stale rows.
+/// </summary>
+internal sealed class PendingValidation
+{
+    private (FeatureMatrix Features, byte[] Labels)? _rows;
+
+    public void Set(FeatureMatrix features, byte[] labels)
+    {
+        if (features.Rows != labels.Length)
+            throw new ArgumentException($"{features.Rows} validation rows but {labels.Length} labels.", nameof(labels));
+        _rows = (features, labels);
+    }
+
+    /// <summary>The rows set since the last fit, checked against the training features' width, or null.</summary>
+    public (FeatureMatrix Features, byte[] Labels)? Take(int trainingColumns)
+    {
+        var rows = _rows;
+        _rows = null;
+        if (rows is { } given && given.Features.Columns != trainingColumns)
+            throw new ArgumentException($"Validation rows have {given.Features.Columns} features, training rows {trainingColumns}.");
+        return rows;
+    }
+}

@@ -45,20 +45,14 @@ public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimat
 
     internal IReadOnlyList<float> BaseScores => _baseScores;
 
-    private (FeatureMatrix Features, byte[] Labels)? _validation;
+    private readonly PendingValidation _validation = new();
 
     /// <summary>Held-out rows for early stopping in the next fit (the pipeline passes them transformed).</summary>
-    public void SetValidation(FeatureMatrix features, byte[] labels)
-    {
-        if (features.Rows != labels.Length)
-            throw new ArgumentException($"{features.Rows} validation rows but {labels.Length} labels.", nameof(labels));
-        _validation = (features, labels);
-    }
+    public void SetValidation(FeatureMatrix features, byte[] labels) => _validation.Set(features, labels);
 
     public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
-        var given = _validation;
-        _validation = null;
+        var given = _validation.Take(features.Columns);
         if (labels.Length != features.Rows)
             throw new ArgumentException($"{features.Rows} rows but {labels.Length} labels.", nameof(labels));
         if (features.Rows == 0)
@@ -75,8 +69,6 @@ public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimat
         bool earlyStopping = Options.EarlyStoppingRounds > 0;
         if (given is { } validation)
         {
-            if (validation.Features.Columns != featureCount)
-                throw new ArgumentException($"Validation rows have {validation.Features.Columns} features, training rows {featureCount}.");
             (trainBins, trainLabels) = (allBins, labels.ToArray());
             (validBins, validLabels) = (binner.BinRows(validation.Features), validation.Labels);
         }

@@ -43,20 +43,14 @@ public sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstima
 
     public int FeatureCount { get; private set; }
 
-    private (FeatureMatrix Features, byte[] Labels)? _validation;
+    private readonly PendingValidation _validation = new();
 
     /// <summary>Held-out rows for the next fit, already through the pipeline's steps.</summary>
-    public void SetValidation(FeatureMatrix features, byte[] labels)
-    {
-        if (features.Rows != labels.Length)
-            throw new ArgumentException($"{features.Rows} validation rows but {labels.Length} labels.", nameof(labels));
-        _validation = (features, labels);
-    }
+    public void SetValidation(FeatureMatrix features, byte[] labels) => _validation.Set(features, labels);
 
     public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
-        var given = _validation;
-        _validation = null;
+        var given = _validation.Take(features.Columns);
         if (features.Rows != labels.Length)
             throw new ArgumentException($"{features.Rows} feature rows but {labels.Length} labels.");
         if (features.Rows == 0) throw new FashionMnistException("Cannot fit XGBoost on 0 images", "Give it training images.");
@@ -69,8 +63,6 @@ public sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstima
         byte[]? validLabels = null;
         if (given is { } validation)
         {
-            if (validation.Features.Columns != features.Columns)
-                throw new ArgumentException($"Validation rows have {validation.Features.Columns} features, training rows {features.Columns}.");
             (validFeatures, validLabels) = validation;
         }
         else if (Options.EarlyStoppingRounds is not null)
