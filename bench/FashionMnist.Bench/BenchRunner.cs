@@ -10,7 +10,7 @@ namespace FashionMnist.Bench;
 public static class BenchRunner
 {
     /// <summary>Every suite the runner knows, in the order they run. Add new ones here.</summary>
-    public static IReadOnlyList<IBenchSuite> Suites { get; } = [new DataSuite(), new GemmSuite(), new GemmKernelSuite()];
+    public static IReadOnlyList<IBenchSuite> Suites { get; } = [new DataSuite(), new GemmSuite(), new GemmKernelSuite(), new Neural.NeuralSuite(), new Neural.NeuralProfileSuite(), new Neural.NeuralGemmSuite()];
 
     public sealed record Results(
         string Tool, DateTimeOffset Started, double TotalSeconds, bool Quick, string Conditions,

@@ -25,6 +25,17 @@ internal static class BatchParallel
     /// <summary>Runs body(slice, start, count) for each slice, in parallel when the work is big enough.</summary>
     public static void For(int items, long work, Action<int, int, int> body) => For(items, Slices(items), work, body);
 
+    /// <summary>Runs body(slice) for slice 0..slices-1 (the body computes its own ranges), in parallel when the work is big enough.</summary>
+    public static void ForSlices(int slices, long work, Action<int> body)
+    {
+        if (slices == 1 || work < MinParallelWork)
+        {
+            for (int s = 0; s < slices; s++) body(s);
+            return;
+        }
+        WorkerPool.Run(slices, body);
+    }
+
     public static void For(int items, int slices, long work, Action<int, int, int> body)
     {
         if (items == 0) return;
@@ -37,7 +48,7 @@ internal static class BatchParallel
             }
             return;
         }
-        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, s =>
+        WorkerPool.Run(slices, s =>
         {
             var (start, count) = Range(items, slices, s);
             if (count > 0) body(s, start, count);

@@ -115,7 +115,10 @@ public class GradientCheckTests
             .Conv2D(3, 3, padding: Padding.Same).BatchNorm().ReLU().MaxPool(2)
             .Conv2D(4, 3).ELU().Flatten().Dropout(0.2f).Dense(6).LeakyReLU(0.1f).Dense(3)
             .Build(11);
-        Assert.True(GradientCheck.Check(network, n: 4, maxEntriesPerTensor: 15) > 80);
+        // h = 3e-3: batch norm makes the loss strongly curved in conv0's weights, so the h = 1e-2 central difference is
+        // off by O(h^2 f''') (measured for conv0.weights[6]: analytic -0.02267, central h=1e-2 -0.02656, h=3e-3 -0.02427,
+        // h=1e-3 -0.02265). At 3e-3 the float rounding term (~1e-6 / 2h) is still far below the tolerance.
+        Assert.True(GradientCheck.Check(network, n: 4, maxEntriesPerTensor: 15, step: 3e-3f) > 80);
     }
 
     [Fact]

@@ -103,11 +103,14 @@ public sealed class Conv2D : Layer
         Array.Resize(ref _biasPartial, slices);
     }
 
+    internal override bool CanFuseReLU => true;
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        bool relu = FusedReLU;
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -121,7 +124,8 @@ public sealed class Conv2D : Layer
                     Span<float> target = y.AsSpan(first * outSize, outSize);
                     NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
                     if (Bias is not null)
-                        for (int f = 0; f < Filters; f++) TensorPrimitives.Add(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], target.Slice(f * _outPixels, _outPixels));
+                        for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], relu);
+                    else if (relu) Kernels.ReLU(target);
                 }
                 else
                 {
@@ -131,8 +135,7 @@ public sealed class Conv2D : Layer
                     {
                         ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
                         Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
-                        if (Bias is null) source.CopyTo(target);
-                        else TensorPrimitives.Add(source, Bias.Value[f], target);
+                        Kernels.AddBias(source, Bias is null ? 0f : Bias.Value[f], target, relu);
                     }
                 }
             }
@@ -144,6 +147,7 @@ public sealed class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        bool relu = FusedReLU;
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -157,12 +161,18 @@ public sealed class Conv2D : Layer
             {
                 int g = Math.Min(_group, start + count - first), width = g * _outPixels;
                 ReadOnlySpan<float> gradOut;
-                if (g == 1) gradOut = dy.AsSpan(first * outSize, outSize);
+                if (g == 1 && !relu) gradOut = dy.AsSpan(first * outSize, outSize);
                 else
                 {
+                    // Gather the group's planes side by side; with a fused ReLU, keep only where the output was positive.
                     for (int j = 0; j < g; j++)
                     for (int f = 0; f < Filters; f++)
-                        dy.AsSpan((first + j) * outSize + f * _outPixels, _outPixels).CopyTo(gathered.AsSpan(f * width + j * _outPixels, _outPixels));
+                    {
+                        int at = (first + j) * outSize + f * _outPixels;
+                        Span<float> target = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
+                        if (relu) Kernels.MaskByPositive(y.AsSpan(at, _outPixels), dy.AsSpan(at, _outPixels), target);
+                        else dy.AsSpan(at, _outPixels).CopyTo(target);
+                    }
                     gradOut = gathered.AsSpan(0, Filters * width);
                 }
                 for (int f = 0; f < Filters; f++) biasGrad[f] += TensorPrimitives.Sum(gradOut.Slice(f * width, width));

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>Max pooling over size x size windows (valid: a partial window at the border is dropped).</summary>
@@ -27,14 +30,63 @@ public sealed class MaxPool2D : Layer
         return new Shape(input.Channels, (input.Height - size) / stride + 1, (input.Width - size) / stride + 1);
     }
 
+    internal override bool CanFuseReLU => true;
+
+    /// <summary>The common 2x2 / stride 2 window: no arg-max is stored, backward finds the maximum again from x and y.</summary>
+    private bool IsPair => Size == 2 && Stride == 2;
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int inSize = InputShape.Size, outSize = OutputShape.Size;
-        int[] argMax = Ensure(ref _argMax, (long)n * outSize);
+        int[] argMax = IsPair ? [] : Ensure(ref _argMax, (long)n * outSize);
         BatchParallel.For(n, (long)n * inSize, (s, start, count) =>
         {
-            for (int i = start; i < start + count; i++) PoolImage(x, i * inSize, y, argMax, i * outSize);
+            for (int i = start; i < start + count; i++)
+            {
+                if (IsPair) PoolPairs(x, i * inSize, y, i * outSize);
+                else PoolImage(x, i * inSize, y, argMax, i * outSize);
+            }
         });
+    }
+
+    /// <summary>2x2 / stride 2 max (then ReLU when fused) of one image: vertical max of two rows, then of neighbours.</summary>
+    private unsafe void PoolPairs(float[] x, int inOffset, float[] y, int outOffset)
+    {
+        int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
+        bool relu = FusedReLU;
+        fixed (float* px = &x[inOffset], py = &y[outOffset])
+        {
+            for (int c = 0; c < InputShape.Channels; c++)
+            {
+                float* input = px + c * height * width;
+                float* output = py + c * outH * outW;
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* row0 = input + 2 * oy * width, row1 = row0 + width, target = output + oy * outW;
+                    int ox = 0;
+                    if (Avx2.IsSupported)
+                    {
+                        Vector256<float> zero = Vector256<float>.Zero;
+                        for (; ox <= outW - 8; ox += 8)
+                        {
+                            Vector256<float> lo = Avx.Max(Avx.LoadVector256(row0 + 2 * ox), Avx.LoadVector256(row1 + 2 * ox));
+                            Vector256<float> hi = Avx.Max(Avx.LoadVector256(row0 + 2 * ox + 8), Avx.LoadVector256(row1 + 2 * ox + 8));
+                            // Even and odd columns (within 128-bit lanes), their max, then the lanes back in order.
+                            Vector256<float> pairs = Avx.Max(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01));
+                            Vector256<float> result = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
+                            if (relu) result = Avx.Max(result, zero);
+                            Avx.Store(target + ox, result);
+                        }
+                    }
+                    for (; ox < outW; ox++)
+                    {
+                        float a = row0[2 * ox], b = row0[2 * ox + 1], d = row1[2 * ox], e = row1[2 * ox + 1];
+                        float top = a > b ? a : b, bottom = d > e ? d : e, max = top > bottom ? top : bottom;
+                        target[ox] = relu && !(max > 0f) ? 0f : max;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>Max and arg-max (index within the image) of every window of one image; pointers, as this loop is hot.</summary>
@@ -42,6 +94,7 @@ public sealed class MaxPool2D : Layer
     {
         int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
         int plane = height * width;
+        bool relu = FusedReLU;
         fixed (float* px = &x[inOffset], py = &y[outOffset])
         fixed (int* pa = &argMax[outOffset])
         {
@@ -54,22 +107,6 @@ public sealed class MaxPool2D : Layer
                 for (int oy = 0; oy < outH; oy++)
                 {
                     int top = oy * Stride;
-                    if (Size == 2 && Stride == 2)
-                    {
-                        float* row0 = input + top * width, row1 = row0 + width;
-                        for (int ox = 0; ox < outW; ox++)
-                        {
-                            int left = 2 * ox;
-                            // Branch-free: with random data, if/else here mispredicts about once per window.
-                            float a = row0[left], b = row0[left + 1], d = row1[left], e = row1[left + 1];
-                            float top2 = MathF.Max(a, b), bottom2 = MathF.Max(d, e);
-                            int topAt = left + (b > a ? 1 : 0), bottomAt = width + left + (e > d ? 1 : 0);
-                            bool lower = bottom2 > top2;
-                            output[oy * outW + ox] = MathF.Max(top2, bottom2);
-                            arg[oy * outW + ox] = planeStart + top * width + (lower ? bottomAt : topAt);
-                        }
-                        continue;
-                    }
                     for (int ox = 0; ox < outW; ox++)
                     {
                         int left = ox * Stride;
@@ -81,7 +118,7 @@ public sealed class MaxPool2D : Layer
                             int at = (top + ky) * width + left + kx;
                             if (input[at] > max) { max = input[at]; best = at; }
                         }
-                        output[oy * outW + ox] = max;
+                        output[oy * outW + ox] = relu && !(max > 0f) ? 0f : max;
                         arg[oy * outW + ox] = planeStart + best;
                     }
                 }
@@ -93,14 +130,66 @@ public sealed class MaxPool2D : Layer
     {
         if (dx is null) return;
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        bool relu = FusedReLU;
+        if (IsPair)
+        {
+            BatchParallel.For(n, (long)n * inSize, (s, start, count) =>
+            {
+                for (int i = start; i < start + count; i++) UnpoolPairs(x, y, dy, dx, i * inSize, i * outSize);
+            });
+            return;
+        }
         int[] argMax = _argMax!;
         BatchParallel.For(n, (long)n * inSize, (s, start, count) =>
         {
             Array.Clear(dx, start * inSize, count * inSize);
             for (int i = start; i < start + count; i++)
             for (int o = 0; o < outSize; o++)
-                dx[i * inSize + argMax[i * outSize + o]] += dy[i * outSize + o];
+            {
+                float g = dy[i * outSize + o];
+                if (relu && !(y[i * outSize + o] > 0f)) g = 0f;
+                dx[i * inSize + argMax[i * outSize + o]] += g;
+            }
         });
+    }
+
+    /// <summary>
+    /// Backward of <see cref="PoolPairs"/> for one image, writing every dx entry once (no clear + scatter): the gradient
+    /// goes to the first window element equal to the output, in the order forward breaks ties (top-left, top-right,
+    /// bottom-left, bottom-right). With a fused ReLU an output of 0 passes no gradient, so the window max is then irrelevant.
+    /// </summary>
+    private unsafe void UnpoolPairs(float[] x, float[] y, float[] dy, float[] dx, int inOffset, int outOffset)
+    {
+        int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
+        bool relu = FusedReLU;
+        fixed (float* px = &x[inOffset], py = &y[outOffset], pdy = &dy[outOffset], pdx = &dx[inOffset])
+        {
+            for (int c = 0; c < InputShape.Channels; c++)
+            {
+                float* input = px + c * height * width, grad = pdx + c * height * width;
+                float* output = py + c * outH * outW, gradOut = pdy + c * outH * outW;
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* row0 = input + 2 * oy * width, row1 = row0 + width;
+                    float* grad0 = grad + 2 * oy * width, grad1 = grad0 + width;
+                    for (int ox = 0; ox < outW; ox++)
+                    {
+                        float m = output[oy * outW + ox], g = gradOut[oy * outW + ox];
+                        if (relu && !(m > 0f)) g = 0f;
+                        bool isA = row0[2 * ox] == m;
+                        bool isB = !isA && row0[2 * ox + 1] == m;
+                        bool isD = !isA && !isB && row1[2 * ox] == m;
+                        grad0[2 * ox] = isA ? g : 0f;
+                        grad0[2 * ox + 1] = isB ? g : 0f;
+                        grad1[2 * ox] = isD ? g : 0f;
+                        grad1[2 * ox + 1] = !isA && !isB && !isD ? g : 0f;
+                    }
+                    if (width > 2 * outW)
+                        for (int col = 2 * outW; col < width; col++) grad0[col] = grad1[col] = 0f;
+                }
+                for (int row = 2 * outH; row < height; row++) new Span<float>(grad + row * width, width).Clear();
+            }
+        }
     }
 }
 
