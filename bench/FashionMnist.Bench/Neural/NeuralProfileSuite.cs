@@ -67,9 +67,9 @@ public sealed class NeuralProfileSuite : IBenchSuite
         var labels = new byte[batch];
         var gradient = new float[batch * 10];
         var rest = new List<double>();
-        for (int step = 0; step < steps + 5; step++)
+        for (int step = 0; step < steps + 15; step++)
         {
-            if (step == 5) observer.Reset();
+            if (step == 15) observer.Reset();
             double begin = CpuClock.ThreadMs();
             int first = step * batch % (train.Count - batch);
             ImageSet.WriteFloats(train.Pixels.AsSpan(first * ImageSet.PixelCount, batch * ImageSet.PixelCount), input, InputBatch.Scaling);
@@ -83,16 +83,16 @@ public sealed class NeuralProfileSuite : IBenchSuite
             double afterBackward = CpuClock.ThreadMs();
             optimizer.Step(1e-4f);
             double end = CpuClock.ThreadMs();
-            if (step >= 5) rest.Add(afterInput - begin + afterLoss - afterForward + end - afterBackward);
+            if (step >= 15) rest.Add(afterInput - begin + afterLoss - afterForward + end - afterBackward);
         }
         var records = Collect(model, "train", network, observer, rest);
         Write(records, log, batch);
 
         observer.Reset();
         rest.Clear();
-        for (int step = 0; step < Math.Max(3, steps / 4) + 2; step++)
+        for (int step = 0; step < Math.Max(3, steps / 4) + 4; step++)
         {
-            if (step == 2) observer.Reset();
+            if (step == 4) observer.Reset();
             double begin = CpuClock.ThreadMs();
             ImageSet.WriteFloats(train.Pixels.AsSpan(0, inferenceBatch * ImageSet.PixelCount), input, InputBatch.Scaling);
             double afterInput = CpuClock.ThreadMs();
@@ -101,7 +101,7 @@ public sealed class NeuralProfileSuite : IBenchSuite
             var probabilities = new float[inferenceBatch * 10];
             SoftmaxCrossEntropy.Softmax(logits, probabilities, inferenceBatch, 10);
             double end = CpuClock.ThreadMs();
-            if (step >= 2) rest.Add(afterInput - begin + end - afterForward);
+            if (step >= 4) rest.Add(afterInput - begin + end - afterForward);
         }
         var inference = Collect(model, "inference", network, observer, rest);
         Write(inference, log, inferenceBatch);

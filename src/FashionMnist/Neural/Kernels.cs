@@ -15,6 +15,7 @@ internal static class Kernels
     public static void AddBias(Span<float> y, float bias, bool relu) => AddBias(y, bias, y, relu);
 
     /// <summary>target = source + bias, then max(·, 0) when <paramref name="relu"/> (source and target may be the same).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBias(ReadOnlySpan<float> source, float bias, Span<float> target, bool relu)
     {
         int i = 0;
@@ -38,6 +39,7 @@ internal static class Kernels
     }
 
     /// <summary>row = row + bias (element-wise), then max(row, 0) when <paramref name="relu"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBias(Span<float> row, ReadOnlySpan<float> bias, bool relu)
     {
         int i = 0;
@@ -60,6 +62,7 @@ internal static class Kernels
     }
 
     /// <summary>y = max(y, 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReLU(Span<float> y)
     {
         int i = 0;
@@ -72,6 +75,7 @@ internal static class Kernels
     }
 
     /// <summary>target = y &gt; 0 ? dy : 0 (the gradient through a ReLU whose output is y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskByPositive(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> target)
     {
         int i = 0;
@@ -93,6 +97,7 @@ internal static class Kernels
     private static Vector256<float> Max0(Vector256<float> v) => v & Vector256.GreaterThan(v, Vector256<float>.Zero);
 
     /// <summary>destination = pixels * scale + offset (input standardisation), vectorised byte → float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void BytesToFloats(ReadOnlySpan<byte> pixels, Span<float> destination, float scale, float offset)
     {
         if (destination.Length < pixels.Length) throw new ArgumentException("Destination is shorter than the pixels.", nameof(destination));
@@ -150,6 +155,7 @@ internal static class Kernels
     /// <see cref="DropoutBits(uint, uint, uint)"/> ≥ <paramref name="threshold"/>. Used for the forward pass (source = x) and the
     /// backward pass (source = dy): both recompute the same mask.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dropout(ReadOnlySpan<float> source, Span<float> target, uint first, ulong key, uint threshold, float scale)
     {
         uint keyLow = (uint)key, keyHigh = (uint)(key >> 32);
@@ -174,5 +180,123 @@ internal static class Kernels
         }
         for (; i < source.Length; i++)
             target[i] = DropoutBits(first + (uint)i, keyLow, keyHigh) >= threshold ? source[i] * scale : 0f;
+    }
+
+    /// <summary>Σ (x − mean)² of a plane, in float SIMD lanes (the caller sums planes in double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
+    {
+        int i = 0;
+        float total = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            var m = Vector256.Create(mean);
+            var acc = Vector256<float>.Zero;
+            ref float px = ref Unsafe.AsRef(in x[0]);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref px, (nuint)i) - m;
+                acc += d * d;
+            }
+            total = Vector256.Sum(acc);
+        }
+        for (; i < x.Length; i++)
+        {
+            float d = x[i] - mean;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /// <summary>target = source·scale + shift, then max(·, 0) when <paramref name="relu"/> (batch norm's normalisation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaleShift(ReadOnlySpan<float> source, float scale, float shift, Span<float> target, bool relu)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(scale);
+            var b = Vector256.Create(shift);
+            ref float src = ref Unsafe.AsRef(in source[0]);
+            ref float dst = ref target[0];
+            for (; i <= source.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref src, (nuint)i) * a + b;
+                if (relu) v = Max0(v);
+                v.StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        for (; i < source.Length; i++)
+        {
+            float v = source[i] * scale + shift;
+            target[i] = relu && !(v > 0f) ? 0f : v;
+        }
+    }
+
+    /// <summary>
+    /// Batch norm backward sums over a plane: Σ g and Σ g·(x − mean), where g = dy, or (fused ReLU, y not empty)
+    /// g = y &gt; 0 ? dy : 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double SumG, double SumGCentered) GradientSums(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, float mean)
+    {
+        bool relu = !y.IsEmpty;
+        int i = 0;
+        float sumG = 0, sumGx = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            var m = Vector256.Create(mean);
+            Vector256<float> accG = Vector256<float>.Zero, accGx = Vector256<float>.Zero;
+            ref float px = ref Unsafe.AsRef(in x[0]);
+            ref float pd = ref Unsafe.AsRef(in dy[0]);
+            ref float py = ref relu ? ref Unsafe.AsRef(in y[0]) : ref px;
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var g = Vector256.LoadUnsafe(ref pd, (nuint)i);
+                if (relu) g &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref py, (nuint)i), Vector256<float>.Zero);
+                accG += g;
+                accGx += g * (Vector256.LoadUnsafe(ref px, (nuint)i) - m);
+            }
+            sumG = Vector256.Sum(accG);
+            sumGx = Vector256.Sum(accGx);
+        }
+        for (; i < x.Length; i++)
+        {
+            float g = relu && !(y[i] > 0f) ? 0f : dy[i];
+            sumG += g;
+            sumGx += g * (x[i] - mean);
+        }
+        return (sumG, sumGx);
+    }
+
+    /// <summary>dx = scale·(g − meanDy − x̂·meanDyXhat) with x̂ = (x − mean)·invStd and g as in <see cref="GradientSums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BatchNormInputGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx,
+        float mean, float invStd, float scale, float meanDy, float meanDyXhat)
+    {
+        bool relu = !y.IsEmpty;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(mean); var vi = Vector256.Create(invStd); var vs = Vector256.Create(scale);
+            var vmd = Vector256.Create(meanDy); var vmx = Vector256.Create(meanDyXhat);
+            ref float px = ref Unsafe.AsRef(in x[0]);
+            ref float pd = ref Unsafe.AsRef(in dy[0]);
+            ref float py = ref relu ? ref Unsafe.AsRef(in y[0]) : ref px;
+            ref float pdx = ref dx[0];
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var g = Vector256.LoadUnsafe(ref pd, (nuint)i);
+                if (relu) g &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref py, (nuint)i), Vector256<float>.Zero);
+                var xhat = (Vector256.LoadUnsafe(ref px, (nuint)i) - vm) * vi;
+                (vs * (g - vmd - xhat * vmx)).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float g = relu && !(y[i] > 0f) ? 0f : dy[i];
+            float xhat = (x[i] - mean) * invStd;
+            dx[i] = scale * (g - meanDy - xhat * meanDyXhat);
+        }
     }
 }

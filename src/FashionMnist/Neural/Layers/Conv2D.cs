@@ -197,6 +197,7 @@ public sealed class Conv2D : Layer
     }
 
     /// <summary>Unfolds one image: row (c, ki, kj) of the column matrix holds the input pixels that tap meets.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Im2Col(ReadOnlySpan<float> image, float[] columns, int columnOffset, int stride)
     {
         int height = InputShape.Height, width = InputShape.Width;
@@ -241,6 +242,7 @@ public sealed class Conv2D : Layer
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds each column entry back onto the input pixel it came from.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Col2ImAdd(float[] columns, int columnOffset, int stride, Span<float> image)
     {
         int height = InputShape.Height, width = InputShape.Width;

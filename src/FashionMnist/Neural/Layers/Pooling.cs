@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -50,6 +51,7 @@ public sealed class MaxPool2D : Layer
     }
 
     /// <summary>2x2 / stride 2 max (then ReLU when fused) of one image: vertical max of two rows, then of neighbours.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void PoolPairs(float[] x, int inOffset, float[] y, int outOffset)
     {
         int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
@@ -90,6 +92,7 @@ public sealed class MaxPool2D : Layer
     }
 
     /// <summary>Max and arg-max (index within the image) of every window of one image; pointers, as this loop is hot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void PoolImage(float[] x, int inOffset, float[] y, int[] argMax, int outOffset)
     {
         int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
@@ -158,6 +161,7 @@ public sealed class MaxPool2D : Layer
     /// goes to the first window element equal to the output, in the order forward breaks ties (top-left, top-right,
     /// bottom-left, bottom-right). With a fused ReLU an output of 0 passes no gradient, so the window max is then irrelevant.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void UnpoolPairs(float[] x, float[] y, float[] dy, float[] dx, int inOffset, int outOffset)
     {
         int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
