@@ -72,7 +72,7 @@ public sealed class NeuralProfileSuite : IBenchSuite
             if (step == 15) observer.Reset();
             double begin = CpuClock.ThreadMs();
             int first = step * batch % (train.Count - batch);
-            ImageSet.WriteFloats(train.Pixels.AsSpan(first * ImageSet.PixelCount, batch * ImageSet.PixelCount), input, InputBatch.Scaling);
+            InputBatch.Convert(train.Pixels.AsSpan(first * ImageSet.PixelCount, batch * ImageSet.PixelCount), input);
             train.Labels.AsSpan(first, batch).CopyTo(labels);
             double afterInput = CpuClock.ThreadMs();
             float[] logits = network.Forward(input, batch, new PassInfo(true, (ulong)step));
@@ -90,19 +90,27 @@ public sealed class NeuralProfileSuite : IBenchSuite
 
         observer.Reset();
         rest.Clear();
+        // Inference as NeuralClassifier.Predict runs it: 1,000 images in cache-sized chunks.
+        int chunk = NeuralClassifier.ChunkSize(network);
+        var probabilities = new float[inferenceBatch * 10];
         for (int step = 0; step < Math.Max(3, steps / 4) + 4; step++)
         {
             if (step == 4) observer.Reset();
-            double begin = CpuClock.ThreadMs();
-            ImageSet.WriteFloats(train.Pixels.AsSpan(0, inferenceBatch * ImageSet.PixelCount), input, InputBatch.Scaling);
-            double afterInput = CpuClock.ThreadMs();
-            float[] logits = network.Forward(input, inferenceBatch, PassInfo.Inference);
-            double afterForward = CpuClock.ThreadMs();
-            var probabilities = new float[inferenceBatch * 10];
-            SoftmaxCrossEntropy.Softmax(logits, probabilities, inferenceBatch, 10);
-            double end = CpuClock.ThreadMs();
-            if (step >= 4) rest.Add(afterInput - begin + end - afterForward);
+            double begin = CpuClock.ThreadMs(), other = 0;
+            for (int start = 0; start < inferenceBatch; start += chunk)
+            {
+                int n = Math.Min(chunk, inferenceBatch - start);
+                double t0 = CpuClock.ThreadMs();
+                InputBatch.Convert(train.Pixels.AsSpan(start * ImageSet.PixelCount, n * ImageSet.PixelCount), input);
+                double t1 = CpuClock.ThreadMs();
+                float[] logits = network.Forward(input, n, PassInfo.Inference);
+                double t2 = CpuClock.ThreadMs();
+                SoftmaxCrossEntropy.Softmax(logits, probabilities.AsSpan(start * 10), n, 10);
+                other += t1 - t0 + CpuClock.ThreadMs() - t2;
+            }
+            if (step >= 4) rest.Add(other);
         }
+        observer.SumPerBatch(Math.Max(3, steps / 4), (inferenceBatch + chunk - 1) / chunk);
         var inference = Collect(model, "inference", network, observer, rest);
         Write(inference, log, inferenceBatch);
         records.AddRange(inference);
@@ -142,6 +150,18 @@ public sealed class NeuralProfileSuite : IBenchSuite
         public void Begin(int layer, bool backward) => _start = CpuClock.ThreadMs();
 
         public void End(int layer, bool backward) => (backward ? _backward : _forward)[layer].Add(CpuClock.ThreadMs() - _start);
+
+        /// <summary>Turns per-call samples into per-batch sums when a batch took several calls (chunked inference).</summary>
+        public void SumPerBatch(int batches, int callsPerBatch)
+        {
+            foreach (var list in _forward.Concat(_backward))
+            {
+                if (list.Count != batches * callsPerBatch) continue;
+                var sums = Enumerable.Range(0, batches).Select(b => list.Skip(b * callsPerBatch).Take(callsPerBatch).Sum()).ToList();
+                list.Clear();
+                list.AddRange(sums);
+            }
+        }
 
         public void Reset()
         {

@@ -93,8 +93,14 @@ public sealed record MlpOptions : NeuralOptions
 {
     public MlpOptions()
     {
+        // Zoo defaults aim at the accuracy targets in docs/neural.md with a fixed schedule: cosine decay over all
+        // epochs, 95% of the data for training and 5% only to watch (no early stop, final weights kept).
         Epochs = 30;
         Dropout = 0.2;
+        Schedule = LearningRateSchedule.Cosine;
+        ValidationFraction = 0.05;
+        Patience = 0;
+        RestoreBest = false;
     }
 
     [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
@@ -114,6 +120,10 @@ public sealed record Cnn1Options : NeuralOptions
     {
         Epochs = 15;
         Dropout = 0.3;
+        Schedule = LearningRateSchedule.Cosine;
+        ValidationFraction = 0.05;
+        Patience = 0;
+        RestoreBest = false;
     }
 }
 
@@ -121,8 +131,12 @@ public sealed record Cnn3Options : NeuralOptions
 {
     public Cnn3Options()
     {
-        Epochs = 20;
+        Epochs = 25;
         Dropout = 0.25;
+        Schedule = LearningRateSchedule.Cosine;
+        ValidationFraction = 0.05;
+        Patience = 0;
+        RestoreBest = false;
     }
 }
 
@@ -130,9 +144,12 @@ public sealed record Cnn4Options : NeuralOptions
 {
     public Cnn4Options()
     {
-        Epochs = 15;
+        Epochs = 20;
         Dropout = 0.25;
-        Patience = 6;
+        Schedule = LearningRateSchedule.Cosine;
+        ValidationFraction = 0.05;
+        Patience = 0;
+        RestoreBest = false;
     }
 }
 

@@ -16,7 +16,7 @@ public class FusionTests
     {
         var network = name switch
         {
-            "conv-relu-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 10, 10)).Conv2D(4, 3).Conv2D(5, 3).ReLU().MaxPool(2).Flatten().Dense(3),
+            "conv-relu-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 20, 22)) /* pooled rows of 9: AVX path */.Conv2D(4, 3).Conv2D(5, 3).ReLU().MaxPool(2).Flatten().Dense(3),
             "conv-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(1, 9, 9)).Conv2D(3, 3).ReLU().Conv2D(2, 3, padding: Padding.Same).ReLU().Flatten().Dense(3),
             "dense-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(1, 4, 5)).Flatten().Dense(7).ReLU().Dropout(0.3f).Dense(6).ReLU().Dense(3),
             "bn-relu-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 8, 8)).Conv2D(3, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().MaxPool(2).Flatten().Dense(3),
