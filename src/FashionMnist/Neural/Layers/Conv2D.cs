@@ -19,7 +19,7 @@ public enum Padding
 /// of images are unfolded (im2col) side by side so one GEMM covers several small images, and the weight
 /// gradient of each slice is a partial sum added to the others in slice order (deterministic).
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed partial class Conv2D : Layer
 {
     /// <summary>Target GEMM width (columns = images x output pixels) when grouping small images.</summary>
     private const int TargetColumns = 768;
@@ -113,6 +113,11 @@ public sealed class Conv2D : Layer
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         bool relu = FusedReLU;
+        if (UseDirect)
+        {
+            DirectForward(x, y, n, slices, relu);
+            return;
+        }
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -150,6 +155,11 @@ public sealed class Conv2D : Layer
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         bool relu = FusedReLU;
+        if (UseDirect && dx is null)
+        {
+            DirectBackward(x, y, dy, n, slices, relu);
+            return;
+        }
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
