@@ -113,11 +113,6 @@ public sealed partial class Conv2D : Layer
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         bool relu = FusedReLU;
-        if (UseDirect)
-        {
-            DirectForward(x, y, n, slices, relu);
-            return;
-        }
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
