@@ -31,8 +31,8 @@ public sealed class NeuralProfileSuite : IBenchSuite
 
     public IReadOnlyList<object> Run(BenchContext context)
     {
-        // FMNIST_PROFILE_MODELS=mlp,cnn3 narrows the run (handy while tuning one model).
-        string? only = Environment.GetEnvironmentVariable("FMNIST_PROFILE_MODELS");
+        // FMNIST_NEURAL_MODELS=mlp,cnn3 narrows the run (handy while tuning one model).
+        string? only = Environment.GetEnvironmentVariable("FMNIST_NEURAL_MODELS");
         var models = !string.IsNullOrWhiteSpace(only) ? only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             : context.Quick ? new[] { "mlp", "cnn3" } : new[] { "mlp", "cnn1", "cnn3", "cnn4", "cnn-deep" };
         int steps = context.Quick ? 6 : 20;

@@ -9,7 +9,10 @@ public sealed class NeuralSuite : IBenchSuite
 
     public IReadOnlyList<object> Run(BenchContext context)
     {
-        var models = context.Quick ? new[] { "mlp", "cnn1" } : NeuralBenchSuite.DefaultModels;
+        // FMNIST_NEURAL_MODELS=mlp,cnn3 narrows the run (same variable as neural-profile).
+        string? only = Environment.GetEnvironmentVariable("FMNIST_NEURAL_MODELS");
+        var models = !string.IsNullOrWhiteSpace(only) ? only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : context.Quick ? new[] { "mlp", "cnn1" } : NeuralBenchSuite.DefaultModels;
         return NeuralBenchSuite.Run(models, context.Quick ? 2_560 : 12_800, context.Log.WriteLine).Cast<object>().ToList();
     }
 }
