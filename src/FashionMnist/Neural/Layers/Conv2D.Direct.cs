@@ -43,9 +43,9 @@ public sealed partial class Conv2D
 
     /// <summary>Weight and bias gradients of the direct path; per-slice partial sums added in slice order as in the im2col path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void DirectBackward(float[] x, float[] y, float[] dy, int n, int slices, bool relu)
+    private void DirectBackward(float[] x, float[] y, float[] dy, int n, int slices, bool relu)
     {
-        int inSize = InputShape.Size, outSize = OutputShape.Size, outW = _outWidth, outH = _outHeight, pw = PaddedWidth, plane = PaddedPlane;
+        int outSize = OutputShape.Size, outW = _outWidth;
         EnsureDirectSlices(slices);
         // Blocks of 8 output pixels per row; a partial last block is moved back to end at the row's end, and its
         // first lanes (already counted by the previous block) are masked out.
@@ -58,6 +58,7 @@ public sealed partial class Conv2D
         if (Bias is not null) ReducePartials(_biasPartial, slices, Bias.Gradient);
     }
 
+    /// <summary>One slice's images: all padded first, then per filter 9 + 1 vector accumulators over every block (a method, not a lambda, so AggressiveOptimization applies).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void DirectBackwardSlice(float[] x, float[] y, float[] dy, int s, int start, int count, bool relu, int blocks, Vector256<float> keepTail)
     {
