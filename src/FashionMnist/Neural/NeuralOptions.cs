@@ -135,10 +135,13 @@ public sealed record Cnn3Options : NeuralOptions
 {
     public Cnn3Options()
     {
+        // The 3x3 -> 1x1 last pool leaves a 128-wide bottleneck: dropout 0.25 after every block underfits
+        // (full data, 25 epochs: 0.8886; 0.15 with label smoothing trained to only 0.89 by epoch 12). Nearly no dropout.
         Epochs = 25;
-        Dropout = 0.25;
+        Dropout = 0.05;
+        LabelSmoothing = 0.05;
         Schedule = LearningRateSchedule.Cosine;
-        ValidationFraction = 0.05;
+        ValidationFraction = 0;
         Patience = 0;
         RestoreBest = false;
     }
