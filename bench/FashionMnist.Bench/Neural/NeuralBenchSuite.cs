@@ -16,8 +16,10 @@ namespace FashionMnist.Bench.Neural;
 /// <param name="MeasuredImages">How many training images were timed (after a warm-up).</param>
 /// <param name="EpochCpuSeconds">Process CPU seconds for the same epoch (all threads): on a shared machine, wall time
 /// inflates with the other load but CPU time much less, so EpochCpuSeconds / Threads is a fair estimate of an idle machine's epoch time.</param>
+/// <param name="InferenceImagesPerCpuSecond">Test images classified per process CPU second (all threads): on a shared
+/// machine, InferenceImagesPerCpuSecond x Threads estimates the idle machine's inference speed.</param>
 public sealed record NeuralBenchRecord(string Model, double EpochSeconds, double InferenceImagesPerSecond, int Threads, int Batch, int MeasuredImages,
-    double EpochCpuSeconds);
+    double EpochCpuSeconds, double InferenceImagesPerCpuSecond);
 
 /// <summary>
 /// Training and inference speed of the zoo models. Training: one warm-up epoch over 1,280 images (JIT, buffers),
@@ -49,13 +51,15 @@ public static class NeuralBenchSuite
 
             var probabilities = new float[data.Test.Count * FashionMnistClasses.Count];
             model.PredictProbabilities(data.Test.Take(1000), probabilities);
+            cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             clock.Restart();
             model.PredictProbabilities(data.Test, probabilities);
             double imagesPerSecond = data.Test.Count / clock.Elapsed.TotalSeconds;
+            double imagesPerCpuSecond = data.Test.Count / (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
 
-            var record = new NeuralBenchRecord(name, epochSeconds, imagesPerSecond, ComputeThreads.Count, 128, slice.Count, epochCpuSeconds);
+            var record = new NeuralBenchRecord(name, epochSeconds, imagesPerSecond, ComputeThreads.Count, 128, slice.Count, epochCpuSeconds, imagesPerCpuSecond);
             log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-9} epoch {epochSeconds,7:F2} s ({epochCpuSeconds,7:F2} CPU-s)   inference {imagesPerSecond,9:N0} img/s   threads {record.Threads}  (timed {slice.Count} training images)"));
+                $"{name,-9} epoch {epochSeconds,7:F2} s ({epochCpuSeconds,7:F2} CPU-s)   inference {imagesPerSecond,9:N0} img/s ({imagesPerCpuSecond,9:N0} per CPU-s)   threads {record.Threads}  (timed {slice.Count} training images)"));
             records.Add(record);
         }
         return records;

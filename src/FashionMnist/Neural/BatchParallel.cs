@@ -10,8 +10,12 @@ namespace FashionMnist.Neural;
 /// </summary>
 internal static class BatchParallel
 {
-    /// <summary>Below this much work (roughly floats touched) a pass runs on the calling thread.</summary>
-    public const long MinParallelWork = 32_768;
+    /// <summary>
+    /// Below this much work (floats touched, or multiply-adds for GEMM layers) a pass runs its slices on the calling
+    /// thread (same slices, same results): ~50 µs of element-wise work, less than a wake-up of a descheduled worker on a
+    /// busy machine. 32K before; the mlp's dropout and small dense passes were parallel regions of a few microseconds.
+    /// </summary>
+    public const long MinParallelWork = 1 << 18;
 
     public static int Slices(int items) => Math.Max(1, Math.Min(ComputeThreads.Count, items));
 
@@ -25,6 +29,17 @@ internal static class BatchParallel
     /// <summary>Runs body(slice, start, count) for each slice, in parallel when the work is big enough.</summary>
     public static void For(int items, long work, Action<int, int, int> body) => For(items, Slices(items), work, body);
 
+    /// <summary>Runs body(slice) for slice 0..slices-1 (the body computes its own ranges), in parallel when the work is big enough.</summary>
+    public static void ForSlices(int slices, long work, Action<int> body)
+    {
+        if (slices == 1 || work < MinParallelWork)
+        {
+            for (int s = 0; s < slices; s++) body(s);
+            return;
+        }
+        WorkerPool.Run(slices, body);
+    }
+
     public static void For(int items, int slices, long work, Action<int, int, int> body)
     {
         if (items == 0) return;
@@ -37,7 +52,7 @@ internal static class BatchParallel
             }
             return;
         }
-        Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, s =>
+        WorkerPool.Run(slices, s =>
         {
             var (start, count) = Range(items, slices, s);
             if (count > 0) body(s, start, count);

@@ -23,11 +23,11 @@ internal static class InputBatch
                 Span<float> target = input.AsSpan(i * ImageSet.PixelCount, ImageSet.PixelCount);
                 if (augmentation is null)
                 {
-                    ImageSet.WriteFloats(source, target, Scaling);
+                    Convert(source, target);
                     continue;
                 }
                 Augmentation.Apply(source, augmented, augmentation, Rng.Key(augmentationKey, (ulong)i));
-                ImageSet.WriteFloats(augmented, target, Scaling);
+                Convert(augmented, target);
             }
         });
         if (labels is not null)
@@ -42,7 +42,13 @@ internal static class InputBatch
     {
         byte[] pixels = images.Pixels;
         BatchParallel.For(n, (long)n * ImageSet.PixelCount, (s, first, count) =>
-            ImageSet.WriteFloats(pixels.AsSpan((start + first) * ImageSet.PixelCount, count * ImageSet.PixelCount),
-                input.AsSpan(first * ImageSet.PixelCount, count * ImageSet.PixelCount), Scaling));
+            Convert(pixels.AsSpan((start + first) * ImageSet.PixelCount, count * ImageSet.PixelCount),
+                input.AsSpan(first * ImageSet.PixelCount, count * ImageSet.PixelCount)));
     }
+
+    /// <summary>The same standardisation as <see cref="ImageSet.WriteFloats"/> with <see cref="Scaling"/>, in one vectorised pass.</summary>
+    public static void Convert(ReadOnlySpan<byte> pixels, Span<float> target) =>
+        Kernels.BytesToFloats(pixels, target, Scale, Offset);
+
+    private const float Scale = 1f / (255f * ImageSet.TrainingStd), Offset = -ImageSet.TrainingMean / ImageSet.TrainingStd;
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace FashionMnist.Neural;
 
@@ -108,7 +109,11 @@ public sealed class Adam : Optimizer
         Epsilon = epsilon;
         _first = parameters.Select(p => new float[p.Length]).ToArray();
         _second = parameters.Select(p => new float[p.Length]).ToArray();
+        _offsets = new long[parameters.Count + 1];
+        for (int p = 0; p < parameters.Count; p++) _offsets[p + 1] = _offsets[p] + parameters[p].Length;
     }
+
+    private readonly long[] _offsets;
 
     public float Beta1 { get; }
     public float Beta2 { get; }
@@ -120,20 +125,53 @@ public sealed class Adam : Optimizer
         Steps++;
         float correction1 = 1f - MathF.Pow(Beta1, Steps), correction2 = 1f - MathF.Pow(Beta2, Steps);
         float stepSize = learningRate / correction1, invCorrection2 = 1f / correction2;
-        for (int p = 0; p < Parameters.Count; p++)
+        // Element-wise, so the work is cut into fixed ranges of the concatenated parameters, one per thread.
+        long total = _offsets[^1];
+        int slices = BatchParallel.Slices((int)Math.Min(int.MaxValue, total / 4096 + 1));
+        BatchParallel.ForSlices(slices, total * 8, s =>
         {
-            Parameter parameter = Parameters[p];
-            float[] w = parameter.Value, g = parameter.Gradient, m = _first[p], v = _second[p];
-            bool decay = parameter.Decay && WeightDecay > 0;
-            if (decay && !_decoupled) TensorPrimitives.MultiplyAdd(w, WeightDecay, g, g);
-            if (decay && _decoupled) TensorPrimitives.Multiply(w, 1f - learningRate * WeightDecay, w);
-            for (int i = 0; i < w.Length; i++)
+            var (start, count) = BatchParallel.Range((int)total, slices, s);
+            for (int p = 0; p < Parameters.Count; p++)
             {
-                float gi = g[i];
-                float mi = m[i] = Beta1 * m[i] + (1 - Beta1) * gi;
-                float vi = v[i] = Beta2 * v[i] + (1 - Beta2) * gi * gi;
-                w[i] -= stepSize * mi / (MathF.Sqrt(vi * invCorrection2) + Epsilon);
+                int from = (int)Math.Max(start, _offsets[p]), to = (int)Math.Min(start + count, _offsets[p + 1]);
+                if (from >= to) continue;
+                int offset = (int)_offsets[p];
+                Update(Parameters[p], _first[p], _second[p], from - offset, to - offset, learningRate, stepSize, invCorrection2);
             }
+        });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Update(Parameter parameter, float[] m, float[] v, int from, int to, float learningRate, float stepSize, float invCorrection2)
+    {
+        Span<float> w = parameter.Value.AsSpan(from, to - from), g = parameter.Gradient.AsSpan(from, to - from);
+        Span<float> first = m.AsSpan(from, to - from), second = v.AsSpan(from, to - from);
+        bool decay = parameter.Decay && WeightDecay > 0;
+        if (decay && !_decoupled) TensorPrimitives.MultiplyAdd(w, WeightDecay, g, g);
+        if (decay && _decoupled) TensorPrimitives.Multiply(w, 1f - learningRate * WeightDecay, w);
+        float b1 = Beta1, b2 = Beta2, c1 = 1 - Beta1, c2 = 1 - Beta2, eps = Epsilon;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vb1 = Vector256.Create(b1); var vb2 = Vector256.Create(b2);
+            var vc1 = Vector256.Create(c1); var vc2 = Vector256.Create(c2);
+            var vStep = Vector256.Create(stepSize); var vInv = Vector256.Create(invCorrection2); var vEps = Vector256.Create(eps);
+            for (; i <= w.Length - 8; i += 8)
+            {
+                var gi = Vector256.Create<float>(g.Slice(i, 8));
+                var mi = vb1 * Vector256.Create<float>(first.Slice(i, 8)) + vc1 * gi;
+                var vi = vb2 * Vector256.Create<float>(second.Slice(i, 8)) + vc2 * gi * gi;
+                mi.CopyTo(first.Slice(i, 8));
+                vi.CopyTo(second.Slice(i, 8));
+                (Vector256.Create<float>(w.Slice(i, 8)) - vStep * mi / (Vector256.Sqrt(vi * vInv) + vEps)).CopyTo(w.Slice(i, 8));
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            float gi = g[i];
+            float mi = first[i] = b1 * first[i] + c1 * gi;
+            float vi = second[i] = b2 * second[i] + c2 * gi * gi;
+            w[i] -= stepSize * mi / (MathF.Sqrt(vi * invCorrection2) + eps);
         }
     }
 }

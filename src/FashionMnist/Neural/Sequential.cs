@@ -14,9 +14,21 @@ public sealed class Sequential
     private readonly List<Layer> _layers = [];
     private float[][] _outputs = [];
     private float[] _gradientA = [], _gradientB = [];
-    private int _capacity;
+    private int _capacity, _passCount;
+    // Per pass: the buffer holding each layer's output (its own, or its input's for a skipped layer) and whether it ran.
+    private float[][] _passOutputs = [];
+    private bool[] _skipped = [];
+    // Fixed at Build: ReLUs folded into a neighbour, and which layers must produce dL/dx (some earlier layer has parameters).
+    private bool[] _foldedReLU = [];
+    private bool[] _needsInputGradient = [];
+
+    /// <summary>Fold ReLUs into the neighbouring conv/dense/max-pool (on by default; tests switch it off to compare).</summary>
+    internal bool FuseReLUs { get; init; } = true;
 
     public Shape InputShape { get; private set; } = Shape.Image;
+
+    /// <summary>Optional hook around every layer's forward and backward call (per-layer profiling in the bench).</summary>
+    public ILayerObserver? Observer { get; set; }
     public IReadOnlyList<Layer> Layers => _layers;
     public bool IsBuilt { get; private set; }
     public Shape OutputShape => IsBuilt ? _layers[^1].OutputShape : throw new InvalidOperationException("Build the network first.");
@@ -72,8 +84,43 @@ public sealed class Sequential
             }
             shape = layer.OutputShape;
         }
+        PlanFusion();
         IsBuilt = true;
         return this;
+    }
+
+    /// <summary>
+    /// Decides which ReLUs are folded into a neighbour: relu → maxpool becomes maxpool with ReLU on its (4x smaller)
+    /// output (pooling and ReLU commute); otherwise conv/dense → relu becomes a ReLU epilogue of the conv/dense.
+    /// A folded ReLU is skipped: its output is its input buffer and its gradient passes straight through.
+    /// </summary>
+    private void PlanFusion()
+    {
+        int count = _layers.Count;
+        _foldedReLU = new bool[count];
+        _needsInputGradient = new bool[count];
+        bool parametersBefore = false;
+        for (int i = 0; i < count; i++)
+        {
+            _needsInputGradient[i] = parametersBefore;
+            parametersBefore |= _layers[i].Parameters.Count > 0;
+            _layers[i].FusedReLU = false;
+        }
+        if (!FuseReLUs) return;
+        for (int i = 0; i < count; i++)
+        {
+            if (_layers[i] is not FashionMnist.Neural.Layers.ReLU) continue;
+            if (i + 1 < count && _layers[i + 1] is MaxPool2D pool)
+            {
+                pool.FusedReLU = true;
+                _foldedReLU[i] = true;
+            }
+            else if (i > 0 && _layers[i - 1].CanFuseReLU && !_layers[i - 1].FusedReLU && _layers[i - 1] is not MaxPool2D)
+            {
+                _layers[i - 1].FusedReLU = true;
+                _foldedReLU[i] = true;
+            }
+        }
     }
 
     public IEnumerable<Parameter> Parameters => _layers.SelectMany(l => l.Parameters);
@@ -105,9 +152,18 @@ public sealed class Sequential
         float[] x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            _layers[i].Forward(x, _outputs[i], n, pass);
-            x = _outputs[i];
+            Layer layer = _layers[i];
+            _skipped[i] = _foldedReLU[i] || layer.IsIdentity(pass);
+            if (!_skipped[i])
+            {
+                Observer?.Begin(i, backward: false);
+                layer.Forward(x, _outputs[i], n, pass);
+                Observer?.End(i, backward: false);
+                x = _outputs[i];
+            }
+            _passOutputs[i] = x;
         }
+        _passCount = n;
         return x;
     }
 
@@ -118,26 +174,31 @@ public sealed class Sequential
     public void Backward(float[] input, float[] outputGradient, int n)
     {
         EnsureBuilt();
-        if (n > _capacity) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
+        if (n > _capacity || n != _passCount) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
         float[] dy = outputGradient;
-        bool useA = true;
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
-            float[] x = i == 0 ? input : _outputs[i - 1];
-            float[]? dx = i == 0 ? null : useA ? _gradientA : _gradientB;
-            _layers[i].Backward(x, _outputs[i], dy, dx, n);
-            if (dx is not null) dy = dx;
-            useA = !useA;
+            if (_skipped[i]) continue; // identity (or folded ReLU): the gradient passes through unchanged
+            float[] x = i == 0 ? input : _passOutputs[i - 1];
+            float[]? dx = _needsInputGradient[i] ? ReferenceEquals(dy, _gradientA) ? _gradientB : _gradientA : null;
+            Observer?.Begin(i, backward: true);
+            _layers[i].Backward(x, _passOutputs[i], dy, dx, n);
+            Observer?.End(i, backward: true);
+            if (dx is null) break; // no earlier layer has parameters
+            dy = dx;
         }
     }
 
     private void EnsureCapacity(int n)
     {
         if (n <= _capacity) return;
-        _outputs = _layers.Select(l => new float[checked(n * l.OutputShape.Size)]).ToArray();
+        // Folded ReLUs and reshapes never write their own buffer.
+        _outputs = _layers.Select((l, i) => _foldedReLU[i] || l.IsReshape ? [] : new float[checked(n * l.OutputShape.Size)]).ToArray();
         int largest = _layers.Max(l => l.OutputShape.Size);
         _gradientA = new float[checked(n * largest)];
         _gradientB = new float[checked(n * largest)];
+        _passOutputs = new float[_layers.Count][];
+        _skipped = new bool[_layers.Count];
         _capacity = n;
     }
 
@@ -146,7 +207,9 @@ public sealed class Sequential
     {
         _outputs = [];
         _gradientA = _gradientB = [];
+        _passOutputs = [];
         _capacity = 0;
+        _passCount = 0;
     }
 
     private void EnsureBuilt()
@@ -158,4 +221,11 @@ public sealed class Sequential
     {
         if (IsBuilt) throw new InvalidOperationException("The network is already built; layers cannot change.");
     }
+}
+
+/// <summary>Called around each layer's pass (profiling); <c>layer</c> is the index in <see cref="Sequential.Layers"/>.</summary>
+public interface ILayerObserver
+{
+    void Begin(int layer, bool backward);
+    void End(int layer, bool backward);
 }

@@ -26,7 +26,7 @@ internal static class GradientCheck
     }
 
     /// <summary>Checks parameter and input gradients of <paramref name="network"/> on n samples; returns how many entries were checked.</summary>
-    public static int Check(Sequential network, int n, int seed = 1, bool training = true, int maxEntriesPerTensor = 40)
+    public static int Check(Sequential network, int n, int seed = 1, bool training = true, int maxEntriesPerTensor = 40, float step = Step)
     {
         int inputSize = network.InputShape.Size, outputSize = network.OutputShape.Size;
         float[] input = GridInput(n * inputSize, seed);
@@ -53,12 +53,12 @@ internal static class GradientCheck
             foreach (int i in Sample(parameter.Length, maxEntriesPerTensor, seed + index))
             {
                 float saved = parameter.Value[i];
-                parameter.Value[i] = saved + Step;
+                parameter.Value[i] = saved + step;
                 double plus = Loss();
-                parameter.Value[i] = saved - Step;
+                parameter.Value[i] = saved - step;
                 double minus = Loss();
                 parameter.Value[i] = saved;
-                double numeric = (plus - minus) / (2 * Step);
+                double numeric = (plus - minus) / (2 * step);
                 AssertClose(analytic[index][i], numeric, $"{parameter.Name}[{i}]");
                 checkedEntries++;
             }

@@ -110,12 +110,13 @@ public sealed class ELU : ElementwiseLayer
 
 /// <summary>
 /// Inverted dropout: in training each float is kept with probability 1 − rate and scaled by 1/(1 − rate);
-/// at inference it passes through. The mask is a hash of (pass key, layer, element), so it does not depend
-/// on how the batch is split across threads.
+/// at inference it passes through. The mask is a counter-based hash of (pass key, layer, element index)
+/// (<see cref="Kernels.Dropout"/>), so it does not depend on how the batch is split across threads, and the
+/// backward pass recomputes it instead of storing it.
 /// </summary>
 public sealed class Dropout : Layer
 {
-    private float[]? _mask;
+    private ulong _key;
 
     public Dropout(float rate)
     {
@@ -129,32 +130,20 @@ public sealed class Dropout : Layer
 
     protected override Shape Configure(Shape input) => input;
 
+    internal override bool IsIdentity(PassInfo pass) => !pass.Training || Rate == 0;
+
+    private uint Threshold => (uint)Math.Min(uint.MaxValue, Math.Round(Rate * 4294967296.0));
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int total = n * InputShape.Size;
-        if (!pass.Training || Rate == 0)
+        if (IsIdentity(pass))
         {
             Array.Copy(x, y, total);
             return;
         }
-        float[] mask = Ensure(ref _mask, total);
-        float scale = 1f / (1f - Rate);
-        uint threshold = (uint)Math.Round(Rate * 65536.0);
-        ulong key = Rng.Key(pass.RandomKey, (ulong)Index);
-        // Work in blocks of four floats, one 64-bit hash per block (16 random bits per float).
-        int blocks = (total + 3) / 4;
-        BatchParallel.For(blocks, total, (s, start, count) =>
-        {
-            for (int b = start; b < start + count; b++)
-            {
-                ulong bits = Rng.Mix(key ^ (ulong)b);
-                int end = Math.Min(4 * b + 4, total);
-                for (int i = 4 * b; i < end; i++, bits >>= 16)
-                    mask[i] = (uint)(bits & 0xFFFF) >= threshold ? scale : 0f;
-            }
-            int from = 4 * start, length = Math.Min(4 * (start + count), total) - from;
-            TensorPrimitives.Multiply(x.AsSpan(from, length), mask.AsSpan(from, length), y.AsSpan(from, length));
-        });
+        _key = Rng.Key(pass.RandomKey, (ulong)Index);
+        Apply(x, y, total);
     }
 
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
@@ -166,6 +155,20 @@ public sealed class Dropout : Layer
             Array.Copy(dy, dx, total);
             return;
         }
-        TensorPrimitives.Multiply(dy.AsSpan(0, total), _mask.AsSpan(0, total), dx.AsSpan(0, total));
+        Apply(dy, dx, total);
+    }
+
+    private void Apply(float[] source, float[] target, int total)
+    {
+        ulong key = _key;
+        uint threshold = Threshold;
+        float scale = 1f / (1f - Rate);
+        // Slices in whole vectors, so the vector/scalar boundary does not move with the thread count (it would not change results anyway).
+        int blocks = (total + 7) / 8;
+        BatchParallel.For(blocks, total, (s, start, count) =>
+        {
+            int from = 8 * start, length = Math.Min(8 * (start + count), total) - from;
+            Kernels.Dropout(source.AsSpan(from, length), target.AsSpan(from, length), (uint)from, key, threshold, scale);
+        });
     }
 }

@@ -50,9 +50,12 @@ public sealed class BatchNorm : Layer
         _runningVariance.AsSpan().Fill(1f);
     }
 
+    internal override bool CanFuseReLU => true;
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int size = InputShape.Size;
+        bool relu = FusedReLU;
         BatchParallel.For(_channels, (long)n * size, (s, first, count) =>
         {
             for (int c = first; c < first + count; c++)
@@ -60,19 +63,12 @@ public sealed class BatchNorm : Layer
                 float scale, shift;
                 if (pass.Training)
                 {
+                    // Two passes (mean, then squared deviations) for accuracy; each plane in float SIMD, planes summed in double.
                     double sum = 0;
                     for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan(i * size + c * _pixels, _pixels));
                     long m = (long)n * _pixels;
                     double mean = sum / m, squares = 0;
-                    for (int i = 0; i < n; i++)
-                    {
-                        ReadOnlySpan<float> plane = x.AsSpan(i * size + c * _pixels, _pixels);
-                        for (int j = 0; j < plane.Length; j++)
-                        {
-                            double d = plane[j] - mean;
-                            squares += d * d;
-                        }
-                    }
+                    for (int i = 0; i < n; i++) squares += Kernels.SumSquaredDeviations(x.AsSpan(i * size + c * _pixels, _pixels), (float)mean);
                     double variance = squares / m;
                     float invStd = (float)(1.0 / Math.Sqrt(variance + Epsilon));
                     _batchMean[c] = (float)mean;
@@ -91,9 +87,7 @@ public sealed class BatchNorm : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
-                    Span<float> target = y.AsSpan(at, _pixels);
-                    TensorPrimitives.Multiply(x.AsSpan(at, _pixels), scale, target);
-                    TensorPrimitives.Add(target, shift, target);
+                    Kernels.ScaleShift(x.AsSpan(at, _pixels), scale, shift, y.AsSpan(at, _pixels), relu);
                 }
             }
         });
@@ -102,22 +96,21 @@ public sealed class BatchNorm : Layer
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
     {
         int size = InputShape.Size;
+        bool relu = FusedReLU;
         BatchParallel.For(_channels, (long)n * size * 2, (s, first, count) =>
         {
             for (int c = first; c < first + count; c++)
             {
                 float mean = _batchMean[c], invStd = _batchInvStd[c];
-                double sumDy = 0, sumDyXhat = 0;
+                double sumDy = 0, sumDyCentered = 0;
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
-                    for (int j = 0; j < _pixels; j++)
-                    {
-                        float g = dy[at + j];
-                        sumDy += g;
-                        sumDyXhat += g * (x[at + j] - mean) * invStd;
-                    }
+                    var (g, gx) = Kernels.GradientSums(x.AsSpan(at, _pixels), relu ? y.AsSpan(at, _pixels) : default, dy.AsSpan(at, _pixels), mean);
+                    sumDy += g;
+                    sumDyCentered += gx;
                 }
+                double sumDyXhat = sumDyCentered * invStd;
                 Gamma.Gradient[c] = (float)sumDyXhat;
                 Beta.Gradient[c] = (float)sumDy;
                 if (dx is null) continue;
@@ -126,11 +119,8 @@ public sealed class BatchNorm : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
-                    for (int j = 0; j < _pixels; j++)
-                    {
-                        float xhat = (x[at + j] - mean) * invStd;
-                        dx[at + j] = scale * (dy[at + j] - meanDy - xhat * meanDyXhat);
-                    }
+                    Kernels.BatchNormInputGradient(x.AsSpan(at, _pixels), relu ? y.AsSpan(at, _pixels) : default, dy.AsSpan(at, _pixels),
+                        dx.AsSpan(at, _pixels), mean, invStd, scale, meanDy, meanDyXhat);
                 }
             }
         });

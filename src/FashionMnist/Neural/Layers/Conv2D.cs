@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace FashionMnist.Neural.Layers;
 
@@ -17,7 +19,7 @@ public enum Padding
 /// of images are unfolded (im2col) side by side so one GEMM covers several small images, and the weight
 /// gradient of each slice is a partial sum added to the others in slice order (deterministic).
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed partial class Conv2D : Layer
 {
     /// <summary>Target GEMM width (columns = images x output pixels) when grouping small images.</summary>
     private const int TargetColumns = 768;
@@ -103,11 +105,14 @@ public sealed class Conv2D : Layer
         Array.Resize(ref _biasPartial, slices);
     }
 
+    internal override bool CanFuseReLU => true;
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        bool relu = FusedReLU;
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -121,7 +126,8 @@ public sealed class Conv2D : Layer
                     Span<float> target = y.AsSpan(first * outSize, outSize);
                     NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
                     if (Bias is not null)
-                        for (int f = 0; f < Filters; f++) TensorPrimitives.Add(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], target.Slice(f * _outPixels, _outPixels));
+                        for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], relu);
+                    else if (relu) Kernels.ReLU(target);
                 }
                 else
                 {
@@ -131,8 +137,7 @@ public sealed class Conv2D : Layer
                     {
                         ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
                         Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
-                        if (Bias is null) source.CopyTo(target);
-                        else TensorPrimitives.Add(source, Bias.Value[f], target);
+                        Kernels.AddBias(source, Bias is null ? 0f : Bias.Value[f], target, relu);
                     }
                 }
             }
@@ -144,6 +149,12 @@ public sealed class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        bool relu = FusedReLU;
+        if (UseDirect && dx is null)
+        {
+            DirectBackward(x, y, dy, n, slices, relu);
+            return;
+        }
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
         {
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -157,12 +168,18 @@ public sealed class Conv2D : Layer
             {
                 int g = Math.Min(_group, start + count - first), width = g * _outPixels;
                 ReadOnlySpan<float> gradOut;
-                if (g == 1) gradOut = dy.AsSpan(first * outSize, outSize);
+                if (g == 1 && !relu) gradOut = dy.AsSpan(first * outSize, outSize);
                 else
                 {
+                    // Gather the group's planes side by side; with a fused ReLU, keep only where the output was positive.
                     for (int j = 0; j < g; j++)
                     for (int f = 0; f < Filters; f++)
-                        dy.AsSpan((first + j) * outSize + f * _outPixels, _outPixels).CopyTo(gathered.AsSpan(f * width + j * _outPixels, _outPixels));
+                    {
+                        int at = (first + j) * outSize + f * _outPixels;
+                        Span<float> target = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
+                        if (relu) Kernels.MaskByPositive(y.AsSpan(at, _outPixels), dy.AsSpan(at, _outPixels), target);
+                        else dy.AsSpan(at, _outPixels).CopyTo(target);
+                    }
                     gradOut = gathered.AsSpan(0, Filters * width);
                 }
                 for (int f = 0; f < Filters; f++) biasGrad[f] += TensorPrimitives.Sum(gradOut.Slice(f * width, width));
@@ -187,7 +204,76 @@ public sealed class Conv2D : Layer
     }
 
     /// <summary>Unfolds one image: row (c, ki, kj) of the column matrix holds the input pixels that tap meets.</summary>
-    private void Im2Col(ReadOnlySpan<float> image, float[] columns, int columnOffset, int stride)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Im2Col(ReadOnlySpan<float> image, float[] columns, int columnOffset, int stride)
+    {
+        if (Stride != 1)
+        {
+            Im2ColStrided(image, columns, columnOffset, stride);
+            return;
+        }
+        // Stride 1: every output row is one contiguous run of an input row (plus zero padding at the ends). The runs are
+        // short (11 floats for cnn3's second conv), so they are copied with inline vectors, not span calls.
+        int height = InputShape.Height, width = InputShape.Width, outH = _outHeight, outW = _outWidth;
+        fixed (float* img = image, cols = columns)
+        {
+            for (int c = 0; c < _inChannels; c++)
+            for (int ki = 0; ki < KernelHeight; ki++)
+            for (int kj = 0; kj < KernelWidth; kj++)
+            {
+                int row = (c * KernelHeight + ki) * KernelWidth + kj;
+                float* target = cols + (long)row * stride + columnOffset;
+                int lo = Math.Clamp(_padLeft - kj, 0, outW), hi = Math.Clamp(width + _padLeft - kj, lo, outW);
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* outRow = target + oy * outW;
+                    int iy = oy - _padTop + ki;
+                    if ((uint)iy >= (uint)height)
+                    {
+                        new Span<float>(outRow, outW).Clear();
+                        continue;
+                    }
+                    for (int ox = 0; ox < lo; ox++) outRow[ox] = 0f;
+                    Copy(img + (c * height + iy) * width + lo - _padLeft + kj, outRow + lo, hi - lo);
+                    for (int ox = hi; ox < outW; ox++) outRow[ox] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies a short run; the last vector overlaps the previous one instead of a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Copy(float* source, float* target, int count)
+    {
+        if (count >= 8)
+        {
+            int i = 0;
+            for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(source + i), target + i);
+            if (i < count) Vector256.Store(Vector256.Load(source + count - 8), target + count - 8);
+        }
+        else if (count >= 4)
+        {
+            Vector128.Store(Vector128.Load(source), target);
+            Vector128.Store(Vector128.Load(source + count - 4), target + count - 4);
+        }
+        else for (int i = 0; i < count; i++) target[i] = source[i];
+    }
+
+    /// <summary>target += source over a short run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Add(float* source, float* target, int count)
+    {
+        int i = 0;
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(target + i) + Vector256.Load(source + i), target + i);
+        if (i <= count - 4)
+        {
+            Vector128.Store(Vector128.Load(target + i) + Vector128.Load(source + i), target + i);
+            i += 4;
+        }
+        for (; i < count; i++) target[i] += source[i];
+    }
+
+    private void Im2ColStrided(ReadOnlySpan<float> image, float[] columns, int columnOffset, int stride)
     {
         int height = InputShape.Height, width = InputShape.Width;
         for (int c = 0; c < _inChannels; c++)
@@ -196,12 +282,6 @@ public sealed class Conv2D : Layer
         {
             int row = (c * KernelHeight + ki) * KernelWidth + kj;
             Span<float> target = columns.AsSpan(row * stride + columnOffset, _outPixels);
-            int lo = 0, hi = _outWidth;
-            if (Stride == 1)
-            {
-                lo = Math.Clamp(_padLeft - kj, 0, _outWidth);
-                hi = Math.Clamp(width + _padLeft - kj, lo, _outWidth);
-            }
             for (int oy = 0; oy < _outHeight; oy++)
             {
                 Span<float> outRow = target.Slice(oy * _outWidth, _outWidth);
@@ -212,60 +292,51 @@ public sealed class Conv2D : Layer
                     continue;
                 }
                 ReadOnlySpan<float> inRow = image.Slice((c * height + iy) * width, width);
-                if (Stride == 1)
+                for (int ox = 0; ox < _outWidth; ox++)
                 {
-                    outRow[..lo].Clear();
-                    inRow.Slice(lo - _padLeft + kj, hi - lo).CopyTo(outRow[lo..hi]);
-                    outRow[hi..].Clear();
-                }
-                else
-                {
-                    for (int ox = 0; ox < _outWidth; ox++)
-                    {
-                        int ix = ox * Stride - _padLeft + kj;
-                        outRow[ox] = (uint)ix < (uint)width ? inRow[ix] : 0f;
-                    }
+                    int ix = ox * Stride - _padLeft + kj;
+                    outRow[ox] = (uint)ix < (uint)width ? inRow[ix] : 0f;
                 }
             }
         }
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds each column entry back onto the input pixel it came from.</summary>
-    private void Col2ImAdd(float[] columns, int columnOffset, int stride, Span<float> image)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Col2ImAdd(float[] columns, int columnOffset, int stride, Span<float> image)
     {
         int height = InputShape.Height, width = InputShape.Width;
-        for (int c = 0; c < _inChannels; c++)
-        for (int ki = 0; ki < KernelHeight; ki++)
-        for (int kj = 0; kj < KernelWidth; kj++)
+        fixed (float* cols = columns, img = image)
         {
-            int row = (c * KernelHeight + ki) * KernelWidth + kj;
-            ReadOnlySpan<float> source = columns.AsSpan(row * stride + columnOffset, _outPixels);
-            int lo = 0, hi = _outWidth;
-            if (Stride == 1)
+            for (int c = 0; c < _inChannels; c++)
+            for (int ki = 0; ki < KernelHeight; ki++)
+            for (int kj = 0; kj < KernelWidth; kj++)
             {
-                lo = Math.Clamp(_padLeft - kj, 0, _outWidth);
-                hi = Math.Clamp(width + _padLeft - kj, lo, _outWidth);
-            }
-            for (int oy = 0; oy < _outHeight; oy++)
-            {
-                int iy = oy * Stride - _padTop + ki;
-                if ((uint)iy >= (uint)height) continue;
-                ReadOnlySpan<float> colRow = source.Slice(oy * _outWidth, _outWidth);
-                Span<float> inRow = image.Slice((c * height + iy) * width, width);
+                int row = (c * KernelHeight + ki) * KernelWidth + kj;
+                float* source = cols + (long)row * stride + columnOffset;
+                int lo = 0, hi = _outWidth;
                 if (Stride == 1)
                 {
-                    if (hi > lo)
-                    {
-                        Span<float> target = inRow.Slice(lo - _padLeft + kj, hi - lo);
-                        TensorPrimitives.Add(target, colRow[lo..hi], target);
-                    }
+                    lo = Math.Clamp(_padLeft - kj, 0, _outWidth);
+                    hi = Math.Clamp(width + _padLeft - kj, lo, _outWidth);
                 }
-                else
+                for (int oy = 0; oy < _outHeight; oy++)
                 {
-                    for (int ox = 0; ox < _outWidth; ox++)
+                    int iy = oy * Stride - _padTop + ki;
+                    if ((uint)iy >= (uint)height) continue;
+                    float* colRow = source + oy * _outWidth;
+                    float* inRow = img + (c * height + iy) * width;
+                    if (Stride == 1)
                     {
-                        int ix = ox * Stride - _padLeft + kj;
-                        if ((uint)ix < (uint)width) inRow[ix] += colRow[ox];
+                        if (hi > lo) Add(colRow + lo, inRow + lo - _padLeft + kj, hi - lo);
+                    }
+                    else
+                    {
+                        for (int ox = 0; ox < _outWidth; ox++)
+                        {
+                            int ix = ox * Stride - _padLeft + kj;
+                            if ((uint)ix < (uint)width) inRow[ix] += colRow[ox];
+                        }
                     }
                 }
             }

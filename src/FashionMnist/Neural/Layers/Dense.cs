@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>
@@ -41,32 +39,56 @@ public sealed class Dense : Layer
 
     protected override void Initialize(Rng rng) => Initializers.Fill(Weights.Value, Initializer, _inputs, Units, rng);
 
+    internal override bool CanFuseReLU => true;
+
+    private float[]? _maskedGradient;
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
+        bool relu = FusedReLU;
         BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) =>
         {
             Span<float> output = y.AsSpan(start * Units, count * Units);
             NeuralGemm.Multiply(false, true, count, Units, _inputs, 1f, x.AsSpan(start * _inputs, count * _inputs), _inputs,
                 Weights.Value, _inputs, 0f, output, Units);
             if (Bias is not null)
-                for (int r = 0; r < count; r++) TensorPrimitives.Add(output.Slice(r * Units, Units), Bias.Value, output.Slice(r * Units, Units));
+                for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), Bias.Value, relu);
+            else if (relu) Kernels.ReLU(output);
         });
     }
 
+    /// <summary>
+    /// One parallel region: slice s computes dL/dW and dL/db for its range of output units (sums over the whole
+    /// batch, no partial sums) and dL/dx for its range of batch rows.
+    /// </summary>
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
     {
-        BatchParallel.For(Units, (long)n * _inputs * Units, (s, first, count) =>
-            NeuralGemm.Multiply(true, false, count, _inputs, n, 1f, dy.AsSpan(first), Units, x, _inputs, 0f,
-                Weights.Gradient.AsSpan(first * _inputs, count * _inputs), _inputs));
-        if (Bias is not null)
+        float[] gradient = dy;
+        if (FusedReLU)
         {
-            Span<float> biasGrad = Bias.Gradient;
-            biasGrad.Clear();
-            for (int r = 0; r < n; r++) TensorPrimitives.Add(biasGrad, dy.AsSpan(r * Units, Units), biasGrad);
+            gradient = Ensure(ref _maskedGradient, (long)n * Units);
+            Kernels.MaskByPositive(y.AsSpan(0, n * Units), dy.AsSpan(0, n * Units), gradient);
         }
-        if (dx is null) return;
-        BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) =>
-            NeuralGemm.Multiply(false, false, count, _inputs, Units, 1f, dy.AsSpan(start * Units, count * Units), Units,
-                Weights.Value, _inputs, 0f, dx.AsSpan(start * _inputs, count * _inputs), _inputs));
+        int slices = Math.Min(BatchParallel.Slices(Units), BatchParallel.Slices(n));
+        BatchParallel.ForSlices(slices, (long)n * _inputs * Units * (dx is null ? 1 : 2), s =>
+        {
+            var (first, count) = BatchParallel.Range(Units, slices, s);
+            NeuralGemm.Multiply(true, false, count, _inputs, n, 1f, gradient.AsSpan(first), Units, x, _inputs, 0f,
+                Weights.Gradient.AsSpan(first * _inputs, count * _inputs), _inputs);
+            if (Bias is not null)
+            {
+                Span<float> biasGrad = Bias.Gradient.AsSpan(first, count);
+                biasGrad.Clear();
+                for (int r = 0; r < n; r++)
+                {
+                    ReadOnlySpan<float> row = gradient.AsSpan(r * Units + first, count);
+                    System.Numerics.Tensors.TensorPrimitives.Add(biasGrad, row, biasGrad);
+                }
+            }
+            if (dx is null) return;
+            var (start, rows) = BatchParallel.Range(n, slices, s);
+            NeuralGemm.Multiply(false, false, rows, _inputs, Units, 1f, gradient.AsSpan(start * Units, rows * Units), Units,
+                Weights.Value, _inputs, 0f, dx.AsSpan(start * _inputs, rows * _inputs), _inputs);
+        });
     }
 }

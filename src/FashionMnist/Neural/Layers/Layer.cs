@@ -67,6 +67,19 @@ public abstract class Layer
     /// <summary>Layers that only reshape can let the network share their input buffer.</summary>
     internal virtual bool IsReshape => false;
 
+    /// <summary>True when this pass leaves the values unchanged (dropout at inference): the network skips the layer.</summary>
+    internal virtual bool IsIdentity(PassInfo pass) => IsReshape;
+
+    /// <summary>Whether a ReLU next to this layer can be folded into it (see <see cref="FusedReLU"/>).</summary>
+    internal virtual bool CanFuseReLU => false;
+
+    /// <summary>
+    /// Set by <see cref="Sequential"/> when the ReLU after this layer (or, for max-pooling, before it) is folded in:
+    /// the layer applies max(·, 0) to its output and masks dL/dy by y &gt; 0 in backward, saving two passes over
+    /// the activation. max-pool(relu(x)) = relu(max-pool(x)) because both are monotone.
+    /// </summary>
+    internal bool FusedReLU { get; set; }
+
     protected static float[] Ensure(ref float[]? buffer, long length)
     {
         if (buffer is null || buffer.Length < length) buffer = new float[checked((int)length)];
