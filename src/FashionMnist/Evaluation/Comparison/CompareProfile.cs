@@ -88,7 +88,8 @@ public static class CompareProfiles
             {
                 Label = "knn+pca", Preprocessing = S(("pca", "50")),
             },
-            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l1")), Note: "HOG features (cells 4+7) instead of pixels")
+            // Float L1 over 1,620 HOG features costs ~40 CPU-s against all 60,000 images; a third of them keeps the lever visible.
+            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l1")), 20_000, "HOG features (cells 4+7) instead of pixels, 20,000 training images")
             {
                 Label = "knn+hog", Preprocessing = S(("features", "hog")),
             },
@@ -103,10 +104,9 @@ public static class CompareProfiles
             new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, "60 rounds (default 200) on 20,000 images"),
             new("mlp", S(("epochs", "15")), Note: "15 epochs (default 30)"),
             new("cnn1", S(("epochs", "4")), Note: "4 epochs (default 15)"),
-            // Dropout 0.1 learns faster in a short run: 2 epochs on 20,000 images gave 0.797 vs 0.751 with the default 0.25.
-            new("cnn3", S(("epochs", "3"), ("dropout", "0.1")), Note: "3 epochs (default 20), dropout 0.1 (default 0.25)"),
-            new("cnn4", S(("epochs", "2")), 30_000, "2 epochs (default 15) on 30,000 images"),
-            new("cnn-deep", S(("epochs", "2")), 15_000, "2 epochs (default 12) on 15,000 images"),
+            new("cnn3", S(("epochs", "3")), Note: "3 epochs (default 25)"),
+            new("cnn4", S(("epochs", "2")), 30_000, "2 epochs (default 20) on 30,000 images"),
+            new("cnn-deep", S(("epochs", "2")), 15_000, "2 epochs (default 18) on 15,000 images"),
         ]);
 
     /// <summary>
