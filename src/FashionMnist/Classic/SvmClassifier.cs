@@ -92,8 +92,8 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         int[] order = RowsByClass(labels);
         bool dense = DenseLayoutOverride ?? NonZeroShare(features) >= DenseLayoutMinimumShare;
         using LibSvmProblem problem = features.IsBytes
-            ? LibSvmProblem.FromBytes(features.Bytes!, features.Columns, order, labels, scale, dense)
-            : LibSvmProblem.FromFloats(features.Floats!, features.Columns, order, labels, scale, dense);
+            ? LibSvmProblem.From<byte>(features.Bytes!, features.Columns, order, labels, scale, dense)
+            : LibSvmProblem.From<float>(features.Floats!, features.Columns, order, labels, scale, dense);
         MarshalSeconds = clock.Elapsed.TotalSeconds;
 
         var parameters = new LibSvmParameters(

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -28,16 +29,18 @@ internal static unsafe class LibSvm
     /// <summary>
     /// Writes one row in LIBSVM's sparse format: (1-based index, value) for each kept feature, then index -1.
     /// Returns the number of nodes written including the terminator. <paramref name="dest"/> needs values.Length + 1.
+    /// Generic over the feature type (bytes for raw pixels, floats after preprocessing); the JIT specialises it.
     /// </summary>
-    public static int WriteRow(ReadOnlySpan<byte> values, double scale, bool keepZeros, Span<SvmNode> dest)
+    public static int WriteRow<T>(ReadOnlySpan<T> values, double scale, bool keepZeros, Span<SvmNode> dest)
+        where T : unmanaged, INumberBase<T>
     {
         int n = 0;
         for (int i = 0; i < values.Length; i++)
         {
-            byte v = values[i];
-            if (v == 0 && !keepZeros) continue;
+            T v = values[i];
+            if (!keepZeros && T.IsZero(v)) continue;
             dest[n].Index = i + 1;
-            dest[n].Value = v * scale;
+            dest[n].Value = double.CreateTruncating(v) * scale;
             n++;
         }
         dest[n].Index = SvmNode.EndOfRow;
@@ -45,33 +48,12 @@ internal static unsafe class LibSvm
         return n + 1;
     }
 
-    /// <inheritdoc cref="WriteRow(ReadOnlySpan{byte}, double, bool, Span{SvmNode})"/>
-    public static int WriteRow(ReadOnlySpan<float> values, double scale, bool keepZeros, Span<SvmNode> dest)
-    {
-        int n = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float v = values[i];
-            if (v == 0f && !keepZeros) continue;
-            dest[n].Index = i + 1;
-            dest[n].Value = v * scale;
-            n++;
-        }
-        dest[n].Index = SvmNode.EndOfRow;
-        dest[n].Value = 0;
-        return n + 1;
-    }
-
-    /// <summary>Nodes a row needs including its terminator (zeros skipped unless kept).</summary>
-    public static int NodeCount(ReadOnlySpan<byte> values, bool keepZeros) =>
-        (keepZeros ? values.Length : values.Length - values.Count((byte)0)) + 1;
-
-    /// <inheritdoc cref="NodeCount(ReadOnlySpan{byte}, bool)"/>
-    public static int NodeCount(ReadOnlySpan<float> values, bool keepZeros)
+    /// <summary>Nodes a row needs including its terminator (zeros skipped unless kept; same test as <see cref="WriteRow{T}"/>).</summary>
+    public static int NodeCount<T>(ReadOnlySpan<T> values, bool keepZeros) where T : unmanaged, INumberBase<T>
     {
         if (keepZeros) return values.Length + 1;
         int n = 0;
-        foreach (float v in values) if (v != 0f) n++;
+        foreach (T v in values) if (!T.IsZero(v)) n++;
         return n + 1;
     }
 }
@@ -103,35 +85,12 @@ internal sealed unsafe class LibSvmProblem : IDisposable
     internal SvmNode** Rows => (SvmNode**)_rows.Pointer;
     internal double* Labels => (double*)_labels.Pointer;
 
-    /// <summary>Builds the problem from <paramref name="order"/>'s rows of a row-major byte matrix, each value times <paramref name="scale"/>.</summary>
-    public static LibSvmProblem FromBytes(ReadOnlySpan<byte> values, int columns, ReadOnlySpan<int> order,
-        ReadOnlySpan<byte> labels, double scale, bool keepZeros)
-    {
-        long total = 0;
-        foreach (int row in order) total += LibSvm.NodeCount(values.Slice(row * columns, columns), keepZeros);
-        var problem = new LibSvmProblem(order.Length, total);
-        try
-        {
-            SvmNode* next = (SvmNode*)problem._nodes.Pointer;
-            for (int i = 0; i < order.Length; i++)
-            {
-                int row = order[i];
-                problem.Rows[i] = next;
-                problem.Labels[i] = labels[row];
-                next += LibSvm.WriteRow(values.Slice(row * columns, columns), scale, keepZeros, new Span<SvmNode>(next, columns + 1));
-            }
-            return problem;
-        }
-        catch
-        {
-            problem.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Builds the problem from <paramref name="order"/>'s rows of a row-major float matrix.</summary>
-    public static LibSvmProblem FromFloats(ReadOnlySpan<float> values, int columns, ReadOnlySpan<int> order,
-        ReadOnlySpan<byte> labels, double scale, bool keepZeros)
+    /// <summary>
+    /// Builds the problem from <paramref name="order"/>'s rows of a row-major matrix (bytes for raw pixels, floats
+    /// after preprocessing), each value times <paramref name="scale"/>.
+    /// </summary>
+    public static LibSvmProblem From<T>(ReadOnlySpan<T> values, int columns, ReadOnlySpan<int> order,
+        ReadOnlySpan<byte> labels, double scale, bool keepZeros) where T : unmanaged, INumberBase<T>
     {
         long total = 0;
         foreach (int row in order) total += LibSvm.NodeCount(values.Slice(row * columns, columns), keepZeros);

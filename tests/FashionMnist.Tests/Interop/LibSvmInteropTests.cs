@@ -48,7 +48,7 @@ public class LibSvmInteropTests
 
     private static LibSvmModel TrainToy(double c = 1000)
     {
-        using var problem = LibSvmProblem.FromFloats(s_toyPoints, 2, Enumerable.Range(0, 8).ToArray(), s_toyLabels, 1, keepZeros: false);
+        using var problem = LibSvmProblem.From<float>(s_toyPoints, 2, Enumerable.Range(0, 8).ToArray(), s_toyLabels, 1, keepZeros: false);
         return LibSvmModel.Train(problem, new LibSvmParameters(SvmKernelType.Linear, c, 1, 3, 0, 10, 1e-6, true, false));
     }
 
@@ -105,7 +105,7 @@ public class LibSvmInteropTests
     [Fact]
     public void Parameters_LIBSVM_rejects_become_a_clear_exception_with_its_message()
     {
-        using var problem = LibSvmProblem.FromFloats(s_toyPoints, 2, Enumerable.Range(0, 8).ToArray(), s_toyLabels, 1, keepZeros: false);
+        using var problem = LibSvmProblem.From<float>(s_toyPoints, 2, Enumerable.Range(0, 8).ToArray(), s_toyLabels, 1, keepZeros: false);
         var e = Assert.Throws<FashionMnistException>(() =>
             LibSvmModel.Train(problem, new LibSvmParameters(SvmKernelType.Rbf, -1, 1, 3, 0, 10, 1e-3, true, false)));
         Assert.Contains("C <= 0", e.Message);
