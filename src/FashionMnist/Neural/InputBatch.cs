@@ -46,6 +46,13 @@ internal static class InputBatch
                 input.AsSpan(first * ImageSet.PixelCount, count * ImageSet.PixelCount)));
     }
 
+    /// <summary>Mirrors each of the first <paramref name="n"/> images of <paramref name="input"/> left-right, in place.</summary>
+    public static void MirrorRows(float[] input, int n)
+    {
+        for (int row = 0; row < n * ImageSet.Height; row++)
+            input.AsSpan(row * ImageSet.Width, ImageSet.Width).Reverse();
+    }
+
     /// <summary>The same standardisation as <see cref="ImageSet.WriteFloats"/> with <see cref="Scaling"/>, in one vectorised pass.</summary>
     public static void Convert(ReadOnlySpan<byte> pixels, Span<float> target) =>
         Kernels.BytesToFloats(pixels, target, Scale, Offset);

@@ -59,6 +59,9 @@ public abstract record NeuralOptions : ModelOptions
     [Description("Augmentation: probability of random erasing.")]
     public double Erasing { get; init; } = 0.25;
 
+    [Description("Test-time augmentation: predict each image and its left-right mirror and average the probabilities (twice the inference time).")]
+    public bool Tta { get; init; }
+
     [Description("Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.")]
     public double ValidationFraction { get; init; } = 0.1;
 

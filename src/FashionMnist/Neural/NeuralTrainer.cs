@@ -118,7 +118,7 @@ internal sealed class NeuralTrainer
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
             {
-                var (vl, va) = Evaluate(network, validation);
+                var (vl, va) = Evaluate(network, validation, _options.Tta);
                 (validationLoss, validationAccuracy) = (vl, va);
             }
             var metrics = new EpochMetrics(epoch + 1, lossSum / seen, (double)correct / seen, validationLoss, validationAccuracy,
@@ -157,12 +157,12 @@ internal sealed class NeuralTrainer
         return (network, state.History);
     }
 
-    /// <summary>Inference-mode mean cross-entropy and accuracy.</summary>
-    internal static (double Loss, double Accuracy) Evaluate(Sequential network, ImageSet images)
+    /// <summary>Inference-mode mean cross-entropy and accuracy (as predictions are made: with the mirror TTA when it is on).</summary>
+    internal static (double Loss, double Accuracy) Evaluate(Sequential network, ImageSet images, bool mirror = false)
     {
         int classes = FashionMnistClasses.Count;
         var probabilities = new float[images.Count * classes];
-        NeuralClassifier.Predict(network, images, probabilities);
+        NeuralClassifier.Predict(network, images, probabilities, mirror);
         double loss = 0;
         int correct = 0;
         byte[] labels = images.Labels;
