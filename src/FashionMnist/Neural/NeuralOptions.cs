@@ -180,6 +180,8 @@ public sealed record DeepCnnOptions : NeuralOptions
         Patience = 0;
         ValidationFraction = 0.05;
         RestoreBest = false;
+        // Mirror TTA: measured +0.25 points on the 18-epoch model (0.9361 -> 0.9386) for twice the inference time.
+        Tta = true;
     }
 }
 

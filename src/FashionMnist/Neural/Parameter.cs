@@ -25,6 +25,8 @@ public enum Initializer
     He,
     /// <summary>Glorot (Xavier) uniform: limit = sqrt(6 / (fan_in + fan_out)).</summary>
     Glorot,
+    /// <summary>PyTorch's default for conv/linear weights (kaiming uniform with a = sqrt 5): limit = 1 / sqrt(fan_in).</summary>
+    Torch,
 }
 
 internal static class Initializers
@@ -40,6 +42,10 @@ internal static class Initializers
             case Initializer.Glorot:
                 double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
                 for (int i = 0; i < weights.Length; i++) weights[i] = (float)((rng.NextDouble() * 2 - 1) * limit);
+                break;
+            case Initializer.Torch:
+                double bound = 1.0 / Math.Sqrt(fanIn);
+                for (int i = 0; i < weights.Length; i++) weights[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
