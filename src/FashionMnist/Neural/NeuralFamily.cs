@@ -10,7 +10,7 @@ public sealed class NeuralFamily : IModelFamily
     [
         Describe<MlpOptions>("mlp", "Multi-layer perceptron 784-256-128-10 with dropout (hidden=... changes the sizes)", Zoo.Mlp),
         Describe<Cnn1Options>("cnn1", "One conv layer (32 3x3) + max-pool + dropout + dense 128", Zoo.Cnn1),
-        Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3) with max-pooling and dropout, dense 128", Zoo.Cnn3),
+        Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
         Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
@@ -42,15 +42,20 @@ public static class Zoo
             .Dense(10, Initializer.Glorot);
     }
 
+    /// <summary>
+    /// The 3-conv shape of the Keras/PyTorch notebooks (and of bench/python/peers.py): valid 3x3 convs, pooling after the
+    /// first two, so the last conv's 3x3x128 map reaches the dense layer whole (a third pool would keep only its
+    /// top-left 2x2 window). PyTorch's default initialisation: measured 0.9058 after 10 epochs vs 0.8783 with He normal.
+    /// </summary>
     public static Sequential Cnn3(NeuralOptions options)
     {
         float dropout = (float)options.Dropout;
         return new Sequential()
-            .Conv2D(32, 3).ReLU().MaxPool(2).Dropout(dropout)   // 26 -> 13
-            .Conv2D(64, 3).ReLU().MaxPool(2).Dropout(dropout)   // 11 -> 5
-            .Conv2D(128, 3).ReLU().MaxPool(2).Dropout(dropout)  // 3 -> 1
-            .Flatten().Dense(128).ReLU().Dropout(dropout)
-            .Dense(10, Initializer.Glorot);
+            .Conv2D(32, 3, init: Initializer.Torch).ReLU().MaxPool(2).Dropout(dropout)    // 26 -> 13
+            .Conv2D(64, 3, init: Initializer.Torch).ReLU().MaxPool(2).Dropout(dropout)    // 11 -> 5
+            .Conv2D(128, 3, init: Initializer.Torch).ReLU().Dropout(2 * dropout)          // 3x3x128
+            .Flatten().Dense(128, Initializer.Torch).ReLU().Dropout(2 * dropout)
+            .Dense(10, Initializer.Torch);
     }
 
     public static Sequential Cnn4(NeuralOptions options)
