@@ -193,11 +193,9 @@ internal sealed unsafe class LibSvmModel : IDisposable
     /// </summary>
     public LibSvmDecisionFunction ExportDecisionFunction(int columns)
     {
-        bool added = false;
-        try
+        using (var lease = new ModelLease(_handle))
         {
-            _handle.DangerousAddRef(ref added);
-            SvmModelStruct* model = _handle.Model;
+            SvmModelStruct* model = lease.Model;
             int l = model->SupportVectorCount, k = model->ClassCount;
             var supportVectors = new float[(long)l * columns];
             for (int i = 0; i < l; i++)
@@ -218,10 +216,6 @@ internal sealed unsafe class LibSvmModel : IDisposable
             return new LibSvmDecisionFunction((SvmKernelType)p.KernelType, p.Gamma, p.Coef0, p.Degree,
                 columns, l, supportVectors, coefficients, rho, perClass, Labels);
         }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
     }
 
     /// <summary>svm_predict_values: fills the k(k-1)/2 pairwise decision values and returns the voted label.</summary>
@@ -229,18 +223,10 @@ internal sealed unsafe class LibSvmModel : IDisposable
     {
         if (decisionValues.Length < DecisionValueCount) throw new ArgumentException("Decision value buffer is too short.");
         CheckTerminated(row);
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            fixed (SvmNode* x = row)
-            fixed (double* d = decisionValues)
-                return LibSvmNative.PredictValues(_handle.Model, x, d);
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
+        using var lease = new ModelLease(_handle);
+        fixed (SvmNode* x = row)
+        fixed (double* d = decisionValues)
+            return LibSvmNative.PredictValues(lease.Model, x, d);
     }
 
     /// <summary>svm_predict_probability: fills one probability per class slot (in <see cref="Labels"/> order).</summary>
@@ -249,36 +235,26 @@ internal sealed unsafe class LibSvmModel : IDisposable
         if (!HasProbabilities) throw new InvalidOperationException("The model was trained without probability estimates.");
         if (probabilities.Length < ClassCount) throw new ArgumentException("Probability buffer is too short.");
         CheckTerminated(row);
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            fixed (SvmNode* x = row)
-            fixed (double* p = probabilities)
-                return LibSvmNative.PredictProbability(_handle.Model, x, p);
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
+        using var lease = new ModelLease(_handle);
+        fixed (SvmNode* x = row)
+        fixed (double* p = probabilities)
+            return LibSvmNative.PredictProbability(lease.Model, x, p);
     }
 
     /// <summary>The model in LIBSVM's own text format (what svm-train writes), via a temporary file.</summary>
     public byte[] ToBytes()
     {
         string path = TemporaryPath();
-        bool added = false;
         try
         {
-            _handle.DangerousAddRef(ref added);
-            if (LibSvmNative.SaveModel(path, _handle.Model) != 0)
+            using var lease = new ModelLease(_handle);
+            if (LibSvmNative.SaveModel(path, lease.Model) != 0)
                 throw new FashionMnistException($"LIBSVM could not write its model to the temporary file '{path}'",
                     "Check that the temporary folder (TMPDIR) is writable and has free space.", ExitCodes.Failure);
             return File.ReadAllBytes(path);
         }
         finally
         {
-            if (added) _handle.DangerousRelease();
             TryDelete(path);
         }
     }
@@ -329,4 +305,24 @@ internal sealed unsafe class LibSvmModel : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// Keeps the native model alive (the SafeHandle's reference count) for a using block, so a concurrent Dispose
+    /// cannot free it under a LIBSVM call. If AddRef throws (already disposed), there is nothing to release.
+    /// </summary>
+    private readonly ref struct ModelLease
+    {
+        private readonly SvmModelHandle _handle;
+
+        public ModelLease(SvmModelHandle handle)
+        {
+            bool added = false;
+            handle.DangerousAddRef(ref added);
+            _handle = handle;
+        }
+
+        public SvmModelStruct* Model => _handle.Model;
+
+        public void Dispose() => _handle.DangerousRelease();
+    }
 }
