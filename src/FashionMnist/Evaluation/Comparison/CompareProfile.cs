@@ -94,19 +94,19 @@ public static class CompareProfiles
                 Label = "knn+hog", Preprocessing = S(("features", "hog")),
             },
             new("random-forest", S(("trees", "100"))),
-            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: "50 rounds (default 200)"),
+            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: $"50 rounds (default {new Classic.BoostingOptions().Rounds})"),
             // Native models (merged from the native branch); skipped with a note when this build lacks them.
             new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), 10_000,
                 "RBF C=10 on PCA-50, 10,000 images: kernel SVM training grows faster than linearly")
             {
                 Preprocessing = S(("pca", "50")),
             },
-            new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, "60 rounds (default 200) on 20,000 images"),
-            new("mlp", S(("epochs", "15")), Note: "15 epochs (default 30)"),
-            new("cnn1", S(("epochs", "4")), Note: "4 epochs (default 15)"),
-            new("cnn3", S(("epochs", "3")), Note: "3 epochs (default 25)"),
-            new("cnn4", S(("epochs", "2")), 30_000, "2 epochs (default 20) on 30,000 images"),
-            new("cnn-deep", S(("epochs", "2")), 15_000, "2 epochs (default 18) on 15,000 images"),
+            new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, $"60 rounds (default {new Classic.XGBoostOptions().NEstimators}) on 20,000 images"),
+            new("mlp", S(("epochs", "15")), Note: $"15 epochs (default {new Neural.MlpOptions().Epochs})"),
+            new("cnn1", S(("epochs", "4")), Note: $"4 epochs (default {new Neural.Cnn1Options().Epochs})"),
+            new("cnn3", S(("epochs", "3")), Note: $"3 epochs (default {new Neural.Cnn3Options().Epochs})"),
+            new("cnn4", S(("epochs", "2")), 30_000, $"2 epochs (default {new Neural.Cnn4Options().Epochs}) on 30,000 images"),
+            new("cnn-deep", S(("epochs", "2")), 15_000, $"2 epochs (default {new Neural.DeepCnnOptions().Epochs}) on 15,000 images"),
         ]);
 
     /// <summary>
