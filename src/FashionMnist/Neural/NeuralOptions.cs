@@ -172,20 +172,23 @@ public sealed record DeepCnnOptions : NeuralOptions
 {
     public DeepCnnOptions()
     {
-        // 81 single-thread CPU-s per epoch measured (bench neural-profile, loaded machine): ~40-50 s per epoch on an
-        // idle 2-core machine, so 18 epochs (+ the 5% validation passes) stay well inside 20 minutes.
-        Epochs = 18;
+        // ~49 s per epoch on the idle 2-core machine: 22 epochs on all 60,000 images fit the 20-minute budget.
+        // Measured (seed 42, 5% held out, docs/neural.md): dropout 0.2 + erasing 0.25, 18 epochs -> 0.9361 with training
+        // accuracy 0.932 below validation (underfitting); dropout 0.1 + erasing 0.1, 20 epochs -> 0.9431 (TTA).
+        // So lighter regularisation and every image for training.
+        Epochs = 22;
         Optimizer = OptimizerKind.AdamW;
         LearningRate = 3e-3;
         WeightDecay = 5e-4;
         Schedule = LearningRateSchedule.OneCycle;
         Augment = true;
-        Dropout = 0.2;
+        Erasing = 0.1;
+        Dropout = 0.05;
         LabelSmoothing = 0.05;
         Patience = 0;
-        ValidationFraction = 0.05;
+        ValidationFraction = 0;
         RestoreBest = false;
-        // Mirror TTA: measured +0.25 points on the 18-epoch model (0.9361 -> 0.9386) for twice the inference time.
+        // Mirror TTA: +0.25 points on the first 18-epoch model (0.9361 -> 0.9386) for twice the inference time.
         Tta = true;
     }
 }
