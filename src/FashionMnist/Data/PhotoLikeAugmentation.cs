@@ -6,13 +6,16 @@ namespace FashionMnist.Data;
 /// <param name="MaxRotation">Garments are tilted by up to this many degrees either way (photos are rarely square to the garment).</param>
 /// <param name="MaxShoeRotation">Shoes (Sandal, Sneaker, Ankle boot) are turned by up to this many degrees either way (they lie at any angle).</param>
 /// <param name="PairProbability">Share of shoes shown as a pair from above: the shoe and its mirror image, overlapping.</param>
-/// <param name="MaxAspectChange">Width relative to height changes by up to this fraction either way (perspective, fit).</param>
+/// <param name="MinAspect">Width relative to height is multiplied by a factor between this and <paramref name="MaxAspect"/>
+/// (log-uniform). Photos of flat-laid clothes are wider than Fashion-MNIST's (sleeves and legs spread out): the garment
+/// pipeline's outputs have 1.3-1.75 times the width/height ratio of the same Fashion-MNIST class (docs/photos.md).</param>
+/// <param name="MaxAspect">See <paramref name="MinAspect"/>.</param>
 /// <param name="MaxRamp">Brightness changes by up to this fraction from the centre to the edge of the garment (uneven light).</param>
 /// <param name="MaxNoise">Pixel noise over the garment has a standard deviation of up to this (0-1 intensity scale).</param>
 /// <param name="NormalizeProbability">Share of images given the garment pipeline's own intensity normalisation
 /// (1st-99th percentile into [0.12, 1], gamma to mean 0.55) instead of keeping Fashion-MNIST's intensities.</param>
 public sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRotation = 90, double PairProbability = 0.5,
-    double MaxAspectChange = 0.22, double MaxRamp = 0.3, double MaxNoise = 0.06, double NormalizeProbability = 0.5)
+    double MinAspect = 0.8, double MaxAspect = 1.8, double MaxRamp = 0.3, double MaxNoise = 0.06, double NormalizeProbability = 0.5)
 {
     public void Validate()
     {
@@ -23,7 +26,8 @@ public sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRo
         Check(MaxRotation is >= 0 and <= 180, "rotation", MaxRotation, "0-180 degrees");
         Check(MaxShoeRotation is >= 0 and <= 180, "shoe rotation", MaxShoeRotation, "0-180 degrees");
         Check(PairProbability is >= 0 and <= 1, "pair probability", PairProbability, "0-1");
-        Check(MaxAspectChange is >= 0 and <= 0.5, "aspect change", MaxAspectChange, "0-0.5");
+        Check(MinAspect is >= 0.25 and <= 1, "smallest aspect factor", MinAspect, "0.25-1");
+        Check(MaxAspect is >= 1 and <= 4, "largest aspect factor", MaxAspect, "1-4");
         Check(MaxRamp is >= 0 and <= 0.9, "brightness ramp", MaxRamp, "0-0.9");
         Check(MaxNoise is >= 0 and <= 0.5, "noise", MaxNoise, "0-0.5");
         Check(NormalizeProbability is >= 0 and <= 1, "normalisation probability", NormalizeProbability, "0-1");
@@ -54,7 +58,7 @@ public readonly record struct PhotoLikeParameters(double Rotation, double Aspect
         var random = new SplitMix(key);
         bool shoe = PhotoLikeAugmentation.IsShoe(label);
         double rotation = random.NextSigned() * (shoe ? settings.MaxShoeRotation : settings.MaxRotation);
-        double aspect = 1 + random.NextSigned() * settings.MaxAspectChange;
+        double aspect = Math.Exp(Math.Log(settings.MinAspect) + random.NextDouble() * (Math.Log(settings.MaxAspect) - Math.Log(settings.MinAspect)));
         bool pair = random.NextDouble() < settings.PairProbability && shoe;
         double offset = (0.4 + 0.4 * random.NextDouble()) * (random.Next(2) == 0 ? -1 : 1);
         double shift = 0.15 * random.NextSigned();

@@ -77,7 +77,7 @@ public class PhotoLikeAugmentationTests
             {
                 var p = PhotoLikeParameters.Draw(key * 7919 + (ulong)label, label, Defaults);
                 Assert.InRange(Math.Abs(p.Rotation), 0, shoe ? 90 : 12);
-                Assert.InRange(p.Aspect, 0.78, 1.22);
+                Assert.InRange(p.Aspect, 0.8, 1.8);
                 Assert.InRange(Math.Sqrt(p.RampX * p.RampX + p.RampY * p.RampY), 0, 0.3 + 1e-12);
                 Assert.InRange(p.Noise, 0, 0.06);
                 if (p.Pair) pairs++;
