@@ -4,12 +4,21 @@ namespace FashionMnist.Data;
 /// <param name="MaxShift">Random shift up to this many pixels in each direction (a random crop of the image padded with background).</param>
 /// <param name="HorizontalFlip">Mirror left-right with probability 1/2 (clothes are nearly symmetric; digits would not be).</param>
 /// <param name="ErasingProbability">Probability of random erasing: a rectangle of 2-20% of the image, aspect 0.3-3.3, filled with noise.</param>
-public sealed record AugmentationSettings(int MaxShift = 2, bool HorizontalFlip = true, double ErasingProbability = 0.25)
+/// <param name="PhotoLikeProbability">Probability that an image is first turned into what the photo pipeline makes of a real photo
+/// (<see cref="PhotoLikeAugmentation"/>); the shift, flip and erasing above then apply to that. 0 = off (the default).</param>
+public sealed record AugmentationSettings(int MaxShift = 2, bool HorizontalFlip = true, double ErasingProbability = 0.25,
+    double PhotoLikeProbability = 0)
 {
+    /// <summary>The ranges of the photo-like augmentation (used when <see cref="PhotoLikeProbability"/> is above 0).</summary>
+    public PhotoLikeSettings PhotoLike { get; init; } = new();
+
     public void Validate()
     {
         if (MaxShift is < 0 or > 14) throw new FashionMnistException($"Augmentation shift must be 0-14 pixels, got {MaxShift}", "Use a shift between 0 and 14.");
         if (ErasingProbability is < 0 or > 1) throw new FashionMnistException($"Erasing probability must be 0-1, got {ErasingProbability}", "Use a probability between 0 and 1.");
+        if (!(PhotoLikeProbability is >= 0 and <= 1))
+            throw new FashionMnistException($"Photo-like probability must be 0-1, got {PhotoLikeProbability}", "Use a probability between 0 and 1 (0 = off).");
+        PhotoLike.Validate();
     }
 }
 
@@ -22,7 +31,40 @@ public static class Augmentation
 {
     private const int Side = ImageSet.Width;
 
+    /// <summary>Stream purpose of the photo-like choices: they never disturb the shift/flip/erasing draws.</summary>
+    private const ulong PhotoLikePurpose = 0x9_407_0C1E;
+
+    /// <summary>Augments one image whose label is unknown; settings with photo-like augmentation need the label (other overload).</summary>
     public static void Apply(ReadOnlySpan<byte> image, Span<byte> destination, AugmentationSettings settings, ulong key)
+    {
+        if (settings.PhotoLikeProbability > 0)
+            throw new ArgumentException("Photo-like augmentation treats shoes differently: pass the image's label.", nameof(settings));
+        ApplyBasic(image, destination, settings, key);
+    }
+
+    /// <summary>
+    /// Augments one image of class <paramref name="label"/>: with probability <see cref="AugmentationSettings.PhotoLikeProbability"/>
+    /// the photo-like transformation first (its choices from a stream derived from <paramref name="key"/>), then shift,
+    /// flip and erasing, which draw exactly as without photo-like augmentation.
+    /// </summary>
+    public static void Apply(ReadOnlySpan<byte> image, int label, Span<byte> destination, AugmentationSettings settings, ulong key)
+    {
+        if ((uint)label >= FashionMnistClasses.Count) throw new ArgumentOutOfRangeException(nameof(label), label, "Labels are 0-9.");
+        if (settings.PhotoLikeProbability > 0)
+        {
+            var photoRandom = new SplitMix(SplitMix.Derive(key, PhotoLikePurpose));
+            if (photoRandom.NextDouble() < settings.PhotoLikeProbability)
+            {
+                Span<byte> photo = stackalloc byte[ImageSet.PixelCount];
+                PhotoLikeAugmentation.Apply(image, label, photo, settings.PhotoLike, photoRandom.NextULong());
+                ApplyBasic(photo, destination, settings, key);
+                return;
+            }
+        }
+        ApplyBasic(image, destination, settings, key);
+    }
+
+    private static void ApplyBasic(ReadOnlySpan<byte> image, Span<byte> destination, AugmentationSettings settings, ulong key)
     {
         if (image.Length != ImageSet.PixelCount || destination.Length != ImageSet.PixelCount)
             throw new ArgumentException($"Augmentation works on single {Side}x{Side} images ({ImageSet.PixelCount} bytes).");
@@ -64,23 +106,5 @@ public static class Augmentation
                 image[y * Side + x] = (byte)random.Next(256);
             return;
         }
-    }
-
-    /// <summary>SplitMix64: a tiny seeded generator whose state is the key.</summary>
-    private struct SplitMix(ulong state)
-    {
-        private ulong _state = state;
-
-        public ulong NextULong()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        public int Next(int bound) => (int)(((NextULong() >> 32) * (ulong)bound) >> 32);
-
-        public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
     }
 }

@@ -71,25 +71,38 @@ public sealed class BinaryMask
     /// <summary>Sets every background pixel not connected to the image border (holes inside the garment).</summary>
     public BinaryMask FillHoles()
     {
-        var outside = new byte[Bits.Length];
-        var stack = new Stack<int>();
-        void Seed(int i)
-        {
-            if (Bits[i] == 0 && outside[i] == 0) { outside[i] = 1; stack.Push(i); }
-        }
-        for (int x = 0; x < Width; x++) { Seed(x); Seed((Height - 1) * Width + x); }
-        for (int y = 0; y < Height; y++) { Seed(y * Width); Seed(y * Width + Width - 1); }
-        while (stack.Count > 0)
-        {
-            int i = stack.Pop(), x = i % Width, y = i / Width;
-            if (x > 0) Seed(i - 1);
-            if (x < Width - 1) Seed(i + 1);
-            if (y > 0) Seed(i - Width);
-            if (y < Height - 1) Seed(i + Width);
-        }
-        var result = new byte[Bits.Length];
-        for (int i = 0; i < result.Length; i++) result[i] = (byte)(outside[i] == 0 ? 1 : 0);
+        var result = (byte[])Bits.Clone();
+        FillHoles(result, Width, Height, new int[Bits.Length]);
         return new BinaryMask(Width, Height, result);
+    }
+
+    /// <summary>
+    /// <see cref="FillHoles()"/> in place on a raw mask (0 = background, anything else = garment), without
+    /// allocating: <paramref name="stack"/> needs width x height ints. Afterwards every pixel is 0 or 1.
+    /// </summary>
+    public static void FillHoles(Span<byte> bits, int width, int height, Span<int> stack)
+    {
+        const byte Outside = 2;
+        int n = width * height, top = 0;
+        if (bits.Length < n || stack.Length < n) throw new ArgumentException($"A {width}x{height} mask needs {n} bits and stack entries.");
+        for (int x = 0; x < width; x++) { Seed(bits, stack, ref top, x); Seed(bits, stack, ref top, (height - 1) * width + x); }
+        for (int y = 0; y < height; y++) { Seed(bits, stack, ref top, y * width); Seed(bits, stack, ref top, y * width + width - 1); }
+        while (top > 0)
+        {
+            int i = stack[--top], x = i % width, y = i / width;
+            if (x > 0) Seed(bits, stack, ref top, i - 1);
+            if (x < width - 1) Seed(bits, stack, ref top, i + 1);
+            if (y > 0) Seed(bits, stack, ref top, i - width);
+            if (y < height - 1) Seed(bits, stack, ref top, i + width);
+        }
+        for (int i = 0; i < n; i++) bits[i] = (byte)(bits[i] == Outside ? 0 : 1);
+
+        static void Seed(Span<byte> bits, Span<int> stack, ref int top, int i)
+        {
+            if (bits[i] != 0) return;
+            bits[i] = Outside;
+            stack[top++] = i;
+        }
     }
 
     /// <summary>

@@ -118,7 +118,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         for (int i = 0, k = 0; i < n; i++)
             if (garment.Bits[i] != 0) values[k++] = invert ? 1 - luminance.Pixels[i] : luminance.Pixels[i];
         if (Options.Intensity == IntensityMapping.MatchHistogram) FashionMnistHistogram.Match(values);
-        else Stretch(values);
+        else GarmentIntensity.Stretch(values, Options.Floor, Options.TargetMean);
 
         var result = new GrayImage(width, height);
         for (int i = 0, k = 0; i < n; i++)
@@ -126,49 +126,11 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         return result;
     }
 
-    private void Stretch(float[] values)
-    {
-        float[] range = Thresholds.Percentiles(values, 0.01, 0.99);
-        float low = range[0], high = range[1];
-        float span = Math.Max(high - low, 0.05f), floor = Options.Floor;
-        for (int k = 0; k < values.Length; k++)
-            values[k] = floor + (1 - floor) * Math.Clamp((values[k] - low) / span, 0, 1);
-
-        float gamma = 1;
-        if (Options.TargetMean > 0 && values.Length > 0)
-        {
-            float mean = values.Average();
-            // Solve mean^gamma = target for the mean (an approximation of matching the mean after the curve).
-            gamma = Math.Clamp(MathF.Log(Options.TargetMean) / MathF.Log(Math.Clamp(mean, 0.02f, 0.98f)), 0.4f, 2.5f);
-        }
-        for (int k = 0; k < values.Length; k++) values[k] = MathF.Pow(values[k], gamma);
-    }
-
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
     private GrayImage Frame(GrayImage crop)
     {
-        const int frame = ImageSet.Width;
-        double target = frame * Math.Clamp(Options.Fill, 0.3, 1.0);
-        double scale = target / Math.Max(crop.Width, crop.Height);
-        int width = Math.Clamp((int)Math.Round(crop.Width * scale), 1, frame), height = Math.Clamp((int)Math.Round(crop.Height * scale), 1, frame);
-        GrayImage small = crop.Resize(width, height);
-        var final = new GrayImage(frame, frame);
-        int x0 = (frame - width) / 2, y0 = (frame - height) / 2;
-        float max = 0;
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                float v = small.Pixels[y * width + x];
-                final.Pixels[(y0 + y) * frame + x0 + x] = v;
-                max = Math.Max(max, v);
-            }
-        // Full contrast as in Fashion-MNIST (every image reaches 255), then a clean black background.
-        float gain = max > 0 ? 1f / max : 1f;
-        for (int i = 0; i < final.Pixels.Length; i++)
-        {
-            float v = final.Pixels[i] * gain;
-            final.Pixels[i] = v < 0.02f ? 0 : v;
-        }
+        var final = new GrayImage(ImageSet.Width, ImageSet.Height);
+        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill);
         return final;
     }
 

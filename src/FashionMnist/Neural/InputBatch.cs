@@ -13,7 +13,7 @@ internal static class InputBatch
     {
         int n = indices.Length;
         int[] order = indices.ToArray(); // small (one batch); lambdas cannot capture spans
-        byte[] pixels = images.Pixels;
+        byte[] pixels = images.Pixels, classes = images.Labels;
         BatchParallel.For(n, (long)n * ImageSet.PixelCount * (augmentation is null ? 1 : 4), (s, start, count) =>
         {
             Span<byte> augmented = stackalloc byte[ImageSet.PixelCount];
@@ -26,7 +26,7 @@ internal static class InputBatch
                     Convert(source, target);
                     continue;
                 }
-                Augmentation.Apply(source, augmented, augmentation, Rng.Key(augmentationKey, (ulong)i));
+                Augmentation.Apply(source, classes[order[i]], augmented, augmentation, Rng.Key(augmentationKey, (ulong)i));
                 Convert(augmented, target);
             }
         });

@@ -62,6 +62,10 @@ public abstract record NeuralOptions : ModelOptions
     [Description("Test-time augmentation: predict each image and its left-right mirror and average the probabilities (twice the inference time).")]
     public bool Tta { get; init; }
 
+    [Description("Augmentation for photos: share (0-1) of training images first made to look like the photo pipeline's output "
+        + "(tilted; shoes turned and paired; stretched, re-framed, unevenly lit, noisy). 0 = off; works without --augment too.")]
+    public double PhotoLike { get; init; }
+
     [Description("Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.")]
     public double ValidationFraction { get; init; } = 0.1;
 
@@ -71,7 +75,13 @@ public abstract record NeuralOptions : ModelOptions
     [Description("Keep the weights of the epoch with the best validation loss.")]
     public bool RestoreBest { get; init; } = true;
 
-    public AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing);
+    public AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing, PhotoLike);
+
+    /// <summary>What the trainer applies: everything with <see cref="Augment"/>; only the photo-like step when just <see cref="PhotoLike"/> is set; else nothing.</summary>
+    public AugmentationSettings? TrainingAugmentation =>
+        Augment ? AugmentationSettings
+        : PhotoLike > 0 ? new AugmentationSettings(0, false, 0, PhotoLike)
+        : null;
 
     public override void Validate()
     {
@@ -87,6 +97,7 @@ public abstract record NeuralOptions : ModelOptions
         Require(ClipNorm >= 0 && double.IsFinite(ClipNorm), "clip-norm", "must be 0 (off) or positive", ClipNorm);
         Require(Shift is >= 0 and <= 14, "shift", "must be 0-14 pixels", Shift);
         Require(Erasing is >= 0 and <= 1, "erasing", "must be in [0, 1]", Erasing);
+        Require(PhotoLike is >= 0 and <= 1, "photo-like", "must be in [0, 1] (the share of training images made photo-like; 0 = off)", PhotoLike);
         Require(ValidationFraction is >= 0 and <= 0.5, "validation-fraction", "must be in [0, 0.5]", ValidationFraction);
         Require(Patience >= 0, "patience", "must be 0 (off) or more", Patience);
     }

@@ -79,7 +79,7 @@ internal sealed class NeuralTrainer
         var labels = new byte[batchSize];
         var gradient = new float[batchSize * FashionMnistClasses.Count];
         var order = new int[fitSet.Count];
-        AugmentationSettings? augmentation = _options.Augment ? _options.AugmentationSettings : null;
+        AugmentationSettings? augmentation = _options.TrainingAugmentation;
 
         for (int epoch = state.EpochsDone; epoch < _options.Epochs && !state.Finished; epoch++)
         {

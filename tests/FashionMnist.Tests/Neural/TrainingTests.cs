@@ -106,6 +106,7 @@ public class TrainingTests
             {
                 ["spec"] = spec, ["epochs"] = "4", ["batch-size"] = "64", ["augment"] = "true", ["validation-fraction"] = "0.2",
                 ["schedule"] = "one-cycle", ["optimizer"] = "adamw", ["weight-decay"] = "0.01", ["patience"] = "0",
+                ["photo-like"] = "0.5", // keyed like the rest of the augmentation (shoes included: 40 images per class)
             };
             ImageSet train = TestData.BalancedTrain(40);
 
