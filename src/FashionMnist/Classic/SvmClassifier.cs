@@ -54,7 +54,10 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
     /// <summary>Wall seconds of LIBSVM training in the last fit, all pairs (the rest of Fit is marshalling).</summary>
     public double TrainSeconds { get; private set; }
 
-    /// <summary>Threads that solved the one-vs-one pairs in the last fit; 1 means LIBSVM's sequential svm_train.</summary>
+    /// <summary>
+    /// Threads that solved the one-vs-one pairs in the last fit (at most one per pair); 1 means LIBSVM's sequential
+    /// svm_train (one thread, probability=true, or two classes).
+    /// </summary>
     public int TrainingThreads { get; private set; }
 
     /// <summary>Overrides <see cref="ComputeThreads.Count"/> for training (tests compare thread counts without touching the global).</summary>
@@ -118,13 +121,15 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
             CacheSizeMb: Options.CacheSize, Tolerance: Options.Tolerance,
             Shrinking: Options.Shrinking, Probability: Options.Probability);
 
-        int threads = Options.Probability ? 1 : TrainingThreadsOverride ?? ComputeThreads.Count;
+        int classes = counts.Count(c => c > 0), pairs = classes * (classes - 1) / 2;
+        // More threads than pairs would idle; one pair (two classes) gains nothing from the pairwise path.
+        int threads = Options.Probability ? 1 : Math.Min(TrainingThreadsOverride ?? ComputeThreads.Count, pairs);
         context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(dense ? "all features" : "non-zero features")}) "
             + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}, "
             + (threads > 1 ? $"one-vs-one pairs on {threads} threads" : "LIBSVM's sequential svm_train"));
         clock.Restart();
         LibSvmModel model = threads > 1
-            ? TrainPairsInParallel(problem, parameters, threads, counts.Count(c => c > 0), context)
+            ? TrainPairsInParallel(problem, parameters, threads, pairs, context)
             : TrainSequentially(problem, parameters, features, context);
         TrainSeconds = clock.Elapsed.TotalSeconds;
         TrainingThreads = threads;
@@ -151,9 +156,9 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
     }
 
     /// <summary>The pairs on several threads: progress and cancellation per pair, and the slowest pair in the log.</summary>
-    private static LibSvmModel TrainPairsInParallel(LibSvmProblem problem, LibSvmParameters parameters, int threads, int classes, FitContext context)
+    private static LibSvmModel TrainPairsInParallel(LibSvmProblem problem, LibSvmParameters parameters, int threads, int pairs, FitContext context)
     {
-        context.Progress?.Report(new FitProgress(TrainingStage, 0, classes * (classes - 1) / 2, $"pairs on {threads} threads"));
+        context.Progress?.Report(new FitProgress(TrainingStage, 0, pairs, $"pairs on {threads} threads"));
         double summed = 0;
         LibSvmPairTrained slowest = default;
         LibSvmModel model = LibSvmOneVsOne.Train(problem, parameters, threads, context.Cancellation, pair =>

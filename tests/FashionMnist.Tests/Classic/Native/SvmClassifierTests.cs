@@ -207,6 +207,20 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
     }
 
     [Fact]
+    public void Two_classes_or_one_thread_use_LIBSVMs_sequential_training()
+    {
+        var train = TestData.BalancedTrain(10);
+        int[] coatsAndBags = [.. Enumerable.Range(0, train.Count).Where(i => train.Labels[i] is 4 or 8)];
+        var two = train.Subset(coatsAndBags);
+        using var pair = new SvmClassifier(new SvmOptions()) { TrainingThreadsOverride = 2 };
+        pair.Fit(FeatureMatrix.FromImages(two), two.Labels, FitContext.Default);
+        Assert.Equal(1, pair.TrainingThreads); // one pair: nothing to run in parallel
+        using var all = new SvmClassifier(new SvmOptions()) { TrainingThreadsOverride = 64 };
+        all.Fit(FeatureMatrix.FromImages(train), train.Labels, FitContext.Default);
+        Assert.Equal(45, all.TrainingThreads); // at most one thread per pair
+    }
+
+    [Fact]
     public void Float_features_train_as_well_as_bytes()
     {
         // The same pixels as floats in [0, 1] (what a scaling step would give) reach the same model.
