@@ -11,7 +11,10 @@ namespace FashionMnist.Classic;
 /// <list type="bullet">
 /// <item>Raw pixels (byte features) are fed scaled to [0, 1], as scikit-learn users do with X/255; float features
 /// (HOG, PCA, a scaling step) are fed as they are. gamma='scale' is computed on the values LIBSVM sees.</item>
-/// <item>Training is single-threaded inside LIBSVM. Prediction computes LIBSVM's decision values itself from the
+/// <item>Training solves LIBSVM's k(k-1)/2 one-vs-one problems on <see cref="ComputeThreads.Count"/> threads
+/// (<see cref="LibSvmOneVsOne"/>): each pair is LIBSVM's own svm_train on that pair's rows, and the pairs are assembled
+/// into the model svm_train would have built, identical to the last bit. With probability=true (whose internal
+/// cross-validation draws from libc's global rand()) or one thread, LIBSVM's sequential svm_train runs. Prediction computes LIBSVM's decision values itself from the
 /// model's support vectors and coefficients: kernel values for a batch of rows from one matrix multiply with all
 /// support vectors (<see cref="SvmKernelPredictor"/>), instead of LIBSVM's scalar per-pair loop; probability models
 /// go through svm_predict_probability, rows split over <see cref="ComputeThreads.Count"/> threads.</item>
@@ -48,8 +51,17 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
     /// <summary>The LIBSVM model (for tests and diagnostics).</summary>
     internal LibSvmModel NativeModel => _model ?? throw new InvalidOperationException("The SVM is not fitted.");
 
-    /// <summary>Seconds inside svm_train in the last fit (the rest of Fit is marshalling).</summary>
+    /// <summary>Wall seconds of LIBSVM training in the last fit, all pairs (the rest of Fit is marshalling).</summary>
     public double TrainSeconds { get; private set; }
+
+    /// <summary>
+    /// Threads that solved the one-vs-one pairs in the last fit (at most one per pair); 1 means LIBSVM's sequential
+    /// svm_train (one thread, probability=true, or two classes).
+    /// </summary>
+    public int TrainingThreads { get; private set; }
+
+    /// <summary>Overrides <see cref="ComputeThreads.Count"/> for training (tests compare thread counts without touching the global).</summary>
+    internal int? TrainingThreadsOverride { get; init; }
 
     /// <summary>Seconds spent building LIBSVM's node arrays in the last fit.</summary>
     public double MarshalSeconds { get; private set; }
@@ -109,15 +121,18 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
             CacheSizeMb: Options.CacheSize, Tolerance: Options.Tolerance,
             Shrinking: Options.Shrinking, Probability: Options.Probability);
 
-        // LIBSVM has no progress callback and cannot be interrupted: show one indeterminate stage.
-        const string stage = "svm: LIBSVM one-vs-one training";
-        context.Progress?.Report(new FitProgress(stage, 0, 0, $"{features.Rows} rows, {features.Columns} features"));
+        int classes = counts.Count(c => c > 0), pairs = classes * (classes - 1) / 2;
+        // More threads than pairs would idle; one pair (two classes) gains nothing from the pairwise path.
+        int threads = Options.Probability ? 1 : Math.Min(TrainingThreadsOverride ?? ComputeThreads.Count, pairs);
         context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(dense ? "all features" : "non-zero features")}) "
-            + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}");
+            + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}, "
+            + (threads > 1 ? $"one-vs-one pairs on {threads} threads" : "LIBSVM's sequential svm_train"));
         clock.Restart();
-        LibSvmModel model = LibSvmModel.Train(problem, parameters, context.Seed);
+        LibSvmModel model = threads > 1
+            ? TrainPairsInParallel(problem, parameters, threads, pairs, context)
+            : TrainSequentially(problem, parameters, features, context);
         TrainSeconds = clock.Elapsed.TotalSeconds;
-        context.Progress?.Report(new FitProgress(stage, 1, 1));
+        TrainingThreads = threads;
         context.Log?.Invoke($"svm: trained in {TrainSeconds:F1} s, {model.SupportVectorCount} support vectors");
 
         _model?.Dispose();
@@ -127,6 +142,35 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
         DenseLayout = dense;
         FeatureCount = features.Columns;
         _trainedOnBytes = features.IsBytes;
+    }
+
+    private const string TrainingStage = "svm: LIBSVM one-vs-one training";
+
+    /// <summary>LIBSVM's own svm_train: no progress callback, no interruption, so one indeterminate progress stage.</summary>
+    private static LibSvmModel TrainSequentially(LibSvmProblem problem, LibSvmParameters parameters, FeatureMatrix features, FitContext context)
+    {
+        context.Progress?.Report(new FitProgress(TrainingStage, 0, 0, $"{features.Rows} rows, {features.Columns} features"));
+        LibSvmModel model = LibSvmModel.Train(problem, parameters, context.Seed);
+        context.Progress?.Report(new FitProgress(TrainingStage, 1, 1));
+        return model;
+    }
+
+    /// <summary>The pairs on several threads: progress and cancellation per pair, and the slowest pair in the log.</summary>
+    private static LibSvmModel TrainPairsInParallel(LibSvmProblem problem, LibSvmParameters parameters, int threads, int pairs, FitContext context)
+    {
+        context.Progress?.Report(new FitProgress(TrainingStage, 0, pairs, $"pairs on {threads} threads"));
+        double summed = 0;
+        LibSvmPairTrained slowest = default;
+        LibSvmModel model = LibSvmOneVsOne.Train(problem, parameters, threads, context.Cancellation, pair =>
+        {
+            // Called one pair at a time (LibSvmOneVsOne serialises the calls).
+            summed += pair.Seconds;
+            if (pair.Seconds >= slowest.Seconds) slowest = pair;
+            context.Progress?.Report(new FitProgress(TrainingStage, pair.Done, pair.Total, $"pairs on {threads} threads"));
+        });
+        context.Log?.Invoke($"svm: pair solves sum to {summed:F1} s; slowest pair: classes {model.Labels[slowest.SlotI]} and "
+            + $"{model.Labels[slowest.SlotJ]} ({slowest.Rows} rows) {slowest.Seconds:F1} s");
+        return model;
     }
 
     /// <summary>Raw pixels (scaled by 1/255 for LIBSVM) or computed float features: prediction must get the same kind.</summary>

@@ -35,7 +35,7 @@ public sealed record SvmOptions : ModelOptions
     [Description("Independent term of the poly and sigmoid kernels.")]
     public double Coef0 { get; init; }
 
-    [Description("LIBSVM's kernel cache in MB; larger caches recompute fewer kernel rows.")]
+    [Description("LIBSVM's kernel cache in MB, split between the threads that train pairs; larger caches recompute fewer kernel rows (same model either way).")]
     public double CacheSize { get; init; } = 1000;
 
     [Description("Stopping tolerance of the solver.")]
@@ -44,7 +44,7 @@ public sealed record SvmOptions : ModelOptions
     [Description("Use LIBSVM's shrinking heuristic (usually faster).")]
     public bool Shrinking { get; init; } = true;
 
-    [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit). Off: probabilities are vote shares.")]
+    [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit, and on one core: LIBSVM's sequential training, as its cross-validation uses the global rand()). Off: probabilities are vote shares.")]
     public bool Probability { get; init; }
 
     /// <summary>The numeric gamma when <see cref="Gamma"/> is a number, else null ('scale' or 'auto').</summary>

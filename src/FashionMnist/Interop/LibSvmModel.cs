@@ -4,11 +4,14 @@ namespace FashionMnist.Interop;
 
 /// <summary>
 /// Owns one <c>svm_model*</c> and, for models we trained, the native block holding its support vectors' nodes.
-/// Released by svm_free_and_destroy_model (which frees the node memory itself only for loaded models).
+/// Released by svm_free_and_destroy_model (which frees the node memory itself only for loaded models), except for
+/// models we assembled ourselves (<see cref="LibSvmOneVsOne"/>): their struct and arrays all live in one block of
+/// ours, which LIBSVM only reads and never frees.
 /// </summary>
 internal sealed unsafe class SvmModelHandle : SafeHandle
 {
     private NativeBlock? _supportVectorNodes;
+    private NativeBlock? _assembled;
 
     public SvmModelHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
@@ -24,8 +27,22 @@ internal sealed unsafe class SvmModelHandle : SafeHandle
         return owned;
     }
 
+    /// <summary>A model whose <c>svm_model</c> struct starts <paramref name="block"/>, with everything it points to inside it.</summary>
+    internal static SvmModelHandle OwnAssembled(NativeBlock block)
+    {
+        var owned = new SvmModelHandle();
+        owned.SetHandle((IntPtr)block.Pointer);
+        owned._assembled = block;
+        return owned;
+    }
+
     protected override bool ReleaseHandle()
     {
+        if (_assembled is not null)
+        {
+            _assembled.Dispose(); // not malloc'ed by LIBSVM: svm_free_and_destroy_model must not see it
+            return true;
+        }
         var model = (SvmModelStruct*)handle;
         LibSvmNative.FreeAndDestroyModel(&model);
         _supportVectorNodes?.Dispose(); // after the model: nothing points into it any more
@@ -88,7 +105,7 @@ internal sealed unsafe class LibSvmModel : IDisposable
 {
     private readonly SvmModelHandle _handle;
 
-    private LibSvmModel(SvmModelHandle handle)
+    internal LibSvmModel(SvmModelHandle handle)
     {
         _handle = handle;
         SvmModelStruct* model = handle.Model;
@@ -127,13 +144,7 @@ internal sealed unsafe class LibSvmModel : IDisposable
         {
             SvmParameter native = parameters.ToNative();
             var p = (SvmProblem*)problemPointer;
-            byte* complaint = LibSvmNative.CheckParameter(p, &native);
-            if (complaint != null)
-            {
-                string text = Marshal.PtrToStringUTF8((IntPtr)complaint) ?? "invalid parameter";
-                throw new FashionMnistException($"LIBSVM rejected the SVM parameters: {text}",
-                    "Change the SVM options with --set name=VALUE.");
-            }
+            CheckParameters(p, &native);
             SvmModelStruct* model = LibSvmNative.Train(p, &native);
             if (model == null) throw new InvalidOperationException("svm_train returned no model.");
             NativeBlock? nodes;
@@ -148,6 +159,18 @@ internal sealed unsafe class LibSvmModel : IDisposable
             }
             return new LibSvmModel(SvmModelHandle.Own(model, nodes));
         });
+    }
+
+    /// <summary>svm_check_parameter: its complaint becomes a <see cref="FashionMnistException"/>.</summary>
+    internal static void CheckParameters(SvmProblem* problem, SvmParameter* parameter)
+    {
+        byte* complaint = LibSvmNative.CheckParameter(problem, parameter);
+        if (complaint != null)
+        {
+            string text = Marshal.PtrToStringUTF8((IntPtr)complaint) ?? "invalid parameter";
+            throw new FashionMnistException($"LIBSVM rejected the SVM parameters: {text}",
+                "Change the SVM options with --set name=VALUE.");
+        }
     }
 
     /// <summary>
@@ -180,7 +203,7 @@ internal sealed unsafe class LibSvmModel : IDisposable
         throw new ArgumentException("Row is not terminated with index -1.");
     }
 
-    private static int RowLength(SvmNode* row)
+    internal static int RowLength(SvmNode* row)
     {
         int n = 0;
         while (row[n].Index != SvmNode.EndOfRow) n++;
@@ -215,6 +238,22 @@ internal sealed unsafe class LibSvmModel : IDisposable
             SvmParameter p = model->Parameter;
             return new LibSvmDecisionFunction((SvmKernelType)p.KernelType, p.Gamma, p.Coef0, p.Degree,
                 columns, l, supportVectors, coefficients, rho, perClass, Labels);
+        }
+    }
+
+    /// <summary>
+    /// LIBSVM's sv_indices: for each support vector (in model order), its 1-based row number in the training problem.
+    /// Null for models read from text (LIBSVM's model files do not store them).
+    /// </summary>
+    public int[]? SupportVectorIndices
+    {
+        get
+        {
+            using var lease = new ModelLease(_handle);
+            SvmModelStruct* model = lease.Model;
+            return model->SupportVectorIndices == null
+                ? null
+                : new ReadOnlySpan<int>(model->SupportVectorIndices, model->SupportVectorCount).ToArray();
         }
     }
 

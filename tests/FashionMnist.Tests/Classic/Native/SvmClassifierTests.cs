@@ -36,8 +36,48 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
         Assert.InRange(fitted.Svm.SupportVectorCount, 200, fitted.Train.Count);
         Assert.True(fitted.Svm.DenseLayout); // raw pixels are about half non-zero
         Assert.Contains(fitted.Log, line => line.Contains("support vectors"));
-        // LIBSVM has no progress callback: one indeterminate stage (Total 0), then done.
-        Assert.Equal([(0L, 0L), (1L, 1L)], fitted.Progress.Select(p => (p.Done, p.Total)));
+        if (fitted.Svm.TrainingThreads > 1)
+        {
+            // Pairs on several threads: one step per pair of classes, 0 to 45, in order.
+            Assert.Equal(Enumerable.Range(0, 46).Select(d => (d, 45L)), fitted.Progress.Select(p => ((int)p.Done, p.Total)));
+            Assert.Contains(fitted.Log, line => line.Contains("slowest pair"));
+        }
+        else
+        {
+            // LIBSVM's svm_train has no progress callback: one indeterminate stage (Total 0), then done.
+            Assert.Equal([(0L, 0L), (1L, 1L)], fitted.Progress.Select(p => (p.Done, p.Total)));
+        }
+    }
+
+    [Theory]
+    [InlineData("rbf", false)]
+    [InlineData("linear", true)]
+    public void Pairs_trained_on_several_threads_give_the_sequential_model(string kernel, bool floatFeatures)
+    {
+        // LIBSVM's sequential svm_train (1 thread) against the pairs on 2 and 3 threads: the same saved state (LIBSVM's
+        // model text with 17-digit coefficients, gamma, layout) and exactly the same probabilities.
+        var train = TestData.BalancedTrain(20);
+        var test = fitted.Test.Take(100);
+        FeatureMatrix Features(ImageSet images) => floatFeatures
+            ? FeatureMatrix.FromFloats(images.ToFloats(PixelScaling.Standardized), images.Count, ImageSet.PixelCount)
+            : FeatureMatrix.FromImages(images);
+        var options = new SvmOptions { Kernel = Enum.Parse<SvmKernel>(kernel, ignoreCase: true) };
+        byte[]? expectedState = null;
+        float[]? expectedProbabilities = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var svm = new SvmClassifier(options) { TrainingThreadsOverride = threads };
+            svm.Fit(Features(train), train.Labels, FitContext.Default);
+            Assert.Equal(threads, svm.TrainingThreads);
+            var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream)) svm.SaveState(writer);
+            var probabilities = new float[test.Count * 10];
+            svm.PredictProbabilities(Features(test), probabilities);
+            expectedState ??= stream.ToArray();
+            expectedProbabilities ??= probabilities;
+            Assert.Equal(expectedState, stream.ToArray());
+            Assert.Equal(expectedProbabilities, probabilities);
+        }
     }
 
     [Fact]
@@ -167,6 +207,20 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
     }
 
     [Fact]
+    public void Two_classes_or_one_thread_use_LIBSVMs_sequential_training()
+    {
+        var train = TestData.BalancedTrain(10);
+        int[] coatsAndBags = [.. Enumerable.Range(0, train.Count).Where(i => train.Labels[i] is 4 or 8)];
+        var two = train.Subset(coatsAndBags);
+        using var pair = new SvmClassifier(new SvmOptions()) { TrainingThreadsOverride = 2 };
+        pair.Fit(FeatureMatrix.FromImages(two), two.Labels, FitContext.Default);
+        Assert.Equal(1, pair.TrainingThreads); // one pair: nothing to run in parallel
+        using var all = new SvmClassifier(new SvmOptions()) { TrainingThreadsOverride = 64 };
+        all.Fit(FeatureMatrix.FromImages(train), train.Labels, FitContext.Default);
+        Assert.Equal(45, all.TrainingThreads); // at most one thread per pair
+    }
+
+    [Fact]
     public void Float_features_train_as_well_as_bytes()
     {
         // The same pixels as floats in [0, 1] (what a scaling step would give) reach the same model.
@@ -217,7 +271,9 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
         Assert.Equal(probabilities, again.PredictProbabilities(fitted.Test)); // same seed, same Platt fits
         for (int r = 0; r < fitted.Test.Count; r++)
             Assert.Equal(1.0, probabilities.AsSpan(r * 10, 10).ToArray().Sum(), 4);
-        Assert.True(((SvmClassifier)((Pipeline)model).Estimator).NativeModel.HasProbabilities);
+        var svm = (SvmClassifier)((Pipeline)model).Estimator;
+        Assert.True(svm.NativeModel.HasProbabilities);
+        Assert.Equal(1, svm.TrainingThreads); // probability training stays in LIBSVM's sequential svm_train (global rand())
         Assert.InRange(model.Score(fitted.Test), 0.6, 1.0);
     }
 
