@@ -163,6 +163,9 @@ public class LibSvmOneVsOneTests
         Assert.Equal([1, 2, 3], reports.Select(r => r.Done));
         Assert.All(reports, r => Assert.Equal(3, r.Total));
         Assert.Equal([(0, 1), (0, 2), (1, 2)], reports.Select(r => (r.SlotI, r.SlotJ)).Order());
+        // Thread CPU time of one pair's solve: never more than its wall time (plus clock granularity), on solver 0 or 1.
+        Assert.All(reports, r => Assert.InRange(r.CpuSeconds, 0, r.Seconds + 0.01));
+        Assert.All(reports, r => Assert.InRange(r.Worker, 0, 1));
 
         using var cancel = new CancellationTokenSource();
         int trained = 0;
