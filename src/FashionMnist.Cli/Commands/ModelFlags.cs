@@ -22,7 +22,9 @@ internal sealed class ModelFlags
     public readonly Option<string?> Features = new("--features") { Description = "Classic models: pixels (default) or hog (histograms of oriented gradients)." };
     public readonly Option<string?> HogCell = new("--hog-cell") { Description = "HOG cell sizes in pixels (default 4,7: two scales, 1,620 features); one size such as 4 for a single scale. Implies --features hog." };
     public readonly Option<int?> HogBlock = new("--hog-block") { Description = "HOG block size in cells (default 2). Implies --features hog." };
-    public readonly Option<int?> HogBins = new("--hog-bins") { Description = "HOG orientation bins over 0-180° (default 9). Implies --features hog." };
+    public readonly Option<int?> HogBins = new("--hog-bins") { Description = "HOG orientation bins over 0-360° (0-180° with --hog-signed false) (default 9). Implies --features hog." };
+    public readonly Option<string?> HogSigned = new("--hog-signed") { Description = "HOG orientations over 0-360°, keeping which side of an edge is brighter: true (default) or false (0-180°, the classic HOG). Implies --features hog." };
+    public readonly Option<string?> HogNorm = new("--hog-norm") { Description = "HOG block normalisation: l1-sqrt (default; Hellinger) or l2-hys (the classic). Implies --features hog." };
     public readonly Option<string?> Pca = new("--pca") { Description = "Classic models: PCA to N components (--pca 50) or to a share of the variance (--pca 0.95)." };
     public readonly Option<bool> PcaWhiten = new("--pca-whiten") { Description = "Scale PCA components to unit variance." };
     public readonly Option<string?> Scale = new("--scale") { Description = "Classic models: per-feature scaling, unit ([0,1]) or standard (zero mean, unit variance)." };
@@ -38,7 +40,7 @@ internal sealed class ModelFlags
     public void AddTo(Command command)
     {
         command.Add(Model);
-        foreach (Option option in new Option[] { Set, Features, HogCell, HogBlock, HogBins, Pca, PcaWhiten, Scale, Epochs, BatchSize, LearningRate, Optimizer, Augment, Spec })
+        foreach (Option option in new Option[] { Set, Features, HogCell, HogBlock, HogBins, HogSigned, HogNorm, Pca, PcaWhiten, Scale, Epochs, BatchSize, LearningRate, Optimizer, Augment, Spec })
             command.Add(option);
     }
 
@@ -73,6 +75,8 @@ internal sealed class ModelFlags
         Add("hog-cell", parse.GetValue(HogCell));
         Add("hog-block", Format(parse.GetValue(HogBlock)));
         Add("hog-bins", Format(parse.GetValue(HogBins)));
+        Add("hog-signed", parse.GetValue(HogSigned));
+        Add("hog-norm", parse.GetValue(HogNorm));
         Add("scale", parse.GetValue(Scale));
         Add("pca", parse.GetValue(Pca));
         Add("pca-whiten", parse.GetValue(PcaWhiten) ? "true" : null);

@@ -113,6 +113,7 @@ public static class FeatureTransforms
         {
             [FeatureScaler.Kind] = FeatureScaler.Read,
             [HogTransform.Kind] = HogTransform.Read,
+            [HogTransform.KindV2] = HogTransform.ReadV2,
             [PcaTransform.Kind] = PcaTransform.Read,
         };
 

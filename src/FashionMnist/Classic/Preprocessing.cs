@@ -10,7 +10,7 @@ namespace FashionMnist.Classic;
 public sealed record Preprocessing
 {
     /// <summary>The setting names, as CLI flags (without "--") and grid keys.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["features", "hog-cell", "hog-block", "hog-bins", "scale", "pca", "pca-whiten"];
+    public static readonly IReadOnlyList<string> Keys = ["features", "hog-cell", "hog-block", "hog-bins", "hog-signed", "hog-norm", "scale", "pca", "pca-whiten"];
 
     public static Preprocessing None { get; } = new();
 
@@ -22,6 +22,11 @@ public sealed record Preprocessing
 
     public int HogBlock { get; init; } = 2;
     public int HogBins { get; init; } = 9;
+
+    /// <summary>HOG orientations over 0-360° rather than 0-180° (default: signed, see <see cref="HogTransform"/>).</summary>
+    public bool HogSigned { get; init; } = true;
+
+    public HogNormalization HogNorm { get; init; } = HogNormalization.L1Sqrt;
 
     /// <summary>Per-feature scaling, or none.</summary>
     public ScalingKind? Scale { get; init; }
@@ -42,7 +47,7 @@ public sealed record Preprocessing
     public IReadOnlyList<IFeatureTransform> CreateSteps()
     {
         var steps = new List<IFeatureTransform>();
-        if (Hog) steps.Add(new HogTransform(HogCells, HogBlock, HogBins));
+        if (Hog) steps.Add(new HogTransform(HogCells, HogBlock, HogBins, HogSigned, HogNorm));
         if (Scale is ScalingKind scaling) steps.Add(new FeatureScaler(scaling));
         if (PcaComponents is not null || PcaRatio is not null) steps.Add(new PcaTransform(PcaComponents, PcaRatio, PcaWhiten));
         return steps;
@@ -58,6 +63,8 @@ public sealed record Preprocessing
             result["hog-cell"] = string.Join(",", HogCells);
             result["hog-block"] = HogBlock.ToString(CultureInfo.InvariantCulture);
             result["hog-bins"] = HogBins.ToString(CultureInfo.InvariantCulture);
+            result["hog-signed"] = HogSigned ? "true" : "false";
+            result["hog-norm"] = HogNorm == HogNormalization.L1Sqrt ? "l1-sqrt" : "l2-hys";
         }
         if (Scale is ScalingKind scaling) result["scale"] = scaling == ScalingKind.Unit ? "unit" : "standard";
         if (PcaComponents is int n) result["pca"] = n.ToString(CultureInfo.InvariantCulture);
@@ -84,6 +91,13 @@ public sealed record Preprocessing
                 "hog-cell" => result with { HogCells = ParseInts(rawName, value), Hog = true },
                 "hog-block" => result with { HogBlock = ParseInt(rawName, value), Hog = true },
                 "hog-bins" => result with { HogBins = ParseInt(rawName, value), Hog = true },
+                "hog-signed" => result with { HogSigned = ParseBool(rawName, value), Hog = true },
+                "hog-norm" => value.ToLowerInvariant() switch
+                {
+                    "l2-hys" or "l2hys" => result with { HogNorm = HogNormalization.L2Hys, Hog = true },
+                    "l1-sqrt" or "l1sqrt" or "hellinger" => result with { HogNorm = HogNormalization.L1Sqrt, Hog = true },
+                    _ => throw Bad(rawName, value, "l2-hys or l1-sqrt"),
+                },
                 "scale" => value.ToLowerInvariant() switch
                 {
                     "unit" or "minmax" => result with { Scale = ScalingKind.Unit },
@@ -92,12 +106,7 @@ public sealed record Preprocessing
                     _ => throw Bad(rawName, value, "unit, standard or none"),
                 },
                 "pca" => ParsePca(result, rawName, value),
-                "pca-whiten" => value.ToLowerInvariant() switch
-                {
-                    "true" or "yes" or "1" or "on" or "" => result with { PcaWhiten = true },
-                    "false" or "no" or "0" or "off" => result with { PcaWhiten = false },
-                    _ => throw Bad(rawName, value, "true or false"),
-                },
+                "pca-whiten" => result with { PcaWhiten = ParseBool(rawName, value) },
                 _ => throw new FashionMnistException($"'{rawName}' is not a preprocessing setting",
                     $"Use one of: {string.Join(", ", Keys)}."),
             };
@@ -121,6 +130,13 @@ public sealed record Preprocessing
             return current with { PcaRatio = r, PcaComponents = null };
         throw Bad(name, value, "a component count such as 50, or a variance ratio such as 0.95");
     }
+
+    private static bool ParseBool(string name, string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "yes" or "1" or "on" or "" => true,
+        "false" or "no" or "0" or "off" => false,
+        _ => throw Bad(name, value, "true or false"),
+    };
 
     private static int ParseInt(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : throw Bad(name, value, "a whole number");

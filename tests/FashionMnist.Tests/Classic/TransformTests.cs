@@ -15,7 +15,7 @@ public class TransformTests
         var pixels = new byte[784];
         for (int y = 0; y < 28; y++)
             for (int x = 14; x < 28; x++) pixels[y * 28 + x] = 255;
-        var hog = new HogTransform([4], blockSize: 1, bins: 9);
+        var hog = new HogTransform([4], blockSize: 1, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
         float[] features = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
         Assert.Equal(7 * 7 * 9, features.Length);
         // Cell column 3 covers x = 12..15; its pixels x=13 and x=14 see the edge. Cell (row 2, col 3):
@@ -33,7 +33,7 @@ public class TransformTests
         var pixels = new byte[784];
         for (int y = 14; y < 28; y++)
             for (int x = 0; x < 28; x++) pixels[y * 28 + x] = 200;
-        var hog = new HogTransform([4], blockSize: 2, bins: 9);
+        var hog = new HogTransform([4], blockSize: 2, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
         float[] f = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
         Assert.Equal(6 * 6 * 4 * 9, f.Length);
         Assert.Equal(hog.FeatureCount, f.Length);
@@ -57,6 +57,95 @@ public class TransformTests
         Assert.Throws<FashionMnistException>(() => new HogTransform([1]));
         Assert.Throws<FashionMnistException>(() => new HogTransform([4], blockSize: 8));
         Assert.Throws<FashionMnistException>(() => new HogTransform([4], bins: 1));
+    }
+
+    [Fact]
+    public void Signed_hog_tells_a_dark_to_bright_edge_from_a_bright_to_dark_one()
+    {
+        // Black left / white right: gradient along +x (0°). Signed, 9 bins of 40° centred at 20°, 60°, ..., 340°:
+        // 0° is shared equally by bin 0 and bin 8. The mirror image (white left) has its gradient along -x (180°),
+        // the centre of bin 4. Unsigned HOG cannot tell the two apart.
+        var darkLeft = new byte[784];
+        var brightLeft = new byte[784];
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) (x >= 14 ? darkLeft : brightLeft)[y * 28 + x] = 255;
+        var signed = new HogTransform([4], blockSize: 1, bins: 9, signed: true, normalization: HogNormalization.L2Hys);
+        var unsigned = new HogTransform([4], blockSize: 1, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
+        float[] Cell(HogTransform hog, byte[] pixels) =>
+            hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!.AsSpan((2 * 7 + 3) * 9, 9).ToArray();
+
+        float[] rising = Cell(signed, darkLeft), falling = Cell(signed, brightLeft);
+        Assert.Equal(rising[0], rising[8], 4);
+        Assert.True(rising[0] > 0.5f, $"bin 0 holds {rising[0]}");
+        for (int b = 1; b < 8; b++) Assert.Equal(0f, rising[b]);
+        Assert.True(falling[4] > 0.99f, $"bin 4 holds {falling[4]}");
+        for (int b = 0; b < 9; b++) if (b != 4) Assert.Equal(0f, falling[b], 5); // 180° is 4.0 bins up to float rounding
+        Assert.Equal(Cell(unsigned, darkLeft), Cell(unsigned, brightLeft));
+        Assert.Contains("signed", signed.Describe());
+    }
+
+    [Fact]
+    public void L1_sqrt_hog_blocks_are_square_roots_of_shares()
+    {
+        // Rows 14..27 at 200: the pixels at y = 13 and 14 have gy = 200 (90°), all in cell row 3 (y 12..15), 4 per
+        // cell per row. Block (row 2, col 0) holds cells (2,0), (2,1), (3,0), (3,1): the last two carry 1,600 each in
+        // the 90° bin and the others nothing, so L1 gives 1/2 and 1/2, and their square roots √½.
+        var pixels = new byte[784];
+        for (int y = 14; y < 28; y++)
+            for (int x = 0; x < 28; x++) pixels[y * 28 + x] = 200;
+        var hog = new HogTransform([4], blockSize: 2, bins: 9, signed: false, normalization: HogNormalization.L1Sqrt);
+        float[] block = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!.AsSpan((2 * 6 + 0) * 36, 36).ToArray();
+        for (int i = 0; i < 36; i++)
+            Assert.Equal(i is 2 * 9 + 4 or 3 * 9 + 4 ? MathF.Sqrt(0.5f) : 0f, block[i], 5);
+        // Signed: 90° sits at 90/40 - 0.5 = 1.75 bins, so 1/4 in bin 1 (60°) and 3/4 in bin 2 (100°) of each cell.
+        var signed = new HogTransform([4], blockSize: 2, bins: 9, signed: true, normalization: HogNormalization.L1Sqrt);
+        float[] s = signed.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!.AsSpan((2 * 6 + 0) * 36, 36).ToArray();
+        Assert.Equal(MathF.Sqrt(0.125f), s[2 * 9 + 1], 5);
+        Assert.Equal(MathF.Sqrt(0.375f), s[2 * 9 + 2], 5);
+        Assert.Equal(1.0, s.Sum(v => (double)v * v), 4);
+    }
+
+    [Fact]
+    public void Hog_settings_survive_saving_and_the_first_file_layout_still_loads()
+    {
+        var images = FeatureMatrix.FromImages(TestData.Train.Take(4));
+        var hog = new HogTransform([4, 7], blockSize: 2, bins: 12, signed: false, normalization: HogNormalization.L1Sqrt);
+        var stream = new MemoryStream();
+        hog.Save(new BinaryWriter(stream));
+        stream.Position = 0;
+        var loaded = Assert.IsType<HogTransform>(FeatureTransforms.Read(new BinaryReader(stream)));
+        Assert.Equal(hog.Describe(), loaded.Describe());
+        Assert.Equal(hog.Transform(images).Floats, loaded.Transform(images).Floats);
+
+        // Layout 1 ("hog": cells, block, bins) from model files written before signed/l1-sqrt existed.
+        var old = new MemoryStream();
+        var writer = new BinaryWriter(old);
+        writer.Write(HogTransform.Kind);
+        writer.Write(1); writer.Write(4); writer.Write(2); writer.Write(9);
+        old.Position = 0;
+        var first = Assert.IsType<HogTransform>(FeatureTransforms.Read(new BinaryReader(old)));
+        Assert.False(first.Signed);
+        Assert.Equal(HogNormalization.L2Hys, first.Normalization);
+        Assert.Equal(new HogTransform([4], signed: false, normalization: HogNormalization.L2Hys).Transform(images).Floats,
+            first.Transform(images).Floats);
+        Assert.NotEqual(new HogTransform([4]).Transform(images).Floats, first.Transform(images).Floats); // defaults differ
+    }
+
+    [Fact]
+    public void Hog_signed_and_norm_settings_parse_and_bad_values_are_named()
+    {
+        var defaults = Preprocessing.None.With(new Dictionary<string, string> { ["features"] = "hog" });
+        Assert.Equal("hog(cell=4+7,block=2,bins=9,signed,l1-sqrt)", defaults.Describe());
+        Assert.Equal("true", defaults.ToSettings()["hog-signed"]);
+        Assert.Equal("l1-sqrt", defaults.ToSettings()["hog-norm"]);
+        var classic = Preprocessing.None.With(new Dictionary<string, string> { ["hog-signed"] = "false", ["hog-norm"] = "l2-hys" });
+        Assert.True(classic.Hog);
+        Assert.Equal("hog(cell=4+7,block=2,bins=9)", classic.Describe());
+        Assert.Equal("false", classic.ToSettings()["hog-signed"]);
+        Assert.Equal("l2-hys", classic.ToSettings()["hog-norm"]);
+        var e = Assert.Throws<FashionMnistException>(() => Preprocessing.None.With(new Dictionary<string, string> { ["hog-norm"] = "l3" }));
+        Assert.Contains("'hog-norm' cannot be 'l3'", e.Message);
+        Assert.Throws<FashionMnistException>(() => Preprocessing.None.With(new Dictionary<string, string> { ["hog-signed"] = "maybe" }));
     }
 
     [Fact]

@@ -20,6 +20,8 @@ public class ModelCommandsTests
         Assert.Equal("3", root.GetProperty("parameters").GetProperty("k").GetString());
         Assert.Equal("hog", root.GetProperty("preprocessing").GetProperty("features").GetString());
         Assert.Equal("40", root.GetProperty("preprocessing").GetProperty("pca").GetString());
+        Assert.Equal("true", root.GetProperty("preprocessing").GetProperty("hog-signed").GetString());
+        Assert.Equal("l1-sqrt", root.GetProperty("preprocessing").GetProperty("hog-norm").GetString());
         Assert.Equal(1500, root.GetProperty("train_limit").GetInt32());
         Assert.Equal(42, root.GetProperty("seed").GetInt32());
         double accuracy = root.GetProperty("test_accuracy").GetDouble();
@@ -45,6 +47,8 @@ public class ModelCommandsTests
     [InlineData("--pca 1000 --train-limit 50", "1000 components but the features have only 784 columns")]
     [InlineData("--pca abc", "Preprocessing setting 'pca' cannot be 'abc'")]
     [InlineData("--hog-cell 30", "HOG cell size must be between 2 and 14")]
+    [InlineData("--hog-norm l3", "Preprocessing setting 'hog-norm' cannot be 'l3'")]
+    [InlineData("--hog-signed maybe", "Preprocessing setting 'hog-signed' cannot be 'maybe'")]
     [InlineData("--train-limit 0", "--train-limit must be at least 1")]
     public void Train_bad_input_is_a_clear_error_with_exit_code_2(string flags, string message)
     {
@@ -52,6 +56,20 @@ public class ModelCommandsTests
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains(message, result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void Classic_hog_is_one_flag_away()
+    {
+        var result = CliRunner.Run("train", "knn", "--hog-signed", "false", "--hog-norm", "l2-hys", "--train-limit", "300",
+            "--test-limit", "50", "--no-save", "--no-store", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var preprocessing = doc.RootElement.GetProperty("preprocessing");
+        Assert.Equal("hog", preprocessing.GetProperty("features").GetString());
+        Assert.Equal("false", preprocessing.GetProperty("hog-signed").GetString());
+        Assert.Equal("l2-hys", preprocessing.GetProperty("hog-norm").GetString());
+        Assert.Equal("hog(cell=4+7,block=2,bins=9) → knn", doc.RootElement.GetProperty("pipeline").GetString());
     }
 
     [Fact]

@@ -101,6 +101,12 @@ public static class CompareProfiles
             {
                 Preprocessing = S(("pca", "50")),
             },
+            // HOG is the classical models' biggest lever (Zalando's table: SVM 0.897 on pixels, 0.926 on HOG); ~30 s here.
+            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), 10_000,
+                "RBF C=10 on HOG features (cells 4+7), 10,000 images")
+            {
+                Label = "svm+hog", Preprocessing = S(("features", "hog")),
+            },
             new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, $"60 rounds (default {new Classic.XGBoostOptions().NEstimators}) on 20,000 images"),
             new("mlp", S(("epochs", "15")), Note: $"15 epochs (default {new Neural.MlpOptions().Epochs})"),
             new("cnn1", S(("epochs", "4")), Note: $"4 epochs (default {new Neural.Cnn1Options().Epochs})"),
@@ -139,6 +145,10 @@ public static class CompareProfiles
             new("svm", S(("kernel", "rbf"), ("gamma", "scale")), Note: "C and PCA size tuned by 5-fold CV on 10,000 images")
             {
                 Preprocessing = S(("pca", "50")), Search = new ProfileSearch("c=1,10,100;pca=50,100", TrainLimit: 10_000),
+            },
+            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), Note: "RBF C=10 on HOG features (cells 4+7)")
+            {
+                Label = "svm+hog", Preprocessing = S(("features", "hog")),
             },
             new("xgboost", S(("n-estimators", "400"), ("early-stopping-rounds", "20")), Note: "depth and eta tuned by 5-fold CV on 20,000 images")
             {
