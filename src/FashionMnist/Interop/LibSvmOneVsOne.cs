@@ -69,7 +69,7 @@ internal static unsafe class LibSvmOneVsOne
         var solutions = new PairSolution[queue.Length];
         var errors = new ConcurrentQueue<Exception>();
         var reportLock = new object();
-        int next = -1, done = 0, stop = 0;
+        int next = -1, done = 0, stop = 0, failed = 0;
 
         void Work(int worker)
         {
@@ -85,12 +85,26 @@ internal static unsafe class LibSvmOneVsOne
                     solutions[pair.Index] = SolvePair((SvmProblem*)full, groups, pair, parameter);
                     double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds, cpu = ThreadCpuSeconds() - cpuStarted;
                     lock (reportLock)
-                        pairTrained?.Invoke(new LibSvmPairTrained(++done, queue.Length, pair.I, pair.J, pair.Rows, seconds, cpu, worker));
+                    {
+                        // After a failure (here or in the observer) nothing more is reported: the fit is over, and a
+                        // second observer call racing the first failure would turn one error into two.
+                        if (Volatile.Read(ref failed) != 0) return;
+                        try
+                        {
+                            pairTrained?.Invoke(new LibSvmPairTrained(++done, queue.Length, pair.I, pair.J, pair.Rows, seconds, cpu, worker));
+                        }
+                        catch
+                        {
+                            Volatile.Write(ref failed, 1); // before the lock is released
+                            throw;
+                        }
+                    }
                 }
             }
             catch (Exception e)
             {
                 errors.Enqueue(e);
+                Volatile.Write(ref failed, 1);
                 Volatile.Write(ref stop, 1);
             }
         }
