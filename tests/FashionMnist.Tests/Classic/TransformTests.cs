@@ -7,14 +7,23 @@ namespace FashionMnist.Tests.Classic;
 
 public class TransformTests
 {
+    /// <summary>A black 28x28 image with one filled rectangle (ends exclusive).</summary>
+    private static byte[] Rectangle(Range rows, Range columns, byte value)
+    {
+        var pixels = new byte[784];
+        var (top, height) = rows.GetOffsetAndLength(28);
+        var (left, width) = columns.GetOffsetAndLength(28);
+        for (int y = top; y < top + height; y++)
+            pixels.AsSpan(y * 28 + left, width).Fill(value);
+        return pixels;
+    }
+
     [Fact]
     public void Hog_of_a_vertical_edge_puts_its_energy_in_the_horizontal_gradient_bin()
     {
         // Left half black, right half white: gradients point along +x (0°), which with 9 bins of 20° centred at
         // 10°, 30°, ... is shared equally by bin 0 (10°) and bin 8 (170°, the wrap-around neighbour).
-        var pixels = new byte[784];
-        for (int y = 0; y < 28; y++)
-            for (int x = 14; x < 28; x++) pixels[y * 28 + x] = 255;
+        byte[] pixels = Rectangle(rows: 0..28, columns: 14..28, value: 255);
         var hog = new HogTransform([4], blockSize: 1, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
         float[] features = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
         Assert.Equal(7 * 7 * 9, features.Length);
@@ -30,9 +39,7 @@ public class TransformTests
     [Fact]
     public void Hog_of_a_horizontal_edge_uses_the_90_degree_bins_and_blocks_are_l2_hys_normalised()
     {
-        var pixels = new byte[784];
-        for (int y = 14; y < 28; y++)
-            for (int x = 0; x < 28; x++) pixels[y * 28 + x] = 200;
+        byte[] pixels = Rectangle(rows: 14..28, columns: 0..28, value: 200);
         var hog = new HogTransform([4], blockSize: 2, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
         float[] f = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!;
         Assert.Equal(6 * 6 * 4 * 9, f.Length);
@@ -65,10 +72,8 @@ public class TransformTests
         // Black left / white right: gradient along +x (0°). Signed, 9 bins of 40° centred at 20°, 60°, ..., 340°:
         // 0° is shared equally by bin 0 and bin 8. The mirror image (white left) has its gradient along -x (180°),
         // the centre of bin 4. Unsigned HOG cannot tell the two apart.
-        var darkLeft = new byte[784];
-        var brightLeft = new byte[784];
-        for (int y = 0; y < 28; y++)
-            for (int x = 0; x < 28; x++) (x >= 14 ? darkLeft : brightLeft)[y * 28 + x] = 255;
+        byte[] darkLeft = Rectangle(rows: 0..28, columns: 14..28, value: 255);
+        byte[] brightLeft = Rectangle(rows: 0..28, columns: 0..14, value: 255);
         var signed = new HogTransform([4], blockSize: 1, bins: 9, signed: true, normalization: HogNormalization.L2Hys);
         var unsigned = new HogTransform([4], blockSize: 1, bins: 9, signed: false, normalization: HogNormalization.L2Hys);
         float[] Cell(HogTransform hog, byte[] pixels) =>
@@ -90,9 +95,7 @@ public class TransformTests
         // Rows 14..27 at 200: the pixels at y = 13 and 14 have gy = 200 (90°), all in cell row 3 (y 12..15), 4 per
         // cell per row. Block (row 2, col 0) holds cells (2,0), (2,1), (3,0), (3,1): the last two carry 1,600 each in
         // the 90° bin and the others nothing, so L1 gives 1/2 and 1/2, and their square roots √½.
-        var pixels = new byte[784];
-        for (int y = 14; y < 28; y++)
-            for (int x = 0; x < 28; x++) pixels[y * 28 + x] = 200;
+        byte[] pixels = Rectangle(rows: 14..28, columns: 0..28, value: 200);
         var hog = new HogTransform([4], blockSize: 2, bins: 9, signed: false, normalization: HogNormalization.L1Sqrt);
         float[] block = hog.Transform(FeatureMatrix.FromBytes(pixels, 1, 784)).Floats!.AsSpan((2 * 6 + 0) * 36, 36).ToArray();
         for (int i = 0; i < 36; i++)
