@@ -23,7 +23,7 @@ internal sealed class ModelFlags
     public readonly Option<string?> HogCell = new("--hog-cell") { Description = "HOG cell sizes in pixels (default 4,7: two scales, 1,620 features); one size such as 4 for a single scale. Implies --features hog." };
     public readonly Option<int?> HogBlock = new("--hog-block") { Description = "HOG block size in cells (default 2). Implies --features hog." };
     public readonly Option<int?> HogBins = new("--hog-bins") { Description = "HOG orientation bins over 0-360° (0-180° with --hog-signed false) (default 9). Implies --features hog." };
-    public readonly Option<string?> HogSigned = new("--hog-signed") { Description = "HOG orientations over 0-360°, keeping which side of an edge is brighter: true (default) or false (0-180°, the classic HOG). Implies --features hog." };
+    public readonly Option<bool?> HogSigned = new("--hog-signed") { Description = "HOG orientations over 0-360°, keeping which side of an edge is brighter (the default); --hog-signed false gives 0-180°, the classic HOG. Implies --features hog." };
     public readonly Option<string?> HogNorm = new("--hog-norm") { Description = "HOG block normalisation: l1-sqrt (default; Hellinger) or l2-hys (the classic). Implies --features hog." };
     public readonly Option<string?> Pca = new("--pca") { Description = "Classic models: PCA to N components (--pca 50) or to a share of the variance (--pca 0.95)." };
     public readonly Option<bool> PcaWhiten = new("--pca-whiten") { Description = "Scale PCA components to unit variance." };
@@ -75,7 +75,7 @@ internal sealed class ModelFlags
         Add("hog-cell", parse.GetValue(HogCell));
         Add("hog-block", Format(parse.GetValue(HogBlock)));
         Add("hog-bins", Format(parse.GetValue(HogBins)));
-        Add("hog-signed", parse.GetValue(HogSigned));
+        Add("hog-signed", parse.GetValue(HogSigned) is bool signed ? (signed ? "true" : "false") : null);
         Add("hog-norm", parse.GetValue(HogNorm));
         Add("scale", parse.GetValue(Scale));
         Add("pca", parse.GetValue(Pca));

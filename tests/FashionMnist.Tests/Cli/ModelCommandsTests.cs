@@ -48,7 +48,7 @@ public class ModelCommandsTests
     [InlineData("--pca abc", "Preprocessing setting 'pca' cannot be 'abc'")]
     [InlineData("--hog-cell 30", "HOG cell size must be between 2 and 14")]
     [InlineData("--hog-norm l3", "Preprocessing setting 'hog-norm' cannot be 'l3'")]
-    [InlineData("--hog-signed maybe", "Preprocessing setting 'hog-signed' cannot be 'maybe'")]
+    [InlineData("--hog-signed maybe", "Unrecognized command or argument 'maybe'")]
     [InlineData("--train-limit 0", "--train-limit must be at least 1")]
     public void Train_bad_input_is_a_clear_error_with_exit_code_2(string flags, string message)
     {
@@ -70,6 +70,12 @@ public class ModelCommandsTests
         Assert.Equal("false", preprocessing.GetProperty("hog-signed").GetString());
         Assert.Equal("l2-hys", preprocessing.GetProperty("hog-norm").GetString());
         Assert.Equal("hog(cell=4+7,block=2,bins=9) → knn", doc.RootElement.GetProperty("pipeline").GetString());
+
+        // A bare --hog-signed means true and does not swallow the next flag.
+        var bare = CliRunner.Run("train", "knn", "--hog-signed", "--no-save", "--train-limit", "300", "--test-limit", "50", "--no-store", "--json");
+        Assert.True(bare.ExitCode == 0, bare.ToString());
+        using var bareDoc = JsonDocument.Parse(bare.Stdout);
+        Assert.Equal("hog(cell=4+7,block=2,bins=9,signed,l1-sqrt) → knn", bareDoc.RootElement.GetProperty("pipeline").GetString());
     }
 
     [Fact]
