@@ -74,6 +74,7 @@ public sealed class ComparisonRunner
     {
         var clock = Stopwatch.StartNew();
         double cpuAtStart = ProcessCpu();
+        double? machineAtStart = MachineLoad.BusySeconds();
         var entries = request.Entries();
         if (entries.Count == 0) throw new FashionMnistException("No models to compare", "Pass --models a,b,c or use a profile that lists models.");
         if (request.TestLimit is int testLimit) test = test.Take(testLimit);
@@ -145,6 +146,7 @@ public sealed class ComparisonRunner
         if (results.Any(r => r.TrainAccuracy is not null && r.TrainImages > TrainAccuracySample))
             notes.Add($"Train accuracy is measured on the first {TrainAccuracySample:N0} training images of each model.");
 
+        double ownCpu = ProcessCpu() - cpuAtStart;
         var report = new ComparisonReport
         {
             Models = results,
@@ -154,7 +156,8 @@ public sealed class ComparisonRunner
             {
                 Command = request.Command, Profile = request.Profile.Name, Seed = request.Seed, DataChecksums = request.DataChecksums,
                 DataSource = request.DataSource, Machine = environment, StartedUtc = compareRun?.StartedUtc ?? DateTimeOffset.UtcNow - clock.Elapsed,
-                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ProcessCpu() - cpuAtStart, LoadAverage = LoadAverage(),
+                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ownCpu, LoadAverage = LoadAverage(),
+                OtherCoresBusy = MachineLoad.OtherCoresBusy(machineAtStart, MachineLoad.BusySeconds(), ownCpu, clock.Elapsed.TotalSeconds),
                 Store = Store?.Path, RunId = compareRun?.Id,
             },
         };

@@ -16,6 +16,17 @@ public static class ReportHtml
     /// <summary>Most misclassified images shown per model.</summary>
     public const int GalleryImagesPerModel = 16;
 
+    /// <summary>
+    /// A warning when other processes took a noticeable share of the machine during the run (half a core or more on
+    /// average), or null. Measured from the machine's CPU time minus ours, not the load average, which counts our own
+    /// threads and work that ended before the comparison started.
+    /// </summary>
+    internal static string? BusyMachineNote(RunInfo run) =>
+        run.OtherCoresBusy is double others && others >= 0.5
+            ? $"Other processes kept {others.ToString("0.0", CultureInfo.InvariantCulture)} of the {run.Machine.LogicalCores} cores busy on average "
+              + "during this comparison, so wall times are longer than on an idle machine; CPU seconds are the fairer cost (hover a training time)."
+            : null;
+
     public static string Render(ComparisonReport report)
     {
         var html = new StringBuilder(1 << 16);
@@ -32,10 +43,7 @@ public static class ReportHtml
             .Append(" · ").Append(E(Duration(report.Run.TotalSeconds))).Append(" in total");
         if (report.Run.CpuSeconds is double cpu) html.Append(" (").Append(E(Duration(cpu))).Append(" of CPU time)");
         html.Append("</p>");
-        if (report.Run.LoadAverage is double load && report.Run.Machine.LogicalCores > 0 && load > report.Run.Machine.LogicalCores)
-            html.Append("<p class=\"meta small\">The machine was busy with other work (load average ")
-                .Append(E(load.ToString("0.0", CultureInfo.InvariantCulture))).Append(" on ").Append(report.Run.Machine.LogicalCores)
-                .Append(" cores), so wall times are longer than on an idle machine; CPU seconds are the fairer cost (hover a training time).</p>");
+        if (BusyMachineNote(report.Run) is string busy) html.Append("<p class=\"meta small\">").Append(E(busy)).Append("</p>");
         html.Append("</header>");
 
         if (report.Notes.Count > 0 || report.Skipped.Count > 0)

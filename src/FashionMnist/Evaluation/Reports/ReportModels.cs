@@ -125,6 +125,12 @@ public sealed record RunInfo
     /// <summary>The machine's 15-minute load average when the comparison ended (Linux), to judge the wall times.</summary>
     public double? LoadAverage { get; init; }
 
+    /// <summary>
+    /// Cores that other processes (and the hypervisor's steal) kept busy on average while the comparison ran (Linux):
+    /// the machine's CPU time minus ours, per second of wall time. Above about half a core, wall times are inflated.
+    /// </summary>
+    public double? OtherCoresBusy { get; init; }
+
     /// <summary>The experiment store the runs are recorded in.</summary>
     public string? Store { get; init; }
     public Guid? RunId { get; init; }
