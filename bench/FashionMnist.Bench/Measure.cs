@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FashionMnist.Interop;
 
 namespace FashionMnist.Bench;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FashionMnist.Data;
+using FashionMnist.Interop;
 using FashionMnist.Models;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;

@@ -87,14 +87,6 @@ internal unsafe struct SvmModelStruct
     public int FreeSupportVectors;
 }
 
-/// <summary><c>struct timespec</c> on 64-bit Linux.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct TimeSpec
-{
-    public long Seconds;
-    public long Nanoseconds;
-}
-
 internal static unsafe partial class LibSvmNative
 {
     private const string Library = "svm";
@@ -129,13 +121,6 @@ internal static unsafe partial class LibSvmNative
     /// </summary>
     [LibraryImport("c", EntryPoint = "srand")]
     public static partial void SeedRandom(uint seed);
-
-    /// <summary>libc's clock_gettime, for the CPU time of the calling thread (<see cref="ThreadCpuClock"/>).</summary>
-    [LibraryImport("c", EntryPoint = "clock_gettime")]
-    public static partial int ClockGetTime(int clock, TimeSpec* time);
-
-    /// <summary>Linux's CLOCK_THREAD_CPUTIME_ID.</summary>
-    public const int ThreadCpuClock = 3;
 
     [LibraryImport(Library, EntryPoint = "svm_set_print_string_function")]
     public static partial void SetPrintStringFunction(delegate* unmanaged[Cdecl]<byte*, void> print);

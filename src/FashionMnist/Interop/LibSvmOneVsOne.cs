@@ -81,9 +81,9 @@ internal static unsafe class LibSvmOneVsOne
                     if (n >= queue.Length) return;
                     Pair pair = queue[n];
                     long started = Stopwatch.GetTimestamp();
-                    double cpuStarted = ThreadCpuSeconds();
+                    double cpuStarted = CpuClock.ThreadSeconds();
                     solutions[pair.Index] = SolvePair((SvmProblem*)full, groups, pair, parameter);
-                    double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds, cpu = ThreadCpuSeconds() - cpuStarted;
+                    double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds, cpu = CpuClock.ThreadSeconds() - cpuStarted;
                     lock (reportLock)
                     {
                         // After a failure (here or in the observer) nothing more is reported: the fit is over, and a
@@ -136,30 +136,6 @@ internal static unsafe class LibSvmOneVsOne
         }
         cancellation.ThrowIfCancellationRequested();
         return solutions;
-    }
-
-    private static readonly Lazy<bool> s_threadClock = new(() =>
-    {
-        try
-        {
-            TimeSpec time;
-            return LibSvmNative.ClockGetTime(LibSvmNative.ThreadCpuClock, &time) == 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    });
-
-    /// <summary>
-    /// CPU seconds the calling thread has used (NaN where libc's thread clock is missing). Unlike wall time it does not
-    /// grow while other processes hold the cores, so the busiest solver's CPU time is the fit's critical path.
-    /// </summary>
-    private static double ThreadCpuSeconds()
-    {
-        if (!s_threadClock.Value) return double.NaN;
-        TimeSpec time;
-        return LibSvmNative.ClockGetTime(LibSvmNative.ThreadCpuClock, &time) == 0 ? time.Seconds + time.Nanoseconds * 1e-9 : double.NaN;
     }
 
     /// <summary>

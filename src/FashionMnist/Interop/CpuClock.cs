@@ -1,13 +1,14 @@
 using System.Runtime.InteropServices;
 
-namespace FashionMnist.Bench;
+namespace FashionMnist.Interop;
 
 /// <summary>
 /// CPU time of the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)). On a shared machine a
-/// single-threaded call's CPU time excludes the periods the scheduler gave the core to someone else,
-/// so it is far steadier than wall time (it still includes cache pollution by the neighbours).
+/// single-threaded piece of work's CPU time excludes the periods the scheduler gave the core to someone else,
+/// so it is far steadier than wall time (it still includes cache pollution by the neighbours). Used by the
+/// LIBSVM pair solvers' log and by the benchmarks.
 /// </summary>
-public static unsafe class CpuClock
+internal static unsafe class CpuClock
 {
     private const int ThreadCpuTimeId = 3;
     private static readonly delegate* unmanaged<int, long*, int> s_clockGetTime = Load();
@@ -21,6 +22,9 @@ public static unsafe class CpuClock
         long* spec = stackalloc long[2]; // struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux
         return s_clockGetTime(ThreadCpuTimeId, spec) == 0 ? spec[0] * 1e3 + spec[1] / 1e6 : double.NaN;
     }
+
+    /// <summary>Seconds of CPU time this thread has used, or NaN where unsupported.</summary>
+    public static double ThreadSeconds() => ThreadMs() / 1e3;
 
     private static delegate* unmanaged<int, long*, int> Load()
     {
