@@ -144,20 +144,13 @@ public static class PhotoLikeAugmentation
         if (parameters.Normalize) Normalize(canvas, mask, width, height, buffer);
 
         // Crop to the garment (the pipeline crops to its mask's bounding box) and frame it.
-        int cropLeft = width, cropRight = -1, cropTop = height, cropBottom = -1;
         for (int i = 0; i < n; i++)
-        {
-            if (mask[i] == 0) { canvas[i] = 0; continue; }
-            int x = i % width, y = i / width;
-            cropLeft = Math.Min(cropLeft, x); cropRight = Math.Max(cropRight, x);
-            cropTop = Math.Min(cropTop, y); cropBottom = Math.Max(cropBottom, y);
-        }
-        if (cropRight < 0)
+            if (mask[i] == 0) canvas[i] = 0;
+        if (BinaryMask.BoundingBox(mask, width, height) is not (int cropLeft, int cropTop, int cropWidth, int cropHeight))
         {
             image.CopyTo(destination); // the whole garment sampled below the background level (a faint speck)
             return;
         }
-        int cropWidth = cropRight - cropLeft + 1, cropHeight = cropBottom - cropTop + 1;
         Span<float> crop = buffer[..(cropWidth * cropHeight)];
         for (int y = 0; y < cropHeight; y++)
             canvas.Slice((cropTop + y) * width + cropLeft, cropWidth).CopyTo(crop.Slice(y * cropWidth, cropWidth));

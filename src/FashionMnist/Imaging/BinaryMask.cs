@@ -139,12 +139,15 @@ public sealed class BinaryMask
     }
 
     /// <summary>The smallest rectangle holding every set pixel, or null when the mask is empty.</summary>
-    public (int X, int Y, int Width, int Height)? BoundingBox()
+    public (int X, int Y, int Width, int Height)? BoundingBox() => BoundingBox(Bits, Width, Height);
+
+    /// <summary><see cref="BoundingBox()"/> of a raw <paramref name="width"/> x <paramref name="height"/> mask (non-zero = set).</summary>
+    public static (int X, int Y, int Width, int Height)? BoundingBox(ReadOnlySpan<byte> bits, int width, int height)
     {
-        int x0 = Width, y0 = Height, x1 = -1, y1 = -1;
-        for (int y = 0; y < Height; y++)
-            for (int x = 0; x < Width; x++)
-                if (Bits[y * Width + x] != 0)
+        int x0 = width, y0 = height, x1 = -1, y1 = -1;
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                if (bits[y * width + x] != 0)
                 {
                     if (x < x0) x0 = x;
                     if (x > x1) x1 = x;

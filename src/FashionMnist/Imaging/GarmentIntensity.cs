@@ -21,8 +21,8 @@ public static class GarmentIntensity
             Span<float> sorted = (rented ?? stackalloc float[stackValues])[..values.Length];
             values.CopyTo(sorted);
             sorted.Sort();
-            low = sorted[NearestRank(0.01, sorted.Length)];
-            high = sorted[NearestRank(0.99, sorted.Length)];
+            low = sorted[Thresholds.NearestRank(0.01, sorted.Length)];
+            high = sorted[Thresholds.NearestRank(0.99, sorted.Length)];
         }
         finally
         {
@@ -44,8 +44,4 @@ public static class GarmentIntensity
         }
         for (int k = 0; k < values.Length; k++) values[k] = MathF.Pow(values[k], gamma);
     }
-
-    /// <summary>Index of the <paramref name="fraction"/>-quantile in a sorted array (nearest rank, as <see cref="Thresholds.Percentiles"/>).</summary>
-    private static int NearestRank(double fraction, int length) =>
-        (int)Math.Clamp(Math.Round(fraction * (length - 1)), 0, length - 1);
 }

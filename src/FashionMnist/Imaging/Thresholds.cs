@@ -43,7 +43,7 @@ public static class Thresholds
         Array.Sort(sorted);
         var result = new float[fractions.Length];
         for (int i = 0; i < fractions.Length; i++)
-            result[i] = sorted.Length == 0 ? 0 : sorted[(int)Math.Clamp(Math.Round(fractions[i] * (sorted.Length - 1)), 0, sorted.Length - 1)];
+            result[i] = sorted.Length == 0 ? 0 : sorted[NearestRank(fractions[i], sorted.Length)];
         return result;
     }
 
@@ -53,7 +53,10 @@ public static class Thresholds
         float[] sorted = values.ToArray();
         if (sorted.Length == 0) return 0;
         Array.Sort(sorted);
-        int index = (int)Math.Clamp(Math.Round(fraction * (sorted.Length - 1)), 0, sorted.Length - 1);
-        return sorted[index];
+        return sorted[NearestRank(fraction, sorted.Length)];
     }
+
+    /// <summary>Index of the <paramref name="fraction"/>-quantile in <paramref name="length"/> sorted values (nearest rank).</summary>
+    internal static int NearestRank(double fraction, int length) =>
+        (int)Math.Clamp(Math.Round(fraction * (length - 1)), 0, length - 1);
 }
