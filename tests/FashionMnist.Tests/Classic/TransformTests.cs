@@ -132,6 +132,15 @@ public class TransformTests
         Assert.Equal(new HogTransform([4], signed: false, normalization: HogNormalization.L2Hys).Transform(images).Floats,
             first.Transform(images).Floats);
         Assert.NotEqual(new HogTransform([4]).Transform(images).Floats, first.Transform(images).Floats); // defaults differ
+
+        // A damaged current-layout step (an unknown normalisation number) is reported as bad data, not an enum cast.
+        var damaged = new MemoryStream();
+        var bad = new BinaryWriter(damaged);
+        bad.Write(HogTransform.KindV2);
+        bad.Write(1); bad.Write(4); bad.Write(2); bad.Write(9); bad.Write(true); bad.Write(7);
+        damaged.Position = 0;
+        var e = Assert.Throws<InvalidDataException>(() => FeatureTransforms.Read(new BinaryReader(damaged)));
+        Assert.Contains("bad HOG settings: unknown HOG normalisation 7", e.Message);
     }
 
     [Fact]
