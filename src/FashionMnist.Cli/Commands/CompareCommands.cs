@@ -1,8 +1,9 @@
+using FashionMnist.Experiments;
 using System.CommandLine;
 using System.Globalization;
 using FashionMnist.Data;
 using FashionMnist.Evaluation;
-using FashionMnist.Evaluation.Comparison;
+using FashionMnist.Experiments.Comparison;
 using FashionMnist.Evaluation.Reports;
 using FashionMnist.Models;
 using Spectre.Console;

@@ -1,8 +1,9 @@
+using FashionMnist.Experiments;
 using System.Globalization;
 using System.CommandLine;
 using System.Diagnostics;
 using FashionMnist.Classic;
-using FashionMnist.Classic.Search;
+using FashionMnist.Selection;
 using FashionMnist.Data;
 using FashionMnist.Evaluation;
 using FashionMnist.Models;

@@ -1,3 +1,4 @@
+using FashionMnist.Experiments;
 using System.CommandLine;
 using System.Globalization;
 using FashionMnist.Evaluation;

@@ -1,6 +1,6 @@
 using FashionMnist.Classic;
 using FashionMnist.Classic.Knn;
-using FashionMnist.Classic.Search;
+using FashionMnist.Selection;
 using FashionMnist.Data;
 using FashionMnist.Models;
 using FashionMnist.Tests.Support;

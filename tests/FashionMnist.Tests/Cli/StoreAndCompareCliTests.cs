@@ -1,3 +1,4 @@
+using FashionMnist.Experiments;
 using System.Text.Json;
 using FashionMnist.Evaluation;
 using FashionMnist.Tests.Support;

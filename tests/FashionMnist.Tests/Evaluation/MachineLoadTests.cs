@@ -1,5 +1,6 @@
+using FashionMnist.Evaluation;
 using System.Diagnostics;
-using FashionMnist.Evaluation.Comparison;
+using FashionMnist.Experiments.Comparison;
 using FashionMnist.Evaluation.Reports;
 
 namespace FashionMnist.Tests.Evaluation;

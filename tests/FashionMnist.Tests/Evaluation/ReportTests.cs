@@ -1,8 +1,9 @@
+using FashionMnist.Experiments;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using FashionMnist.Evaluation;
-using FashionMnist.Evaluation.Comparison;
+using FashionMnist.Experiments.Comparison;
 using FashionMnist.Evaluation.Reports;
 using FashionMnist.Models;
 using FashionMnist.Tests.Support;

@@ -70,7 +70,7 @@ internal static class SyntheticReport
             ValidationAccuracy = epochs > 0 ? curve[^1].ValidationAccuracy : null,
             FeatureImportances = importances ? Enumerable.Range(0, 784).Select(p => Bump(p / 28, p % 28)).ToArray() : null,
             ExplainedVariance = pca ? Enumerable.Range(1, 187).Select(k => 1 - Math.Exp(-k / 28.0) * 0.9 - 0.1 * Math.Exp(-k / 200.0)).ToArray() : null,
-            Misclassified = FashionMnist.Evaluation.Comparison.ComparisonRunner.Misclassified(test, evaluation, 16),
+            Misclassified = FashionMnist.Experiments.Comparison.ComparisonRunner.Misclassified(test, evaluation, 16),
             TrainImages = name == "svm" ? 10_000 : 60_000, TestImages = test.Count,
             Note = name == "svm" ? "first 10,000 training images" : null,
             Parameters = new Dictionary<string, string> { ["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture) },

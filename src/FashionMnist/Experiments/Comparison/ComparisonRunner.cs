@@ -1,12 +1,13 @@
+using FashionMnist.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using FashionMnist.Classic;
-using FashionMnist.Classic.Search;
+using FashionMnist.Selection;
 using FashionMnist.Data;
 using FashionMnist.Evaluation.Reports;
 using FashionMnist.Models;
 
-namespace FashionMnist.Evaluation.Comparison;
+namespace FashionMnist.Experiments.Comparison;
 
 /// <summary>What to compare.</summary>
 public sealed record ComparisonRequest

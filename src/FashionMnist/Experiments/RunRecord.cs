@@ -1,6 +1,7 @@
+using FashionMnist.Evaluation;
 using FashionMnist.Models;
 
-namespace FashionMnist.Evaluation;
+namespace FashionMnist.Experiments;
 
 /// <summary>Where a recorded run is in its life.</summary>
 public enum RunStatus

@@ -1,3 +1,4 @@
+using FashionMnist.Experiments;
 using FashionMnist.Evaluation;
 using FashionMnist.Models;
 using Microsoft.Data.Sqlite;

@@ -1,9 +1,10 @@
+using FashionMnist.Evaluation;
 using System.Reflection;
 using FashionMnist.Classic;
 using FashionMnist.Data;
 using FashionMnist.Models;
 
-namespace FashionMnist.Evaluation.Comparison;
+namespace FashionMnist.Experiments.Comparison;
 
 /// <summary>A fitted PCA step: the cumulative explained variance over all directions and how many it kept.</summary>
 /// <param name="Cumulative">Running sum of the explained-variance ratios, one per principal direction.</param>

@@ -1,6 +1,7 @@
+using FashionMnist.Evaluation;
 using System.Globalization;
 
-namespace FashionMnist.Evaluation.Comparison;
+namespace FashionMnist.Evaluation;
 
 /// <summary>
 /// How much CPU the whole machine spent, from the first line of /proc/stat, so a comparison can tell how much of the

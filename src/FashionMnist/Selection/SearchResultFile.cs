@@ -1,9 +1,10 @@
+using FashionMnist.Classic;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>One line of a search result file: one candidate's cross-validated scores plus what search it belongs to.</summary>
 public sealed record SearchResultLine

@@ -1,6 +1,7 @@
+using FashionMnist.Classic;
 using System.Globalization;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>
 /// Shard <see cref="Number"/> of <see cref="Count"/> (1-based, written "i/n"): it runs the candidates whose grid index

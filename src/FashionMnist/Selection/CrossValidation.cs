@@ -1,8 +1,9 @@
+using FashionMnist.Classic;
 using System.Diagnostics;
 using FashionMnist.Data;
 using FashionMnist.Models;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>Mean and (population) standard deviation of one metric over folds, with the per-fold values.</summary>
 public sealed record MetricSummary(double Mean, double Std, IReadOnlyList<double> Folds)

@@ -1,3 +1,4 @@
+using FashionMnist.Evaluation;
 using System.Globalization;
 using System.Text.Json;
 using FashionMnist.Data;
@@ -5,7 +6,7 @@ using FashionMnist.Interop;
 using FashionMnist.Models;
 using Microsoft.Data.Sqlite;
 
-namespace FashionMnist.Evaluation;
+namespace FashionMnist.Experiments;
 
 /// <summary>
 /// Every run, recorded in one embedded SQLite database (default <see cref="DefaultPath"/>).

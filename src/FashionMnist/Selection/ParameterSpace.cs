@@ -1,8 +1,9 @@
+using FashionMnist.Classic;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>One searched setting and the values it takes.</summary>
 public sealed record SearchDimension(string Name, IReadOnlyList<string> Values);

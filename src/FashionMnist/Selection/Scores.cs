@@ -1,6 +1,7 @@
+using FashionMnist.Classic;
 using FashionMnist.Data;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>
 /// The few scores search and the CLI need (accuracy, macro-F1, per-class recall), computed from predictions.

@@ -1,6 +1,6 @@
 using FashionMnist.Classic;
-using FashionMnist.Classic.Search;
-using FashionMnist.Evaluation.Comparison;
+using FashionMnist.Selection;
+using FashionMnist.Experiments.Comparison;
 using FashionMnist.Models;
 
 namespace FashionMnist.Tests.Evaluation;

@@ -1,7 +1,8 @@
+using FashionMnist.Classic;
 using FashionMnist.Data;
 using FashionMnist.Models;
 
-namespace FashionMnist.Classic.Search;
+namespace FashionMnist.Selection;
 
 /// <summary>What to search: the space, how candidates are drawn, how they are scored.</summary>
 public sealed record SearchPlan

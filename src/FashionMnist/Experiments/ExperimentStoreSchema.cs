@@ -1,4 +1,4 @@
-namespace FashionMnist.Evaluation;
+namespace FashionMnist.Experiments;
 
 /// <summary>The experiment store's tables. Bump <see cref="Version"/> (and migrate) when they change.</summary>
 internal static class ExperimentStoreSchema

@@ -1,4 +1,4 @@
-namespace FashionMnist.Evaluation.Comparison;
+namespace FashionMnist.Experiments.Comparison;
 
 /// <summary>How one model is run in a comparison: option settings, preprocessing and how much training data it gets.</summary>
 /// <param name="Model">Catalog name.</param>
