@@ -9,7 +9,7 @@ namespace FashionMnist.Classic;
 /// features per tree (colsample_bytree 0.5): on the full training set that reached 0.897 test accuracy in about
 /// 47 CPU-seconds (docs/trees.md), where all features per tree would cost twice as much per round.
 /// </summary>
-public sealed record BoostingOptions : ModelOptions
+public sealed record BoostingOptions : ClassicOptions
 {
     [Description("Boosting rounds; each round adds one tree per class (10 trees).")]
     public int Rounds { get; init; } = 200;
@@ -49,6 +49,7 @@ public sealed record BoostingOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(Rounds >= 1, "rounds", "must be at least 1", Rounds);
         Require(LearningRate > 0 && LearningRate <= 10, "learning-rate", "must be greater than 0 (and at most 10)", LearningRate);
         Require(MaxDepth is null or >= 1, "max-depth", "must be at least 1 (or none)", MaxDepth);
