@@ -55,7 +55,7 @@ public sealed record BoostingOptions : ClassicOptions
         Require(MaxDepth is null or >= 1, "max-depth", "must be at least 1 (or none)", MaxDepth);
         Require(MaxLeaves is null or >= 2, "max-leaves", "must be at least 2 (or none)", MaxLeaves);
         Require(MaxDepth is not null || MaxLeaves is not null, "max-depth", "may be none only when max-leaves is set", "none");
-        Require(L2 >= 0, "l2", "must be at least 0", L2);
+        Require(double.IsFinite(L2) && L2 >= 0, "l2", "must be a finite number, at least 0", L2);
         Require(MinChildWeight >= 0, "min-child-weight", "must be at least 0", MinChildWeight);
         Require(MinSamplesLeaf >= 1, "min-samples-leaf", "must be at least 1", MinSamplesLeaf);
         Require(MinSplitGain >= 0, "min-split-gain", "must be at least 0", MinSplitGain);

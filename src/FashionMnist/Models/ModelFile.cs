@@ -35,6 +35,8 @@ public static class ModelFile
 
     public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!model.IsFitted)
+            throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Fit it before saving.");
         using var state = new MemoryStream();
         using (var stateWriter = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
             model.SaveState(stateWriter);

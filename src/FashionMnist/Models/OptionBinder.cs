@@ -172,8 +172,11 @@ public static class OptionBinder
                     ? list : throw new FormatException();
             if (target == typeof(int)) return int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
             if (target == typeof(long)) return long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
-            if (target == typeof(double)) return double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-            if (target == typeof(float)) return float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            // No option means anything by NaN or infinity: reject them here rather than in every Validate.
+            if (target == typeof(double))
+                return double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) is var d && double.IsFinite(d) ? d : throw new FormatException();
+            if (target == typeof(float))
+                return float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) is var f && float.IsFinite(f) ? f : throw new FormatException();
             if (ParsableMethod(target) is MethodInfo parse)
             {
                 try { return parse.Invoke(null, [text, CultureInfo.InvariantCulture]); }
@@ -216,7 +219,7 @@ public static class OptionBinder
     {
         Type target = Nullable.GetUnderlyingType(type) ?? type;
         string words = target == typeof(int) || target == typeof(long) ? "a whole number"
-            : target == typeof(double) || target == typeof(float) ? "a number (e.g. 0.1 or 1e-3)"
+            : target == typeof(double) || target == typeof(float) ? "a finite number (e.g. 0.1 or 1e-3)"
             : target == typeof(bool) ? "true or false"
             : target == typeof(int[]) ? "whole numbers separated by commas (e.g. 256,128)"
             : target == typeof(string) ? "text"

@@ -16,14 +16,14 @@ public sealed class NeuralFamily : IModelFamily
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
 
-    /// <summary>A zoo model; its fast settings train one epoch (plus <paramref name="fast"/>).</summary>
+    /// <summary>A zoo model; its fast settings train two epochs in batches of 32 (plus <paramref name="fast"/>).</summary>
     private static ModelDescriptor Describe<T>(string name, string summary, Func<NeuralOptions, Sequential> architecture,
         params (string Name, string Value)[] fast) where T : NeuralOptions =>
         new(name, "neural", summary, typeof(T),
             options => new NeuralClassifier(name, (NeuralOptions)options, architecture),
             (options, reader) => NeuralClassifier.Load(name, (NeuralOptions)options, architecture, reader))
         {
-            FastSettings = fast.Append((Name: "epochs", Value: "1")).ToDictionary(s => s.Name, s => s.Value),
+            FastSettings = fast.Append((Name: "epochs", Value: "2")).Append((Name: "batch-size", Value: "32")).ToDictionary(s => s.Name, s => s.Value),
         };
 }
 
