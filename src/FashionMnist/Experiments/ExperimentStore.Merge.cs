@@ -61,7 +61,10 @@ public sealed partial class ExperimentStore
         return new MergeResult(store.Path, inputList.Count, added, replaced, unchanged, units);
     }
 
-    /// <summary>Copies the source's studies (missing ones) and units (missing ones, or finished ones over unfinished copies).</summary>
+    /// <summary>
+    /// Copies the source's studies (missing ones) and units (missing ones, or finished ones over unfinished copies).
+    /// Returns how many finished units were taken over.
+    /// </summary>
     private int MergeStudies(ExperimentStore source)
     {
         if (source.SchemaVersion < 2) return 0; // written before studies existed
@@ -81,7 +84,8 @@ public sealed partial class ExperimentStore
                     $"INSERT INTO units ({string.Join(", ", UnitColumns)}) VALUES ({string.Join(", ", UnitColumns.Select(c => "@" + c))}) " +
                     $"ON CONFLICT (study, unit_key) DO UPDATE SET {updates} WHERE units.status <> 'done' AND excluded.status = 'done'",
                     transaction, UnitColumns.Select((c, i) => ("@" + c, unit[i])).ToArray());
-                taken += upsert.ExecuteNonQuery();
+                int written = upsert.ExecuteNonQuery();
+                if (written > 0 && Equals(unit[Array.IndexOf(UnitColumns, "status")], "done")) taken++; // pending copies come along, uncounted
             }
             return taken;
         });

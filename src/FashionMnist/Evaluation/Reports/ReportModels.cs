@@ -115,7 +115,11 @@ public sealed record SearchSummary(string Grid, int Candidates, int Folds, int T
 /// <param name="StdAccuracy">Population standard deviation over those folds.</param>
 /// <param name="Folds">Folds finished (fewer than planned when one failed for good).</param>
 /// <param name="Seconds">Wall time of its folds, summed.</param>
-public sealed record CandidateScore(int Index, IReadOnlyDictionary<string, string> Settings, double MeanAccuracy, double StdAccuracy, int Folds, double Seconds);
+public sealed record CandidateScore(int Index, IReadOnlyDictionary<string, string> Settings, double MeanAccuracy, double StdAccuracy, int Folds, double Seconds)
+{
+    /// <summary>Its accuracy on each held-out fold, in fold order.</summary>
+    public IReadOnlyList<double> FoldAccuracies { get; init; } = [];
+}
 
 /// <summary>How a comparison was run, so a reader can reproduce it.</summary>
 public sealed record RunInfo

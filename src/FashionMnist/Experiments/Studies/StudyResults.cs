@@ -29,11 +29,14 @@ public static class StudyResults
         int trainImages = Math.Min(entryTrainImages, plan.TrainLimit ?? int.MaxValue);
         foreach (var group in mine.GroupBy(u => u.Unit.Candidate!.Value).OrderBy(g => g.Key))
         {
-            var folds = group.Select(FoldOf).ToList();
+            var folds = group.OrderBy(u => u.Unit.Fold).Select(FoldOf).ToList();
             seconds += group.Sum(u => u.Seconds ?? 0);
             if (folds.Any(f => f is null)) continue; // a fold failed for good: the candidate has no fair score
             var accuracy = MetricSummary.Of(folds.Select(f => f!.Accuracy).ToList());
-            candidates.Add(new CandidateScore(group.Key, group.First().Unit.Settings, accuracy.Mean, accuracy.Std, folds.Count, group.Sum(u => u.Seconds ?? 0)));
+            candidates.Add(new CandidateScore(group.Key, group.First().Unit.Settings, accuracy.Mean, accuracy.Std, folds.Count, group.Sum(u => u.Seconds ?? 0))
+            {
+                FoldAccuracies = folds.Select(f => f!.Accuracy).ToList(),
+            });
         }
         if (candidates.Count == 0) return null;
         var best = candidates.OrderByDescending(c => c.MeanAccuracy).ThenBy(c => c.Index).First();

@@ -154,6 +154,7 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
         {
             Kind = "search", Model = model.CatalogModel ?? entry.Model, ParentId = parent, Command = plan.Request.Command, Seed = plan.Request.Seed,
             Status = RunStatus.Complete, Environment = environment, FinishedUtc = DateTimeOffset.UtcNow, FitSeconds = search.Seconds,
+            FoldScores = search.Results.OrderByDescending(c => c.MeanAccuracy).ThenBy(c => c.Index).FirstOrDefault()?.FoldAccuracies ?? [],
             Options = new Dictionary<string, string>(entry.Settings) { ["grid"] = search.Grid, ["cv"] = search.Folds.ToString(CultureInfo.InvariantCulture) },
             DataSlice = $"train[0:{search.TrainImages}] ({search.Folds}-fold CV)", Preprocessing = model.Pipeline ?? "none",
             Metrics = new Dictionary<string, double> { ["cv_accuracy"] = search.MeanAccuracy, ["cv_accuracy_std"] = search.StdAccuracy, ["candidates"] = search.Candidates },
