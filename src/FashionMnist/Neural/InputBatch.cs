@@ -26,7 +26,7 @@ internal static class InputBatch
                     Convert(source, target);
                     continue;
                 }
-                Augmentation.Apply(source, classes[order[i]], augmented, augmentation, Rng.Key(augmentationKey, (ulong)i));
+                Augmentation.Apply(source, classes[order[i]], augmented, augmentation, SplitMix64.Key(augmentationKey, (ulong)i));
                 Convert(augmented, target);
             }
         });
