@@ -1,4 +1,5 @@
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 
 namespace FashionMnist.Neural;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Models;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;

@@ -1,4 +1,6 @@
-namespace FashionMnist.Data;
+using FashionMnist.Data;
+
+namespace FashionMnist.Imaging;
 
 /// <summary>What on-the-fly augmentation does to each training image.</summary>
 /// <param name="MaxShift">Random shift up to this many pixels in each direction (a random crop of the image padded with background).</param>

@@ -5,7 +5,7 @@ using FashionMnist.Neural;
 using FashionMnist.Numerics;
 using FashionMnist.Tests.Support;
 
-namespace FashionMnist.Tests.Neural;
+namespace FashionMnist.Tests.Imaging;
 
 public class PhotoLikeAugmentationTests
 {

@@ -2,11 +2,12 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FashionMnist.Classic.Trees;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Tests.Support;
 
-namespace FashionMnist.Tests.Data;
+namespace FashionMnist.Tests;
 
 /// <summary>
 /// Pins every random stream a fit draws from, so the same seed keeps giving the same model. The reference vectors

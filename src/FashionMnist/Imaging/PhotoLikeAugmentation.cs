@@ -1,6 +1,6 @@
-using FashionMnist.Imaging;
+using FashionMnist.Data;
 
-namespace FashionMnist.Data;
+namespace FashionMnist.Imaging;
 
 /// <summary>The ranges of <see cref="PhotoLikeAugmentation"/> (defaults from docs/photos.md).</summary>
 /// <param name="MaxRotation">Garments are tilted by up to this many degrees either way (photos are rarely square to the garment).</param>
