@@ -5,7 +5,7 @@ namespace FashionMnist;
 /// file in the same folder, which is flushed and then renamed over the target.
 /// An interrupted write leaves at most a stray "*.tmp-*" file, never a file that looks complete.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

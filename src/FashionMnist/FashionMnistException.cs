@@ -3,6 +3,7 @@ namespace FashionMnist;
 /// <summary>Process exit codes shared by the library and the CLI.</summary>
 public static class ExitCodes
 {
+    /// <summary>Success.</summary>
     public const int Ok = 0;
     /// <summary>Something failed that is not the user's input (a missing native library, a bug).</summary>
     public const int Failure = 1;
@@ -16,6 +17,7 @@ public static class ExitCodes
 /// </summary>
 public class FashionMnistException : Exception
 {
+    /// <summary>A problem, what to do about it, and the exit code the CLI ends with (2 for bad input, 1 for the environment).</summary>
     public FashionMnistException(string problem, string remedy, int exitCode = ExitCodes.BadInput, Exception? inner = null)
         : base(Compose(problem, remedy), inner)
     {
@@ -30,6 +32,7 @@ public class FashionMnistException : Exception
     /// <summary>What the user can do about it.</summary>
     public string Remedy { get; }
 
+    /// <summary>The process exit code for this problem: <see cref="ExitCodes.BadInput"/> or <see cref="ExitCodes.Failure"/>.</summary>
     public int ExitCode { get; }
 
     private static string Compose(string problem, string remedy) =>

@@ -4,49 +4,62 @@ using FashionMnist.Models;
 namespace FashionMnist.Classic;
 
 /// <summary>
-/// Hyper-parameters of <see cref="GradientBoosting"/>. Names follow XGBoost / LightGBM; defaults are XGBoost's
+/// Hyper-parameters of the "gradient-boosting" model (our managed gradient-boosted trees). Names follow XGBoost / LightGBM; defaults are XGBoost's
 /// (depth 6, learning rate 0.3, lambda 1, min child weight 1, no early stopping) with 200 rounds and half the
 /// features per tree (colsample_bytree 0.5): on the full training set that reached 0.897 test accuracy in about
 /// 47 CPU-seconds (docs/trees.md), where all features per tree would cost twice as much per round.
 /// </summary>
 public sealed record BoostingOptions : ClassicOptions
 {
+    /// <summary>Boosting rounds; each round adds one tree per class (10 trees).</summary>
     [Description("Boosting rounds; each round adds one tree per class (10 trees).")]
     public int Rounds { get; init; } = 200;
 
+    /// <summary>Shrinkage applied to every tree's leaf values (XGBoost eta).</summary>
     [Description("Shrinkage applied to every tree's leaf values (XGBoost eta).")]
     public double LearningRate { get; init; } = 0.3;
 
+    /// <summary>Deepest a tree may grow (root = 0); none for no limit (then set max-leaves).</summary>
     [Description("Deepest a tree may grow (root = 0); none for no limit (then set max-leaves).")]
     public int? MaxDepth { get; init; } = 6;
 
+    /// <summary>Most leaves per tree; when set, trees grow leaf-wise (best gain first, as LightGBM); none for depth-wise only.</summary>
     [Description("Most leaves per tree; when set, trees grow leaf-wise (best gain first, as LightGBM); none for depth-wise only.")]
     public int? MaxLeaves { get; init; }
 
+    /// <summary>L2 regularisation of leaf values (lambda): leaf = -G/(H+lambda).</summary>
     [Description("L2 regularisation of leaf values (lambda): leaf = -G/(H+lambda).")]
     public double L2 { get; init; } = 1.0;
 
+    /// <summary>Smallest hessian sum a child may have (XGBoost min_child_weight).</summary>
     [Description("Smallest hessian sum a child may have (XGBoost min_child_weight).")]
     public double MinChildWeight { get; init; } = 1.0;
 
+    /// <summary>Fewest training rows a leaf may have.</summary>
     [Description("Fewest training rows a leaf may have.")]
     public int MinSamplesLeaf { get; init; } = 1;
 
+    /// <summary>Smallest loss reduction a split must bring (XGBoost gamma).</summary>
     [Description("Smallest loss reduction a split must bring (XGBoost gamma).")]
     public double MinSplitGain { get; init; }
 
+    /// <summary>Fraction of rows drawn (without replacement) for each round.</summary>
     [Description("Fraction of rows drawn (without replacement) for each round.")]
     public double Subsample { get; init; } = 1.0;
 
+    /// <summary>Fraction of features drawn for each tree (XGBoost colsample_bytree); 0.5 halves the cost of a round.</summary>
     [Description("Fraction of features drawn for each tree (XGBoost colsample_bytree); 0.5 halves the cost of a round.")]
     public double ColumnSample { get; init; } = 0.5;
 
+    /// <summary>Stop when the validation log-loss has not improved for this many rounds, keeping the best round (holds out validation-fraction of the training rows unless a validation set is given); 0 = off, all rows train.</summary>
     [Description("Stop when the validation log-loss has not improved for this many rounds, keeping the best round (holds out validation-fraction of the training rows unless a validation set is given); 0 = off, all rows train.")]
     public int EarlyStoppingRounds { get; init; }
 
+    /// <summary>Share of the training set held out (stratified) for early stopping when no validation set is given.</summary>
     [Description("Share of the training set held out (stratified) for early stopping when no validation set is given.")]
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

@@ -4,7 +4,7 @@ namespace FashionMnist.Classic;
 
 /// <summary>
 /// Registers a classical estimator with the catalog in one line: its Create wraps a new estimator in a
-/// <see cref="Pipeline"/> whose steps come from the options; its Load reads a whole pipeline (steps, then the
+/// <c>Pipeline</c> whose steps come from the options; its Load reads a whole pipeline (steps, then the
 /// estimator's state).
 /// <code>
 /// public sealed class KnnFamily : IModelFamily
@@ -19,6 +19,7 @@ namespace FashionMnist.Classic;
 /// </summary>
 public static class ClassicModel
 {
+    /// <summary>The family name of classical models in <see cref="Models.ModelDescriptor.Family"/>: "classic".</summary>
     public const string Family = "classic";
 
     /// <summary>A descriptor whose load reads the estimator's state with the options at hand.</summary>

@@ -9,7 +9,7 @@ public enum FeatureKind
     /// <summary>The 784 raw pixel values.</summary>
     [AlsoAccepted("raw")]
     Pixels,
-    /// <summary>Histograms of oriented gradients (<see cref="HogTransform"/>).</summary>
+    /// <summary>Histograms of oriented gradients (HOG, as in Dalal &amp; Triggs).</summary>
     Hog,
 }
 
@@ -26,35 +26,44 @@ public abstract record ClassicOptions : ModelOptions
     public static readonly IReadOnlyList<string> PreprocessingNames =
         ["features", "hog-cell", "hog-block", "hog-bins", "hog-signed", "hog-norm", "scale", "pca", "pca-whiten"];
 
+    /// <summary>pixels (the 784 raw pixels) or hog (histograms of oriented gradients).</summary>
     [Description("pixels (the 784 raw pixels) or hog (histograms of oriented gradients).")]
     public FeatureKind Features { get; init; } = FeatureKind.Pixels;
 
+    /// <summary>HOG cell sizes in pixels: 4,7 (two scales, 1,620 features) or one size such as 4. Implies features=hog.</summary>
     [Description("HOG cell sizes in pixels: 4,7 (two scales, 1,620 features) or one size such as 4. Implies features=hog.")]
     [Implies("features", "hog")]
     public int[] HogCell { get; init; } = [4, 7];
 
+    /// <summary>HOG block size in cells. Implies features=hog.</summary>
     [Description("HOG block size in cells. Implies features=hog.")]
     [Implies("features", "hog")]
     public int HogBlock { get; init; } = 2;
 
+    /// <summary>HOG orientation bins over 0-360° (0-180° with hog-signed=false). Implies features=hog.</summary>
     [Description("HOG orientation bins over 0-360° (0-180° with hog-signed=false). Implies features=hog.")]
     [Implies("features", "hog")]
     public int HogBins { get; init; } = 9;
 
+    /// <summary>HOG orientations over 0-360°, keeping which side of an edge is brighter; false gives the classic 0-180°. Implies features=hog.</summary>
     [Description("HOG orientations over 0-360°, keeping which side of an edge is brighter; false gives the classic 0-180°. Implies features=hog.")]
     [Implies("features", "hog")]
     public bool HogSigned { get; init; } = true;
 
+    /// <summary>HOG block normalisation: l1-sqrt (Hellinger) or l2-hys (the classic). Implies features=hog.</summary>
     [Description("HOG block normalisation: l1-sqrt (Hellinger) or l2-hys (the classic). Implies features=hog.")]
     [Implies("features", "hog")]
     public HogNormalization HogNorm { get; init; } = HogNormalization.L1Sqrt;
 
+    /// <summary>Per-feature scaling before the model: none, unit ([0,1]) or standard (zero mean, unit variance).</summary>
     [Description("Per-feature scaling before the model: none, unit ([0,1]) or standard (zero mean, unit variance).")]
     public ScalingKind? Scale { get; init; }
 
+    /// <summary>PCA before the model: a component count such as 50, a share of the variance such as 0.95, or none.</summary>
     [Description("PCA before the model: a component count such as 50, a share of the variance such as 0.95, or none.")]
     public PcaSize Pca { get; init; } = PcaSize.None;
 
+    /// <summary>Scale PCA components to unit variance.</summary>
     [Description("Scale PCA components to unit variance.")]
     public bool PcaWhiten { get; init; }
 
@@ -65,12 +74,14 @@ public abstract record ClassicOptions : ModelOptions
         && HogSigned == other.HogSigned && HogNorm == other.HogNorm && Scale == other.Scale && Pca == other.Pca
         && PcaWhiten == other.PcaWhiten;
 
+    /// <inheritdoc/>
     public override int GetHashCode() =>
         HashCode.Combine(EqualityContract, Features, HogCell.Length == 0 ? 0 : HogCell[0], HogBlock, HogBins, Scale, Pca, PcaWhiten);
 
     /// <summary>True when the model sees raw pixels, unscaled and unprojected.</summary>
     public bool HasNoPreprocessing => Features == FeatureKind.Pixels && Scale is null && Pca.IsNone;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();
@@ -83,6 +94,7 @@ public abstract record ClassicOptions : ModelOptions
         _ = CreateSteps(); // the steps check cell sizes, blocks and bins, naming the flag
     }
 
+    /// <inheritdoc/>
     public override bool IsInEffect(string name) => name switch
     {
         "hog-cell" or "hog-block" or "hog-bins" or "hog-signed" or "hog-norm" => Features == FeatureKind.Hog,
@@ -91,7 +103,7 @@ public abstract record ClassicOptions : ModelOptions
     };
 
     /// <summary>Fresh (unfitted) preprocessing steps, in the order they run.</summary>
-    public IReadOnlyList<IFeatureTransform> CreateSteps()
+    internal IReadOnlyList<IFeatureTransform> CreateSteps()
     {
         var steps = new List<IFeatureTransform>();
         if (Features == FeatureKind.Hog) steps.Add(new HogTransform(HogCell, HogBlock, HogBins, HogSigned, HogNorm));
@@ -108,7 +120,7 @@ public abstract record ClassicOptions : ModelOptions
     /// These options with the preprocessing that <paramref name="steps"/> (read from a model file) do: model files from
     /// before preprocessing was part of the options kept it only in their state.
     /// </summary>
-    public ClassicOptions WithPreprocessingOf(IReadOnlyList<IFeatureTransform> steps)
+    internal ClassicOptions WithPreprocessingOf(IReadOnlyList<IFeatureTransform> steps)
     {
         var result = this with { Features = FeatureKind.Pixels, Scale = null, Pca = PcaSize.None, PcaWhiten = false };
         foreach (var step in steps)

@@ -17,7 +17,9 @@ public sealed class FeatureMatrix
         Floats = floats;
     }
 
+    /// <summary>Number of samples.</summary>
     public int Rows { get; }
+    /// <summary>Number of features per sample.</summary>
     public int Columns { get; }
 
     /// <summary>The values as bytes, when the features are raw pixels; otherwise null.</summary>
@@ -26,14 +28,17 @@ public sealed class FeatureMatrix
     /// <summary>The values as floats, when the features were computed; otherwise null.</summary>
     public float[]? Floats { get; }
 
+    /// <summary>True when the values are raw pixel bytes (<see cref="Bytes"/>), false when they are floats.</summary>
     public bool IsBytes => Bytes is not null;
 
+    /// <summary>A matrix over <paramref name="values"/> (no copy): <paramref name="rows"/> x <paramref name="columns"/> bytes, row-major.</summary>
     public static FeatureMatrix FromBytes(byte[] values, int rows, int columns)
     {
         if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
         return new FeatureMatrix(rows, columns, values, null);
     }
 
+    /// <summary>A matrix over <paramref name="values"/> (no copy): <paramref name="rows"/> x <paramref name="columns"/> floats, row-major.</summary>
     public static FeatureMatrix FromFloats(float[] values, int rows, int columns)
     {
         if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
@@ -76,18 +81,21 @@ public sealed class FeatureMatrix
 /// </summary>
 public interface IFeatureClassifier
 {
+    /// <summary>True once <see cref="Fit"/> has finished or the state was loaded.</summary>
     bool IsFitted { get; }
 
+    /// <summary>Learns from <paramref name="features"/> with one label 0-9 per row. Calling it again starts from scratch.</summary>
     void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, Models.FitContext context);
 
     /// <summary>Writes Rows x 10 probabilities, row-major.</summary>
     void PredictProbabilities(FeatureMatrix features, Span<float> probabilities);
 
+    /// <summary>Writes the learned state; the load function given to <see cref="ClassicModel"/>'s Descriptor reads it back.</summary>
     void SaveState(BinaryWriter writer);
 }
 
 /// <summary>
-/// An estimator that can stop early on held-out data. <see cref="Pipeline"/> hands it
+/// An estimator that can stop early on held-out data. The catalog's pipeline hands it
 /// <see cref="Models.FitContext.Validation"/> transformed by the pipeline's steps before calling Fit,
 /// so the validation features always match the training features.
 /// </summary>

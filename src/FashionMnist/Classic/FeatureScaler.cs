@@ -3,7 +3,7 @@ using FashionMnist.Models;
 
 namespace FashionMnist.Classic;
 
-/// <summary>How <see cref="FeatureScaler"/> rescales each feature.</summary>
+/// <summary>How the scaling step (<see cref="ClassicOptions.Scale"/>) rescales each feature.</summary>
 public enum ScalingKind
 {
     /// <summary>(x - min) / (max - min) per feature, learned on the training set: values in [0, 1] (scikit-learn MinMaxScaler).</summary>
@@ -18,7 +18,7 @@ public enum ScalingKind
 /// Per-feature scaling learned from the training features. A feature that is constant in training
 /// (e.g. an always-black corner pixel) gets scale 1, so it maps to 0 rather than to NaN.
 /// </summary>
-public sealed class FeatureScaler : IFeatureTransform
+internal sealed class FeatureScaler : IFeatureTransform
 {
     public const string Kind = "scale";
 

@@ -13,33 +13,42 @@ public enum SplitCriterion
     Entropy,
 }
 
-/// <summary>Hyper-parameters of <see cref="RandomForest"/> (names and defaults follow scikit-learn's RandomForestClassifier).</summary>
+/// <summary>Hyper-parameters of the "random-forest" model (names and defaults follow scikit-learn's RandomForestClassifier).</summary>
 public sealed record ForestOptions : ClassicOptions
 {
+    /// <summary>Number of trees (scikit-learn n_estimators).</summary>
     [Description("Number of trees (scikit-learn n_estimators).")]
     public int Trees { get; init; } = 100;
 
+    /// <summary>Impurity measure for splits: gini or entropy.</summary>
     [Description("Impurity measure for splits: gini or entropy.")]
     public SplitCriterion Criterion { get; init; } = SplitCriterion.Gini;
 
+    /// <summary>Deepest a tree may grow (root = 0); none grows until leaves are pure or too small.</summary>
     [Description("Deepest a tree may grow (root = 0); none grows until leaves are pure or too small.")]
     public int? MaxDepth { get; init; }
 
+    /// <summary>A node needs at least this many (distinct) training rows to be split.</summary>
     [Description("A node needs at least this many (distinct) training rows to be split.")]
     public int MinSamplesSplit { get; init; } = 2;
 
+    /// <summary>Each leaf keeps at least this many (distinct) training rows.</summary>
     [Description("Each leaf keeps at least this many (distinct) training rows.")]
     public int MinSamplesLeaf { get; init; } = 1;
 
+    /// <summary>Features tried per split: sqrt, log2, all, a fraction like 0.3, or a count like 50.</summary>
     [Description("Features tried per split: sqrt, log2, all, a fraction like 0.3, or a count like 50.")]
     public string MaxFeatures { get; init; } = "sqrt";
 
+    /// <summary>Grow each tree on a bootstrap sample (drawn with replacement) of the training rows.</summary>
     [Description("Grow each tree on a bootstrap sample (drawn with replacement) of the training rows.")]
     public bool Bootstrap { get; init; } = true;
 
+    /// <summary>Score each training row with the trees that did not see it (needs bootstrap); an almost free accuracy estimate.</summary>
     [Description("Score each training row with the trees that did not see it (needs bootstrap); an almost free accuracy estimate.")]
     public bool OobScore { get; init; } = true;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

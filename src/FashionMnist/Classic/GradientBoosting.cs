@@ -13,7 +13,7 @@ namespace FashionMnist.Classic;
 /// not depend on the thread count). A given validation set is scored every round (the curve); with early stopping on,
 /// the validation log-loss decides when to stop and the best round is kept.
 /// </summary>
-public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves
+internal sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves
 {
     private const int Classes = 10;
     private const int FormatVersion = 1;

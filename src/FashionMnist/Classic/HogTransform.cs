@@ -17,7 +17,7 @@ namespace FashionMnist.Classic;
 /// (their features are concatenated). Gradients, magnitudes, angles and normalisation run on
 /// TensorPrimitives (SIMD); images are processed in parallel chunks.
 /// </summary>
-public sealed class HogTransform : IFeatureTransform
+internal sealed class HogTransform : IFeatureTransform
 {
     /// <summary>Tag of the first file layout (cells, block, bins): still read, no longer written.</summary>
     public const string Kind = "hog";

@@ -3,7 +3,7 @@ using FashionMnist.Models;
 namespace FashionMnist.Classic;
 
 /// <summary>The models backed by native libraries: LIBSVM's SVM and XGBoost.</summary>
-public sealed class NativeModels : IModelFamily
+internal sealed class NativeModels : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [

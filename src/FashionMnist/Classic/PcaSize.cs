@@ -27,17 +27,22 @@ public readonly record struct PcaSize : IParsable<PcaSize>, IFormattable
     /// <summary>Keep the fewest components that explain <paramref name="share"/> of the variance.</summary>
     public static PcaSize Ratio(double share) => new(null, share);
 
+    /// <summary>The number of components to keep, or null.</summary>
     public int? ComponentCount { get; }
+    /// <summary>The share of the variance to explain, or null.</summary>
     public double? VarianceRatio { get; }
+    /// <summary>True for no PCA.</summary>
     public bool IsNone => ComponentCount is null && VarianceRatio is null;
 
     /// <summary>A count of at least 1, a ratio in (0, 1], or none.</summary>
     public bool IsValid => IsNone || ComponentCount >= 1 || VarianceRatio is > 0 and <= 1;
 
+    /// <summary>Reads "50", "0.95" or "none" (see <see cref="TryParse"/>); anything else is a <see cref="FormatException"/>.</summary>
     public static PcaSize Parse(string s, IFormatProvider? provider) =>
         TryParse(s, provider, out var result) ? result
             : throw new FormatException($"'{s}' is not a PCA size (a component count such as 50, a variance ratio such as 0.95, or none).");
 
+    /// <summary>Reads a whole number ≥ 1 as a component count, a number in (0, 1] as a variance share, and "none", "0" or "" as no PCA.</summary>
     public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out PcaSize result)
     {
         result = None;
@@ -57,8 +62,10 @@ public readonly record struct PcaSize : IParsable<PcaSize>, IFormattable
         return false;
     }
 
+    /// <summary>"50", "0.95" or "none": text that <see cref="Parse"/> reads back to the same size.</summary>
     public override string ToString() => ToString(null, CultureInfo.InvariantCulture);
 
+    /// <summary>As <see cref="ToString()"/>; the format and provider are ignored (the text is always invariant).</summary>
     public string ToString(string? format, IFormatProvider? formatProvider) =>
         ComponentCount is int n ? n.ToString(CultureInfo.InvariantCulture)
         : VarianceRatio is double r ? RatioText(r)

@@ -11,7 +11,7 @@ namespace FashionMnist.Classic;
 /// reaches a ratio; optionally whiten (divide each component by its standard deviation).
 /// Each component's sign is fixed so its largest-magnitude loading is positive, so fits are deterministic.
 /// </summary>
-public sealed class PcaTransform : IFeatureTransform
+internal sealed class PcaTransform : IFeatureTransform
 {
     public const string Kind = "pca";
     private const int TransformBlockRows = 4096;

@@ -8,7 +8,7 @@ namespace FashionMnist.Classic;
 /// One preprocessing step of a pipeline (scaling, HOG, PCA): learns from the training features, then maps
 /// features to new features. Saved with the model, so a loaded model preprocesses as it was trained.
 /// </summary>
-public interface IFeatureTransform
+internal interface IFeatureTransform
 {
     /// <summary>Short name for logs and reports, e.g. "hog(cell=4,bins=9)" or "pca(50)".</summary>
     string Describe();
@@ -27,7 +27,7 @@ public interface IFeatureTransform
 /// options (<see cref="ClassicOptions.CreateSteps"/>), so its <see cref="Options"/> describe the whole model; the
 /// fitted steps are part of the saved state. Disposing it releases the estimator's native memory (SVM, XGBoost).
 /// </summary>
-public sealed class Pipeline : IClassifier, ITrainingCurves, IPixelImportances, IPreprocessingInsights
+internal sealed class Pipeline : IClassifier, ITrainingCurves, IPixelImportances, IPreprocessingInsights
 {
     private bool _disposed;
 
@@ -160,7 +160,7 @@ public sealed class Pipeline : IClassifier, ITrainingCurves, IPixelImportances, 
 /// registration), so loading a model never depends on which static initialisers have run.
 /// A new step kind adds one line to <see cref="s_readers"/> and writes the same tag first in its Save.
 /// </summary>
-public static class FeatureTransforms
+internal static class FeatureTransforms
 {
     private static readonly IReadOnlyDictionary<string, Func<BinaryReader, IFeatureTransform>> s_readers =
         new Dictionary<string, Func<BinaryReader, IFeatureTransform>>(StringComparer.Ordinal)

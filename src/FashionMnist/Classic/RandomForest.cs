@@ -11,7 +11,7 @@ namespace FashionMnist.Classic;
 /// from a generator seeded by (fit seed, tree index), so a seed gives the same forest on any number of threads.
 /// Probabilities are the mean of the trees' leaf class distributions.
 /// </summary>
-public sealed class RandomForest : IFeatureClassifier, IFeatureImportances
+internal sealed class RandomForest : IFeatureClassifier, IFeatureImportances
 {
     private const int Classes = 10;
     private const int FormatVersion = 1;

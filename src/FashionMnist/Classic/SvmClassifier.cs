@@ -24,7 +24,7 @@ namespace FashionMnist.Classic;
 /// on vote ties, which it resolves by confidence instead of by lowest class.</item>
 /// </list>
 /// </summary>
-public sealed class SvmClassifier : IFeatureClassifier, IDisposable
+internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
 {
     private const int StateVersion = 1;
     private LibSvmModel? _model;

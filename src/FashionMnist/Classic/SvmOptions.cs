@@ -17,33 +17,42 @@ public enum SvmKernel
     Sigmoid,
 }
 
-/// <summary>Hyper-parameters of <see cref="SvmClassifier"/> (LIBSVM C-SVC; names as scikit-learn's SVC).</summary>
+/// <summary>Hyper-parameters of the "svm" model (LIBSVM C-SVC; names as scikit-learn's SVC).</summary>
 public sealed record SvmOptions : ClassicOptions
 {
+    /// <summary>Kernel: linear, poly, rbf or sigmoid.</summary>
     [Description("Kernel: linear, poly, rbf or sigmoid.")]
     public SvmKernel Kernel { get; init; } = SvmKernel.Rbf;
 
+    /// <summary>Penalty of misclassified training points (C &gt; 0). 10 suits Fashion-MNIST; scikit-learn's default is 1.</summary>
     [Description("Penalty of misclassified training points (C > 0). 10 suits Fashion-MNIST; scikit-learn's default is 1.")]
     public double C { get; init; } = 10;
 
+    /// <summary>Kernel coefficient for rbf/poly/sigmoid: a number &gt; 0, 'scale' = 1/(features x variance of all feature values), or 'auto' = 1/features.</summary>
     [Description("Kernel coefficient for rbf/poly/sigmoid: a number > 0, 'scale' = 1/(features x variance of all feature values), or 'auto' = 1/features.")]
     public string Gamma { get; init; } = "scale";
 
+    /// <summary>Degree of the poly kernel.</summary>
     [Description("Degree of the poly kernel.")]
     public int Degree { get; init; } = 3;
 
+    /// <summary>Independent term of the poly and sigmoid kernels.</summary>
     [Description("Independent term of the poly and sigmoid kernels.")]
     public double Coef0 { get; init; }
 
+    /// <summary>LIBSVM's kernel cache in MB, split between the threads that train pairs; larger caches recompute fewer kernel rows (same model either way).</summary>
     [Description("LIBSVM's kernel cache in MB, split between the threads that train pairs; larger caches recompute fewer kernel rows (same model either way).")]
     public double CacheSize { get; init; } = 1000;
 
+    /// <summary>Stopping tolerance of the solver.</summary>
     [Description("Stopping tolerance of the solver.")]
     public double Tolerance { get; init; } = 1e-3;
 
+    /// <summary>Use LIBSVM's shrinking heuristic (usually faster).</summary>
     [Description("Use LIBSVM's shrinking heuristic (usually faster).")]
     public bool Shrinking { get; init; } = true;
 
+    /// <summary>Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit, and on one core: LIBSVM's sequential training, as its cross-validation uses the global rand()). Off: probabilities are vote shares.</summary>
     [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit, and on one core: LIBSVM's sequential training, as its cross-validation uses the global rand()). Off: probabilities are vote shares.")]
     public bool Probability { get; init; }
 
@@ -51,10 +60,13 @@ public sealed record SvmOptions : ClassicOptions
     public double? FixedGamma =>
         double.TryParse(Gamma, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
 
+    /// <summary>True when <see cref="Gamma"/> is 'scale': 1 / (features x variance of all feature values).</summary>
     public bool IsScaleGamma => Gamma.Equals("scale", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True when <see cref="Gamma"/> is 'auto': 1 / features.</summary>
     public bool IsAutoGamma => Gamma.Equals("auto", StringComparison.OrdinalIgnoreCase);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

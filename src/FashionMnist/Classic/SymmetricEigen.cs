@@ -4,7 +4,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace FashionMnist.Classic;
 
 /// <summary>Which solver <see cref="SymmetricEigen"/> uses.</summary>
-public enum EigenSolver
+internal enum EigenSolver
 {
     /// <summary>LAPACK dsyevd from OpenBLAS when it is installed, else MathNet.</summary>
     Auto,
@@ -18,7 +18,7 @@ public enum EigenSolver
 /// (measured in docs/classic.md: the managed solver is several times slower on 784 columns and far slower on
 /// 1,296 HOG features).
 /// </summary>
-public static class SymmetricEigen
+internal static class SymmetricEigen
 {
     /// <summary>
     /// Eigenvalues, largest first, and the matching unit eigenvectors (eigenvector j in row j: <c>vectors[j * n + i]</c>)

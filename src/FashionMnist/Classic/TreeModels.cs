@@ -3,7 +3,7 @@ using FashionMnist.Models;
 namespace FashionMnist.Classic;
 
 /// <summary>Registers the tree ensembles: random-forest and gradient-boosting (both managed, on exact byte histograms).</summary>
-public sealed class TreeModels : IModelFamily
+internal sealed class TreeModels : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [

@@ -20,7 +20,7 @@ namespace FashionMnist.Classic;
 /// <item>Predictions always go through a fresh DMatrix (trap 7: a matrix XGBoost evaluated before may give cached results).</item>
 /// </list>
 /// </summary>
-public sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves, IDisposable
+internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves, IDisposable
 {
     private const int StateVersion = 1;
     private XGBoostBooster? _booster;

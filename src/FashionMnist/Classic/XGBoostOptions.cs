@@ -14,42 +14,54 @@ public enum XGBoostTreeMethod
     Exact,
 }
 
-/// <summary>Hyper-parameters of <see cref="XGBoostClassifier"/> (XGBoost's own names).</summary>
+/// <summary>Hyper-parameters of the "xgboost" model (XGBoost's own names).</summary>
 public sealed record XGBoostOptions : ClassicOptions
 {
+    /// <summary>Boosting rounds (each adds one tree per class).</summary>
     [Description("Boosting rounds (each adds one tree per class).")]
     public int NEstimators { get; init; } = 200;
 
+    /// <summary>Learning rate: shrinkage of each round's trees (0 &lt; eta &lt;= 1).</summary>
     [Description("Learning rate: shrinkage of each round's trees (0 < eta <= 1).")]
     public double Eta { get; init; } = 0.3;
 
+    /// <summary>Maximum tree depth (0 = no limit, only sensible with tree-method=hist).</summary>
     [Description("Maximum tree depth (0 = no limit, only sensible with tree-method=hist).")]
     public int MaxDepth { get; init; } = 6;
 
+    /// <summary>Fraction of training rows sampled for each round (0 &lt; subsample &lt;= 1).</summary>
     [Description("Fraction of training rows sampled for each round (0 < subsample <= 1).")]
     public double Subsample { get; init; } = 1;
 
+    /// <summary>Fraction of features sampled for each tree (0 &lt; colsample-bytree &lt;= 1).</summary>
     [Description("Fraction of features sampled for each tree (0 < colsample-bytree <= 1).")]
     public double ColsampleBytree { get; init; } = 1;
 
+    /// <summary>Minimum sum of instance weight (hessian) in a leaf.</summary>
     [Description("Minimum sum of instance weight (hessian) in a leaf.")]
     public double MinChildWeight { get; init; } = 1;
 
+    /// <summary>L2 regularisation of leaf weights (reg_lambda).</summary>
     [Description("L2 regularisation of leaf weights (reg_lambda).")]
     public double Lambda { get; init; } = 1;
 
+    /// <summary>Tree construction: hist, approx or exact.</summary>
     [Description("Tree construction: hist, approx or exact.")]
     public XGBoostTreeMethod TreeMethod { get; init; } = XGBoostTreeMethod.Hist;
 
+    /// <summary>Histogram bins per feature (tree-method=hist).</summary>
     [Description("Histogram bins per feature (tree-method=hist).")]
     public int MaxBin { get; init; } = 256;
 
+    /// <summary>Stop when the validation mlogloss has not improved for this many rounds and keep the best round (none = off).</summary>
     [Description("Stop when the validation mlogloss has not improved for this many rounds and keep the best round (none = off).")]
     public int? EarlyStoppingRounds { get; init; }
 
+    /// <summary>Share of the training images held out (stratified) for early stopping when no validation set is given.</summary>
     [Description("Share of the training images held out (stratified) for early stopping when no validation set is given.")]
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

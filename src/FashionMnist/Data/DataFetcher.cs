@@ -13,6 +13,7 @@ public sealed class DataFetcher
     private readonly FetchOptions _options;
     private readonly HttpMessageHandler? _handler;
 
+    /// <summary>A fetcher with these settings; <paramref name="handler"/> replaces the network (tests serve files from memory).</summary>
     public DataFetcher(FetchOptions options, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -28,6 +29,10 @@ public sealed class DataFetcher
         return new Uri(new Uri(text.EndsWith('/') ? text : text + "/"), spec.ArchiveName);
     }
 
+    /// <summary>
+    /// Fetches every file of <see cref="FetchOptions.Files"/> that is missing or invalid, one after another, and returns
+    /// what happened to each. Throws <see cref="FashionMnistException"/> when a file cannot be had after all attempts.
+    /// </summary>
     public async Task<IReadOnlyList<FetchResult>> FetchAsync(IFetchObserver? observer = null, CancellationToken cancellation = default)
     {
         observer ??= new NoObserver();

@@ -3,7 +3,9 @@ namespace FashionMnist.Data;
 /// <summary>Which split a file belongs to.</summary>
 public enum DataSplit
 {
+    /// <summary>The 60,000 training images and their labels.</summary>
     Train,
+    /// <summary>The 10,000 test images and their labels.</summary>
     Test,
 }
 

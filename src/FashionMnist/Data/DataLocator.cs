@@ -32,6 +32,7 @@ public sealed record DataLocation(string Directory, DataSource Source, IReadOnly
     /// <summary>What to do when a file here is damaged; depends on where the files came from.</summary>
     public string Remedy => DataLocator.RemedyFor(Source, Directory);
 
+    /// <summary>The images (<paramref name="images"/> true) or labels file of a split.</summary>
     public LocatedFile File(DataSplit split, bool images) =>
         Files.Single(f => f.Spec.Split == split && f.Spec.IsImages == images);
 }
@@ -45,10 +46,14 @@ public sealed record DataLocation(string Directory, DataSource Source, IReadOnly
 /// </summary>
 public static class DataLocator
 {
+    /// <summary>The environment variable naming a data folder: "FASHION_MNIST_DIR".</summary>
     public const string EnvironmentVariable = "FASHION_MNIST_DIR";
+    /// <summary>Where Debian's dataset-fashion-mnist package puts the files.</summary>
     public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>The Debian package that holds the data set.</summary>
     public const string DebianPackage = "dataset-fashion-mnist";
 
+    /// <summary>What to do about a damaged file when it is not known where the files came from.</summary>
     public const string GenericRemedy =
         "Download fresh copies with `fmnist data fetch`, or reinstall the Debian package (sudo apt-get install --reinstall dataset-fashion-mnist).";
 

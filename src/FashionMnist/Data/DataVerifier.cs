@@ -15,8 +15,11 @@ public sealed record FileVerification(
     string ExpectedMd5,
     string ActualMd5)
 {
+    /// <summary>True when the file has a valid idx structure (magic, counts, length).</summary>
     public bool StructureOk => StructureError is null;
+    /// <summary>True when the checksum matched one of the accepted forms (<see cref="ChecksumStatus"/>).</summary>
     public bool ChecksumOk => Checksum != ChecksumStatus.Mismatch;
+    /// <summary>True when both the structure and the checksum are good.</summary>
     public bool Ok => StructureOk && ChecksumOk;
 
     /// <summary>The checksum outcome in a few words, for tables.</summary>
@@ -44,6 +47,7 @@ public sealed record FileVerification(
 /// <summary>The result of checking all four files.</summary>
 public sealed record DataVerification(DataLocation Location, IReadOnlyList<FileVerification> Files)
 {
+    /// <summary>True when all four files are good.</summary>
     public bool Ok => Files.All(f => f.Ok);
 
     /// <summary>One exception describing the first failure (and how many others there are), or null when all is well.</summary>
@@ -63,13 +67,15 @@ public sealed record DataVerification(DataLocation Location, IReadOnlyList<FileV
 /// Checks data files against the published checksums. A .gz file passes when its MD5 is Zalando's, or when it is a
 /// header-stripped repack (Debian's) whose MD5 becomes Zalando's once the original gzip header (with the file name
 /// and Zalando's timestamp) is put back, or when its decompressed contents have the published data's MD5.
-/// An uncompressed file passes when its MD5 is the published data's. Structure is checked too (<see cref="IdxReader"/>).
+/// An uncompressed file passes when its MD5 is the published data's. Structure is checked too (magic numbers, counts, lengths).
 /// </summary>
 public static class DataVerifier
 {
+    /// <summary>Checks the structure and checksum of the four files at <paramref name="location"/> (reads each file in full).</summary>
     public static DataVerification Verify(DataLocation location) =>
         new(location, location.Files.Select(f => VerifyFile(f.Path, f.Spec, location.Remedy)).ToList());
 
+    /// <summary>Checks one file against <paramref name="spec"/>; <paramref name="remedy"/> ends the message of a structure error.</summary>
     public static FileVerification VerifyFile(string path, DataFileSpec spec, string remedy)
     {
         string? structureError = null;
@@ -104,7 +110,7 @@ public static class DataVerifier
     /// The gzip header Zalando's files have: magic 1f 8b, deflate (08), flags FNAME (08), the modification time,
     /// extra flags 00, OS 03 (Unix), then the original file name and a NUL.
     /// </summary>
-    public static byte[] OriginalGzipHeader(DataFileSpec spec)
+    internal static byte[] OriginalGzipHeader(DataFileSpec spec)
     {
         var header = new byte[10 + spec.Name.Length + 1];
         header[0] = 0x1f; header[1] = 0x8b; header[2] = 0x08; header[3] = 0x08;
@@ -118,7 +124,7 @@ public static class DataVerifier
     /// MD5 of the file with its 10-byte gzip header replaced by <see cref="OriginalGzipHeader"/>, or "" when the
     /// file's header carries optional fields (then it is not a header-stripped repack).
     /// </summary>
-    public static string RestoredHeaderMd5(string path, DataFileSpec spec)
+    internal static string RestoredHeaderMd5(string path, DataFileSpec spec)
     {
         using var file = File.OpenRead(path);
         Span<byte> header = stackalloc byte[10];
@@ -132,7 +138,7 @@ public static class DataVerifier
     }
 
     /// <summary>MD5 of the decompressed idx file (header rebuilt from the spec, which the data passed).</summary>
-    public static string PayloadMd5(DataFileSpec spec, ReadOnlySpan<byte> data)
+    internal static string PayloadMd5(DataFileSpec spec, ReadOnlySpan<byte> data)
     {
         Span<byte> header = stackalloc byte[16];
         header = header[..IdxReader.HeaderLength(spec.IsImages)];
@@ -149,7 +155,7 @@ public static class DataVerifier
         return Convert.ToHexStringLower(md5.GetHashAndReset());
     }
 
-    public static string FileMd5(string path)
+    internal static string FileMd5(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return Convert.ToHexStringLower(MD5.HashData(file));

@@ -4,16 +4,18 @@ namespace FashionMnist.Data;
 
 /// <summary>
 /// The Fashion-MNIST data set in memory: 60,000 training and 10,000 test images, found by <see cref="DataLocator"/>
-/// and read by <see cref="IdxReader"/> with every structure check (checksums are checked by `fmnist data verify`
+/// and read with every structure check (checksums are checked by `fmnist data verify`
 /// and `fmnist data fetch`, not on every load).
 /// </summary>
 public sealed class FashionMnistData
 {
+    /// <summary>Data already in memory, e.g. a test's own small sets; <paramref name="directory"/> is reported as their origin.</summary>
     public FashionMnistData(ImageSet train, ImageSet test, string directory)
         : this(train, test, new DataLocation(directory, DataSource.Option, []), TimeSpan.Zero)
     {
     }
 
+    /// <summary>Data read from <paramref name="location"/> in <paramref name="loadTime"/>.</summary>
     public FashionMnistData(ImageSet train, ImageSet test, DataLocation location, TimeSpan loadTime)
     {
         Train = train;
@@ -22,7 +24,9 @@ public sealed class FashionMnistData
         LoadTime = loadTime;
     }
 
+    /// <summary>The 60,000 labelled training images.</summary>
     public ImageSet Train { get; }
+    /// <summary>The 10,000 labelled test images.</summary>
     public ImageSet Test { get; }
 
     /// <summary>The folder the files were read from.</summary>
@@ -37,6 +41,7 @@ public sealed class FashionMnistData
     /// <summary>Time taken to read and check all four files.</summary>
     public TimeSpan LoadTime { get; }
 
+    /// <summary>Where Debian's dataset-fashion-mnist package puts the files.</summary>
     public const string DebianDirectory = DataLocator.DebianDirectory;
 
     /// <summary>
@@ -45,6 +50,7 @@ public sealed class FashionMnistData
     /// </summary>
     public static FashionMnistData Load(string? dataDirectory = null) => Load(DataLocator.Locate(dataDirectory));
 
+    /// <summary>Reads the data from an already located folder (<see cref="DataLocator.Locate(string?)"/>).</summary>
     public static FashionMnistData Load(DataLocation location)
     {
         var clock = Stopwatch.StartNew();

@@ -36,13 +36,24 @@ public enum FetchOutcome
     Replaced,
 }
 
+/// <summary>What <see cref="DataFetcher"/> did with one file.</summary>
+/// <param name="Spec">The file.</param>
+/// <param name="Path">Where it is now.</param>
+/// <param name="Url">Where it was (or would have been) downloaded from.</param>
+/// <param name="Outcome">Downloaded, already present, or replaced.</param>
+/// <param name="Attempts">Download attempts made (0 when the file was already valid).</param>
+/// <param name="Verification">The check of the file as it now is.</param>
 public sealed record FetchResult(DataFileSpec Spec, string Path, Uri Url, FetchOutcome Outcome, int Attempts, FileVerification Verification);
 
 /// <summary>Progress callbacks of <see cref="DataFetcher"/> (all optional).</summary>
 public interface IFetchObserver
 {
+    /// <summary>A file's download starts; <paramref name="totalBytes"/> is null when the server does not say.</summary>
     void Started(DataFileSpec spec, long? totalBytes) { }
+    /// <summary>More bytes of a file arrived.</summary>
     void Advanced(DataFileSpec spec, long bytesSoFar) { }
+    /// <summary>An attempt failed for <paramref name="reason"/>; the next starts after <paramref name="delay"/>.</summary>
     void Retrying(DataFileSpec spec, int failedAttempt, string reason, TimeSpan delay) { }
+    /// <summary>A file is done: downloaded and verified, or already valid.</summary>
     void Finished(FetchResult result) { }
 }

@@ -9,7 +9,7 @@ namespace FashionMnist.Data;
 /// Anything wrong is a <see cref="FashionMnistException"/> naming the file, the problem and the remedy.
 /// The data is decompressed straight into one array: no per-image allocation.
 /// </summary>
-public static class IdxReader
+internal static class IdxReader
 {
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;

@@ -20,8 +20,11 @@ public enum PixelScaling
 /// </summary>
 public sealed class ImageSet
 {
+    /// <summary>Image width in pixels.</summary>
     public const int Width = 28;
+    /// <summary>Image height in pixels.</summary>
     public const int Height = 28;
+    /// <summary>Pixels per image (28 x 28 = 784).</summary>
     public const int PixelCount = Width * Height;
 
     /// <summary>Mean of the 60,000 training images' pixels scaled to [0,1] (computed by `fmnist data info`).</summary>
@@ -32,6 +35,10 @@ public sealed class ImageSet
 
     private readonly byte[]? _labels;
 
+    /// <summary>
+    /// Images over <paramref name="pixels"/> (no copy; a multiple of 784 bytes) with one label 0-9 per image, or null
+    /// labels for images to classify. Throws <see cref="ArgumentException"/> on a bad length or label.
+    /// </summary>
     public ImageSet(byte[] pixels, byte[]? labels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -56,13 +63,16 @@ public sealed class ImageSet
     /// <summary>All pixels, image after image, 784 bytes each.</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>True when every image has a label.</summary>
     public bool HasLabels => _labels is not null;
 
     /// <summary>One label (0-9) per image.</summary>
     public byte[] Labels => _labels ?? throw new InvalidOperationException("This image set has no labels.");
 
+    /// <summary>Number of images.</summary>
     public int Count { get; }
 
+    /// <summary>The 784 pixels of image <paramref name="index"/> (no copy).</summary>
     public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * PixelCount, PixelCount);
 
     /// <summary>The images at the given indices, in that order (a copy).</summary>

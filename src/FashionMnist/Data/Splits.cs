@@ -12,6 +12,7 @@ public static class Splits
         return order;
     }
 
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates) with <paramref name="random"/>.</summary>
     public static void Shuffle(Span<int> items, Random random)
     {
         for (int i = items.Length - 1; i > 0; i--)

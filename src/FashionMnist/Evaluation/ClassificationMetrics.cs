@@ -45,15 +45,19 @@ public sealed class ClassificationMetrics
                 total);
     }
 
+    /// <summary>The counts the metrics come from.</summary>
     public ConfusionMatrix Confusion { get; }
 
     /// <summary>Share of samples predicted correctly.</summary>
     public double Accuracy { get; }
 
+    /// <summary>Precision, recall, F1 and support of each class, in label order.</summary>
     public IReadOnlyList<ClassMetrics> PerClass { get; }
 
+    /// <summary>The unweighted mean over classes (scikit-learn's "macro avg").</summary>
     public AveragedMetrics MacroAverage { get; }
 
+    /// <summary>The mean over classes weighted by support (scikit-learn's "weighted avg").</summary>
     public AveragedMetrics WeightedAverage { get; }
 
     /// <summary>Metrics of predicted labels against true labels, for the ten Fashion-MNIST classes.</summary>
@@ -64,6 +68,7 @@ public sealed class ClassificationMetrics
     public static ClassificationMetrics Compute(ReadOnlySpan<byte> actual, ReadOnlySpan<byte> predicted, IReadOnlyList<string> classNames) =>
         new(ConfusionMatrix.From(actual, predicted, classNames.Count), classNames);
 
+    /// <summary>Metrics of an existing confusion matrix; one name per class, label order.</summary>
     public static ClassificationMetrics FromConfusion(ConfusionMatrix confusion, IReadOnlyList<string> classNames)
     {
         if (classNames.Count != confusion.Classes)

@@ -15,6 +15,7 @@ public static class ClassificationReport
 {
     private static readonly string[] s_headers = ["precision", "recall", "f1-score", "support"];
 
+    /// <summary>The report's text for <paramref name="metrics"/> with <paramref name="digits"/> decimals, as sklearn prints it.</summary>
     public static string Format(ClassificationMetrics metrics, int digits = 4)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(digits);

@@ -8,6 +8,7 @@ public sealed class ConfusionMatrix
 {
     private readonly int[] _counts;
 
+    /// <summary>An empty matrix for <paramref name="classes"/> classes.</summary>
     public ConfusionMatrix(int classes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
@@ -15,13 +16,16 @@ public sealed class ConfusionMatrix
         _counts = new int[classes * classes];
     }
 
+    /// <summary>Number of classes (rows and columns).</summary>
     public int Classes { get; }
 
+    /// <summary>How many samples of class <paramref name="actual"/> were predicted as <paramref name="predicted"/>.</summary>
     public int this[int actual, int predicted] => _counts[actual * Classes + predicted];
 
     /// <summary>Number of samples counted.</summary>
     public int Total { get; private set; }
 
+    /// <summary>Counts the (true, predicted) pairs of two equally long label lists, labels 0 to <paramref name="classes"/> - 1.</summary>
     public static ConfusionMatrix From(ReadOnlySpan<byte> actual, ReadOnlySpan<byte> predicted, int classes)
     {
         if (actual.Length != predicted.Length)
@@ -70,6 +74,7 @@ public sealed class ConfusionMatrix
         return sum;
     }
 
+    /// <summary>Number of samples on the diagonal (predicted right).</summary>
     public int Correct
     {
         get

@@ -7,7 +7,7 @@ namespace FashionMnist.Evaluation;
 /// The identity of the data a run used, for the report's reproducibility section: per file, the MD5 checked against
 /// the published checksums by <see cref="DataVerifier"/> (with what it matched) and a SHA-256 of the file as stored.
 /// </summary>
-public static class DataFingerprint
+internal static class DataFingerprint
 {
     /// <summary>File name → "MD5 … (matches Zalando's published MD5) · SHA-256 …"; an unverifiable file says MISMATCH.</summary>
     public static IReadOnlyDictionary<string, string> Of(DataLocation location)

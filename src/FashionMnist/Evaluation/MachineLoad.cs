@@ -8,7 +8,7 @@ namespace FashionMnist.Evaluation;
 /// machine other processes took while it ran: machine CPU over the run minus our own. The load average cannot say
 /// that: it counts our own threads, and its 1- and 15-minute windows still hold work that ended before we started.
 /// </summary>
-public static class MachineLoad
+internal static class MachineLoad
 {
     /// <summary>/proc/stat counts in USER_HZ ticks, 100 per second on every Linux build .NET runs on.</summary>
     private const double TicksPerSecond = 100;

@@ -119,7 +119,7 @@ public sealed record CalibrationBin(double Lower, double Upper, int Count, doubl
 /// Accuracy on the training, validation and test data side by side. <see cref="Gap"/> (train − test) is
 /// the overfitting measure: how much better the model does on what it has seen than on what it has not.
 /// </summary>
-public sealed record AccuracySplit(double TrainAccuracy, double? ValidationAccuracy, double TestAccuracy)
+internal sealed record AccuracySplit(double TrainAccuracy, double? ValidationAccuracy, double TestAccuracy)
 {
     public double Gap => TrainAccuracy - TestAccuracy;
 

@@ -19,6 +19,7 @@ public sealed record RunEnvironment(
     int ProcessId,
     DateTimeOffset? ProcessStartUtc)
 {
+    /// <summary>An environment with nothing known, for records that were made without one.</summary>
     public static RunEnvironment Empty { get; } = new("", 0, 0, "", "", "", "", null, "", 0, null);
 
     private static readonly Lazy<string> s_cpu = new(ReadCpuModel);

@@ -8,7 +8,7 @@ namespace FashionMnist.Evaluation;
 /// Which process ran a unit of work: host, process id (with its start time, so a reused id is not mistaken for it),
 /// threads, and the scheduler's index when there is one (a Slurm job array task, a Kubernetes Indexed Job pod).
 /// </summary>
-public sealed record WorkerIdentity
+internal sealed record WorkerIdentity
 {
     public string Host { get; init; } = "";
     public int ProcessId { get; init; }

@@ -16,6 +16,7 @@ public sealed record ExperimentRequest
     /// <summary>The model that takes <see cref="Options"/>; null finds it in the catalog by the options' type.</summary>
     public ModelDescriptor? Descriptor { get; init; }
 
+    /// <summary>The labelled images to fit on.</summary>
     public required ImageSet Train { get; init; }
 
     /// <summary>Labelled images the fitted model is evaluated on.</summary>

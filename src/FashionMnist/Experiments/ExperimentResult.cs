@@ -6,7 +6,9 @@ namespace FashionMnist.Experiments;
 /// <summary>What one <see cref="ExperimentRequest"/> produced. Owns the fitted model: dispose it when done.</summary>
 public sealed class ExperimentResult : IDisposable
 {
+    /// <summary>The fitted model (owned by this result until it is disposed).</summary>
     public required IClassifier Model { get; init; }
+    /// <summary>Metrics of the model on the request's test images.</summary>
     public required ModelEvaluation Evaluation { get; init; }
 
     /// <summary>Wall seconds of the fit (0 for a model that was only evaluated).</summary>
@@ -30,7 +32,9 @@ public sealed class ExperimentResult : IDisposable
     /// <summary>Where the model was saved, or null.</summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>Number of images the model was fitted on.</summary>
     public int TrainImages { get; init; }
+    /// <summary>Number of images it was evaluated on.</summary>
     public int TestImages { get; init; }
 
     /// <summary>The record as the store holds it (null without a store).</summary>
@@ -42,5 +46,6 @@ public sealed class ExperimentResult : IDisposable
     /// <summary>Prediction time scaled to 10,000 images.</summary>
     public double PredictSecondsPer10k => TestImages == 0 ? 0 : PredictSeconds * 10_000 / TestImages;
 
+    /// <summary>Disposes the model (releasing native memory of SVM, XGBoost and ONNX models).</summary>
     public void Dispose() => Model.Dispose();
 }

@@ -31,6 +31,7 @@ public sealed class ExperimentRunner
     /// <summary>"fitting", "evaluating", "saving": what the unit is doing now.</summary>
     public Action<string>? Stage { get; init; }
 
+    /// <summary>Cancels the fit (and with it the run, which is then recorded as failed).</summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Fits the requested model, evaluates it, saves it if asked, and records the run.</summary>

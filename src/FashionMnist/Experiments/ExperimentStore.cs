@@ -19,6 +19,7 @@ namespace FashionMnist.Experiments;
 /// </summary>
 public sealed partial class ExperimentStore : IDisposable
 {
+    /// <summary>The store `fmnist` uses when none is given: runs/fmnist.db under the working folder.</summary>
     public const string DefaultPath = "runs/fmnist.db";
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
@@ -40,6 +41,7 @@ public sealed partial class ExperimentStore : IDisposable
     /// <summary>Where the store is: the database file's full path, or the PostgreSQL URL without its password.</summary>
     public string Path => Location.Display;
 
+    /// <summary>Where the store is, as parsed.</summary>
     public StoreLocation Location => _backend.Location;
 
     internal StoreBackend Backend => _backend;
@@ -47,6 +49,7 @@ public sealed partial class ExperimentStore : IDisposable
     /// <summary>Opens (creating if needed: the SQLite file with its folder, or the tables in PostgreSQL) the store <paramref name="location"/>.</summary>
     public static ExperimentStore Open(string location, bool readOnly = false) => Open(StoreLocation.Parse(location), readOnly);
 
+    /// <summary>Opens the store at <paramref name="location"/>, creating it if needed unless <paramref name="readOnly"/>; a store opened read-only is never written, not even upgraded.</summary>
     public static ExperimentStore Open(StoreLocation location, bool readOnly = false)
     {
         var backend = StoreBackend.For(location);
@@ -174,6 +177,7 @@ public sealed partial class ExperimentStore : IDisposable
         return Retry("reading a run", () => LoadDetails(matches[0]));
     }
 
+    /// <summary>Closes the connection.</summary>
     public void Dispose() => _connection.Dispose();
 
     internal RunStatus? TryGetStatus(Guid id, DbTransaction? transaction = null)
@@ -399,7 +403,7 @@ public sealed partial class ExperimentStore : IDisposable
 public sealed record MergeResult(string Output, int Inputs, int Added, int Replaced, int Unchanged, int UnitsAdded = 0);
 
 /// <summary>Helpers to fill a <see cref="RunRecord"/> from an evaluation.</summary>
-public static class RunRecordExtensions
+internal static class RunRecordExtensions
 {
     /// <summary>The run with the evaluation's metrics, per-class table and confusion matrix (metrics merged over existing ones).</summary>
     public static RunRecord WithEvaluation(this RunRecord run, ModelEvaluation evaluation)

@@ -7,7 +7,7 @@ namespace FashionMnist.Imaging;
 /// mean of the source pixels it covers, so shrinking a photo 20x averages 400 pixels instead of sampling one
 /// (which is what makes nearest/bilinear downscales noisy and aliased). Separable: rows, then columns.
 /// </summary>
-public static class AreaResampler
+internal static class AreaResampler
 {
     public static void Resize(ReadOnlySpan<float> source, int sourceWidth, int sourceHeight,
         Span<float> destination, int width, int height)

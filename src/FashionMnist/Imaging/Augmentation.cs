@@ -8,7 +8,7 @@ namespace FashionMnist.Imaging;
 /// <param name="ErasingProbability">Probability of random erasing: a rectangle of 2-20% of the image, aspect 0.3-3.3, filled with noise.</param>
 /// <param name="PhotoLikeProbability">Probability that an image is first turned into what the photo pipeline makes of a real photo
 /// (<see cref="PhotoLikeAugmentation"/>); the shift, flip and erasing above then apply to that. 0 = off (the default).</param>
-public sealed record AugmentationSettings(int MaxShift = 2, bool HorizontalFlip = true, double ErasingProbability = 0.25,
+internal sealed record AugmentationSettings(int MaxShift = 2, bool HorizontalFlip = true, double ErasingProbability = 0.25,
     double PhotoLikeProbability = 0)
 {
     /// <summary>The ranges of the photo-like augmentation (used when <see cref="PhotoLikeProbability"/> is above 0).</summary>
@@ -29,7 +29,7 @@ public sealed record AugmentationSettings(int MaxShift = 2, bool HorizontalFlip 
 /// (the trainer derives it from seed, epoch and position), so an image's augmentation does not depend on
 /// which thread handles it or whether training was resumed.
 /// </summary>
-public static class Augmentation
+internal static class Augmentation
 {
     private const int Side = ImageSet.Width;
 

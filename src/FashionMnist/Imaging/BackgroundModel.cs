@@ -5,7 +5,7 @@ namespace FashionMnist.Imaging;
 /// band along the image border and refitted without outliers. A plane follows the light falloff across a floor or a
 /// wall; the outlier pass ignores the parts of the garment that touch the border (sleeves, trouser legs).
 /// </summary>
-public sealed class BackgroundModel
+internal sealed class BackgroundModel
 {
     private readonly double[][] _coefficients; // per channel: a, b, c (x and y scaled to [0, 1])
     private readonly int _width, _height;

@@ -4,7 +4,7 @@ namespace FashionMnist.Imaging;
 /// A binary image (1 = garment, 0 = background) with the few morphological operations the garment
 /// segmentation needs: square dilation/erosion (separable), hole filling and connected components (4-connected).
 /// </summary>
-public sealed class BinaryMask
+internal sealed class BinaryMask
 {
     public BinaryMask(int width, int height, byte[]? bits = null)
     {

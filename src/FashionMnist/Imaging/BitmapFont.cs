@@ -6,7 +6,7 @@ namespace FashionMnist.Imaging;
 /// Characters outside that range are drawn as '?'. Text is drawn into a row-major pixel buffer of 1 (gray),
 /// 3 (RGB) or 4 (RGBA) bytes per pixel, scaled by an integer factor and clipped to the image.
 /// </summary>
-public static class BitmapFont
+internal static class BitmapFont
 {
     public const int GlyphWidth = 5;
 

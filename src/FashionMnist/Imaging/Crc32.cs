@@ -4,7 +4,7 @@ namespace FashionMnist.Imaging;
 /// CRC-32 (ISO 3309 / ITU-T V.42, polynomial 0xEDB88320 reflected), as PNG chunks and gzip trailers use.
 /// System.IO.Hashing is a separate package the NuGet source here lacks, so this is the classic table version.
 /// </summary>
-public static class Crc32
+internal static class Crc32
 {
     private static readonly uint[] s_table = BuildTable();
 

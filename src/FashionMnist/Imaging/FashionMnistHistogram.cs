@@ -5,7 +5,7 @@ namespace FashionMnist.Imaging;
 /// <para>Quantiles 0, 5, ..., 100 % of the 60,000 training images' pixels above 5 (of 255), measured with
 /// <c>FashionMnistData.Load()</c>: broad and close to uniform above ~60, median 170.</para>
 /// </summary>
-public static class FashionMnistHistogram
+internal static class FashionMnistHistogram
 {
     private static readonly float[] Quantiles =
         [6, 28, 48, 67, 85, 101, 117, 132, 146, 158, 170, 180, 189, 197, 205, 212, 218, 225, 232, 241, 255];

@@ -9,7 +9,7 @@ namespace FashionMnist.Imaging;
 /// 28-pixel frame (area resampling, aspect ratio kept), centred by bounding box, brightest pixel = 1, values
 /// under 2% = 0.
 /// </summary>
-public static class GarmentFraming
+internal static class GarmentFraming
 {
     /// <summary>Framed values below this (after scaling the brightest pixel to 1) become black.</summary>
     public const float BlackLevel = 0.02f;

@@ -7,7 +7,7 @@ namespace FashionMnist.Imaging;
 /// values stretched from their 1st-99th percentile into [floor, 1], then a gamma that brings their mean to about
 /// the target (Fashion-MNIST garments: mean 0.42-0.64 by class, rarely black inside).
 /// </summary>
-public static class GarmentIntensity
+internal static class GarmentIntensity
 {
     /// <summary>Stretches <paramref name="values"/> (the garment's pixels only) in place; allocation-free up to 4,096 values.</summary>
     public static void Stretch(Span<float> values, float floor, float targetMean)

@@ -18,10 +18,13 @@ namespace FashionMnist.Imaging;
 /// </summary>
 public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IPhotoPipeline
 {
+    /// <summary>The thresholds, sizes and intensity mapping this pipeline runs with.</summary>
     public GarmentPipelineOptions Options { get; } = options ?? new GarmentPipelineOptions();
 
+    /// <inheritdoc/>
     public string Name => "garment";
 
+    /// <inheritdoc/>
     public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
     {
         var stages = new List<PipelineStage>();

@@ -1,7 +1,7 @@
 namespace FashionMnist.Imaging;
 
 /// <summary>A single-channel float image, row-major, values in [0, 1] (0 = black).</summary>
-public sealed class GrayImage
+internal sealed class GrayImage
 {
     public GrayImage(int width, int height, float[]? pixels = null)
     {

@@ -4,7 +4,7 @@ namespace FashionMnist.Imaging;
 
 /// <summary>
 /// Reads photos into <see cref="RgbaImage"/>s and writes images as PNG (or JPEG, BMP, TIFF, ICO), through gdk-pixbuf
-/// (<see cref="GdkPixbufCodec"/> holds the native calls and hands over plain buffers). Errors a user can cause come as
+/// (Interop's GdkPixbufCodec holds the native calls and hands over plain buffers). Errors a user can cause come as
 /// <see cref="ImageDecodeException"/>, <see cref="ImageTooLargeException"/> or <see cref="FashionMnistException"/>.
 /// </summary>
 public static class ImageCodec

@@ -3,7 +3,7 @@ using FashionMnist.Data;
 namespace FashionMnist.Imaging;
 
 /// <summary>One row of a labels.csv: a photo and the Fashion-MNIST labels that count as a correct answer for it.</summary>
-public sealed record LabelledPhoto(string File, string SourceClass, IReadOnlySet<int> CorrectLabels, int Line);
+internal sealed record LabelledPhoto(string File, string SourceClass, IReadOnlySet<int> CorrectLabels, int Line);
 
 /// <summary>
 /// Reads a labels.csv in the format of the development photo set:
@@ -11,7 +11,7 @@ public sealed record LabelledPhoto(string File, string SourceClass, IReadOnlySet
 /// shoes/a.jpg,shoes,5 7 9</code>
 /// (file relative to the CSV's folder; labels 0-9 separated by spaces). Every error names the file and line.
 /// </summary>
-public static class LabelledPhotos
+internal static class LabelledPhotos
 {
     public static IReadOnlyList<LabelledPhoto> Read(string csvPath)
     {
@@ -61,12 +61,12 @@ public static class LabelledPhotos
 }
 
 /// <summary>Accuracy of photo predictions against a labels.csv.</summary>
-public sealed record PhotoScore(int Photos, double Top1, double Top3, IReadOnlyDictionary<string, ClassScore> PerClass);
+internal sealed record PhotoScore(int Photos, double Top1, double Top3, IReadOnlyDictionary<string, ClassScore> PerClass);
 
 /// <summary>Per source class: photos, top-1 and top-3 accuracy.</summary>
-public sealed record ClassScore(int Photos, double Top1, double Top3);
+internal sealed record ClassScore(int Photos, double Top1, double Top3);
 
-public static class PhotoScoring
+internal static class PhotoScoring
 {
     /// <summary>Top-1 / top-3 counts a prediction as right when its top class (or any of its top 3) is a correct label.</summary>
     public static PhotoScore Score(IReadOnlyList<(LabelledPhoto Photo, PhotoPrediction Prediction)> results)

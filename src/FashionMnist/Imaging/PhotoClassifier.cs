@@ -31,10 +31,14 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
 {
     private readonly Lock _modelGate = new();
 
+    /// <summary>The fitted model that classifies the 28x28 inputs.</summary>
     public IClassifier Model { get; } = model;
+    /// <summary>How a photo becomes a 28x28 input.</summary>
     public IPhotoPipeline Pipeline { get; } = pipeline;
+    /// <summary>The extra views averaged per photo (<see cref="TestTimeAugmentation.None"/> for one view).</summary>
     public TestTimeAugmentation Augmentation { get; } = augmentation ?? TestTimeAugmentation.None;
 
+    /// <summary>The class probabilities of <paramref name="photo"/>; <paramref name="keepStages"/> keeps the pipeline's intermediate pictures.</summary>
     public PhotoPrediction Classify(RgbaImage photo, bool keepStages = false)
     {
         PreparedPhoto input = Pipeline.Prepare(photo, keepStages);

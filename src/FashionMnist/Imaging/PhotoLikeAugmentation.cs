@@ -14,7 +14,7 @@ namespace FashionMnist.Imaging;
 /// <param name="MaxNoise">Pixel noise over the garment has a standard deviation of up to this (0-1 intensity scale).</param>
 /// <param name="NormalizeProbability">Share of images given the garment pipeline's own intensity normalisation
 /// (1st-99th percentile into [0.12, 1], gamma to mean 0.55) instead of keeping Fashion-MNIST's intensities.</param>
-public sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRotation = 90, double PairProbability = 0.5,
+internal sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRotation = 90, double PairProbability = 0.5,
     double MinAspect = 0.8, double MaxAspect = 1.8, double MaxRamp = 0.3, double MaxNoise = 0.06, double NormalizeProbability = 0.5)
 {
     public void Validate()
@@ -46,7 +46,7 @@ public sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRo
 /// <param name="Noise">Standard deviation of the pixel noise added over the garment.</param>
 /// <param name="NoiseKey">Seed of the per-pixel noise.</param>
 /// <param name="Normalize">Apply the garment pipeline's intensity normalisation.</param>
-public readonly record struct PhotoLikeParameters(double Rotation, double Aspect, bool Pair, double PairOffset, double PairShift,
+internal readonly record struct PhotoLikeParameters(double Rotation, double Aspect, bool Pair, double PairOffset, double PairShift,
     bool PairMirrorVertical, double RampX, double RampY, double Noise, ulong NoiseKey, bool Normalize)
 {
     /// <summary>No rotation, stretch, pair, lighting or noise: only the re-framing.</summary>
@@ -85,7 +85,7 @@ public readonly record struct PhotoLikeParameters(double Rotation, double Aspect
 /// </list>
 /// A function of (image, label, key) only, and allocation-free (it runs per image inside the training batch).
 /// </summary>
-public static class PhotoLikeAugmentation
+internal static class PhotoLikeAugmentation
 {
     private const int Side = ImageSet.Width;
 

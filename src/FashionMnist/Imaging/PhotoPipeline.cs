@@ -9,7 +9,7 @@ public sealed record PipelineStage(string Name, RgbaImage Image);
 public sealed record PreparedPhoto(byte[] Pixels, IReadOnlyList<PipelineStage> Stages, string Notes)
 {
     /// <summary>The 28x28 input as a gray image.</summary>
-    public GrayImage ToGray()
+    internal GrayImage ToGray()
     {
         var gray = new GrayImage(ImageSet.Width, ImageSet.Height);
         for (int i = 0; i < Pixels.Length; i++) gray.Pixels[i] = Pixels[i] / 255f;
@@ -23,16 +23,20 @@ public interface IPhotoPipeline
     /// <summary>"garment" or "seed".</summary>
     string Name { get; }
 
+    /// <summary>The 28x28 model input made from <paramref name="photo"/>; <paramref name="keepStages"/> also keeps each intermediate picture.</summary>
     PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false);
 }
 
 /// <summary>The pipelines by name, for the CLI's and the web app's `--pipeline`.</summary>
 public static class PhotoPipelines
 {
+    /// <summary>The pipeline used when none is named: "garment".</summary>
     public const string Default = "garment";
 
+    /// <summary>The names <see cref="Create"/> takes.</summary>
     public static IReadOnlyList<string> Names { get; } = ["garment", "seed"];
 
+    /// <summary>The pipeline called <paramref name="name"/>; an unknown name is a <see cref="FashionMnistException"/>.</summary>
     public static IPhotoPipeline Create(string name) => name.ToLowerInvariant() switch
     {
         "garment" => new GarmentPipeline(),
@@ -53,7 +57,7 @@ public static class PhotoPipelines
 /// The seed script's naive preprocessing, kept for comparison: squash the whole photo to 28x28 (ignoring its
 /// aspect ratio), take luminance, invert. Fine for a dark garment filling a white frame; poor on real photos.
 /// </summary>
-public sealed class SeedPipeline : IPhotoPipeline
+internal sealed class SeedPipeline : IPhotoPipeline
 {
     public string Name => "seed";
 

@@ -5,7 +5,7 @@ namespace FashionMnist.Imaging;
 /// plus alpha). Reducing first keeps segmentation fast and memory small whatever the photo's size: a 40-megapixel
 /// photo is box-averaged by an integer factor straight from its bytes, then area-resampled to the exact size.
 /// </summary>
-public sealed class PhotoPlanes
+internal sealed class PhotoPlanes
 {
     private PhotoPlanes(int width, int height)
     {

@@ -5,7 +5,7 @@ using System.Text;
 namespace FashionMnist.Imaging;
 
 /// <summary>Pixel layouts <see cref="PngWriter"/> writes; the values are PNG's colour type codes.</summary>
-public enum PngColor : byte
+internal enum PngColor : byte
 {
     /// <summary>One byte per pixel, 0 = black.</summary>
     Gray = 0,
@@ -20,7 +20,7 @@ public enum PngColor : byte
 /// Writes IHDR, one IDAT (zlib via <see cref="ZLibStream"/>) and IEND, choosing each row's filter with the usual
 /// "smallest sum of absolute differences" heuristic, which shrinks charts and photos a lot at little cost.
 /// </summary>
-public static class PngWriter
+internal static class PngWriter
 {
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 

@@ -6,7 +6,7 @@ namespace FashionMnist.Imaging;
 /// A picture of predictions for `fmnist predict --show`: one row per photo with the photo (downscaled), the 28x28
 /// input the model saw (upscaled, crisp pixels) and a bar per class, the most probable in orange.
 /// </summary>
-public static class PredictionSheet
+internal static class PredictionSheet
 {
     private const int Cell = 112, Pad = 8, LabelWidth = 12 * TinyFont.Advance * 2, BarWidth = 150, TextScale = 2;
     private static readonly (byte, byte, byte) Ink = (30, 30, 30), Bar = (70, 120, 200), Best = (235, 130, 30), Track = (228, 228, 228);

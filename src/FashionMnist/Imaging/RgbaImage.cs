@@ -3,6 +3,7 @@ namespace FashionMnist.Imaging;
 /// <summary>A decoded photo: 8-bit RGBA, row-major, 4 bytes per pixel, straight (not premultiplied) alpha.</summary>
 public sealed class RgbaImage
 {
+    /// <summary>A transparent black image of <paramref name="width"/> x <paramref name="height"/> pixels.</summary>
     public RgbaImage(int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -24,12 +25,15 @@ public sealed class RgbaImage
         Pixels = pixels;
     }
 
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
 
     /// <summary>R, G, B, A for each pixel, row after row.</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>True when any pixel is not fully opaque.</summary>
     public bool HasTransparency
     {
         get
@@ -39,6 +43,7 @@ public sealed class RgbaImage
         }
     }
 
+    /// <summary>Sets the pixel at column <paramref name="x"/>, row <paramref name="y"/>.</summary>
     public void SetPixel(int x, int y, byte r, byte g, byte b, byte a = 255)
     {
         int i = (y * Width + x) * 4;

@@ -6,7 +6,7 @@ namespace FashionMnist.Imaging;
 /// A labelled grid of sample images, one row per class like Zalando's sprite: the class name on the left,
 /// then <c>perClass</c> images of that class, each upscaled (nearest neighbour) for readability. Grayscale.
 /// </summary>
-public static class SampleSheet
+internal static class SampleSheet
 {
     private const byte Background = 48, TextColor = 255;
     private const int Margin = 8, Gap = 2, FontScale = 2;

@@ -1,7 +1,7 @@
 namespace FashionMnist.Imaging;
 
 /// <summary>Histogram thresholds and percentiles used by the garment segmentation.</summary>
-public static class Thresholds
+internal static class Thresholds
 {
     /// <summary>
     /// Otsu's threshold: the value that maximises the between-class variance of the two groups it splits

@@ -4,7 +4,7 @@ namespace FashionMnist.Imaging;
 /// A 3x5 pixel bitmap font (upper case, digits, a few signs) for labelling prediction sheets without a font library.
 /// Each glyph is 5 rows of 3 bits ("#" = ink). Lower case is drawn as upper case; unknown characters as blanks.
 /// </summary>
-public static class TinyFont
+internal static class TinyFont
 {
     public const int GlyphWidth = 3, GlyphHeight = 5, Advance = 4;
 

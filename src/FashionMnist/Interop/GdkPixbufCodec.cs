@@ -8,7 +8,9 @@ public sealed class ImageTooLargeException(string source, int width, int height,
         $"'{source}' is {width}x{height} = {(long)width * height / 1e6:0.#} megapixels, more than the {maxPixels / 1e6:0.#} megapixels allowed",
         "Downscale the photo (a few hundred pixels across is plenty) and try again.")
 {
+    /// <summary>The image's width in pixels.</summary>
     public int Width { get; } = width;
+    /// <summary>The image's height in pixels.</summary>
     public int Height { get; } = height;
 }
 
@@ -17,6 +19,7 @@ public sealed class ImageDecodeException(string source, string reason, Exception
     : FashionMnistException($"'{source}' is not an image gdk-pixbuf can read: {reason}",
         "Pass a JPEG, PNG, GIF, BMP or TIFF photo (WebP only if its gdk-pixbuf loader is installed).", ExitCodes.BadInput, inner)
 {
+    /// <summary>gdk-pixbuf's own words for what is wrong.</summary>
     public string Reason { get; } = reason;
 }
 

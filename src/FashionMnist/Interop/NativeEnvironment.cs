@@ -12,7 +12,7 @@ namespace FashionMnist.Interop;
 /// (CLI, tests, benchmarks) get it for free; calling it again is harmless. A value the user already
 /// set in the environment is kept.
 /// </summary>
-public static unsafe class NativeEnvironment
+internal static unsafe class NativeEnvironment
 {
     /// <summary>What <see cref="Prepare"/> sets unless already set.</summary>
     public static IReadOnlyDictionary<string, string> Defaults { get; } = BuildDefaults();

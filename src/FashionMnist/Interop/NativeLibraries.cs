@@ -14,6 +14,7 @@ public sealed class NativeLibraryMissingException(NativeLibraryInfo library, Exc
         $"Install it with: sudo apt-get install {library.DebianPackage}  (or run ./setup/setup.sh)",
         ExitCodes.Failure, inner)
 {
+    /// <summary>The library that could not be loaded (its soname and Debian package).</summary>
     public NativeLibraryInfo Library { get; } = library;
 }
 
@@ -25,15 +26,24 @@ public sealed class NativeLibraryMissingException(NativeLibraryInfo library, Exc
 /// </summary>
 public static class NativeLibraries
 {
+    /// <summary>OpenBLAS (libopenblas0-pthread): matrix multiply; without it GEMM falls back to the managed kernel.</summary>
     public static readonly NativeLibraryInfo OpenBlas = new("openblas", "libopenblas.so.0", "libopenblas0-pthread", "OpenBLAS matrix multiply");
+    /// <summary>LIBSVM 3 (libsvm3): the svm model.</summary>
     public static readonly NativeLibraryInfo LibSvm = new("svm", "libsvm.so.3", "libsvm3", "LIBSVM support vector machines");
+    /// <summary>XGBoost (libxgboost0): the xgboost model.</summary>
     public static readonly NativeLibraryInfo XGBoost = new("xgboost", "libxgboost.so.0", "libxgboost0", "XGBoost gradient boosting");
+    /// <summary>gdk-pixbuf (libgdk-pixbuf-2.0-0): reading photos.</summary>
     public static readonly NativeLibraryInfo GdkPixbuf = new("gdk_pixbuf", "libgdk_pixbuf-2.0.so.0", "libgdk-pixbuf-2.0-0", "gdk-pixbuf image decoding");
+    /// <summary>SQLite (libsqlite3-0): the experiment store.</summary>
     public static readonly NativeLibraryInfo Sqlite = new("sqlite3", "libsqlite3.so.0", "libsqlite3-0", "SQLite, the experiment store");
+    /// <summary>GObject (libglib2.0-0): reference counting around gdk-pixbuf.</summary>
     public static readonly NativeLibraryInfo GObject = new("gobject", "libgobject-2.0.so.0", "libglib2.0-0", "GObject reference counting and signals (used with gdk-pixbuf)");
+    /// <summary>GLib (libglib2.0-0): memory and errors around gdk-pixbuf.</summary>
     public static readonly NativeLibraryInfo GLib = new("glib", "libglib-2.0.so.0", "libglib2.0-0", "GLib memory and error handling (used with gdk-pixbuf)");
+    /// <summary>The C library (libc6).</summary>
     public static readonly NativeLibraryInfo LibC = new("c", "libc.so.6", "libc6", "the C library");
 
+    /// <summary>Every native library this library may load.</summary>
     public static IReadOnlyList<NativeLibraryInfo> All { get; } = [OpenBlas, LibSvm, XGBoost, GdkPixbuf, Sqlite, GObject, GLib, LibC];
 
     // Keyed by soname, filled on first use: any NativeLibraryInfo works (tests pass one with a bogus soname).
@@ -57,6 +67,7 @@ public static class NativeLibraries
         return handle != IntPtr.Zero ? handle : throw new NativeLibraryMissingException(library);
     }
 
+    /// <summary>True when <paramref name="library"/> can be loaded on this machine (the answer is cached).</summary>
     public static bool IsAvailable(NativeLibraryInfo library) => Handle(library) != IntPtr.Zero;
 
     /// <summary>Throws <see cref="NativeLibraryMissingException"/> unless the library can be loaded.</summary>

@@ -9,7 +9,7 @@ namespace FashionMnist.Interop;
 /// "libsqlite3.so", which only the -dev package installs, so the import is resolved to the runtime soname instead.
 /// Call <see cref="EnsureInitialized"/> before the first SqliteConnection.
 /// </summary>
-public static class SqliteProvider
+internal static class SqliteProvider
 {
     private static readonly Lazy<bool> s_initialized = new(Initialize);
 

@@ -36,6 +36,7 @@ public interface IPreprocessingInsights
 /// </summary>
 public interface ITrainingCurves
 {
+    /// <summary>The per-epoch or per-round curves of the last fit, or null before fitting.</summary>
     TrainingHistory? History { get; }
 }
 

@@ -17,6 +17,7 @@ public sealed class FitContext
     /// <summary>One line of log per epoch or round (e.g. "round 10: valid mlogloss 0.31").</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Cancels the fit: models check it between batches, trees or rounds and stop with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Where iterative models write a checkpoint after every epoch (atomically); null for none.</summary>
@@ -25,6 +26,7 @@ public sealed class FitContext
     /// <summary>Continue from <see cref="CheckpointPath"/> if it exists, ending as an uninterrupted run would.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Seed 42, no validation set, no progress, no log, no checkpoint.</summary>
     public static FitContext Default { get; } = new();
 }
 
@@ -46,19 +48,23 @@ public sealed class TrainingHistory
 {
     private readonly List<EpochMetrics> _epochs = [];
 
+    /// <summary>One entry per epoch or round, in order.</summary>
     public IReadOnlyList<EpochMetrics> Epochs => _epochs;
 
     /// <summary>The epoch whose weights the model kept (best validation), or the last one.</summary>
     public int? BestEpoch { get; set; }
 
+    /// <summary>Appends the metrics of the epoch or round just finished.</summary>
     public void Add(EpochMetrics metrics) => _epochs.Add(metrics);
 
+    /// <summary>Forgets every epoch and the best one (a new fit starts).</summary>
     public void Clear()
     {
         _epochs.Clear();
         BestEpoch = null;
     }
 
+    /// <summary>Writes the curves in the binary form <see cref="Read"/> reads (for a model's saved state).</summary>
     public void Write(BinaryWriter writer)
     {
         writer.Write(_epochs.Count);
@@ -75,6 +81,7 @@ public sealed class TrainingHistory
         writer.Write(BestEpoch ?? -1);
     }
 
+    /// <summary>Reads curves written by <see cref="Write"/>; throws <see cref="InvalidDataException"/> on implausible counts.</summary>
     public static TrainingHistory Read(BinaryReader reader)
     {
         var history = new TrainingHistory();

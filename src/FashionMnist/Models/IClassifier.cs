@@ -19,6 +19,7 @@ public interface IClassifier : IDisposable
     /// <summary>The hyper-parameters this model was made with.</summary>
     ModelOptions Options { get; }
 
+    /// <summary>True once <see cref="Fit"/> has finished or the model was loaded from a file: only then can it predict and save.</summary>
     bool IsFitted { get; }
 
     /// <summary>Learns from labelled images. Calling it again starts from scratch.</summary>
@@ -37,6 +38,7 @@ public interface IClassifier : IDisposable
 /// <summary>Conveniences every model gets from the contract.</summary>
 public static class ClassifierExtensions
 {
+    /// <summary>The <c>images.Count x 10</c> class probabilities in a new array, row-major.</summary>
     public static float[] PredictProbabilities(this IClassifier model, ImageSet images)
     {
         var probabilities = new float[images.Count * FashionMnistClasses.Count];
@@ -62,7 +64,7 @@ public static class ClassifierExtensions
     }
 
     /// <summary>Index of the largest value in each row of a row-major matrix (first one on ties).</summary>
-    public static byte[] ArgMaxRows(ReadOnlySpan<float> matrix, int columns)
+    internal static byte[] ArgMaxRows(ReadOnlySpan<float> matrix, int columns)
     {
         int rows = matrix.Length / columns;
         var result = new byte[rows];

@@ -28,6 +28,7 @@ public sealed record ModelDescriptor(
 /// <summary>A group of models (classic, neural, ...) that makes itself known to the catalog.</summary>
 public interface IModelFamily
 {
+    /// <summary>The models this family adds to the catalog.</summary>
     IEnumerable<ModelDescriptor> Models { get; }
 }
 
@@ -40,14 +41,18 @@ public static class ModelCatalog
     private static readonly object s_gate = new();
     private static Dictionary<string, ModelDescriptor>? s_models;
 
+    /// <summary>Every registered model, ordered by family and name.</summary>
     public static IEnumerable<ModelDescriptor> All =>
         Models.Values.OrderBy(d => d.Family, StringComparer.Ordinal).ThenBy(d => d.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>Every registered model's name, ordered as <see cref="All"/>.</summary>
     public static IEnumerable<string> Names => All.Select(d => d.Name);
 
+    /// <summary>The model called <paramref name="name"/> (ignoring case), if there is one.</summary>
     public static bool TryGet(string name, out ModelDescriptor descriptor) =>
         Models.TryGetValue(name, out descriptor!);
 
+    /// <summary>The model called <paramref name="name"/>; an unknown name is a <see cref="FashionMnistException"/> listing the known ones.</summary>
     public static ModelDescriptor Get(string name) =>
         TryGet(name, out var descriptor)
             ? descriptor

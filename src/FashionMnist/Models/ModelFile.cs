@@ -19,6 +19,7 @@ namespace FashionMnist.Models;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The format version this library writes and the newest it reads.</summary>
     public const int FormatVersion = 1;
     private static readonly byte[] s_magic = "FMNISTMD"u8.ToArray();
     private const long MaxStateBytes = 8L << 30;
@@ -26,6 +27,11 @@ public static class ModelFile
     /// <summary>Header facts of a model file, readable without loading the model.</summary>
     public sealed record Header(string ModelName, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Metadata, long StateBytes);
 
+    /// <summary>
+    /// Writes a fitted model to <paramref name="path"/> atomically (a temporary file renamed into place), with its options
+    /// and <paramref name="metadata"/> (added to the created time and library version). An unfitted model is a
+    /// <see cref="FashionMnistException"/>.
+    /// </summary>
     public static void Save(IClassifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         if (!model.IsFitted)
@@ -33,6 +39,7 @@ public static class ModelFile
         AtomicFile.Write(path, stream => Write(model, stream, metadata));
     }
 
+    /// <summary>Writes a fitted model in the model file format to <paramref name="destination"/> (what <see cref="Save"/> writes).</summary>
     public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
     {
         if (!model.IsFitted)
@@ -63,6 +70,10 @@ public static class ModelFile
         destination.Write(hash);
     }
 
+    /// <summary>
+    /// Loads the model in <paramref name="path"/>, ready to predict. A missing, foreign, truncated, corrupt or newer file, or one
+    /// of a model this library does not know, is a <see cref="FashionMnistException"/>.
+    /// </summary>
     public static IClassifier Load(string path) => Load(ReadAll(path), path);
 
     /// <summary>Loads a model and its header from one read of the file (one checksum pass).</summary>
@@ -72,6 +83,7 @@ public static class ModelFile
         return (Load(bytes, path, out var header), header);
     }
 
+    /// <summary>The header (model name, options, metadata) of the model file at <paramref name="path"/>, checksum verified, without loading the model.</summary>
     public static Header ReadHeader(string path)
     {
         byte[] bytes = ReadAll(path);

@@ -23,9 +23,14 @@ public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, st
 /// </summary>
 public static class OptionBinder
 {
+    /// <summary>Options of type <typeparamref name="T"/>: its defaults with <paramref name="settings"/> applied, validated.</summary>
     public static T Bind<T>(IReadOnlyDictionary<string, string> settings) where T : ModelOptions, new() =>
         (T)Bind(typeof(T), settings, typeof(T).Name);
 
+    /// <summary>
+    /// Options of type <paramref name="optionsType"/>: its defaults with <paramref name="settings"/> applied, validated;
+    /// <paramref name="modelName"/> names the model in errors.
+    /// </summary>
     public static ModelOptions Bind(Type optionsType, IReadOnlyDictionary<string, string> settings, string modelName)
     {
         var options = (ModelOptions)(Activator.CreateInstance(optionsType)
@@ -90,6 +95,7 @@ public static class OptionBinder
         return result;
     }
 
+    /// <summary>An option value as text the binder reads back: invariant culture, round-trip doubles, kebab-case enums, comma-separated lists.</summary>
     public static string Format(object? value) => value switch
     {
         null => "",
@@ -102,6 +108,7 @@ public static class OptionBinder
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>"MaxDepth" → "max-depth": the name an option goes by on the command line and in files.</summary>
     public static string KebabCase(string pascal)
     {
         var builder = new System.Text.StringBuilder(pascal.Length + 4);

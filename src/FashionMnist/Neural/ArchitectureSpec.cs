@@ -22,7 +22,7 @@ namespace FashionMnist.Neural;
 /// does not fit) is a <see cref="FashionMnistException"/> naming the layer's position and kind.
 /// Model files store their architecture in this format too.
 /// </summary>
-public static class ArchitectureSpec
+internal static class ArchitectureSpec
 {
     private sealed record LayerKind(string Name, string[] Aliases, string[] Parameters, Func<Args, Layer> Create);
 

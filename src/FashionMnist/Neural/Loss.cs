@@ -6,7 +6,7 @@ namespace FashionMnist.Neural;
 /// (a plain softmax turns [1000, 999, 0] into NaN). Optional label smoothing ε spreads ε of the
 /// target mass evenly over all classes.
 /// </summary>
-public static class SoftmaxCrossEntropy
+internal static class SoftmaxCrossEntropy
 {
     /// <summary>
     /// Mean loss over the <paramref name="n"/> rows and the number of rows whose arg-max is the label.

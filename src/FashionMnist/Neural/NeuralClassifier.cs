@@ -10,7 +10,7 @@ namespace FashionMnist.Neural;
 /// The saved state holds the architecture (spec text), weights, batch-norm running statistics and the history,
 /// so a model file loads without the code or spec that defined it.
 /// </summary>
-public sealed class NeuralClassifier : ICheckpointable
+internal sealed class NeuralClassifier : ICheckpointable
 {
     public const int InferenceBatch = 1000;
     private const int StateVersion = 1;

@@ -4,7 +4,7 @@ using FashionMnist.Neural.Layers;
 namespace FashionMnist.Neural;
 
 /// <summary>The neural model zoo, registered with <see cref="ModelCatalog"/>.</summary>
-public sealed class NeuralFamily : IModelFamily
+internal sealed class NeuralFamily : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [
@@ -28,7 +28,7 @@ public sealed class NeuralFamily : IModelFamily
 }
 
 /// <summary>The zoo's architectures, in the fluent builder.</summary>
-public static class Zoo
+internal static class Zoo
 {
     public static Sequential Mlp(NeuralOptions options)
     {

@@ -12,78 +12,103 @@ namespace FashionMnist.Neural;
 /// </summary>
 public abstract record NeuralOptions : ModelOptions
 {
+    /// <summary>Passes over the training data.</summary>
     [Description("Passes over the training data.")]
     public int Epochs { get; init; } = 10;
 
+    /// <summary>Images per optimiser step.</summary>
     [Description("Images per optimiser step.")]
     public int BatchSize { get; init; } = 128;
 
+    /// <summary>Peak learning rate (the schedule scales it).</summary>
     [Description("Peak learning rate (the schedule scales it).")]
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>adam, sgd (momentum, Nesterov) or adamw (decoupled weight decay).</summary>
     [Description("adam, sgd (momentum, Nesterov) or adamw (decoupled weight decay).")]
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
+    /// <summary>Momentum of sgd.</summary>
     [Description("Momentum of sgd.")]
     public double Momentum { get; init; } = 0.9;
 
+    /// <summary>Weight decay on weights (not biases or batch-norm): L2 for sgd/adam, decoupled for adamw.</summary>
     [Description("Weight decay on weights (not biases or batch-norm): L2 for sgd/adam, decoupled for adamw.")]
     public double WeightDecay { get; init; }
 
+    /// <summary>Learning-rate schedule: constant, step, cosine or one-cycle.</summary>
     [Description("Learning-rate schedule: constant, step, cosine or one-cycle.")]
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
+    /// <summary>step schedule: epochs between decays.</summary>
     [Description("step schedule: epochs between decays.")]
     public int StepEpochs { get; init; } = 10;
 
+    /// <summary>step schedule: factor applied at each decay.</summary>
     [Description("step schedule: factor applied at each decay.")]
     public double StepGamma { get; init; } = 0.1;
 
+    /// <summary>Dropout rate of the architecture's dropout layers.</summary>
     [Description("Dropout rate of the architecture's dropout layers.")]
     public double Dropout { get; init; } = 0.25;
 
+    /// <summary>Label smoothing of the cross-entropy target (0 = none).</summary>
     [Description("Label smoothing of the cross-entropy target (0 = none).")]
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Clip gradients to this global L2 norm (0 = no clipping).</summary>
     [Description("Clip gradients to this global L2 norm (0 = no clipping).")]
     public double ClipNorm { get; init; }
 
+    /// <summary>Augment training images on the fly (random shifts, flips, erasing).</summary>
     [Description("Augment training images on the fly (random shifts, flips, erasing).")]
     public bool Augment { get; init; }
 
+    /// <summary>Augmentation: largest random shift in pixels.</summary>
     [Description("Augmentation: largest random shift in pixels.")]
     public int Shift { get; init; } = 2;
 
+    /// <summary>Augmentation: random horizontal flips.</summary>
     [Description("Augmentation: random horizontal flips.")]
     public bool Flip { get; init; } = true;
 
+    /// <summary>Augmentation: probability of random erasing.</summary>
     [Description("Augmentation: probability of random erasing.")]
     public double Erasing { get; init; } = 0.25;
 
+    /// <summary>Test-time augmentation: predict each image and its left-right mirror and average the probabilities (twice the inference time).</summary>
     [Description("Test-time augmentation: predict each image and its left-right mirror and average the probabilities (twice the inference time).")]
     public bool Tta { get; init; }
 
+    /// <summary>
+    /// Augmentation for photos: share (0-1) of training images first made to look like the photo pipeline's output
+    /// (tilted; shoes turned and paired; stretched, re-framed, unevenly lit, noisy). 0 = off; works without --augment too.
+    /// </summary>
     [Description("Augmentation for photos: share (0-1) of training images first made to look like the photo pipeline's output "
         + "(tilted; shoes turned and paired; stretched, re-framed, unevenly lit, noisy). 0 = off; works without --augment too.")]
     public double PhotoLike { get; init; }
 
+    /// <summary>Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.</summary>
     [Description("Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.")]
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <summary>Stop after this many epochs without a better validation loss (0 = never stop early).</summary>
     [Description("Stop after this many epochs without a better validation loss (0 = never stop early).")]
     public int Patience { get; init; } = 5;
 
+    /// <summary>Keep the weights of the epoch with the best validation loss.</summary>
     [Description("Keep the weights of the epoch with the best validation loss.")]
     public bool RestoreBest { get; init; } = true;
 
-    public AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing, PhotoLike);
+    internal AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing, PhotoLike);
 
     /// <summary>What the trainer applies: everything with <see cref="Augment"/>; only the photo-like step when just <see cref="PhotoLike"/> is set; else nothing.</summary>
-    public AugmentationSettings? TrainingAugmentation =>
+    internal AugmentationSettings? TrainingAugmentation =>
         Augment ? AugmentationSettings
         : PhotoLike > 0 ? new AugmentationSettings(0, false, 0, PhotoLike)
         : null;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         Require(Epochs is >= 1 and <= 10_000, "epochs", "must be 1-10000", Epochs);
@@ -104,8 +129,10 @@ public abstract record NeuralOptions : ModelOptions
     }
 }
 
+/// <summary>The "mlp" model: a multi-layer perceptron 784 → hidden layers → 10 with ReLU and dropout.</summary>
 public sealed record MlpOptions : NeuralOptions
 {
+    /// <summary>The zoo's defaults: 30 epochs, dropout 0.2, cosine schedule, 5% of the training images held out to watch.</summary>
     public MlpOptions()
     {
         // Zoo defaults aim at the accuracy targets in docs/neural.md with a fixed schedule: cosine decay over all
@@ -118,14 +145,17 @@ public sealed record MlpOptions : NeuralOptions
         RestoreBest = false;
     }
 
+    /// <summary>Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).</summary>
     [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
     public int[] Hidden { get; init; } = [256, 128];
 
     /// <summary>Value equality, the layer sizes compared by their elements (a record would compare the array reference).</summary>
     public bool Equals(MlpOptions? other) => base.Equals(other) && Hidden.AsSpan().SequenceEqual(other.Hidden);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Hidden.Length == 0 ? 0 : Hidden[0]);
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();
@@ -134,8 +164,10 @@ public sealed record MlpOptions : NeuralOptions
     }
 }
 
+/// <summary>The "cnn1" model: one conv layer (32 3x3), max-pooling, dropout and a dense layer of 128.</summary>
 public sealed record Cnn1Options : NeuralOptions
 {
+    /// <summary>The zoo's defaults: 15 epochs on all training images, dropout 0.1, label smoothing 0.05, cosine schedule.</summary>
     public Cnn1Options()
     {
         // Measured on the full 60k/10k (seed 42, 5% held out): dropout 0.3, 15 epochs -> 0.9113; dropout 0.25 + flips
@@ -151,8 +183,10 @@ public sealed record Cnn1Options : NeuralOptions
     }
 }
 
+/// <summary>The "cnn3" model: three conv layers (32/64/128 3x3, pooling after the first two) with dropout and a dense layer of 128.</summary>
 public sealed record Cnn3Options : NeuralOptions
 {
+    /// <summary>The zoo's defaults: 30 epochs on all training images with shifts and flips, label smoothing, cosine schedule, mirror TTA.</summary>
     public Cnn3Options()
     {
         // Measured on the full data (seed 42, docs/neural.md): light dropout (0.1 after the pools, 0.2 after conv3 and
@@ -172,8 +206,10 @@ public sealed record Cnn3Options : NeuralOptions
     }
 }
 
+/// <summary>The "cnn4" model: four conv layers (32/32/64/64) with batch norm, max-pooling, dropout and a dense layer of 128.</summary>
 public sealed record Cnn4Options : NeuralOptions
 {
+    /// <summary>The zoo's defaults: 20 epochs, dropout 0.25, cosine schedule, 5% of the training images held out to watch.</summary>
     public Cnn4Options()
     {
         Epochs = 20;
@@ -185,8 +221,10 @@ public sealed record Cnn4Options : NeuralOptions
     }
 }
 
+/// <summary>The "cnn-deep" model: a VGG-style 32-64-128 network with batch norm, the strongest of the zoo.</summary>
 public sealed record DeepCnnOptions : NeuralOptions
 {
+    /// <summary>The zoo's defaults: 22 epochs of AdamW with a one-cycle schedule, augmentation, light dropout, mirror TTA.</summary>
     public DeepCnnOptions()
     {
         // ~49 s per epoch on the idle 2-core machine: 22 epochs on all 60,000 images fit the 20-minute budget.
@@ -210,11 +248,14 @@ public sealed record DeepCnnOptions : NeuralOptions
     }
 }
 
+/// <summary>The "custom" model: any architecture described by a YAML or JSON spec file (<see cref="Spec"/>).</summary>
 public sealed record CustomOptions : NeuralOptions
 {
+    /// <summary>Path of the architecture spec (YAML or JSON), see docs/neural.md.</summary>
     [Description("Path of the architecture spec (YAML or JSON), see docs/neural.md.")]
     public string? Spec { get; init; }
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

@@ -19,7 +19,7 @@ public enum OptimizerKind
 /// (weights, not biases or batch-norm scales). The state (moments, step count) is saved in checkpoints so a resumed
 /// run continues exactly.
 /// </summary>
-public abstract class Optimizer
+internal abstract class Optimizer
 {
     protected Optimizer(IReadOnlyList<Parameter> parameters, float weightDecay)
     {
@@ -58,7 +58,7 @@ public abstract class Optimizer
 }
 
 /// <summary>v ← μv + g; w ← w − lr·(g + μv) (Nesterov) or w − lr·v.</summary>
-public sealed class Sgd : Optimizer
+internal sealed class Sgd : Optimizer
 {
     private readonly float[][] _velocity;
 
@@ -95,7 +95,7 @@ public sealed class Sgd : Optimizer
 }
 
 /// <summary>Adam (Kingma &amp; Ba) with bias correction; decoupled decay makes it AdamW.</summary>
-public sealed class Adam : Optimizer
+internal sealed class Adam : Optimizer
 {
     private readonly float[][] _first, _second;
     private readonly bool _decoupled;
@@ -189,7 +189,7 @@ public enum LearningRateSchedule
     OneCycle,
 }
 
-public static class Schedules
+internal static class Schedules
 {
     /// <summary>The learning rate for a 0-based optimiser step; depends only on the step, so resumed runs match.</summary>
     public static double Rate(LearningRateSchedule schedule, double baseRate, long step, long totalSteps, int stepsPerEpoch,

@@ -1,7 +1,7 @@
 namespace FashionMnist.Neural;
 
 /// <summary>A trainable tensor and its gradient (same length). <see cref="Decay"/> is false for biases and batch-norm scales.</summary>
-public sealed class Parameter
+internal sealed class Parameter
 {
     public Parameter(string name, int length, bool decay)
     {
@@ -19,7 +19,7 @@ public sealed class Parameter
 }
 
 /// <summary>How a layer's weights start.</summary>
-public enum Initializer
+internal enum Initializer
 {
     /// <summary>He (Kaiming) normal: std = sqrt(2 / fan_in); for layers followed by ReLU-like activations.</summary>
     He,

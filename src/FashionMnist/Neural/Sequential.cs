@@ -9,7 +9,7 @@ namespace FashionMnist.Neural;
 /// forward and backward passes over batches of up to any size; activation and gradient buffers are
 /// allocated for the largest batch seen and reused.
 /// </summary>
-public sealed class Sequential
+internal sealed class Sequential
 {
     private readonly List<Layer> _layers = [];
     private float[][] _outputs = [];
@@ -225,7 +225,7 @@ public sealed class Sequential
 }
 
 /// <summary>Called around each layer's pass (profiling); <c>layer</c> is the index in <see cref="Sequential.Layers"/>.</summary>
-public interface ILayerObserver
+internal interface ILayerObserver
 {
     void Begin(int layer, bool backward);
     void End(int layer, bool backward);

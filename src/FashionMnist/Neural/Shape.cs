@@ -4,7 +4,7 @@ namespace FashionMnist.Neural;
 /// The shape of one sample as the network sees it: channels x height x width (NCHW without the N).
 /// Flat vectors (after Flatten or Dense) are (features, 1, 1).
 /// </summary>
-public readonly record struct Shape(int Channels, int Height, int Width)
+internal readonly record struct Shape(int Channels, int Height, int Width)
 {
     /// <summary>Floats per sample.</summary>
     public int Size => Channels * Height * Width;

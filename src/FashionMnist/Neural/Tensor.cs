@@ -5,7 +5,7 @@ namespace FashionMnist.Neural;
 /// The engine's layers work on the raw <see cref="Data"/> buffer; this type carries the shape
 /// alongside it and checks it with clear messages where tensors cross an API boundary.
 /// </summary>
-public sealed class Tensor
+internal sealed class Tensor
 {
     public Tensor(int count, Shape shape) : this(new float[checked(count * shape.Size)], count, shape) { }
 

@@ -8,6 +8,7 @@ public static class ComputeThreads
 {
     private static int s_count = Initial();
 
+    /// <summary>Threads for all computation; setting a number below 1 is a <see cref="FashionMnistException"/>.</summary>
     public static int Count
     {
         get => s_count;
@@ -21,9 +22,9 @@ public static class ComputeThreads
     }
 
     /// <summary>Raised when <see cref="Count"/> changes, so native libraries can follow.</summary>
-    public static event Action<int>? Changed;
+    internal static event Action<int>? Changed;
 
-    public static ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = s_count };
+    internal static ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = s_count };
 
     private static int Initial()
     {

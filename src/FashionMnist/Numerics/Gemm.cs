@@ -7,7 +7,9 @@ public enum GemmBackend
 {
     /// <summary>OpenBLAS if it is installed, else managed.</summary>
     Auto,
+    /// <summary>OpenBLAS's cblas_sgemm (a <see cref="Interop.NativeLibraryMissingException"/> when it is not installed).</summary>
     OpenBlas,
+    /// <summary>The managed SIMD kernel (no native library needed).</summary>
     Managed,
 }
 
@@ -39,21 +41,21 @@ public static partial class Gemm
 
     /// <summary>Threads a <see cref="Multiply(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
     /// call on this thread may use: 1 inside a <see cref="Sequential"/> scope, else <see cref="ComputeThreads.Count"/>.</summary>
-    public static int ThreadsPerCall => t_sequentialDepth > 0 ? 1 : ComputeThreads.Count;
+    internal static int ThreadsPerCall => t_sequentialDepth > 0 ? 1 : ComputeThreads.Count;
 
     /// <summary>
     /// Until disposed, GEMM calls made on this thread run on this thread only. Use it inside your own
     /// parallel loops: <c>Parallel.For(..., i => { using var _ = Gemm.Sequential(); Gemm.Multiply(...); })</c>.
     /// Scopes nest.
     /// </summary>
-    public static SequentialScope Sequential()
+    internal static SequentialScope Sequential()
     {
         t_sequentialDepth++;
         return new SequentialScope(Environment.CurrentManagedThreadId);
     }
 
     /// <summary>Ends a <see cref="Sequential"/> scope; dispose it on the thread that opened it.</summary>
-    public readonly struct SequentialScope : IDisposable
+    internal readonly struct SequentialScope : IDisposable
     {
         private readonly int _threadId;
 
@@ -68,12 +70,12 @@ public static partial class Gemm
         }
     }
 
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
+    internal static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
         Multiply(s_backend, ThreadsPerCall, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>C = A * B for dense row-major A (m x k), B (k x n), C (m x n).</summary>
-    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k) =>
+    internal static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k) =>
         Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
 
     /// <summary>With an explicit backend and thread count (benchmarks, tests).</summary>

@@ -7,6 +7,7 @@ namespace FashionMnist.Selection;
 /// <summary>Mean and (population) standard deviation of one metric over folds, with the per-fold values.</summary>
 public sealed record MetricSummary(double Mean, double Std, IReadOnlyList<double> Folds)
 {
+    /// <summary>The mean and population standard deviation of <paramref name="values"/> (NaN for none).</summary>
     public static MetricSummary Of(IReadOnlyList<double> values)
     {
         double mean = values.Count == 0 ? double.NaN : values.Average();
@@ -30,6 +31,7 @@ public sealed record CandidateResult(
     double FitSeconds,
     double ScoreSeconds = 0)
 {
+    /// <summary>The mean accuracy over folds, the score searches rank by.</summary>
     public double MeanAccuracy => Metrics[Scores.Accuracy].Mean;
 }
 

@@ -11,6 +11,7 @@ public sealed record SearchDimension(string Name, IReadOnlyList<string> Values);
 /// <summary>One point of a search space: its index in the full grid and its "name=value" settings.</summary>
 public sealed record Candidate(int Index, IReadOnlyDictionary<string, string> Settings)
 {
+    /// <summary>"name=value name=value", for logs and tables.</summary>
     public string Describe() => string.Join(" ", Settings.Select(kv => $"{kv.Key}={kv.Value}"));
 }
 
@@ -22,8 +23,10 @@ public sealed record Candidate(int Index, IReadOnlyDictionary<string, string> Se
 /// </summary>
 public sealed class ParameterSpace
 {
+    /// <summary>The largest grid accepted; larger spaces need random search.</summary>
     public const int MaxCandidates = 1_000_000;
 
+    /// <summary>The grid of <paramref name="dimensions"/>; a name given twice, a dimension without values or a grid over <see cref="MaxCandidates"/> is a <see cref="FashionMnistException"/>.</summary>
     public ParameterSpace(IReadOnlyList<SearchDimension> dimensions)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -45,6 +48,7 @@ public sealed class ParameterSpace
         Count = (int)size;
     }
 
+    /// <summary>The searched settings, in grid order.</summary>
     public IReadOnlyList<SearchDimension> Dimensions { get; }
 
     /// <summary>Number of candidates in the full grid (1 for an empty space: the defaults).</summary>
@@ -53,6 +57,7 @@ public sealed class ParameterSpace
     /// <summary>The grid as text in the --grid syntax (also the identity of a search in result files).</summary>
     public override string ToString() => string.Join(";", Dimensions.Select(d => $"{d.Name}={string.Join(",", d.Values)}"));
 
+    /// <summary>Candidate <paramref name="index"/> of the full grid (0-based; the last dimension varies fastest).</summary>
     public Candidate this[int index]
     {
         get
@@ -73,6 +78,7 @@ public sealed class ParameterSpace
         }
     }
 
+    /// <summary>Every candidate of the grid, in index order.</summary>
     public IEnumerable<Candidate> All() => Enumerable.Range(0, Count).Select(i => this[i]);
 
     /// <summary><paramref name="count"/> distinct candidates drawn with a seed (all of them, in order, if count >= Count), sorted by index.</summary>

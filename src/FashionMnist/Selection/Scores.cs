@@ -8,7 +8,9 @@ namespace FashionMnist.Selection;
 /// </summary>
 public static class Scores
 {
+    /// <summary>Share of held-out images predicted right.</summary>
     public const string Accuracy = "accuracy";
+    /// <summary>The unweighted mean of the per-class F1 scores.</summary>
     public const string MacroF1 = "macro_f1";
 
     /// <summary>Metric names every search result carries, in display order.</summary>

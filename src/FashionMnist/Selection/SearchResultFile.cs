@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace FashionMnist.Selection;
 
 /// <summary>One line of a search result file: one candidate's cross-validated scores plus what search it belongs to.</summary>
-public sealed record SearchResultLine
+internal sealed record SearchResultLine
 {
     public string Format { get; init; } = SearchResultFile.FormatName;
     /// <summary>Hash of everything that defines the search (model, grid, cv, seed, random, data size, fixed settings): shards merge only if equal.</summary>
@@ -29,13 +29,13 @@ public sealed record SearchResultLine
     public double ScoreSeconds { get; init; }
 }
 
-public sealed record MetricLine(double Mean, double Std, IReadOnlyList<double> Folds);
+internal sealed record MetricLine(double Mean, double Std, IReadOnlyList<double> Folds);
 
 /// <summary>
 /// Search results as JSON Lines (one <see cref="SearchResultLine"/> object per line, UTF-8, snake_case names),
 /// so shards can be written independently, concatenated with cat, and merged with <see cref="Merge"/>.
 /// </summary>
-public static class SearchResultFile
+internal static class SearchResultFile
 {
     public const string FormatName = "fmnist-search-1";
 

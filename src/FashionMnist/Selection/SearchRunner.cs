@@ -7,9 +7,13 @@ namespace FashionMnist.Selection;
 /// <summary>What to search: the space, how candidates are drawn, how they are scored.</summary>
 public sealed record SearchPlan
 {
+    /// <summary>The model and its fixed settings that candidates add to.</summary>
     public required ModelRecipe Recipe { get; init; }
+    /// <summary>The grid of candidate settings.</summary>
     public required ParameterSpace Space { get; init; }
+    /// <summary>Cross-validation folds per candidate (stratified).</summary>
     public int Folds { get; init; } = 5;
+    /// <summary>Seed of the folds, the random draw and every fit.</summary>
     public int Seed { get; init; } = 42;
 
     /// <summary>Sample this many candidates from the grid instead of trying all (random search).</summary>
@@ -18,7 +22,9 @@ public sealed record SearchPlan
     /// <summary>Successive halving: score all candidates on a small share of the data, keep the best 1/<see cref="HalvingFactor"/>, repeat with more data.</summary>
     public bool Halving { get; init; }
 
+    /// <summary>Successive halving keeps the best 1/factor of the candidates per round.</summary>
     public int HalvingFactor { get; init; } = 3;
+    /// <summary>The slice of the grid this process runs (<see cref="Selection.Shard.Whole"/> for all of it).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 
     /// <summary>The candidates this plan (and shard) runs, before any halving.</summary>
@@ -32,6 +38,7 @@ public sealed record SearchPlan
 /// <summary>The outcome of a search: every scored candidate (best first) and the halving rounds if any.</summary>
 public sealed record SearchOutcome(IReadOnlyList<CandidateResult> Results, IReadOnlyList<HalvingRound> Rounds)
 {
+    /// <summary>The best-scoring candidate, or null when none was scored.</summary>
     public CandidateResult? Best => Results.Count == 0 ? null : Results[0];
 }
 

@@ -9,12 +9,16 @@ namespace FashionMnist.Selection;
 /// </summary>
 public readonly record struct Shard(int Number, int Count)
 {
+    /// <summary>The whole grid: shard 1 of 1.</summary>
     public static Shard Whole => new(1, 1);
 
+    /// <summary>True when candidate <paramref name="candidateIndex"/> belongs to this shard.</summary>
     public bool Includes(int candidateIndex) => candidateIndex % Count == Number - 1;
 
+    /// <summary>"i/n", as <see cref="Parse"/> reads it.</summary>
     public override string ToString() => $"{Number}/{Count}";
 
+    /// <summary>Reads "i/n" with 1 ≤ i ≤ n; anything else is a <see cref="FashionMnistException"/> saying what --shard takes.</summary>
     public static Shard Parse(string text)
     {
         var parts = text.Split('/');

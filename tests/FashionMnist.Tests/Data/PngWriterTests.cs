@@ -95,11 +95,12 @@ public sealed class PngWriterTests
     }
 
     [Theory]
-    [InlineData(PngColor.Gray, 1)]
-    [InlineData(PngColor.Rgb, 3)]
-    [InlineData(PngColor.Rgba, 4)]
-    public void Round_trips_pixels_with_valid_chunks(PngColor color, int bpp)
+    [InlineData(nameof(PngColor.Gray), 1)]
+    [InlineData(nameof(PngColor.Rgb), 3)]
+    [InlineData(nameof(PngColor.Rgba), 4)]
+    public void Round_trips_pixels_with_valid_chunks(string colorName, int bpp) // a name: PngColor is internal
     {
+        var color = Enum.Parse<PngColor>(colorName);
         byte[] pixels = Picture(37, 29, bpp, seed: bpp);
         var decoded = Decode(PngWriter.Encode(pixels, 37, 29, color));
         Assert.Equal(["IHDR", "IDAT", "IEND"], decoded.Chunks);

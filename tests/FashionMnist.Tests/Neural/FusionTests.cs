@@ -65,11 +65,12 @@ public class FusionTests
     }
 
     [Theory]
-    [InlineData(28, Padding.Valid, true)]   // 26 wide: 3 blocks of 8 + an overlapping last block
-    [InlineData(28, Padding.Same, false)]   // 28 wide, no bias
-    [InlineData(10, Padding.Valid, true)]   // exactly one block
-    public void Direct_first_layer_weight_gradient_matches_im2col(int side, Padding padding, bool bias)
+    [InlineData(28, nameof(Padding.Valid), true)]   // 26 wide: 3 blocks of 8 + an overlapping last block
+    [InlineData(28, nameof(Padding.Same), false)]   // 28 wide, no bias
+    [InlineData(10, nameof(Padding.Valid), true)]   // exactly one block
+    public void Direct_first_layer_weight_gradient_matches_im2col(int side, string paddingName, bool bias) // a name: Padding is internal
     {
+        var padding = Enum.Parse<Padding>(paddingName);
         Sequential Build(bool direct) => new Sequential().Input(new Shape(1, side, side))
             .Add(new Conv2D(5, 3, 3, 1, padding, Initializer.He, bias) { DirectAllowed = direct }).ReLU().MaxPool(2).Flatten().Dense(3).Build(8);
         Sequential fast = Build(true), reference = Build(false);

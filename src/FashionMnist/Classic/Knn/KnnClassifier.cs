@@ -9,7 +9,7 @@ namespace FashionMnist.Classic.Knn;
 /// features and labels (they are the model, and are saved with it); predicting finds each query's k nearest
 /// training samples and returns their (weighted) vote shares as probabilities.
 /// </summary>
-public sealed class KnnClassifier : IFeatureClassifier
+internal sealed class KnnClassifier : IFeatureClassifier
 {
     private NeighbourIndex? _index;
     private byte[] _labels = [];

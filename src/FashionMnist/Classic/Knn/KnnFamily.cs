@@ -3,7 +3,7 @@ using FashionMnist.Models;
 namespace FashionMnist.Classic.Knn;
 
 /// <summary>Registers "knn" with the catalog.</summary>
-public sealed class KnnFamily : IModelFamily
+internal sealed class KnnFamily : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [

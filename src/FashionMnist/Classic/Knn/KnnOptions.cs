@@ -21,18 +21,22 @@ public enum KnnMetric
     L2,
 }
 
-/// <summary>Hyper-parameters of <see cref="KnnClassifier"/> (scikit-learn KNeighborsClassifier names).</summary>
+/// <summary>Hyper-parameters of the "knn" model (scikit-learn KNeighborsClassifier names).</summary>
 public sealed record KnnOptions : ClassicOptions
 {
+    /// <summary>Number of neighbours that vote.</summary>
     [Description("Number of neighbours that vote.")]
     public int K { get; init; } = 5;
 
+    /// <summary>uniform: one vote each; distance: votes weighted by 1/distance.</summary>
     [Description("uniform: one vote each; distance: votes weighted by 1/distance.")]
     public KnnWeights Weights { get; init; } = KnnWeights.Distance;
 
+    /// <summary>l1 (Manhattan, byte SIMD on raw pixels) or l2 (Euclidean, through GEMM).</summary>
     [Description("l1 (Manhattan, byte SIMD on raw pixels) or l2 (Euclidean, through GEMM).")]
     public KnnMetric Metric { get; init; } = KnnMetric.L1;
 
+    /// <inheritdoc/>
     public override void Validate()
     {
         base.Validate();

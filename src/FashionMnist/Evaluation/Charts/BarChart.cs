@@ -4,7 +4,7 @@ namespace FashionMnist.Evaluation.Charts;
 /// Grouped bars: one group per category, one bar per series. Vertical by default; <see cref="Horizontal"/>
 /// puts categories down the side (better for long names or many categories).
 /// </summary>
-public sealed class BarChart
+internal sealed class BarChart
 {
     public string? Title { get; init; }
     public required IReadOnlyList<string> Categories { get; init; }

@@ -1,10 +1,10 @@
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>One named series of (x, y) points; <paramref name="Markers"/> draws its dots even when the chart draws none (e.g. a single marked point).</summary>
-public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, string? Color = null, bool Dashed = false, bool Markers = false);
+internal sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, string? Color = null, bool Dashed = false, bool Markers = false);
 
 /// <summary>Pixel box of a chart's plotting area.</summary>
-public readonly record struct PlotArea(double Left, double Top, double Width, double Height)
+internal readonly record struct PlotArea(double Left, double Top, double Width, double Height)
 {
     public double Right => Left + Width;
     public double Bottom => Top + Height;

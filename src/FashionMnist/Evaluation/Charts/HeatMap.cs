@@ -6,7 +6,7 @@ namespace FashionMnist.Evaluation.Charts;
 /// A matrix as coloured cells (viridis): per-class F1 across models, confusion matrices (colour = share of
 /// the row, text = count), or a 28×28 image such as feature importances (<see cref="ShowValues"/> off, no labels).
 /// </summary>
-public sealed class HeatMap
+internal sealed class HeatMap
 {
     public string? Title { get; init; }
     public required double[][] Values { get; init; }

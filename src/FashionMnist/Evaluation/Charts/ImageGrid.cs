@@ -1,14 +1,14 @@
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>One 28×28 image with a caption of up to two lines.</summary>
-public sealed record GridImage(byte[] Pixels, string Caption, string? SecondLine = null, string? Tooltip = null);
+internal sealed record GridImage(byte[] Pixels, string Caption, string? SecondLine = null, string? Tooltip = null);
 
 /// <summary>
 /// A grid of grayscale images drawn as SVG (no image encoder needed): pixels are quantised to 32 grey
 /// levels, equal neighbours in a row merge into one run, and each level is one path, which keeps a 28×28
 /// image to a few kilobytes. Dark ink on white, as the clothes are usually pictured.
 /// </summary>
-public sealed class ImageGrid
+internal sealed class ImageGrid
 {
     public string? Title { get; init; }
     public required IReadOnlyList<GridImage> Images { get; init; }

@@ -1,7 +1,7 @@
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>Several series of (x, y) points as lines with markers: learning curves, explained variance.</summary>
-public sealed class LineChart
+internal sealed class LineChart
 {
     public string? Title { get; init; }
     public required IReadOnlyList<ChartSeries> Series { get; init; }

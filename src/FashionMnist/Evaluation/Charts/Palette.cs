@@ -6,7 +6,7 @@ namespace FashionMnist.Evaluation.Charts;
 /// Colour-blind-safe colours: the Okabe–Ito palette for categories and viridis for continuous values
 /// (perceptually uniform, readable in grey scale).
 /// </summary>
-public static class Palette
+internal static class Palette
 {
     /// <summary>Okabe &amp; Ito (2008), black dropped (reserved for text), yellow moved last (weak on white).</summary>
     public static IReadOnlyList<string> Categorical { get; } =

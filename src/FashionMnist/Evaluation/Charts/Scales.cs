@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>Maps data values to pixel positions.</summary>
-public interface IScale
+internal interface IScale
 {
     double Map(double value);
     IReadOnlyList<double> Ticks { get; }
@@ -11,7 +11,7 @@ public interface IScale
 }
 
 /// <summary>A linear map from [<paramref name="domainMin"/>, <paramref name="domainMax"/>] to [<paramref name="rangeMin"/>, <paramref name="rangeMax"/>].</summary>
-public sealed class LinearScale(double domainMin, double domainMax, double rangeMin, double rangeMax, IReadOnlyList<double>? ticks = null) : IScale
+internal sealed class LinearScale(double domainMin, double domainMax, double rangeMin, double rangeMax, IReadOnlyList<double>? ticks = null) : IScale
 {
     public double DomainMin { get; } = domainMin;
     public double DomainMax { get; } = domainMax;
@@ -32,7 +32,7 @@ public sealed class LinearScale(double domainMin, double domainMax, double range
 }
 
 /// <summary>A base-10 logarithmic map; the domain is widened to whole decades (or 1-2-5 steps).</summary>
-public sealed class LogScale : IScale
+internal sealed class LogScale : IScale
 {
     private readonly double _logMin, _logMax, _rangeMin, _rangeMax;
 
@@ -58,7 +58,7 @@ public sealed class LogScale : IScale
 }
 
 /// <summary>"Nice" axis ticks: steps of 1, 2 or 5 times a power of ten (Heckbert's algorithm).</summary>
-public static class NiceTicks
+internal static class NiceTicks
 {
     /// <summary>
     /// About <paramref name="target"/> ticks covering [min, max], starting and ending on a multiple of the step.

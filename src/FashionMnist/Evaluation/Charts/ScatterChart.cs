@@ -1,10 +1,10 @@
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>One labelled point; points of a group share a colour and a legend entry.</summary>
-public sealed record ScatterPoint(string Label, double X, double Y, string Group = "", string? Tooltip = null);
+internal sealed record ScatterPoint(string Label, double X, double Y, string Group = "", string? Tooltip = null);
 
 /// <summary>Labelled points, e.g. test accuracy against training time, with an optional log-scaled x axis.</summary>
-public sealed class ScatterChart
+internal sealed class ScatterChart
 {
     public string? Title { get; init; }
     public required IReadOnlyList<ScatterPoint> Points { get; init; }

@@ -7,7 +7,7 @@ namespace FashionMnist.Evaluation.Charts;
 /// A small SVG writer: pure string building with invariant-culture numbers and escaped text, so output is
 /// the same on every machine and always well-formed XML. Charts draw through it; nothing else writes SVG.
 /// </summary>
-public sealed class Svg
+internal sealed class Svg
 {
     private readonly StringBuilder _text = new();
 

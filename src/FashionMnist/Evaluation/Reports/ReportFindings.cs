@@ -4,7 +4,7 @@ using FashionMnist.Data;
 namespace FashionMnist.Evaluation.Reports;
 
 /// <summary>The few sentences a reader wants first, computed from the results (not written by hand).</summary>
-public static class ReportFindings
+internal static class ReportFindings
 {
     public static IReadOnlyList<string> For(ComparisonReport report)
     {

@@ -11,7 +11,7 @@ namespace FashionMnist.Evaluation.Reports;
 /// The comparison as one self-contained HTML page: inline CSS and SVG, no scripts, fonts or requests,
 /// so it opens from disk anywhere and can be mailed as a single file.
 /// </summary>
-public static class ReportHtml
+internal static class ReportHtml
 {
     /// <summary>Most misclassified images shown per model.</summary>
     public const int GalleryImagesPerModel = 16;

@@ -5,7 +5,7 @@ using static FashionMnist.Evaluation.Reports.ReportFindings;
 namespace FashionMnist.Evaluation.Reports;
 
 /// <summary>The comparison as Markdown: leaderboard and key findings, for a README, an issue or a terminal.</summary>
-public static class ReportMarkdown
+internal static class ReportMarkdown
 {
     public static string Render(ComparisonReport report)
     {

@@ -8,10 +8,10 @@ namespace FashionMnist.Evaluation.Reports;
 /// <param name="Actual">The true class.</param>
 /// <param name="Predicted">The class the model chose.</param>
 /// <param name="Confidence">The probability the model gave its (wrong) answer.</param>
-public sealed record MisclassifiedExample(int Index, byte[] Pixels, int Actual, int Predicted, double Confidence);
+internal sealed record MisclassifiedExample(int Index, byte[] Pixels, int Actual, int Predicted, double Confidence);
 
 /// <summary>Everything the report shows about one trained and evaluated model.</summary>
-public sealed record ModelResult
+internal sealed record ModelResult
 {
     public required string Name { get; init; }
 
@@ -101,7 +101,7 @@ public sealed record ModelResult
 /// <param name="StdAccuracy">Its standard deviation over the folds.</param>
 /// <param name="Seconds">Wall time of the search.</param>
 /// <param name="RunId">The search run in the experiment store.</param>
-public sealed record SearchSummary(string Grid, int Candidates, int Folds, int TrainImages, IReadOnlyDictionary<string, string> Best,
+internal sealed record SearchSummary(string Grid, int Candidates, int Folds, int TrainImages, IReadOnlyDictionary<string, string> Best,
     double MeanAccuracy, double StdAccuracy, double Seconds, Guid? RunId = null)
 {
     /// <summary>Every candidate's cross-validation score, in grid order (empty in reports written before studies).</summary>
@@ -115,14 +115,14 @@ public sealed record SearchSummary(string Grid, int Candidates, int Folds, int T
 /// <param name="StdAccuracy">Population standard deviation over those folds.</param>
 /// <param name="Folds">Folds finished (fewer than planned when one failed for good).</param>
 /// <param name="Seconds">Wall time of its folds, summed.</param>
-public sealed record CandidateScore(int Index, IReadOnlyDictionary<string, string> Settings, double MeanAccuracy, double StdAccuracy, int Folds, double Seconds)
+internal sealed record CandidateScore(int Index, IReadOnlyDictionary<string, string> Settings, double MeanAccuracy, double StdAccuracy, int Folds, double Seconds)
 {
     /// <summary>Its accuracy on each held-out fold, in fold order.</summary>
     public IReadOnlyList<double> FoldAccuracies { get; init; } = [];
 }
 
 /// <summary>How a comparison was run, so a reader can reproduce it.</summary>
-public sealed record RunInfo
+internal sealed record RunInfo
 {
     /// <summary>The exact command line.</summary>
     public required string Command { get; init; }
@@ -166,13 +166,13 @@ public sealed record RunInfo
 }
 
 /// <summary>One worker of a study and the units it finished.</summary>
-public sealed record WorkerShare(string Worker, int Units, double Seconds);
+internal sealed record WorkerShare(string Worker, int Units, double Seconds);
 
 /// <summary>A model that was asked for but not run, and why.</summary>
-public sealed record SkippedModel(string Name, string Reason);
+internal sealed record SkippedModel(string Name, string Reason);
 
 /// <summary>The input of the report writer: results of several models plus how they were obtained.</summary>
-public sealed record ComparisonReport
+internal sealed record ComparisonReport
 {
     public string Title { get; init; } = "Fashion-MNIST model comparison";
     public required IReadOnlyList<ModelResult> Models { get; init; }

@@ -4,14 +4,14 @@ using System.Text.Json.Serialization;
 namespace FashionMnist.Evaluation.Reports;
 
 /// <summary>The files a report consists of.</summary>
-public sealed record ReportFiles(string Folder, string Html, string Markdown, string Json);
+internal sealed record ReportFiles(string Folder, string Html, string Markdown, string Json);
 
 /// <summary>
 /// Writes a <see cref="ComparisonReport"/> into a folder: <c>index.html</c> (self-contained page),
 /// <c>summary.md</c> and <c>results.json</c>. Each file is written atomically (temporary file, then
 /// rename), so a reader never sees a half-written file and an old report stays intact until the new one is complete.
 /// </summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     public const string DefaultFolder = "report";
 

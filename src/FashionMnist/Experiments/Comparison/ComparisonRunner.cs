@@ -10,7 +10,7 @@ using FashionMnist.Models;
 namespace FashionMnist.Experiments.Comparison;
 
 /// <summary>What to compare.</summary>
-public sealed record ComparisonRequest
+internal sealed record ComparisonRequest
 {
     public required CompareProfile Profile { get; init; }
 
@@ -48,14 +48,14 @@ public sealed record ComparisonRequest
 }
 
 /// <summary>A step of a comparison, for the progress display.</summary>
-public readonly record struct CompareProgress(int Index, int Total, string Model, string Stage, ModelResult? Result = null);
+internal readonly record struct CompareProgress(int Index, int Total, string Model, string Stage, ModelResult? Result = null);
 
 /// <summary>
 /// Trains each requested model on the training data, evaluates it on the test data, records every run in
 /// the experiment store and gathers the <see cref="ComparisonReport"/>. Models the catalog does not know (or whose
 /// profile settings it rejects) are skipped with a note; a model that fails is recorded as failed and the comparison goes on.
 /// </summary>
-public sealed class ComparisonRunner
+internal sealed class ComparisonRunner
 {
     /// <summary>Images on which train accuracy is measured (bounded: predicting is not free for KNN or SVM).</summary>
     public const int TrainAccuracySample = 5_000;

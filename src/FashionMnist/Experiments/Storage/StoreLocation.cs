@@ -29,6 +29,7 @@ public sealed record StoreLocation
         Postgres = postgres;
     }
 
+    /// <summary>SQLite or PostgreSQL.</summary>
     public StoreKind Kind { get; }
 
     /// <summary>What the user wrote.</summary>
@@ -52,6 +53,7 @@ public sealed record StoreLocation
         ["options"] = "Options", ["target_session_attrs"] = "Target Session Attributes", ["password"] = "Password", ["user"] = "Username",
     };
 
+    /// <summary>Reads what <c>--store</c> takes (a file path, a postgresql:// URL or a connection string); anything else is a <see cref="FashionMnistException"/>.</summary>
     public static StoreLocation Parse(string text)
     {
         string trimmed = text.Trim();
@@ -148,5 +150,6 @@ public sealed record StoreLocation
         return System.Text.RegularExpressions.Regex.Replace(hidden, @"^([a-z]+://[^:/@]+:)[^@]*@", "$1***@");
     }
 
+    /// <summary>The <see cref="Display"/> form (never the password).</summary>
     public override string ToString() => Display;
 }

@@ -11,7 +11,7 @@ namespace FashionMnist.Experiments.Studies;
 /// <see cref="CrossValidation.Evaluate"/> (the same stratified folds for every candidate, from the seed); a refit unit is
 /// <see cref="ComparisonRunner.RunEntry"/>. (When the shared experiment runner of issue 11 lands, it takes this place.)
 /// </summary>
-public sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IUnitExecutor
+internal sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IUnitExecutor
 {
     /// <summary>Per-epoch / per-round lines of the fits.</summary>
     public Action<string>? Log { get; init; }

@@ -8,7 +8,7 @@ namespace FashionMnist.Experiments.Studies;
 /// SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT (or SLURM_ARRAY_TASK_MIN/MAX), or a Kubernetes Indexed Job's
 /// JOB_COMPLETION_INDEX with <c>--shards N</c> (Kubernetes does not tell a pod the completion count).
 /// </summary>
-public static class ShardSelection
+internal static class ShardSelection
 {
     public static Shard? Resolve(string? shard, int? shards, Func<string, string?>? environment = null)
     {

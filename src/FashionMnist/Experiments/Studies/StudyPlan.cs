@@ -13,7 +13,7 @@ namespace FashionMnist.Experiments.Studies;
 /// the test set) that can run once its cross-validation is finished. The plan is a pure function of the request, so
 /// every worker that runs the same command plans the same units with the same keys and sequence numbers.
 /// </summary>
-public sealed class StudyPlan
+internal sealed class StudyPlan
 {
     private StudyPlan(string name, string hash, ComparisonRequest request, IReadOnlyList<ProfileEntry> entries, IReadOnlyList<StudyUnit> units, string json)
     {

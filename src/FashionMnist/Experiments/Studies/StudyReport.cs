@@ -10,7 +10,7 @@ namespace FashionMnist.Experiments.Studies;
 /// appears once (with its search's cross-validation results and the worker that ran it); every other planned entry is
 /// listed under "Not run" with how far it got. Any machine with access to the store can build it.
 /// </summary>
-public static class StudyReport
+internal static class StudyReport
 {
     public static ComparisonReport Build(ExperimentStore store, string study)
     {

@@ -6,7 +6,7 @@ using FashionMnist.Selection;
 namespace FashionMnist.Experiments.Studies;
 
 /// <summary>Turns a study's finished units back into what a comparison reports: search summaries from fold scores.</summary>
-public static class StudyResults
+internal static class StudyResults
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
 

@@ -6,7 +6,7 @@ namespace FashionMnist.Experiments.Studies;
 
 /// <summary>One entry of a study as the store keeps it (enough to rebuild its <see cref="ProfileEntry"/> for the report).</summary>
 /// <remarks>Settings hold the whole model's options, preprocessing included.</remarks>
-public sealed record SpecEntry(string Name, string Model, IReadOnlyDictionary<string, string> Settings,
+internal sealed record SpecEntry(string Name, string Model, IReadOnlyDictionary<string, string> Settings,
     int? TrainLimit, string? Note, ProfileSearch? Search)
 {
     public ProfileEntry ToEntry() => new(Model, Settings, TrainLimit, Note)
@@ -22,7 +22,7 @@ public sealed record SpecEntry(string Name, string Model, IReadOnlyDictionary<st
 /// that were planned and those that were not (with why), and the data's checksums. Any worker or `fmnist report` can
 /// rebuild the report from it and the units, without the command line that started the study.
 /// </summary>
-public sealed record StudySpec
+internal sealed record StudySpec
 {
     public required string Profile { get; init; }
     public string ProfileDescription { get; init; } = "";

@@ -8,7 +8,7 @@ using FashionMnist.Experiments.Comparison;
 namespace FashionMnist.Experiments.Studies;
 
 /// <summary>How a worker takes part in a study.</summary>
-public sealed record StudyWorkerOptions
+internal sealed record StudyWorkerOptions
 {
     /// <summary>A claim whose heartbeat is older than this is free again (its worker is presumed dead). Heartbeats go every quarter of it.</summary>
     public TimeSpan ClaimTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -32,14 +32,14 @@ public sealed record StudyWorkerOptions
 /// <param name="Lost">Units whose claim another worker took over before this one finished (result discarded).</param>
 /// <param name="Progress">The study's unit counts when the worker stopped.</param>
 /// <param name="WaitingForOtherShards">A static shard stopped with units left that need other shards' units first.</param>
-public sealed record WorkerSummary(int Ran, int Failed, int Lost, StudyProgress Progress, bool WaitingForOtherShards);
+internal sealed record WorkerSummary(int Ran, int Failed, int Lost, StudyProgress Progress, bool WaitingForOtherShards);
 
 /// <summary>
 /// A study worker: registers the plan in the store, then claims, runs and records units until the study is finished
 /// (or, for a static shard, until its own share is), renewing a heartbeat while each unit runs. Rerunning the same
 /// command continues the study: done units are never run again, units of dead workers are.
 /// </summary>
-public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExecutor executor, StudyWorkerOptions options)
+internal sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExecutor executor, StudyWorkerOptions options)
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
     private readonly UnitQueue _queue = new(store, plan.Name);

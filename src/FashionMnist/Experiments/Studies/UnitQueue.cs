@@ -22,7 +22,7 @@ namespace FashionMnist.Experiments.Studies;
 /// on the same machine need not wait for the timeout).</item>
 /// </list>
 /// </summary>
-public sealed class UnitQueue(ExperimentStore store, string study)
+internal sealed class UnitQueue(ExperimentStore store, string study)
 {
     /// <summary>A unit that failed this many times is left failed (a deterministic error would fail again).</summary>
     public const int MaxAttempts = 2;

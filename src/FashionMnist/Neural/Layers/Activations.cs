@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>A layer applied to each float on its own; the work is split into equal element ranges across threads.</summary>
-public abstract class ElementwiseLayer : Layer
+internal abstract class ElementwiseLayer : Layer
 {
     protected override Shape Configure(Shape input) => input;
 
@@ -28,7 +28,7 @@ public abstract class ElementwiseLayer : Layer
 }
 
 /// <summary>max(x, 0).</summary>
-public sealed class ReLU : ElementwiseLayer
+internal sealed class ReLU : ElementwiseLayer
 {
     public override string Kind => "relu";
 
@@ -47,7 +47,7 @@ public sealed class ReLU : ElementwiseLayer
 }
 
 /// <summary>x for x &gt; 0, alpha·x otherwise.</summary>
-public sealed class LeakyReLU : ElementwiseLayer
+internal sealed class LeakyReLU : ElementwiseLayer
 {
     public LeakyReLU(float alpha = 0.01f)
     {
@@ -85,7 +85,7 @@ public sealed class LeakyReLU : ElementwiseLayer
 }
 
 /// <summary>x for x &gt; 0, alpha·(eˣ − 1) otherwise.</summary>
-public sealed class ELU : ElementwiseLayer
+internal sealed class ELU : ElementwiseLayer
 {
     public ELU(float alpha = 1f)
     {
@@ -114,7 +114,7 @@ public sealed class ELU : ElementwiseLayer
 /// (<see cref="Kernels.Dropout"/>), so it does not depend on how the batch is split across threads, and the
 /// backward pass recomputes it instead of storing it.
 /// </summary>
-public sealed class Dropout : Layer
+internal sealed class Dropout : Layer
 {
     private ulong _key;
 

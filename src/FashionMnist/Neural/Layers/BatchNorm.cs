@@ -8,7 +8,7 @@ namespace FashionMnist.Neural.Layers;
 /// estimates (running = momentum·running + (1 − momentum)·batch, with the unbiased variance); inference uses the
 /// running estimates. Threads split the channels, so every channel's statistics come from one thread in a fixed order.
 /// </summary>
-public sealed class BatchNorm : Layer
+internal sealed class BatchNorm : Layer
 {
     private int _channels, _pixels;
     private float[] _runningMean = [], _runningVariance = [], _batchMean = [], _batchInvStd = [];

@@ -13,7 +13,7 @@ namespace FashionMnist.Neural.Layers;
 /// input vectors reused by all filters) was tried and dropped: 1.76 ms against im2col + GEMM's 1.45 ms, because writing
 /// the 26x26x32 output dominates both.
 /// </summary>
-public sealed partial class Conv2D
+internal sealed partial class Conv2D
 {
     private float[]?[] _padded = [];
 

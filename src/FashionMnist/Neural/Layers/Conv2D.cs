@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>How a convolution or pooling window treats the border.</summary>
-public enum Padding
+internal enum Padding
 {
     /// <summary>No padding: the output shrinks by kernel-1.</summary>
     Valid,
@@ -19,7 +19,7 @@ public enum Padding
 /// of images are unfolded (im2col) side by side so one GEMM covers several small images, and the weight
 /// gradient of each slice is a partial sum added to the others in slice order (deterministic).
 /// </summary>
-public sealed partial class Conv2D : Layer
+internal sealed partial class Conv2D : Layer
 {
     /// <summary>Target GEMM width (columns = images x output pixels) when grouping small images.</summary>
     private const int TargetColumns = 768;

@@ -4,7 +4,7 @@ namespace FashionMnist.Neural.Layers;
 /// Fully connected layer: y = x Wᵀ + b with W stored <c>units x inputs</c>. Forward and dL/dx split the batch
 /// rows across threads; dL/dW splits the output units, so no partial sums are needed at all.
 /// </summary>
-public sealed class Dense : Layer
+internal sealed class Dense : Layer
 {
     private int _inputs;
 

@@ -3,13 +3,13 @@ namespace FashionMnist.Neural.Layers;
 /// <summary>What a forward pass is for: training (batch statistics, dropout) or inference.</summary>
 /// <param name="Training">True while fitting.</param>
 /// <param name="RandomKey">Seeds this pass's randomness (dropout masks); fixed per training step.</param>
-public readonly record struct PassInfo(bool Training, ulong RandomKey)
+internal readonly record struct PassInfo(bool Training, ulong RandomKey)
 {
     public static PassInfo Inference => new(false, 0);
 }
 
 /// <summary>A spec problem inside one layer; <see cref="Sequential"/> adds the layer's index and name.</summary>
-public sealed class LayerConfigurationException(string message) : Exception(message);
+internal sealed class LayerConfigurationException(string message) : Exception(message);
 
 /// <summary>
 /// One layer: a forward/backward pair over contiguous NCHW float buffers of <c>n x shape.Size</c>.
@@ -17,7 +17,7 @@ public sealed class LayerConfigurationException(string message) : Exception(mess
 /// asked, writes dL/dx. Scratch memory is owned by the layer and grown only when the batch grows, so the
 /// hot path does not allocate. A layer instance is not safe for concurrent passes.
 /// </summary>
-public abstract class Layer
+internal abstract class Layer
 {
     /// <summary>The name used in spec files: "conv2d", "dense", "relu", ...</summary>
     public abstract string Kind { get; }

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>Max pooling over size x size windows (valid: a partial window at the border is dropped).</summary>
-public sealed class MaxPool2D : Layer
+internal sealed class MaxPool2D : Layer
 {
     private int[]? _argMax;
 
@@ -255,7 +255,7 @@ public sealed class MaxPool2D : Layer
 }
 
 /// <summary>Average pooling over size x size windows (valid).</summary>
-public sealed class AvgPool2D : Layer
+internal sealed class AvgPool2D : Layer
 {
     public AvgPool2D(int size, int? stride = null)
     {
@@ -323,7 +323,7 @@ public sealed class AvgPool2D : Layer
 }
 
 /// <summary>Averages each channel over all pixels: C x H x W → C.</summary>
-public sealed class GlobalAvgPool : Layer
+internal sealed class GlobalAvgPool : Layer
 {
     public override string Kind => "globalavgpool";
 
@@ -356,7 +356,7 @@ public sealed class GlobalAvgPool : Layer
 }
 
 /// <summary>Reshapes C x H x W to a flat vector (the memory layout does not change).</summary>
-public sealed class Flatten : Layer
+internal sealed class Flatten : Layer
 {
     public override string Kind => "flatten";
 

@@ -19,8 +19,8 @@ public sealed class FittedSvm
 
     public ImageSet Train { get; }
     public ImageSet Test { get; }
-    public Pipeline Model { get; }
-    public SvmClassifier Svm => (SvmClassifier)Model.Estimator;
+    internal Pipeline Model { get; }
+    internal SvmClassifier Svm => (SvmClassifier)Model.Estimator;
     public List<string> Log { get; } = [];
     public List<FitProgress> Progress { get; } = [];
 }

@@ -18,8 +18,8 @@ public sealed class FittedXGBoost
 
     public ImageSet Train { get; }
     public ImageSet Test { get; }
-    public Pipeline Model { get; }
-    public XGBoostClassifier Booster => (XGBoostClassifier)Model.Estimator;
+    internal Pipeline Model { get; }
+    internal XGBoostClassifier Booster => (XGBoostClassifier)Model.Estimator;
     public List<string> Log { get; } = [];
     public List<FitProgress> Progress { get; } = [];
 }
