@@ -56,7 +56,12 @@ public static class TrainCommand
             if ((wantsResume || checkpointPath is not null) && model is not IIterativeClassifier)
                 throw new FashionMnistException($"--{(wantsResume ? "resume" : "checkpoint")} does not apply to {descriptor.Name}",
                     "Only models that train in epochs or rounds keep checkpoints.");
-            if (model is IIterativeClassifier) checkpointPath ??= modelPath + ".ckpt";
+            // With --no-save there is no OUT to resume towards: no default checkpoint either (an explicit one is kept).
+            bool defaultCheckpoint = model is IIterativeClassifier && checkpointPath is null && save;
+            if (defaultCheckpoint) checkpointPath = modelPath + ".ckpt";
+            // Every output path is checked now, not after an hour of training.
+            if (save) AtomicFile.CheckTarget(modelPath, "--out");
+            if (checkpointPath is not null) AtomicFile.CheckTarget(checkpointPath, "--checkpoint");
 
             var data = CommandSupport.LoadData(parse);
             ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
@@ -116,6 +121,8 @@ public static class TrainCommand
                         ["test_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture),
                         ["train_seconds"] = trainSeconds.ToString("R", CultureInfo.InvariantCulture),
                     });
+                // The model file is the run's result: a checkpoint only serves to resume an unfinished run.
+                if (save && checkpointPath is not null) DeleteCheckpoint(checkpointPath);
             }
             catch (Exception e)
             {
@@ -169,5 +176,14 @@ public static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static void DeleteCheckpoint(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: could not delete the finished run's checkpoint '{path}': {e.Message}");
+        }
     }
 }

@@ -53,21 +53,7 @@ public static unsafe class GdkPixbufCodec
     /// <summary>Reads and decodes an image file; errors name the file.</summary>
     public static RgbaImage DecodeFile(string path, long maxPixels = DefaultMaxPixels)
     {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw new FashionMnistException($"Photo '{path}' does not exist", "Check the path.");
-            if (info.Length > DefaultMaxFileBytes)
-                throw new FashionMnistException($"Photo '{path}' is {info.Length >> 20} MB, more than the {DefaultMaxFileBytes >> 20} MB allowed",
-                    "Pass a smaller (compressed) photo.");
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read photo '{path}': {e.Message}", "Check the path and its permissions.", ExitCodes.BadInput, e);
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path, "Photo", "Check the path.", DefaultMaxFileBytes);
         return Decode(bytes, path, maxPixels);
     }
 

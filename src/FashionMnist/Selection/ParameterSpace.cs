@@ -112,15 +112,8 @@ public sealed class ParameterSpace
     /// </summary>
     public static ParameterSpace ReadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read the grid file '{path}': {e.Message}", "Check the path (--grid-file).", ExitCodes.BadInput, e);
-        }
+        string text = InputFile.ReadAllText(path, "Grid file", "Check the path given with --grid-file.", 1L << 20);
+        YamlDepth.Check(text, $"The grid file '{path}'");
         Dictionary<string, object?>? map;
         try
         {
