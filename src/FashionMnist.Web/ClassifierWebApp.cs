@@ -22,6 +22,9 @@ public static class ClassifierWebApp
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = Math.Max(ClassifyEndpoint.DrainLimit, options.MaxUploadBytes + ClassifyEndpoint.MultipartAllowance + 1));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A start-up failure (port in use) is thrown to the caller, which prints one message; the host would also
+        // log it, with the whole stack trace, to the console.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         WebApplication app = builder.Build();
         var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options);

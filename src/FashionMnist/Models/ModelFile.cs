@@ -134,7 +134,8 @@ public static class ModelFile
             header = new Header(name, settings, metadata, stateBytes);
             return reader;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
+        // FormatException: a bad 7-bit string length prefix.
+        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException or FormatException or OverflowException)
         {
             reader.Dispose();
             throw Truncated(source, e);
