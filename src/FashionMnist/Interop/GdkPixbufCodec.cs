@@ -14,11 +14,18 @@ public sealed class ImageTooLargeException(string source, int width, int height,
 }
 
 /// <summary>Raised when bytes are not an image gdk-pixbuf can decode (unknown format, corrupt or truncated).</summary>
-public sealed class ImageDecodeException(string source, string reason, Exception? inner = null)
+public class ImageDecodeException(string source, string reason, Exception? inner = null)
     : FashionMnistException($"'{source}' is not an image gdk-pixbuf can read: {reason}",
-        "Pass a JPEG, PNG, GIF, BMP or TIFF photo (WebP only if its gdk-pixbuf loader is installed).", ExitCodes.BadInput, inner)
+        $"Pass a {ImageFormats.Accepted} photo (WebP only if its gdk-pixbuf loader is installed).", ExitCodes.BadInput, inner)
 {
     public string Reason { get; } = reason;
+}
+
+/// <summary>Raised for an image in a format fmnist does not accept (SVG, XPM, ...): only <see cref="ImageFormats.Accepted"/>.</summary>
+public sealed class UnsupportedImageFormatException(string source, string format)
+    : ImageDecodeException(source, $"it is {format}, and only {ImageFormats.Accepted} images are accepted")
+{
+    public string Format { get; } = format;
 }
 
 /// <summary>
@@ -57,16 +64,34 @@ public static unsafe class GdkPixbufCodec
         return Decode(bytes, path, maxPixels);
     }
 
-    /// <summary>Decodes an image held in memory; <paramref name="source"/> names it in error messages.</summary>
-    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels)
+    /// <summary>Bytes handed to the loader at a time: between two pieces the decode can be cancelled or timed out.</summary>
+    private const int FeedBytes = 32 * 1024;
+
+    /// <summary>
+    /// Decodes an image held in memory; <paramref name="source"/> names it in error messages. Only the formats of
+    /// <see cref="ImageFormats"/> are accepted (by magic bytes, with the matching loader forced), and only whole files.
+    /// <paramref name="timeout"/> and <paramref name="cancellation"/> are checked between pieces of the data, so a decode
+    /// stops at most one piece's work after either (the pixel budget bounds that work).
+    /// </summary>
+    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels,
+        TimeSpan? timeout = null, CancellationToken cancellation = default)
     {
         if (data.IsEmpty) throw new ImageDecodeException(source, "the data is empty");
+        ImageFormat kind = ImageFormats.Sniff(data);
+        if (kind == ImageFormat.Unknown)
+            throw ImageFormats.DescribeOther(data) is string other ? new UnsupportedImageFormatException(source, other)
+                : new ImageDecodeException(source, $"it is not a {ImageFormats.Accepted} image (unrecognised data)");
+        string? truncation = ImageFormats.FindTruncation(kind, data);
+        cancellation.ThrowIfCancellationRequested();
         NativeLibraries.Require(NativeLibraries.GdkPixbuf);
         NativeLibraries.Require(NativeLibraries.GObject);
         NativeLibraries.Require(NativeLibraries.GLib);
+        long deadline = timeout is TimeSpan t ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : long.MaxValue;
 
-        using GObjectHandle loader = GObjectHandle.Own(GdkPixbufNative.gdk_pixbuf_loader_new());
-        if (loader.IsInvalid) throw new OutOfMemoryException("gdk_pixbuf_loader_new failed.");
+        using GObjectHandle loader = GObjectHandle.Own(GdkPixbufNative.gdk_pixbuf_loader_new_with_type(ImageFormats.LoaderName(kind), out var typeError));
+        if (loader.IsInvalid)
+            throw new ImageDecodeException(source, $"its format's gdk-pixbuf loader is not installed ({GdkPixbufNative.TakeMessage(typeError)})"
+                + (kind == ImageFormat.WebP ? "; WebP needs Debian's webp-pixbuf-loader" : ""));
 
         SizeGuard guard = new() { MaxPixels = maxPixels };
         GdkPixbufNative.g_signal_connect_data(loader, "size-prepared", &OnSizePrepared, (IntPtr)(&guard), IntPtr.Zero, 0);
@@ -75,8 +100,19 @@ public static unsafe class GdkPixbufCodec
         string? failure = null;
         fixed (byte* bytes = data)
         {
-            if (GdkPixbufNative.gdk_pixbuf_loader_write(loader, bytes, (nuint)data.Length, out var writeError) == 0)
-                failure = GdkPixbufNative.TakeMessage(writeError);
+            for (int offset = 0; offset < data.Length && failure is null && guard.TooLarge == 0; offset += FeedBytes)
+            {
+                if (cancellation.IsCancellationRequested || System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                {
+                    GdkPixbufNative.gdk_pixbuf_loader_close(loader, out var abandoned);
+                    if (abandoned is not null) GdkPixbufNative.g_error_free(abandoned);
+                    cancellation.ThrowIfCancellationRequested();
+                    throw new ImageDecodeException(source, $"decoding took longer than {timeout!.Value.TotalSeconds:0.###} s");
+                }
+                int count = Math.Min(FeedBytes, data.Length - offset);
+                if (GdkPixbufNative.gdk_pixbuf_loader_write(loader, bytes + offset, (nuint)count, out var writeError) == 0)
+                    failure = GdkPixbufNative.TakeMessage(writeError);
+            }
         }
         // Rows decoded from the data itself: on close, some loaders fill the rows the data never reached with grey.
         int rowsFromData = guard.RowsDecoded;
@@ -88,6 +124,7 @@ public static unsafe class GdkPixbufCodec
             failure ??= message;
         }
         if (guard.TooLarge != 0) throw new ImageTooLargeException(source, guard.Width, guard.Height, maxPixels);
+        if (truncation is not null) throw new ImageDecodeException(source, $"the data ends early (truncated or corrupt): {truncation}");
         if (failure is not null) throw new ImageDecodeException(source, failure.TrimEnd('.'));
 
         using GObjectHandle decoded = GObjectHandle.Borrow(GdkPixbufNative.gdk_pixbuf_loader_get_pixbuf(loader));
