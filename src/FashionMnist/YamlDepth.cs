@@ -38,9 +38,21 @@ public static class YamlDepth
                 }
             }
         }
-        catch (YamlException)
+        catch (YamlException e)
         {
-            // A syntax error: the load that follows reports it with its position.
+            throw Invalid(source, e, e.Start.Line, e.Start.Column);
+        }
+        // YamlDotNet's scanner also throws these on some malformed text (found by fuzzing): still the user's input.
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw Invalid(source, e, parser.Current?.Start.Line ?? 0, parser.Current?.Start.Column ?? 0);
         }
     }
+
+    /// <summary>The exceptions YamlDotNet throws for text it cannot read (not only <see cref="YamlException"/>).</summary>
+    public static bool IsSyntaxError(Exception e) => e is YamlException or InvalidOperationException or ArgumentException;
+
+    private static FashionMnistException Invalid(string source, Exception e, long line, long column) =>
+        new($"{source} is not valid YAML/JSON (line {line}, column {column}): {e.Message}",
+            "Fix the syntax (YAML, or JSON, which is YAML's subset).", ExitCodes.BadInput, e);
 }

@@ -66,9 +66,10 @@ public static class ArchitectureSpec
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException e)
+        catch (Exception e) when (YamlDepth.IsSyntaxError(e))
         {
-            throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {e.Start.Line}, column {e.Start.Column}): {e.Message}",
+            long line = (e as YamlException)?.Start.Line ?? 0, column = (e as YamlException)?.Start.Column ?? 0;
+            throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {line}, column {column}): {e.Message}",
                 "Fix the syntax; see docs/neural.md for an example.", ExitCodes.BadInput, e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
