@@ -104,7 +104,7 @@ public static class FuzzTargets
 
     private static void Image(byte[] data)
     {
-        RgbaImage photo = GdkPixbufCodec.Decode(data, "fuzz", maxPixels: 4_000_000, timeout: TimeSpan.FromSeconds(2));
+        RgbaImage photo = ImageCodec.Decode(data, "fuzz", maxPixels: 4_000_000, timeout: TimeSpan.FromSeconds(2));
         foreach (IPhotoPipeline pipeline in new[] { s_garment, s_seed })
         {
             PreparedPhoto prepared = pipeline.Prepare(photo);

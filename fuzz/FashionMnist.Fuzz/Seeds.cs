@@ -48,17 +48,17 @@ public static class Seeds
         Save("spec", "grid.json", """{"c": [0.1, 1, 10], "gamma": "scale"}"""u8.ToArray());
 
         RgbaImage photo = Photo(48, 40, random);
-        Save("image", "photo.jpg", GdkPixbufCodec.Encode(photo, "jpeg"));
-        Save("image", "photo.png", GdkPixbufCodec.EncodePng(photo, keepAlpha: true));
-        Save("image", "photo.bmp", GdkPixbufCodec.Encode(photo, "bmp"));
-        Save("image", "photo.tiff", GdkPixbufCodec.Encode(photo, "tiff"));
+        Save("image", "photo.jpg", ImageCodec.Encode(photo, "jpeg"));
+        Save("image", "photo.png", ImageCodec.EncodePng(photo, keepAlpha: true));
+        Save("image", "photo.bmp", ImageCodec.Encode(photo, "bmp"));
+        Save("image", "photo.tiff", ImageCodec.Encode(photo, "tiff"));
         Save("image", "pixel.gif", Convert.FromHexString("4749463839610100010080000000000000FFFFFF21F90401000000002C00000000010001000002024401003B"));
 
-        byte[] jpeg = GdkPixbufCodec.Encode(photo, "jpeg");
+        byte[] jpeg = ImageCodec.Encode(photo, "jpeg");
         Save("classify", "raw-jpeg", [.. "image/jpeg\n"u8, .. jpeg]);
         Save("classify", "multipart", [.. "multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"u8,
             .. jpeg, .. "\r\n--XyZ--\r\n"u8]);
-        Save("classify", "octet-png", [.. "application/octet-stream\n"u8, .. GdkPixbufCodec.EncodePng(Photo(16, 16, random))]);
+        Save("classify", "octet-png", [.. "application/octet-stream\n"u8, .. ImageCodec.EncodePng(Photo(16, 16, random))]);
     }
 
     private const string TinySpec = "layers:\n  - flatten\n  - dense: {units: 10}\n";

@@ -53,6 +53,13 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks before any work that <paramref name="path"/> could be written: not empty, not a folder, and its folder
+    /// either exists as a folder or can be made. Throws a <see cref="FashionMnistException"/> (bad input) otherwise.
+    /// </summary>
+    /// <summary>Before long work: the checks of <see cref="CheckTarget"/>, with messages naming "the output path".</summary>
+    public static void CheckWritable(string path, string flag = "The output path") => CheckTarget(path, flag);
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         byte[] copy = bytes.ToArray();

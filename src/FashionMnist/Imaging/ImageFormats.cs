@@ -1,6 +1,14 @@
 using System.Buffers.Binary;
+using FashionMnist.Interop;
 
 namespace FashionMnist.Imaging;
+
+/// <summary>Raised for an image in a format fmnist does not accept (SVG, XPM, ...): only <see cref="ImageFormats.Accepted"/>.</summary>
+public sealed class UnsupportedImageFormatException(string source, string format)
+    : ImageDecodeException(source, $"it is {format}, and only {ImageFormats.Accepted} images are accepted")
+{
+    public string Format { get; } = format;
+}
 
 /// <summary>The photo formats fmnist decodes; anything else is refused before a decoder sees it.</summary>
 public enum ImageFormat

@@ -77,7 +77,8 @@ public sealed class Sequential
             Layer layer = _layers[i];
             try
             {
-                layer.Build(shape, i, new Rng(Rng.Key((ulong)seed, 0x5EED_1417, (ulong)i)), limits, allowance);
+                var random = new SplitMix64(SplitMix64.Key((ulong)seed, 0x5EED_1417, (ulong)i));
+                layer.Build(shape, i, ref random, limits, allowance);
                 allowance -= layer.Parameters.Sum(p => (long)p.Value.Length) + layer.States.Sum(s => (long)s.Length);
             }
             catch (LayerConfigurationException e)

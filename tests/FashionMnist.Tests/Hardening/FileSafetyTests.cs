@@ -145,7 +145,7 @@ public sealed class FileSafetyTests : IDisposable
         var clock = Stopwatch.StartNew();
         var result = CliRunner.Run("train", "mlp", "--set", "epochs=1", "--train-limit", "2000", "--out", fifo);
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains("--out", result.Stderr);
+        Assert.Contains(fifo, result.Stderr);
         Assert.Contains("named pipe", result.Stderr);
         Assert.DoesNotContain("accuracy", result.Stdout, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("epoch", result.Stderr, StringComparison.OrdinalIgnoreCase);

@@ -62,12 +62,12 @@ public sealed class WebHardeningTests(WebAppFixture app) : IClassFixture<WebAppF
     [Fact]
     public void The_codec_itself_refuses_other_formats_and_sniffs_the_six()
     {
-        Assert.Throws<UnsupportedImageFormatException>(() => GdkPixbufCodec.Decode("<svg xmlns='http://www.w3.org/2000/svg'/>"u8, "x.svg"));
+        Assert.Throws<UnsupportedImageFormatException>(() => ImageCodec.Decode("<svg xmlns='http://www.w3.org/2000/svg'/>"u8, "x.svg"));
         Assert.Equal(ImageFormat.Jpeg, ImageFormats.Sniff(Photo()));
-        Assert.Equal(ImageFormat.Png, ImageFormats.Sniff(GdkPixbufCodec.EncodePng(TestImages.Gradient(4, 4))));
+        Assert.Equal(ImageFormat.Png, ImageFormats.Sniff(ImageCodec.EncodePng(TestImages.Gradient(4, 4))));
         Assert.Equal(ImageFormat.Gif, ImageFormats.Sniff(TestImages.TransparentGif));
-        Assert.Equal(ImageFormat.Bmp, ImageFormats.Sniff(GdkPixbufCodec.Encode(TestImages.Gradient(4, 4), "bmp")));
-        Assert.Equal(ImageFormat.Tiff, ImageFormats.Sniff(GdkPixbufCodec.Encode(TestImages.Gradient(4, 4), "tiff")));
+        Assert.Equal(ImageFormat.Bmp, ImageFormats.Sniff(ImageCodec.Encode(TestImages.Gradient(4, 4), "bmp")));
+        Assert.Equal(ImageFormat.Tiff, ImageFormats.Sniff(ImageCodec.Encode(TestImages.Gradient(4, 4), "tiff")));
         Assert.Equal(ImageFormat.WebP, ImageFormats.Sniff("RIFF\0\0\0\0WEBPVP8 "u8));
         Assert.Equal(ImageFormat.Unknown, ImageFormats.Sniff("RIFF\0\0\0\0AVI "u8)); // ANI and AVI are RIFF too
     }
@@ -75,11 +75,11 @@ public sealed class WebHardeningTests(WebAppFixture app) : IClassFixture<WebAppF
     [Fact]
     public void Decoding_is_cancelled_with_the_request_and_bounded_in_time()
     {
-        byte[] jpeg = GdkPixbufCodec.Encode(TestImages.Noise(1600, 1200, 1), "jpeg");
+        byte[] jpeg = ImageCodec.Encode(TestImages.Noise(1600, 1200, 1), "jpeg");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.Throws<OperationCanceledException>(() => GdkPixbufCodec.Decode(jpeg, "big.jpg", cancellation: cancelled.Token));
-        var e = Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode(jpeg, "big.jpg", timeout: TimeSpan.FromTicks(1)));
+        Assert.Throws<OperationCanceledException>(() => ImageCodec.Decode(jpeg, "big.jpg", cancellation: cancelled.Token));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(jpeg, "big.jpg", timeout: TimeSpan.FromTicks(1)));
         Assert.Contains("longer than", e.Message);
     }
 
@@ -89,21 +89,21 @@ public sealed class WebHardeningTests(WebAppFixture app) : IClassFixture<WebAppF
 
     private static byte[] Encoded(string format) => format == "interlaced-png"
         ? InterlacedPng.Encode(TestImages.Noise(64, 64, 7))
-        : GdkPixbufCodec.Encode(TestImages.Noise(64, 64, 7), format);
+        : ImageCodec.Encode(TestImages.Noise(64, 64, 7), format);
 
     [Theory]
     [MemberData(nameof(Formats))]
     public void Every_cut_inside_the_image_data_is_refused(string format)
     {
         byte[] whole = Encoded(format);
-        Assert.Equal(64, GdkPixbufCodec.Decode(whole, format).Width);
+        Assert.Equal(64, ImageCodec.Decode(whole, format).Width);
         var accepted = new List<int>();
         // Every length from just past the header to one byte short, coarse in the middle, fine near both ends.
         IEnumerable<int> cuts = Enumerable.Range(60, 40).Concat(Enumerable.Range(0, 30).Select(i => 100 + i * (whole.Length - 200) / 30))
             .Concat(Enumerable.Range(whole.Length - 64, 63)).Where(n => n > 0 && n < whole.Length).Distinct();
         foreach (int n in cuts)
         {
-            try { GdkPixbufCodec.Decode(whole.AsSpan(0, n), $"cut.{format}"); accepted.Add(n); }
+            try { ImageCodec.Decode(whole.AsSpan(0, n), $"cut.{format}"); accepted.Add(n); }
             catch (ImageDecodeException) { }
         }
         Assert.True(accepted.Count == 0, $"{format} of {whole.Length} bytes decoded when cut to: {string.Join(", ", accepted)}");
@@ -262,6 +262,7 @@ internal sealed class GatedClassifier(FashionMnist.Models.IClassifier inner) : F
     public FashionMnist.Models.ModelOptions Options => inner.Options;
     public bool IsFitted => inner.IsFitted;
     public void Open() => _gate.Set();
+    public void Dispose() => inner.Dispose();
     public void Fit(FashionMnist.Data.ImageSet train, FashionMnist.Models.FitContext? context = null) => inner.Fit(train, context);
     public void SaveState(BinaryWriter writer) => inner.SaveState(writer);
     public void PredictProbabilities(FashionMnist.Data.ImageSet images, Span<float> probabilities)

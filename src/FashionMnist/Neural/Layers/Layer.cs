@@ -42,7 +42,7 @@ public abstract class Layer
     private long _parameterAllowance = long.MaxValue;
     private NetworkLimits _limits = NetworkLimits.Default;
 
-    internal void Build(Shape input, int index, Rng rng, NetworkLimits? limits = null, long parameterAllowance = long.MaxValue)
+    internal void Build(Shape input, int index, ref SplitMix64 random, NetworkLimits? limits = null, long parameterAllowance = long.MaxValue)
     {
         Index = index;
         InputShape = input;
@@ -54,7 +54,7 @@ public abstract class Layer
         long values = (long)OutputShape.Channels * OutputShape.Height * OutputShape.Width;
         if (values > _limits.MaxValuesPerImage)
             throw new LayerConfigurationException($"its output has {values:N0} values per image, more than the {_limits.MaxValuesPerImage:N0} allowed");
-        Initialize(rng);
+        Initialize(ref random);
         IsBuilt = true;
     }
 
@@ -74,7 +74,7 @@ public abstract class Layer
     /// <summary>Checks the input shape, sizes parameters, and returns the output shape.</summary>
     protected abstract Shape Configure(Shape input);
 
-    protected virtual void Initialize(Rng rng) { }
+    private protected virtual void Initialize(ref SplitMix64 random) { }
 
     public abstract void Forward(float[] x, float[] y, int n, PassInfo pass);
 
