@@ -18,6 +18,10 @@ set +e
 dotnet test "$root/tests/FashionMnist.Tests/FashionMnist.Tests.csproj" -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 status=$?
+# Each fuzz harness for a short time (docs/hardening.md); a crash or hang fails the run.
+if [ "${FMNIST_SKIP_FUZZ:-0}" != "1" ]; then
+  "$root/fuzz/run.sh" --seconds "${FMNIST_FUZZ_SECONDS:-20}" || status=1
+fi
 set -e
 # One plain closing line, whatever the runner printed: "N passed, N failed, N skipped".
 trx="$results/tests.trx"

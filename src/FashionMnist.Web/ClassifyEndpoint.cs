@@ -60,6 +60,11 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
             {
                 return Error(StatusCodes.Status400BadRequest, $"The multipart form data is malformed: {e.Message}");
             }
+            catch (InvalidOperationException e)
+            {
+                // Found by fuzzing: a multipart Content-Type without a usable boundary was a 500.
+                return Error(StatusCodes.Status400BadRequest, $"The multipart Content-Type has no usable boundary ({e.Message}). Let the browser or client set it.");
+            }
             catch (IOException e) when (!cancellation.IsCancellationRequested)
             {
                 return Error(StatusCodes.Status400BadRequest, $"The multipart form data ends before its closing boundary (the upload was cut off): {e.Message}");

@@ -149,6 +149,17 @@ public sealed class WebHardeningTests(WebAppFixture app) : IClassFixture<WebAppF
         Assert.Contains("multipart", error, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("multipart/form-data")]
+    [InlineData("multipart/form-data; boent-Disposition: form-data")]
+    public async Task Multipart_without_a_boundary_is_400_not_500(string contentType)
+    {
+        var content = new ByteArrayContent(Photo());
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        string error = await ExpectError(await app.Client.PostAsync("/api/classify", content), HttpStatusCode.BadRequest);
+        Assert.Contains("boundary", error);
+    }
+
     [Fact]
     public async Task Too_many_form_fields_or_a_huge_file_name_is_400_and_says_so()
     {
