@@ -41,6 +41,7 @@ public sealed class ExperimentRunner
         var descriptor = request.Descriptor ?? ModelCatalog.DescriptorOf(request.Options);
         request.Options.Validate();
         if (request.SavePath is string path) AtomicFile.CheckWritable(path);
+        if (request.CheckpointPath is string checkpointPath) AtomicFile.CheckWritable(checkpointPath, "The checkpoint path");
         RequireLabels(request.Test);
 
         var run = Store?.Begin(Record(request, descriptor.Name, request.Options));
@@ -119,6 +120,8 @@ public sealed class ExperimentRunner
             Stage?.Invoke("saving");
             AtomicFile.WriteAllBytes(path, file);
             savedTo = Path.GetFullPath(path);
+            // The model file is the run's result: a checkpoint only serves to resume an unfinished run.
+            if (request.CheckpointPath is string usedCheckpoint) DeleteCheckpoint(usedCheckpoint);
         }
 
         var result = new ExperimentResult
@@ -232,5 +235,14 @@ public sealed class ExperimentRunner
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    private void DeleteCheckpoint(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log?.Invoke($"warning: could not delete the finished run's checkpoint '{path}': {e.Message}");
+        }
     }
 }
