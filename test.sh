@@ -33,8 +33,20 @@ if [ $# -eq 0 ] && [ "${FMNIST_SKIP_SLURM_TEST:-0}" != "1" ]; then
     status=1
   fi
 fi
+# The library as a NuGet package: pack it, build examples/QuickStart against the package and run it (a few minutes;
+# full runs only, skipped with FMNIST_SKIP_EXAMPLES=1).
+examples_line=""
+if [ $# -eq 0 ] && [ "${FMNIST_SKIP_EXAMPLES:-0}" != "1" ]; then
+  if "$root/examples/run.sh"; then
+    examples_line="examples/run.sh: passed"
+  else
+    examples_line="examples/run.sh: FAILED (see its output above)"
+    status=1
+  fi
+fi
 set -e
 [ -n "$slurm_line" ] && echo "$slurm_line"
+[ -n "$examples_line" ] && echo "$examples_line"
 # One plain closing line, whatever the runner printed: "N passed, N failed, N skipped".
 trx="$results/tests.trx"
 if [ -f "$trx" ]; then
