@@ -147,6 +147,8 @@ public static class TrainCommand
                     TrainSeconds = trainSeconds,
                     PreprocessSeconds = (model as Pipeline)?.PreprocessSeconds,
                     PredictSeconds = predictSeconds,
+                    // Per-epoch wall seconds of iterative models (training steps plus the epoch's validation pass, if any).
+                    EpochSeconds = model.TrainingHistory()?.Epochs.Select(e => e.Seconds).ToArray(),
                     ModelPath = save ? Path.GetFullPath(modelPath) : null,
                     RunId = recorder.Id,
                     Store = recorder.StorePath,
