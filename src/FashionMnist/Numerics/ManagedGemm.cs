@@ -36,7 +36,7 @@ internal static unsafe class ManagedGemm
             var am = transA ? new StridedMatrix(pa, 1, lda) : new StridedMatrix(pa, lda, 1);
             var bm = transB ? new StridedMatrix(pb, 1, ldb) : new StridedMatrix(pb, ldb, 1);
             var cm = new StridedMatrix(pc, ldc, 1);
-            Run(kernel ?? GemmKernel.Best, m, n, k, alpha, am, bm, beta, cm, threads);
+            Run(kernel ?? GemmKernel.ForRows(m), m, n, k, alpha, am, bm, beta, cm, threads);
         }
     }
 
