@@ -37,7 +37,7 @@ public class PackedConvolutionTests
         }
         Sequential packed = Build(true), plain = Build(false);
         var conv = (Conv2D)packed.Layers[0];
-        var rng = new Rng(11);
+        var rng = new SplitMix64(11);
         float[] bias = conv.Bias!.Value;
         for (int f = 0; f < bias.Length; f++) bias[f] = (float)rng.NextGaussian() * 0.1f;
         bias.CopyTo(((Conv2D)plain.Layers[0]).Bias!.Value, 0);
@@ -76,7 +76,7 @@ public class PackedConvolutionTests
         {
             Sequential Build(bool packed) => new Sequential().Input(new Shape(3, 9, 8))
                 .Add(new Conv2D(4, 3, 3, stride, padding) { PackedAllowed = packed }).Build(5);
-            var rng = new Rng(2);
+            var rng = new SplitMix64(2);
             float[] input = Enumerable.Range(0, 4 * 3 * 9 * 8).Select(_ => (float)rng.NextGaussian()).ToArray();
             Sequential a = Build(true), b = Build(false);
             Assert.Equal(b.Forward(input, 4, PassInfo.Inference).AsSpan(0, 4 * b.OutputShape.Size).ToArray(),
