@@ -33,50 +33,33 @@ public static class EvaluateCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelFile)!;
-            var header = ModelFile.ReadHeader(path);
-            IClassifier model = ModelFile.Load(path);
+            var (loaded, header) = ModelFile.LoadWithHeader(path);
+            using IClassifier model = loaded;
             var data = CommandSupport.LoadData(parse);
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
             int? repeats = parse.GetValue(repeat);
             if (repeats is < 1)
                 throw new FashionMnistException($"--repeat must be at least 1, got {repeats}", "Pass --repeat N with N >= 1, or leave it out for one pass.");
 
-            string pipeline = model is Pipeline p ? p.Describe() : model.Name;
-            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            string pipeline = model.Options is ClassicOptions { HasNoPreprocessing: false } classic
+                ? $"{classic.DescribePreprocessing()} → {model.Name}" : model.Name;
+            using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
+            var result = new ExperimentRunner { Store = experimentStore }.Evaluate(model, new ExperimentRequest
             {
-                Kind = "evaluate", Model = model.Name, Options = header.Settings,
+                Options = model.Options, Train = test.Take(0), Test = test, Command = CommandSupport.CommandLine(), Kind = "evaluate",
                 Seed = header.Metadata.TryGetValue("seed", out string? seedText) && int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seedValue) ? seedValue : 0,
-                Preprocessing = model is Pipeline { Steps.Count: > 0 } steps ? steps.Describe() : "none",
-                DataSlice = $"test[0:{test.Count}]",
-                Notes = new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(path) },
+                Metadata = new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(path) },
             });
-            double seconds;
-            ModelEvaluation evaluation;
-            try
+            var evaluation = result.Evaluation;
+            double seconds = result.PredictSeconds;
+            if (repeats is int n)
             {
-                var clock = Stopwatch.StartNew();
-                float[] probabilities = model.PredictProbabilities(test);
-                seconds = clock.Elapsed.TotalSeconds;
-                evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
-                if (repeats is int n)
-                {
-                    // The first pass above was the warm-up (JIT, buffers); the speed is the median of n more.
-                    seconds = PredictionSpeed.MedianSeconds(model, test, probabilities, n);
-                }
+                // The runner's pass above was the warm-up (JIT, buffers); the speed is the median of n more.
+                seconds = PredictionSpeed.MedianSeconds(model, test, new float[test.Count * FashionMnistClasses.Count], n);
             }
-            catch (Exception e)
-            {
-                recorder.Fail(e);
-                throw;
-            }
-            byte[] predicted = evaluation.Predicted;
             double accuracy = evaluation.Accuracy;
             double macroF1 = evaluation.Metrics.MacroAverage.F1;
-            double[] perClass = Scores.PerClassAccuracy(predicted, test.Labels);
-            recorder.Complete(run => run.WithEvaluation(evaluation) with
-            {
-                PredictSeconds = seconds, Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
-            });
+            double[] perClass = evaluation.Metrics.PerClass.Select(c => c.Support == 0 ? double.NaN : c.Recall).ToArray();
 
             if (parse.GetValue(json))
             {
@@ -94,7 +77,7 @@ public static class EvaluateCommand
                     PredictSeconds = seconds,
                     PredictImagesPerSecond = test.Count / seconds,
                     PredictRepeat = repeats,
-                    RunId = recorder.Id,
+                    RunId = result.Run?.Id,
                 });
                 return ExitCodes.Ok;
             }

@@ -35,6 +35,8 @@ public static class ModelFile
 
     public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!model.IsFitted)
+            throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Fit it before saving.");
         using var state = new MemoryStream();
         using (var stateWriter = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
             model.SaveState(stateWriter);
@@ -61,10 +63,13 @@ public static class ModelFile
         destination.Write(hash);
     }
 
-    public static IClassifier Load(string path)
+    public static IClassifier Load(string path) => Load(ReadAll(path), path);
+
+    /// <summary>Loads a model and its header from one read of the file (one checksum pass).</summary>
+    public static (IClassifier Model, Header Header) LoadWithHeader(string path)
     {
         byte[] bytes = ReadAll(path);
-        return Load(bytes, path);
+        return (Load(bytes, path, out var header), header);
     }
 
     public static Header ReadHeader(string path)
@@ -75,13 +80,16 @@ public static class ModelFile
     }
 
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
-    public static IClassifier Load(byte[] bytes, string source)
+    public static IClassifier Load(byte[] bytes, string source) => Load(bytes, source, out _);
+
+    private static IClassifier Load(byte[] bytes, string source, out Header header)
     {
-        using var reader = Open(bytes, source, out var header);
+        using var reader = Open(bytes, source, out header);
         var descriptor = ModelCatalog.TryGet(header.ModelName, out var d) ? d
             : throw new FashionMnistException($"Model file '{source}' holds a '{header.ModelName}' model, which this fmnist does not know",
                 $"Use the fmnist version that made it, or one that knows: {string.Join(", ", ModelCatalog.Names)}.");
-        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, header.Settings, header.ModelName);
+        string modelName = header.ModelName;
+        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, header.Settings, modelName);
         long stateStart = reader.BaseStream.Position;
         try
         {
@@ -92,7 +100,7 @@ public static class ModelFile
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
         {
-            throw new FashionMnistException($"Model file '{source}' has a damaged '{header.ModelName}' state: {e.Message}",
+            throw new FashionMnistException($"Model file '{source}' has a damaged '{modelName}' state: {e.Message}",
                 "Train the model again with `fmnist train`.", ExitCodes.BadInput, e);
         }
     }
