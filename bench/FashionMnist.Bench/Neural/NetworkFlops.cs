@@ -12,7 +12,7 @@ namespace FashionMnist.Bench.Neural;
 /// core's FP32 FMA peak measured in place, so a measured time can be set against the time the arithmetic alone
 /// would take.
 /// </summary>
-public static class NetworkFlops
+internal static class NetworkFlops
 {
     /// <summary>(forward, backward) FLOPs per image of layer <paramref name="index"/>; 0 for layers without multiply-adds.</summary>
     public static (double Forward, double Backward) PerImage(Sequential network, int index)

@@ -12,7 +12,7 @@ namespace FashionMnist.Neural.Layers;
 /// over the unfolded operand instead of three (im2col write, packing read and write); the products and their order
 /// are the same, so the output is bit-identical to the im2col path (tested).
 /// </summary>
-public sealed partial class Conv2D
+internal sealed partial class Conv2D
 {
     private float[]?[] _packed = [];
     private int[]?[] _runs = [];
