@@ -91,7 +91,7 @@ public sealed class NeuralClassifier : ICheckpointable
     internal static int ChunkSize(Sequential network)
     {
         const long CacheBytes = 4L << 20;
-        long largest = network.Layers.Max(l => (long)l.OutputShape.Size) * sizeof(float);
+        long largest = (long)network.LargestInferenceActivation * sizeof(float);
         return (int)Math.Clamp(CacheBytes / largest, 16, InferenceBatch);
     }
 
