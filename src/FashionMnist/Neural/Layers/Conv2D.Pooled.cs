@@ -12,7 +12,7 @@ namespace FashionMnist.Neural.Layers;
 /// 4x the pooled one) is never written to memory and read back. Same additions and maxima in the same order as the
 /// separate layers (bias added to each of the four values, vertical then horizontal maximum), so bit-identical (tested).
 /// </summary>
-public sealed partial class Conv2D
+internal sealed partial class Conv2D
 {
     /// <summary>Whether this convolution can pool its own output for <paramref name="pool"/> (2x2, stride 2).</summary>
     internal static bool CanPoolInto(MaxPool2D pool) => pool.Size == 2 && pool.Stride == 2;
