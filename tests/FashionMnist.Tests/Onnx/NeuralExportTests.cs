@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using FashionMnist.Data;
 using FashionMnist.Models;
 using FashionMnist.Neural;
