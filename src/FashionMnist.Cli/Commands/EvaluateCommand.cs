@@ -16,7 +16,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`.", Required = true };
+        var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`, or an ONNX classifier (.onnx; see --input-*).", Required = true };
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var store = StoreOption.Create();
@@ -26,18 +26,21 @@ public static class EvaluateCommand
             modelFile, testLimit, json, store, noStore,
         };
         CommandSupport.AddDataDir(command);
+        ImportFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelFile)!;
             var header = ModelFile.ReadHeader(path);
-            IClassifier model = ModelFile.Load(path);
+            IClassifier model = ImportFlags.Load(parse, path);
+            // An imported ONNX model's settings are how it is fed (file metadata and --input-* flags), not what the file says.
+            IReadOnlyDictionary<string, string> parameters = model is FashionMnist.Onnx.OnnxClassifier ? OptionBinder.ToSettings(model.Options) : header.Settings;
             var data = CommandSupport.LoadData(parse);
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
 
             string pipeline = model is Pipeline p ? p.Describe() : model.Name;
             using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
             {
-                Kind = "evaluate", Model = model.Name, Options = header.Settings,
+                Kind = "evaluate", Model = model.Name, Options = parameters,
                 Seed = header.Metadata.TryGetValue("seed", out string? seedText) && int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seedValue) ? seedValue : 0,
                 Preprocessing = model is Pipeline { Steps.Count: > 0 } steps ? steps.Describe() : "none",
                 DataSlice = $"test[0:{test.Count}]",
@@ -73,7 +76,7 @@ public static class EvaluateCommand
                     Model = model.Name,
                     ModelPath = Path.GetFullPath(path),
                     Pipeline = pipeline,
-                    Parameters = header.Settings,
+                    Parameters = parameters,
                     Metadata = header.Metadata,
                     TestCount = test.Count,
                     TestAccuracy = accuracy,

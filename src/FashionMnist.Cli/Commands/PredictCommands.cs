@@ -10,7 +10,7 @@ public static class PredictCommands
 {
     public static readonly Option<string> Model = new("--model")
     {
-        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos).",
+        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos), or an ONNX classifier (.onnx).",
         Required = true,
         HelpName = "FILE",
     };
@@ -64,6 +64,7 @@ public static class PredictCommands
         {
             photos, Model, labels, top, json, show, debug, Pipeline, NoTta,
         };
+        ImportFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string[] files = parse.GetValue(photos) ?? [];
@@ -78,7 +79,7 @@ public static class PredictCommands
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
             var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
-            IClassifier model = ModelFile.Load(parse.GetValue(Model)!);
+            IClassifier model = ImportFlags.Load(parse, parse.GetValue(Model)!);
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
             bool asJson = parse.GetValue(json);
             if (labelled is not null)
