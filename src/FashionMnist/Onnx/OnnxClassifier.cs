@@ -13,20 +13,23 @@ public sealed record OnnxOptions : ModelOptions
     [Description("The .onnx file.")]
     public string? Path { get; init; }
 
-    [Description("Pixels (0-255) are multiplied by this first: 1/255 (default) gives [0, 1]; fmnist's own exports take 1 (raw pixels).")]
-    public double InputScale { get; init; } = 1.0 / 255;
+    [Description("Pixels (0-255) are multiplied by this first. Unset: the file's metadata, else 1/255 ([0, 1]); fmnist's own exports take 1 (raw pixels).")]
+    public double? InputScale { get; init; }
 
-    [Description("Then this is subtracted (e.g. 0.2860 for a PyTorch Normalize).")]
-    public double InputMean { get; init; }
+    [Description("Then this is subtracted (e.g. 0.2860 for a PyTorch Normalize). Unset: the file's metadata, else 0.")]
+    public double? InputMean { get; init; }
 
-    [Description("Then the result is divided by this (e.g. 0.3530).")]
-    public double InputStd { get; init; } = 1;
+    [Description("Then the result is divided by this (e.g. 0.3530). Unset: the file's metadata, else 1.")]
+    public double? InputStd { get; init; }
+
+    /// <summary>The scaling in effect (set once the file is loaded).</summary>
+    public (double Scale, double Mean, double Std) Input => (InputScale ?? 1.0 / 255, InputMean ?? 0, InputStd ?? 1);
 
     public override void Validate()
     {
-        Require(double.IsFinite(InputScale) && InputScale != 0, "input-scale", "must be a non-zero number", InputScale);
-        Require(double.IsFinite(InputMean), "input-mean", "must be a number", InputMean);
-        Require(double.IsFinite(InputStd) && InputStd > 0, "input-std", "must be a positive number", InputStd);
+        Require(InputScale is null || (double.IsFinite(InputScale.Value) && InputScale != 0), "input-scale", "must be a non-zero number", InputScale);
+        Require(InputMean is null || double.IsFinite(InputMean.Value), "input-mean", "must be a number", InputMean);
+        Require(InputStd is null || (double.IsFinite(InputStd.Value) && InputStd > 0), "input-std", "must be a positive number", InputStd);
     }
 }
 
@@ -44,8 +47,11 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
     private readonly int _fixedBatch;
     private readonly string _source;
 
-    internal OnnxClassifier(OnnxRuntimeSession session, OnnxOptions options, string source, string name)
+    private readonly byte[] _bytes;
+
+    internal OnnxClassifier(OnnxRuntimeSession session, byte[] bytes, OnnxOptions options, string source, string name)
     {
+        _bytes = bytes;
         _session = session;
         _source = source;
         Options = options;
@@ -65,9 +71,9 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
 
     public string Describe() => $"onnx({System.IO.Path.GetFileName(_source)}: {_session.Inputs[0]} → {_output})";
 
+    /// <summary>Nothing to learn: an imported model comes trained (compare calls this like any fit, and it costs nothing).</summary>
     public void Fit(ImageSet train, FitContext? context = null) =>
-        throw new FashionMnistException($"'{_source}' is an imported ONNX model: fmnist runs it but cannot train it",
-            "Evaluate or compare it as it is, or train a catalog model.");
+        context?.Log?.Invoke($"{Describe()}: an imported ONNX model comes trained; nothing to fit");
 
     public void PredictProbabilities(ImageSet images, Span<float> probabilities)
     {
@@ -76,7 +82,8 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
             throw new ArgumentException($"{images.Count} images need {images.Count * classes} probabilities.", nameof(probabilities));
         int batch = _fixedBatch > 0 ? _fixedBatch : Math.Min(MaxBatch, Math.Max(1, images.Count));
         var input = new float[batch * ImageSet.PixelCount];
-        float scale = (float)(OnnxOptions.InputScale / OnnxOptions.InputStd), offset = (float)(-OnnxOptions.InputMean / OnnxOptions.InputStd);
+        var (inputScale, inputMean, inputStd) = OnnxOptions.Input;
+        float scale = (float)(inputScale / inputStd), offset = (float)(-inputMean / inputStd);
         for (int start = 0; start < images.Count; start += batch)
         {
             int n = Math.Min(batch, images.Count - start);
@@ -125,9 +132,12 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
         }
     }
 
-    public void SaveState(BinaryWriter writer) =>
-        throw new FashionMnistException($"'{_source}' is an imported ONNX model and cannot be saved as an fmnist model file",
-            "Use the .onnx file itself.");
+    /// <summary>The state of an imported model is its ONNX file (so sizes in reports are the file's size).</summary>
+    public void SaveState(BinaryWriter writer)
+    {
+        writer.Write(_bytes.Length);
+        writer.Write(_bytes);
+    }
 
     public void Dispose() => _session.Dispose();
 

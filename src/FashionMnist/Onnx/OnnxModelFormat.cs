@@ -57,7 +57,7 @@ public sealed class OnnxModelFormat : IModelFileFormat
         try
         {
             OnnxOptions options = InputOptions(session.Metadata, settings, source);
-            return new OnnxClassifier(session, options, source, NameOf(session.Metadata));
+            return new OnnxClassifier(session, bytes, options, source, NameOf(session.Metadata));
         }
         catch
         {
@@ -69,9 +69,9 @@ public sealed class OnnxModelFormat : IModelFileFormat
     /// <summary>Defaults, then the file's metadata, then explicit settings.</summary>
     internal static OnnxOptions InputOptions(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, string> settings, string source)
     {
-        var options = new OnnxOptions { Path = Path.GetFullPath(source) };
-        if (IsFmnistExport(metadata)) options = options with { InputScale = 1 };
-        double Read(string key, double current) =>
+        var options = new OnnxOptions { Path = File.Exists(source) ? Path.GetFullPath(source) : source };
+        options = options with { InputScale = IsFmnistExport(metadata) ? 1 : 1.0 / 255, InputMean = 0, InputStd = 1 };
+        double? Read(string key, double? current) =>
             metadata.TryGetValue(key, out string? text)
                 ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
                     : throw new FashionMnistException($"'{source}' has metadata {key}='{text}', which is not a number", "Fix the file's metadata_props, or override it with the --input-* flags.")
@@ -88,6 +88,23 @@ public sealed class OnnxModelFormat : IModelFileFormat
         options.Validate();
         return options;
     }
+
+    /// <summary>
+    /// `compare --models onnx:PATH`: a catalog-like descriptor for one ONNX file, so the comparison evaluates it beside the
+    /// models it trains (its Fit does nothing). Its input scaling comes from the file (metadata, or fmnist export detection).
+    /// </summary>
+    public static ModelDescriptor ImportDescriptor(string name, string path) =>
+        new(name, "imported", $"ONNX model {Path.GetFileName(path)}, run by ONNX Runtime", typeof(OnnxOptions),
+            options =>
+            {
+                var chosen = (OnnxOptions)options;
+                var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (chosen.InputScale is double s) settings["input-scale"] = s.ToString("R", CultureInfo.InvariantCulture);
+                if (chosen.InputMean is double m) settings["input-mean"] = m.ToString("R", CultureInfo.InvariantCulture);
+                if (chosen.InputStd is double d) settings["input-std"] = d.ToString("R", CultureInfo.InvariantCulture);
+                return ModelFile.Load(path, settings);
+            },
+            (_, _) => throw new FashionMnistException($"{name} cannot be loaded from an fmnist model file", "Use the .onnx file itself."));
 
     public static bool IsFmnistExport(IReadOnlyDictionary<string, string> metadata) =>
         metadata.TryGetValue(OnnxContract.ProducerKey, out string? producer) && producer == "fmnist";

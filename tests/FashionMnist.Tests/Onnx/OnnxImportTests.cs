@@ -29,7 +29,7 @@ public class OnnxImportTests
     {
         using var model = (OnnxClassifier)ModelFile.Load(Fixture("torch-small-cnn.onnx"));
         Assert.Equal("onnx", model.Name);
-        Assert.Equal(1.0 / 255, model.OnnxOptions.InputScale); // a foreign file gets [0, 1] pixels by default
+        Assert.Equal(1.0 / 255, model.OnnxOptions.Input.Scale); // a foreign file gets [0, 1] pixels by default
         double accuracy = model.Score(TestData.Test);
         Assert.Equal(TorchAccuracy(), Math.Round(accuracy, 4));
         float[] p = model.PredictProbabilities(TestData.Test.Take(50));
@@ -64,7 +64,7 @@ public class OnnxImportTests
         try
         {
             using (var fromMetadata = (OnnxClassifier)ModelFile.Load(path))
-                Assert.Equal((1.0, 2.5, 4.0), (fromMetadata.OnnxOptions.InputScale, fromMetadata.OnnxOptions.InputMean, fromMetadata.OnnxOptions.InputStd));
+                Assert.Equal((1.0, 2.5, 4.0), fromMetadata.OnnxOptions.Input);
             using var overridden = (OnnxClassifier)ModelFile.Load(path, new Dictionary<string, string> { ["input-scale"] = "0.00392156862745098", ["input-mean"] = "0", ["input-std"] = "1" });
             Assert.Equal(TorchAccuracy(), Math.Round(overridden.Score(TestData.Test), 4));
         }
@@ -113,7 +113,7 @@ public class OnnxImportTests
         {
             using var imported = (OnnxClassifier)ModelFile.Load(path);
             Assert.Equal("mlp", imported.Name);
-            Assert.Equal(1.0, imported.OnnxOptions.InputScale);
+            Assert.Equal(1.0, imported.OnnxOptions.Input.Scale);
             ImageSet images = TestData.Test.Take(500);
             var (delta, agreement) = OnnxTestSupport.Compare(mlp.PredictProbabilities(images), imported.PredictProbabilities(images));
             Assert.True(delta <= 1e-4, $"max |Δp| {delta}");
@@ -177,5 +177,38 @@ public class OnnxImportTests
         string path = Path.Combine(Path.GetTempPath(), $"fmnist-import-{Guid.NewGuid():N}{extension}");
         File.WriteAllBytes(path, bytes);
         return path;
+    }
+}
+
+/// <summary>`fmnist compare --models mlp,onnx:PATH`: an ONNX file is evaluated beside a model the comparison trains.</summary>
+public class OnnxCompareTests
+{
+    [Fact]
+    public void Compare_evaluates_an_onnx_file_beside_a_trained_model()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"fmnist-onnx-compare-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch-small-cnn.onnx");
+            var result = CliRunner.Run("compare", "--models", $"mlp,onnx:{fixture}", "--set", "mlp:epochs=1", "--train-limit", "600",
+                "--test-limit", "1000", "--store", Path.Combine(folder, "runs.db"), "--out", Path.Combine(folder, "report"), "--json");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Stdout);
+            var rows = json.RootElement.GetProperty("leaderboard").EnumerateArray().ToList();
+            Assert.Equal(2, rows.Count);
+            JsonElement imported = rows.Single(r => r.GetProperty("name").GetString() == $"onnx:{fixture}");
+            Assert.Equal("imported", imported.GetProperty("family").GetString());
+            using var model = (OnnxClassifier)ModelFile.Load(fixture);
+            Assert.Equal(model.Score(TestData.Test.Take(1000)), imported.GetProperty("test_accuracy").GetDouble(), 6);
+
+            var missing = CliRunner.Run("compare", "--models", "mlp,onnx:/no/such.onnx", "--store", Path.Combine(folder, "runs.db"), "--out", Path.Combine(folder, "r2"));
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("does not exist", missing.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
