@@ -5,6 +5,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$root/setup/setup.sh"
 results="$root/artifacts/test-results"
 rm -rf "$results"
+# A throwaway PostgreSQL on a free loopback port for the PostgreSQL store tests, stopped at the end whatever happens.
+# If it cannot start, the tests that need it fail with the reason (they never skip silently in CI).
+pg_state="$(mktemp /tmp/fmnist-pg-state.XXXXXX)"
+trap '"$root/setup/services/postgres.sh" stop "$pg_state" || true' EXIT
+if pg_url="$("$root/setup/services/postgres.sh" start "$pg_state")"; then
+  export FMNIST_TEST_POSTGRES="$pg_url"
+else
+  export FMNIST_TEST_POSTGRES="unstarted:setup/services/postgres.sh start failed (see its output above)"
+fi
 set +e
 dotnet test "$root/tests/FashionMnist.Tests/FashionMnist.Tests.csproj" -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"

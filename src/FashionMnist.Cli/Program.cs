@@ -24,6 +24,7 @@ namespace FashionMnist.Cli
             root.Add(SearchCommand.Create());
             root.Add(RunsCommands.Create());
             root.Add(CompareCommands.Create());
+            root.Add(ReportCommand.Create());
             root.Add(PredictCommands.Create());
             root.Add(ServeCommands.Create());
             return root;

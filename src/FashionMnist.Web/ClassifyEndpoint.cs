@@ -77,9 +77,9 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
         await _slots.WaitAsync(cancellation);
         try
         {
-            RgbaImage photo = GdkPixbufCodec.Decode(bytes, "the uploaded file", options.MaxPixels);
+            RgbaImage photo = ImageCodec.Decode(bytes, "the uploaded file", options.MaxPixels);
             PhotoPrediction prediction = classifier.Classify(photo);
-            byte[] png = GdkPixbufCodec.EncodePng(prediction.Input.ToGray().ToRgba());
+            byte[] png = ImageCodec.EncodePng(prediction.Input.ToGray().ToRgba());
             return Results.Json(new ClassifyResponse(prediction.Top(3), "data:image/png;base64," + Convert.ToBase64String(png),
                 classifier.Pipeline.Name, Math.Round(clock.Elapsed.TotalMilliseconds, 1)), WebJson.Options);
         }

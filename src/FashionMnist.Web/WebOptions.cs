@@ -1,5 +1,4 @@
 using FashionMnist.Imaging;
-using FashionMnist.Interop;
 
 namespace FashionMnist.Web;
 
@@ -13,7 +12,7 @@ public sealed record WebOptions
     public long MaxUploadBytes { get; init; } = 10L << 20;
 
     /// <summary>Largest decoded image (pixels); checked from the header before decoding, larger gets 413.</summary>
-    public long MaxPixels { get; init; } = GdkPixbufCodec.DefaultMaxPixels;
+    public long MaxPixels { get; init; } = ImageCodec.DefaultMaxPixels;
 
     /// <summary>"garment" or "seed".</summary>
     public string Pipeline { get; init; } = PhotoPipelines.Default;

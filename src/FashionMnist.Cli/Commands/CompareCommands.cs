@@ -4,6 +4,7 @@ using System.Globalization;
 using FashionMnist.Data;
 using FashionMnist.Evaluation;
 using FashionMnist.Experiments.Comparison;
+using FashionMnist.Experiments.Studies;
 using FashionMnist.Evaluation.Reports;
 using FashionMnist.Models;
 using Spectre.Console;
@@ -52,11 +53,27 @@ public static class CompareCommands
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder with the four Fashion-MNIST idx files (default: FASHION_MNIST_DIR, then /usr/share/datasets/fashion-mnist)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (report paths, leaderboard) on stdout; progress goes to stderr." };
         var from = new Option<string?>("--from") { Description = "Re-render the report from a results.json written by an earlier compare (no training)." };
+        var study = new Option<string?>("--study")
+        {
+            Description = "Name of the study (its units in the store). Default: derived from the profile and options, so rerunning the same command " +
+                          "continues it, and different options never mix. Every worker of one study runs the same command.",
+        };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Run only a static share of the units: i/n, or auto (Slurm job array: SLURM_ARRAY_TASK_ID/COUNT; Kubernetes Indexed Job: " +
+                          "JOB_COMPLETION_INDEX with --shards N). For workers without a shared store: merge their stores (fmnist runs merge) and rerun on the merged one.",
+        };
+        var shards = new Option<int?>("--shards") { Description = "With --shard auto in a Kubernetes Indexed Job: the Job's completions." };
+        var claimTimeout = new Option<double>("--claim-timeout")
+        {
+            Description = "Seconds after which a unit whose worker stopped sending heartbeats is free for others (presumed dead).",
+            DefaultValueFactory = _ => 120,
+        };
         var compare = new Command("compare",
             "Train each model on the training data, evaluate it on the test set, record every run in the experiment store, " +
             "and write a report: a self-contained index.html (leaderboard, charts, confusion matrices, learning curves, " +
             "misclassified images, how to reproduce), summary.md and results.json.")
-        { profile, models, set, output, store, trainLimit, testLimit, seed, dataDir, json, from };
+        { profile, models, set, output, store, trainLimit, testLimit, seed, dataDir, json, from, study, shard, shards, claimTimeout };
 
         // The (parse, token) overload gives Ctrl+C as a cancellation token; the work itself is synchronous.
         compare.SetAction((parse, cancellation) =>
@@ -94,18 +111,59 @@ public static class CompareCommands
             var data = FashionMnistData.Load(parse.GetValue(dataDir));
             progressConsole.MarkupLine($"[grey]Data: {Markup.Escape(DataFingerprint.Describe(data))}; checking checksums…[/]");
             request = request with { DataChecksums = DataFingerprint.Of(data.Location), DataSource = DataFingerprint.Describe(data) };
+            if (parse.GetValue(claimTimeout) is var timeout && !(timeout >= 1))
+                throw new FashionMnistException($"--claim-timeout must be at least 1 second, got {timeout}", "Pass a number of seconds, e.g. --claim-timeout 120.");
+            var shardChoice = ShardSelection.Resolve(parse.GetValue(shard), parse.GetValue(shards));
+            var (runnableEntries, skipped) = new ComparisonRunner { Resolve = Resolve }.Partition(entries);
+            var plan = StudyPlan.Create(request, runnableEntries.Select(r => r.Entry).ToList(), parse.GetValue(study));
             using var db = ExperimentStore.Open(parse.GetValue(store)!);
-            var runnable = entries.Where(e => ModelCatalog.TryGet(e.Model, out _)).Select(e => e.Name).ToList();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var runner = new ComparisonRunner
+            double cpuAtStart = ProcessCpuSeconds();
+            double? machineAtStart = MachineLoad.BusySeconds();
+            void Line(string text) => progressConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(text)}");
+            var executor = new ComparisonUnitExecutor(data.Train, data.Test)
             {
                 Resolve = Resolve,
-                Store = db,
-                Cancellation = cancellation,
-                Progress = new SynchronousProgress<CompareProgress>(p => ReportProgress(progressConsole, p, runnable, clock.Elapsed)),
                 Log = line => progressConsole.MarkupLine($"      [grey]{Markup.Escape(line)}[/]"),
+                Progress = new SynchronousProgress<CompareProgress>(p => { if (p.Result is null) Line($"{p.Model}: {p.Stage}…"); }),
             };
-            var report = runner.Run(request, data.Train, data.Test);
+            var worker = new StudyWorker(db, plan, executor, new StudyWorkerOptions
+            {
+                ClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
+                PollInterval = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(claimTimeout) / 4, 0.5, 5)),
+                Shard = shardChoice is { } part ? (part.Number, part.Count) : null,
+                Log = Line, Cancellation = cancellation,
+            });
+            worker.Register(skipped);
+            Line($"{plan} in {db.Path}" + (shardChoice is { } ownShard ? $", shard {ownShard}" : "") + $"; this worker: {worker.Identity.Describe()}");
+            var summary = worker.Run();
+            Line($"this worker: {summary.Ran} unit(s) done, {summary.Failed} failed, {summary.Lost} taken over; study: {summary.Progress}");
+            if (!summary.Progress.Finished)
+            {
+                string next = summary.WaitingForOtherShards
+                    ? "The rest needs other shards' units: when every shard has finished, merge their stores (fmnist runs merge OUT.db shard*.db) and run this command again with --store OUT.db (without --shard)."
+                    : "Other workers finish the rest; run this command again to help, or `fmnist report --store ... --study " + plan.Name + "` for the report so far.";
+                if (asJson) JsonOutput.Write(new { study = plan.Name, store = db.Path, finished = false, progress = summary.Progress, ran = summary.Ran, next });
+                else progressConsole.MarkupLine(Markup.Escape(next));
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            var report = StudyReport.Build(db, plan.Name);
+            // One process that ran the whole study measured its own wall time, CPU time and the machine's other load: keep them.
+            if (summary.Ran == summary.Progress.Total)
+                report = report with
+                {
+                    Run = report.Run with
+                    {
+                        TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ProcessCpuSeconds() - cpuAtStart, LoadAverage = MachineLoad.LoadAverage(),
+                        OtherCoresBusy = MachineLoad.OtherCoresBusy(machineAtStart, MachineLoad.BusySeconds(), ProcessCpuSeconds() - cpuAtStart, clock.Elapsed.TotalSeconds),
+                    },
+                };
+            db.Complete(db.Get(StudyWorker.CompareRunId(plan.Name).ToString()) with
+            {
+                Metrics = report.Models.ToDictionary(r => r.Name + ".accuracy", r => r.TestAccuracy),
+                FitSeconds = report.Run.TotalSeconds,
+                Notes = new Dictionary<string, string> { ["study"] = plan.Name, ["skipped"] = string.Join("; ", report.Skipped.Select(s => $"{s.Name}: {s.Reason}")) },
+            });
             var files = ReportWriter.Write(report, outFolder);
             if (asJson)
             {
@@ -113,6 +171,7 @@ public static class CompareCommands
                 {
                     report = files,
                     store = db.Path,
+                    study = plan.Name,
                     compare_run_id = report.Run.RunId,
                     leaderboard = report.Leaderboard.Select(m => new
                     {
@@ -132,7 +191,7 @@ public static class CompareCommands
                         m.MacroF1.ToString("0.0000", CultureInfo.InvariantCulture), ReportFindings.Duration(m.TrainSeconds), m.TrainImages.ToString("N0", CultureInfo.InvariantCulture));
                 progressConsole.Write(table);
                 foreach (var s in report.Skipped) progressConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Name)}: {Markup.Escape(s.Reason)}");
-                progressConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/] (runs recorded in {Markup.Escape(db.Path)})");
+                progressConsole.MarkupLine($"Report: [bold]{Markup.Escape(files.Html)}[/] (study {Markup.Escape(plan.Name)}, runs recorded in {Markup.Escape(db.Path)})");
             }
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -169,6 +228,12 @@ public static class CompareCommands
             foreach (var (name, value) in ModelFlags.ParseSettings([item[(colon + 1)..]], "--set")) settings[name] = value;
         }
         return grouped.ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.Value, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static double ProcessCpuSeconds()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

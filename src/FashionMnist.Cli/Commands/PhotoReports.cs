@@ -1,5 +1,4 @@
 using FashionMnist.Imaging;
-using FashionMnist.Interop;
 
 namespace FashionMnist.Cli.Commands;
 
@@ -21,7 +20,7 @@ internal static class PhotoReports
 {
     /// <summary>Decodes every photo first, so a bad one is reported before a (possibly large) model is loaded.</summary>
     public static IReadOnlyList<(string Path, RgbaImage Photo)> DecodeAll(IEnumerable<string> paths) =>
-        paths.Select(p => (p, GdkPixbufCodec.DecodeFile(p))).ToList();
+        paths.Select(p => (p, ImageCodec.DecodeFile(p))).ToList();
 
     public static PredictReport Predict(PhotoClassifier classifier, IReadOnlyList<(string Path, RgbaImage Photo)> photos, int top,
         string? showPath, string? debugDirectory)
@@ -35,7 +34,7 @@ internal static class PhotoReports
             if (showPath is not null) sheetRows.Add(new PredictionSheet.Row(Path.GetFileName(path), photo, prediction));
             results.Add(new PhotoResult(path, prediction.Top(top), prediction.Input.Notes));
         }
-        if (showPath is not null) AtomicFile.WriteAllBytes(showPath, GdkPixbufCodec.EncodePng(PredictionSheet.Render(sheetRows)));
+        if (showPath is not null) AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(sheetRows)));
         return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results);
     }
 
@@ -62,7 +61,7 @@ internal static class PhotoReports
             // Photos are independent: decode and preprocess them on the compute threads (the model call is locked inside).
             Parallel.For(0, labelled.Count, new ParallelOptions { MaxDegreeOfParallelism = Numerics.ComputeThreads.Count }, i =>
             {
-                RgbaImage photo = GdkPixbufCodec.DecodeFile(Path.Combine(folder, labelled[i].File));
+                RgbaImage photo = ImageCodec.DecodeFile(Path.Combine(folder, labelled[i].File));
                 PhotoPrediction prediction = classifier.Classify(photo, keepStages: debugDirectory is not null);
                 if (debugDirectory is not null) WriteStages(debugDirectory, StemOf(labelled[i].File), photo, prediction);
                 if (showPath is not null) photos[i] = photo;
@@ -75,7 +74,7 @@ internal static class PhotoReports
             throw e.InnerExceptions.OfType<FashionMnistException>().First();
         }
         if (showPath is not null)
-            AtomicFile.WriteAllBytes(showPath, GdkPixbufCodec.EncodePng(PredictionSheet.Render(
+            AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(
                 results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList())));
         PhotoScore score = PhotoScoring.Score(results);
         var predictions = results.Select(r =>
@@ -98,8 +97,8 @@ internal static class PhotoReports
 
     private static void WriteStages(string directory, string stem, RgbaImage photo, PhotoPrediction prediction)
     {
-        AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-0-original.png"), GdkPixbufCodec.EncodePng(PhotoPlanes.From(photo, 512).ToRgba()));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-0-original.png"), ImageCodec.EncodePng(PhotoPlanes.From(photo, 512).ToRgba()));
         foreach (PipelineStage stage in prediction.Input.Stages)
-            AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-{stage.Name}.png"), GdkPixbufCodec.EncodePng(stage.Image));
+            AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-{stage.Name}.png"), ImageCodec.EncodePng(stage.Image));
     }
 }

@@ -29,10 +29,7 @@ public static class RunsCommands
         list.SetAction(parse =>
         {
             if (parse.GetValue(limit) is int n && n < 1) throw new FashionMnistException($"--limit must be at least 1, got {n}", "Pass --limit 1 or more.");
-            string path = parse.GetValue(store)!;
-            if (!File.Exists(path))
-                throw new FashionMnistException($"No experiment store at '{path}'", "Run `fmnist compare` (or train) first, or pass --store with the database path.");
-            using var db = ExperimentStore.Open(path, readOnly: true);
+            using var db = StoreOption.OpenExisting(parse.GetValue(store)!, "Run `fmnist compare` (or train) first, or pass --store with the database path.");
             var all = db.List(parse.GetValue(limit));
             if (parse.GetValue(json))
             {
@@ -86,10 +83,7 @@ public static class RunsCommands
         var show = new Command("show", "Everything recorded about one run: options, environment, metrics, per-class table, confusion matrix, epochs.") { id, json };
         show.SetAction(parse =>
         {
-            string path = parse.GetValue(store)!;
-            if (!File.Exists(path))
-                throw new FashionMnistException($"No experiment store at '{path}'", "Pass --store with the database path.");
-            using var db = ExperimentStore.Open(path, readOnly: true);
+            using var db = StoreOption.OpenExisting(parse.GetValue(store)!, "Pass --store with the database path.");
             var run = db.Get(parse.GetValue(id)!);
             if (parse.GetValue(json))
             {
@@ -153,18 +147,19 @@ public static class RunsCommands
 
     private static Command Merge()
     {
-        var output = new Argument<string>("out") { Description = "The database to merge into (created if missing)." };
-        var inputs = new Argument<string[]>("inputs") { Description = "Shard databases to copy runs from.", Arity = ArgumentArity.OneOrMore };
+        var output = new Argument<string>("out") { Description = "The store to merge into (created if missing): a SQLite file or a postgresql:// URL." };
+        var inputs = new Argument<string[]>("inputs") { Description = "Stores to copy runs and study units from (SQLite files or postgresql:// URLs).", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the counts." };
         var merge = new Command("merge",
-            "Merge shard databases (e.g. from a search split over machines) into one. Runs are matched by their GUID, " +
-            "so merging twice adds nothing; a finished copy of a run replaces an unfinished one.") { output, inputs, json };
+            "Merge stores gathered from machines that never shared one (e.g. the shards of a study or a search) into one. Runs are matched by " +
+            "their GUID and study units by study and unit, so merging twice adds nothing; a finished copy replaces an unfinished one. " +
+            "Rerunning a study's command on the merged store then runs only what no shard finished.") { output, inputs, json };
         merge.SetAction(parse =>
         {
             var result = ExperimentStore.Merge(parse.GetValue(output)!, parse.GetValue(inputs)!);
             if (parse.GetValue(json)) JsonOutput.Write(result);
             else AnsiConsole.MarkupLine($"Merged {result.Inputs} database(s) into [bold]{Markup.Escape(result.Output)}[/]: " +
-                                        $"{result.Added} added, {result.Replaced} replaced, {result.Unchanged} already there.");
+                                        $"{result.Added} added, {result.Replaced} replaced, {result.Unchanged} already there; {result.UnitsAdded} study unit(s) taken over.");
             return ExitCodes.Ok;
         });
         return merge;

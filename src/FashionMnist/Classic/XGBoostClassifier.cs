@@ -191,8 +191,8 @@ public sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstima
 
     private static XGBoostDMatrix ToDMatrix(FeatureMatrix features) =>
         features.IsBytes
-            ? XGBoostDMatrix.FromBytes(features.Bytes!, features.Rows, features.Columns)
-            : XGBoostDMatrix.FromFloats(features.Floats!, features.Rows, features.Columns);
+            ? XGBoostDMatrix.FromBytes(features.Bytes!, features.Rows, features.Columns, ComputeThreads.Count)
+            : XGBoostDMatrix.FromFloats(features.Floats!, features.Rows, features.Columns, ComputeThreads.Count);
 
     public void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
     {

@@ -8,7 +8,7 @@ namespace FashionMnist.Evaluation;
 /// machine other processes took while it ran: machine CPU over the run minus our own. The load average cannot say
 /// that: it counts our own threads, and its 1- and 15-minute windows still hold work that ended before we started.
 /// </summary>
-internal static class MachineLoad
+public static class MachineLoad
 {
     /// <summary>/proc/stat counts in USER_HZ ticks, 100 per second on every Linux build .NET runs on.</summary>
     private const double TicksPerSecond = 100;
@@ -55,5 +55,19 @@ internal static class MachineLoad
     {
         if (machineAtStart is not double start || machineAtEnd is not double end || wallSeconds <= 0) return null;
         return Math.Max(0, end - start - ownCpuSeconds) / wallSeconds;
+    }
+
+    /// <summary>The 15-minute load average from /proc/loadavg, or null where there is none.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            string[] fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return fields.Length >= 3 && double.TryParse(fields[2], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

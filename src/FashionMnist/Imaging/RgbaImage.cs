@@ -12,6 +12,18 @@ public sealed class RgbaImage
         Pixels = new byte[checked(width * height * 4)];
     }
 
+    /// <summary>Adopts <paramref name="pixels"/> (R, G, B, A per pixel, row after row) without copying.</summary>
+    internal RgbaImage(int width, int height, byte[] pixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (pixels.Length != (long)width * height * 4)
+            throw new ArgumentException($"{pixels.Length} bytes are not {width}x{height} RGBA pixels.", nameof(pixels));
+        Width = width;
+        Height = height;
+        Pixels = pixels;
+    }
+
     public int Width { get; }
     public int Height { get; }
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using FashionMnist.Imaging;
 
 namespace FashionMnist.Interop;
 
@@ -21,9 +20,13 @@ public sealed class ImageDecodeException(string source, string reason, Exception
     public string Reason { get; } = reason;
 }
 
+/// <summary>Decoded pixels as gdk-pixbuf hands them over: 8-bit RGBA, row-major, 4 bytes per pixel, straight alpha.</summary>
+internal readonly record struct RgbaPixels(byte[] Rgba, int Width, int Height);
+
 /// <summary>
-/// Decodes photos (JPEG, PNG, GIF, BMP, TIFF, and whatever else the installed gdk-pixbuf loaders know) into
-/// <see cref="RgbaImage"/>s, and encodes images to PNG, through gdk-pixbuf 2.42.
+/// Decodes photos (JPEG, PNG, GIF, BMP, TIFF, and whatever else the installed gdk-pixbuf loaders know) into plain
+/// RGBA buffers, and encodes RGBA buffers to PNG and other formats, through gdk-pixbuf 2.42. Imaging's
+/// <c>ImageCodec</c> is the public face: it builds its image types from these buffers.
 /// <para>Decoding always goes through a GdkPixbufLoader fed from memory, for files and uploads alike, so there is one
 /// guarded path: the loader's "size-prepared" signal reports the dimensions as soon as the header is parsed, and an
 /// image over the pixel budget is stopped there (the loader is told to produce a 0x0 image, the documented way
@@ -31,7 +34,7 @@ public sealed class ImageDecodeException(string source, string reason, Exception
 /// <para>The EXIF orientation is applied, so a portrait phone photo comes out upright. Thread-safe: every call uses
 /// its own loader and pixbufs.</para>
 /// </summary>
-public static unsafe class GdkPixbufCodec
+internal static unsafe class GdkPixbufCodec
 {
     /// <summary>40 megapixels: larger than any phone photo, small enough that decoding cannot exhaust memory.</summary>
     public const long DefaultMaxPixels = 40_000_000;
@@ -51,7 +54,7 @@ public static unsafe class GdkPixbufCodec
     }
 
     /// <summary>Reads and decodes an image file; errors name the file.</summary>
-    public static RgbaImage DecodeFile(string path, long maxPixels = DefaultMaxPixels)
+    public static RgbaPixels DecodeFile(string path, long maxPixels = DefaultMaxPixels)
     {
         byte[] bytes;
         try
@@ -72,7 +75,7 @@ public static unsafe class GdkPixbufCodec
     }
 
     /// <summary>Decodes an image held in memory; <paramref name="source"/> names it in error messages.</summary>
-    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels)
+    public static RgbaPixels Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels)
     {
         if (data.IsEmpty) throw new ImageDecodeException(source, "the data is empty");
         NativeLibraries.Require(NativeLibraries.GdkPixbuf);
@@ -148,7 +151,7 @@ public static unsafe class GdkPixbufCodec
         guard->RowsDecoded = Math.Max(guard->RowsDecoded, y + height);
     }
 
-    private static RgbaImage CopyPixels(GObjectHandle pixbuf, string source)
+    private static RgbaPixels CopyPixels(GObjectHandle pixbuf, string source)
     {
         int width = GdkPixbufNative.gdk_pixbuf_get_width(pixbuf);
         int height = GdkPixbufNative.gdk_pixbuf_get_height(pixbuf);
@@ -161,13 +164,12 @@ public static unsafe class GdkPixbufCodec
         byte* pixels = GdkPixbufNative.gdk_pixbuf_read_pixels(pixbuf);
         if (pixels is null) throw new ImageDecodeException(source, "gdk-pixbuf returned no pixels");
 
-        var image = new RgbaImage(width, height);
-        Span<byte> destination = image.Pixels;
+        var destination = new byte[checked(width * height * 4)];
         for (int y = 0; y < height; y++)
         {
             // The last row may be shorter than the stride: read exactly width * channels bytes per row.
             var row = new ReadOnlySpan<byte>(pixels + (long)y * stride, width * channels);
-            Span<byte> target = destination.Slice(y * width * 4, width * 4);
+            Span<byte> target = destination.AsSpan(y * width * 4, width * 4);
             if (channels == 4) row.CopyTo(target);
             else
                 for (int x = 0, s = 0, t = 0; x < width; x++, s += 3, t += 4)
@@ -178,32 +180,33 @@ public static unsafe class GdkPixbufCodec
                     target[t + 3] = 255;
                 }
         }
-        return image;
+        return new RgbaPixels(destination, width, height);
     }
 
-    /// <summary>Encodes an image as PNG (RGB, or RGBA when <paramref name="keepAlpha"/>).</summary>
-    public static byte[] EncodePng(RgbaImage image, bool keepAlpha = false) => Encode(image, "png", keepAlpha);
-
-    /// <summary>Encodes with one of gdk-pixbuf's savers: "png", "jpeg", "bmp", "tiff", "ico".</summary>
-    public static byte[] Encode(RgbaImage image, string format, bool keepAlpha = false)
+    /// <summary>Encodes <paramref name="width"/> x <paramref name="height"/> RGBA pixels with one of gdk-pixbuf's savers:
+    /// "png", "jpeg", "bmp", "tiff", "ico"; the alpha channel is dropped unless <paramref name="keepAlpha"/>.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height, string format, bool keepAlpha = false)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (rgba.Length != (long)width * height * 4)
+            throw new ArgumentException($"{rgba.Length} bytes are not {width}x{height} RGBA pixels.", nameof(rgba));
         NativeLibraries.Require(NativeLibraries.GdkPixbuf);
         NativeLibraries.Require(NativeLibraries.GObject);
         NativeLibraries.Require(NativeLibraries.GLib);
         int channels = keepAlpha ? 4 : 3;
         using GObjectHandle pixbuf = GObjectHandle.Own(
-            GdkPixbufNative.gdk_pixbuf_new(GdkPixbufNative.ColorspaceRgb, keepAlpha ? 1 : 0, 8, image.Width, image.Height));
-        if (pixbuf.IsInvalid) throw new OutOfMemoryException($"gdk_pixbuf_new({image.Width}x{image.Height}) failed.");
+            GdkPixbufNative.gdk_pixbuf_new(GdkPixbufNative.ColorspaceRgb, keepAlpha ? 1 : 0, 8, width, height));
+        if (pixbuf.IsInvalid) throw new OutOfMemoryException($"gdk_pixbuf_new({width}x{height}) failed.");
         int stride = GdkPixbufNative.gdk_pixbuf_get_rowstride(pixbuf);
         byte* pixels = GdkPixbufNative.gdk_pixbuf_get_pixels(pixbuf);
-        ReadOnlySpan<byte> source = image.Pixels;
-        for (int y = 0; y < image.Height; y++)
+        for (int y = 0; y < height; y++)
         {
-            var row = new Span<byte>(pixels + (long)y * stride, image.Width * channels);
-            ReadOnlySpan<byte> from = source.Slice(y * image.Width * 4, image.Width * 4);
+            var row = new Span<byte>(pixels + (long)y * stride, width * channels);
+            ReadOnlySpan<byte> from = rgba.Slice(y * width * 4, width * 4);
             if (keepAlpha) from.CopyTo(row);
             else
-                for (int x = 0, s = 0, t = 0; x < image.Width; x++, s += 4, t += 3)
+                for (int x = 0, s = 0, t = 0; x < width; x++, s += 4, t += 3)
                 {
                     row[t] = from[s];
                     row[t + 1] = from[s + 1];

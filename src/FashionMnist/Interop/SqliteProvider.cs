@@ -4,10 +4,9 @@ using System.Runtime.InteropServices;
 namespace FashionMnist.Interop;
 
 /// <summary>
-/// Points Microsoft.Data.Sqlite at Debian's libsqlite3.so.0. The NuGet source here lacks the
-/// SQLitePCLRaw bundle that ships its own native SQLite, so we take only the P/Invoke provider
-/// (SQLitePCLRaw.provider.e_sqlite3, whose imports name "e_sqlite3") and resolve that name to the
-/// system library. The SQLite C API is the same; only the file name differs.
+/// Points Microsoft.Data.Sqlite at Debian's libsqlite3.so.0. We take only SQLitePCLRaw 3's provider for a system
+/// SQLite (SQLitePCLRaw.provider.sqlite3, whose imports name "sqlite3"), no bundled native binary. .NET would probe
+/// "libsqlite3.so", which only the -dev package installs, so the import is resolved to the runtime soname instead.
 /// Call <see cref="EnsureInitialized"/> before the first SqliteConnection.
 /// </summary>
 public static class SqliteProvider
@@ -19,10 +18,10 @@ public static class SqliteProvider
     private static bool Initialize()
     {
         NativeLibraries.Require(NativeLibraries.Sqlite);
-        Assembly providerAssembly = typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly;
+        Assembly providerAssembly = typeof(SQLitePCL.SQLite3Provider_sqlite3).Assembly;
         NativeLibrary.SetDllImportResolver(providerAssembly, (name, _, _) =>
-            name == "e_sqlite3" && NativeLibrary.TryLoad(NativeLibraries.Sqlite.SoName, out IntPtr handle) ? handle : IntPtr.Zero);
-        SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_e_sqlite3());
+            name == "sqlite3" && NativeLibrary.TryLoad(NativeLibraries.Sqlite.SoName, out IntPtr handle) ? handle : IntPtr.Zero);
+        SQLitePCL.raw.SetProvider(new SQLitePCL.SQLite3Provider_sqlite3());
         return true;
     }
 }

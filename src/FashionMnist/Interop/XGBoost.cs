@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using FashionMnist.Numerics;
 
 namespace FashionMnist.Interop;
 
@@ -105,27 +104,30 @@ internal sealed unsafe class XGBoostDMatrix : IDisposable
     public int Rows { get; }
     public int Columns { get; }
 
-    /// <summary>Dense floats; NaN marks a missing value (zeros are real values, as in Python's DMatrix from numpy).</summary>
-    public static XGBoostDMatrix FromFloats(ReadOnlySpan<float> values, int rows, int columns)
+    /// <summary>
+    /// Dense floats; NaN marks a missing value (zeros are real values, as in Python's DMatrix from numpy).
+    /// <c>threads</c> is how many threads XGBoost may use to build it: Numerics owns that setting, the caller passes it in.
+    /// </summary>
+    public static XGBoostDMatrix FromFloats(ReadOnlySpan<float> values, int rows, int columns, int threads)
     {
         if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
         XGBoost.EnsureReady();
         fixed (float* data = values)
         {
-            XGBoost.Check(XGBoostNative.DMatrixCreateFromMat(data, (ulong)rows, (ulong)columns, float.NaN, out var handle, ComputeThreads.Count));
+            XGBoost.Check(XGBoostNative.DMatrixCreateFromMat(data, (ulong)rows, (ulong)columns, float.NaN, out var handle, threads));
             return new XGBoostDMatrix(handle, rows, columns);
         }
     }
 
     /// <summary>Byte features (pixels 0-255 kept as they are: trees split on thresholds, so scale does not matter).</summary>
-    public static XGBoostDMatrix FromBytes(ReadOnlySpan<byte> values, int rows, int columns)
+    public static XGBoostDMatrix FromBytes(ReadOnlySpan<byte> values, int rows, int columns, int threads)
     {
         if ((long)rows * columns != values.Length) throw new ArgumentException($"{rows}x{columns} does not match {values.Length} values.");
         // The float copy lives only until XGBoost has copied it in: native memory keeps 60k x 784 floats off the GC heap.
         using var buffer = new NativeBlock((nuint)values.Length * sizeof(float));
         var floats = new Span<float>(buffer.Pointer, values.Length);
         XGBoost.BytesToFloats(values, floats);
-        return FromFloats(floats, rows, columns);
+        return FromFloats(floats, rows, columns, threads);
     }
 
     /// <summary>Sets the class labels (XGBoost wants them as floats 0..num_class-1).</summary>

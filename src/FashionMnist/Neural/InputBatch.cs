@@ -1,4 +1,5 @@
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 
 namespace FashionMnist.Neural;
 
@@ -26,7 +27,7 @@ internal static class InputBatch
                     Convert(source, target);
                     continue;
                 }
-                Augmentation.Apply(source, classes[order[i]], augmented, augmentation, Rng.Key(augmentationKey, (ulong)i));
+                Augmentation.Apply(source, classes[order[i]], augmented, augmentation, SplitMix64.Key(augmentationKey, (ulong)i));
                 Convert(augmented, target);
             }
         });

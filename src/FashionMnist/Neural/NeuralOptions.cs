@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Models;
 
 namespace FashionMnist.Neural;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Models;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;
@@ -85,7 +86,7 @@ internal sealed class NeuralTrainer
         {
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < order.Length; i++) order[i] = i;
-            new Rng(Rng.Key((ulong)seed, ShufflePurpose, (ulong)epoch)).Shuffle(order);
+            new SplitMix64(SplitMix64.Key((ulong)seed, ShufflePurpose, (ulong)epoch)).Shuffle(order);
             double lossSum = 0;
             long correct = 0, seen = 0;
             double rate = 0;
@@ -95,8 +96,8 @@ internal sealed class NeuralTrainer
                 _context.Cancellation.ThrowIfCancellationRequested();
                 int start = b * batchSize, n = Math.Min(batchSize, fitSet.Count - start);
                 InputBatch.Fill(fitSet, order.AsSpan(start, n), input, labels, augmentation,
-                    Rng.Key((ulong)seed, AugmentPurpose, (ulong)state.Step));
-                float[] logits = network.Forward(input, n, new PassInfo(true, Rng.Key((ulong)seed, DropoutPurpose, (ulong)state.Step)));
+                    SplitMix64.Key((ulong)seed, AugmentPurpose, (ulong)state.Step));
+                float[] logits = network.Forward(input, n, new PassInfo(true, SplitMix64.Key((ulong)seed, DropoutPurpose, (ulong)state.Step)));
                 var (loss, right) = SoftmaxCrossEntropy.Compute(logits, labels, n, FashionMnistClasses.Count, (float)_options.LabelSmoothing, gradient);
                 if (!double.IsFinite(loss))
                     throw new FashionMnistException(
@@ -214,13 +215,13 @@ internal sealed class NeuralTrainer
     /// <summary>A cheap identity of the training and validation data, so a checkpoint is not resumed on other data.</summary>
     private static ulong Fingerprint(ImageSet train, ImageSet? validation)
     {
-        ulong hash = Rng.Mix((ulong)train.Count);
+        ulong hash = SplitMix64.Mix((ulong)train.Count);
         foreach (ImageSet set in validation is null ? [train] : new[] { train, validation })
         {
-            hash = Rng.Mix(hash ^ (ulong)set.Count);
-            foreach (byte label in set.Labels) hash = Rng.Mix(hash ^ label);
+            hash = SplitMix64.Mix(hash ^ (ulong)set.Count);
+            foreach (byte label in set.Labels) hash = SplitMix64.Mix(hash ^ label);
             byte[] pixels = set.Pixels;
-            for (int i = 0; i < pixels.Length; i += 61) hash = Rng.Mix(hash ^ pixels[i] ^ ((ulong)i << 8));
+            for (int i = 0; i < pixels.Length; i += 61) hash = SplitMix64.Mix(hash ^ pixels[i] ^ ((ulong)i << 8));
         }
         return hash;
     }

@@ -31,7 +31,7 @@ public enum Initializer
 
 internal static class Initializers
 {
-    public static void Fill(Span<float> weights, Initializer kind, int fanIn, int fanOut, Rng rng)
+    public static void Fill(Span<float> weights, Initializer kind, int fanIn, int fanOut, ref SplitMix64 rng)
     {
         switch (kind)
         {

@@ -75,7 +75,8 @@ public sealed class Sequential
             Layer layer = _layers[i];
             try
             {
-                layer.Build(shape, i, new Rng(Rng.Key((ulong)seed, 0x5EED_1417, (ulong)i)));
+                var random = new SplitMix64(SplitMix64.Key((ulong)seed, 0x5EED_1417, (ulong)i));
+                layer.Build(shape, i, ref random);
             }
             catch (LayerConfigurationException e)
             {

@@ -2,7 +2,7 @@ namespace FashionMnist.Numerics;
 
 /// <summary>
 /// The one thread-count setting for the whole process: our parallel loops and OpenBLAS together.
-/// Default: FMNIST_THREADS if set, else all cores. Set it once at start-up (the CLI's --threads).
+/// Default: FMNIST_THREADS if set, else SLURM_CPUS_PER_TASK (the cores a Slurm task was given), else all cores. Set it once at start-up (the CLI's --threads).
 /// </summary>
 public static class ComputeThreads
 {
@@ -27,7 +27,8 @@ public static class ComputeThreads
 
     private static int Initial()
     {
-        string? text = Environment.GetEnvironmentVariable("FMNIST_THREADS");
-        return int.TryParse(text, out int n) && n >= 1 ? n : Environment.ProcessorCount;
+        foreach (string variable in new[] { "FMNIST_THREADS", "SLURM_CPUS_PER_TASK" })
+            if (int.TryParse(Environment.GetEnvironmentVariable(variable), out int n) && n >= 1) return n;
+        return Environment.ProcessorCount;
     }
 }

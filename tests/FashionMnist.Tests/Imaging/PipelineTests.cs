@@ -1,6 +1,5 @@
 using FashionMnist.Data;
 using FashionMnist.Imaging;
-using FashionMnist.Interop;
 using FashionMnist.Models;
 using FashionMnist.Tests.Support;
 
@@ -57,7 +56,7 @@ public class PipelineTests
     [Fact]
     public void Stages_are_kept_on_request_and_named_in_order()
     {
-        RgbaImage photo = GdkPixbufCodec.DecodeFile(TestImages.FixturePath("pants.jpg"));
+        RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath("pants.jpg"));
         PreparedPhoto prepared = new GarmentPipeline().Prepare(photo, keepStages: true);
         Assert.Equal(["1-gray", "2-distance-from-background", "3-threshold-mask", "4-garment-mask", "5-crop", "6-final-28x28"],
             prepared.Stages.Select(s => s.Name));
@@ -70,7 +69,7 @@ public class PipelineTests
     {
         foreach (string name in TestImages.FixturePhotos)
         {
-            PreparedPhoto prepared = new GarmentPipeline().Prepare(GdkPixbufCodec.DecodeFile(TestImages.FixturePath(name)));
+            PreparedPhoto prepared = new GarmentPipeline().Prepare(ImageCodec.DecodeFile(TestImages.FixturePath(name)));
             var box = BoundingBox(prepared.Pixels);
             Assert.True(Math.Max(box.Width, box.Height) == 28, $"{name}: {box}");
             int lit = prepared.Pixels.Count(p => p > 0);

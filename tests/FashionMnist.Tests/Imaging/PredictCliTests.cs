@@ -110,7 +110,7 @@ public sealed class PredictCliTests : IDisposable
             Assert.True(photo.Top[0].Probability >= photo.Top[1].Probability && photo.Top[1].Probability >= photo.Top[2].Probability);
             Assert.InRange(photo.Top.Sum(c => c.Probability), 0.01f, 1.0001f);
         }
-        RgbaImage decodedSheet = GdkPixbufCodec.DecodeFile(sheet);
+        RgbaImage decodedSheet = ImageCodec.DecodeFile(sheet);
         Assert.True(decodedSheet.Height > 2 * 112, $"{decodedSheet.Width}x{decodedSheet.Height}");
         string[] stages = Directory.GetFiles(debug).Select(Path.GetFileName).Order().ToArray()!;
         Assert.Contains("t-shirt-0-original.png", stages);

@@ -1,14 +1,13 @@
 using FashionMnist.Cli.Commands;
 using FashionMnist.Data;
 using FashionMnist.Imaging;
-using FashionMnist.Interop;
 using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Imaging;
 
 public class TestTimeAugmentationTests
 {
-    private static readonly Lazy<RgbaImage> s_shoes = new(() => GdkPixbufCodec.DecodeFile(TestImages.FixturePath("shoes.jpg")));
+    private static readonly Lazy<RgbaImage> s_shoes = new(() => ImageCodec.DecodeFile(TestImages.FixturePath("shoes.jpg")));
 
     private static byte[] View(byte[] views, int index) => views.AsSpan(index * ImageSet.PixelCount, ImageSet.PixelCount).ToArray();
 

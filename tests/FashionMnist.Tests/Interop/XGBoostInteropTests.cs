@@ -48,7 +48,7 @@ public partial class XGBoostInteropTests
             for (int j = 0; j < 3; j++) x[i * 3 + j] = (float)random.NextDouble();
             y[i] = (byte)(x[i * 3] > 0.5f ? 1 : 0);
         }
-        var matrix = XGBoostDMatrix.FromFloats(x, 200, 3);
+        var matrix = XGBoostDMatrix.FromFloats(x, 200, 3, threads: 1);
         matrix.SetLabels(y);
         var booster = XGBoostBooster.Create(matrix);
         booster.SetParameter("objective", "multi:softprob");
@@ -67,7 +67,7 @@ public partial class XGBoostInteropTests
         {
             Assert.Equal(6, booster.BoostedRounds);
             Assert.Equal(3, booster.FeatureCount);
-            using var fresh = XGBoostDMatrix.FromFloats([0.9f, 0.1f, 0.1f, 0.1f, 0.9f, 0.9f], 2, 3);
+            using var fresh = XGBoostDMatrix.FromFloats([0.9f, 0.1f, 0.1f, 0.1f, 0.9f, 0.9f], 2, 3, threads: 1);
             float[] p = booster.Predict(fresh);
             Assert.Equal(4, p.Length);
             Assert.True(p[1] > 0.9f && p[2] > 0.9f, string.Join(",", p));
@@ -88,7 +88,7 @@ public partial class XGBoostInteropTests
         {
             using XGBoostBooster loaded = XGBoostBooster.Load(booster.Save("ubj"));
             using XGBoostBooster fromJson = XGBoostBooster.Load(booster.Save("json"));
-            using var fresh = XGBoostDMatrix.FromFloats([0.7f, 0.2f, 0.3f], 1, 3);
+            using var fresh = XGBoostDMatrix.FromFloats([0.7f, 0.2f, 0.3f], 1, 3, threads: 1);
             Assert.Equal(booster.Predict(fresh), loaded.Predict(fresh));
             Assert.Equal(booster.Predict(fresh), fromJson.Predict(fresh));
             var e = Assert.Throws<XGBoostException>(() => XGBoostBooster.Load("{not a model"u8));

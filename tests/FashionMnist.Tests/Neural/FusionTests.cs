@@ -34,7 +34,7 @@ public class FusionTests
     {
         Sequential fused = Create(name, fuse: true), plain = Create(name, fuse: false);
         const int n = 6;
-        var rng = new Rng(5);
+        var rng = new SplitMix64(5);
         float[] input = Enumerable.Range(0, n * fused.InputShape.Size).Select(_ => (float)rng.NextGaussian()).ToArray();
         float[] gradient = Enumerable.Range(0, n * fused.OutputShape.Size).Select(_ => (float)rng.NextGaussian()).ToArray();
         foreach (bool training in new[] { true, false })
@@ -74,7 +74,7 @@ public class FusionTests
             .Add(new Conv2D(5, 3, 3, 1, padding, Initializer.He, bias) { DirectAllowed = direct }).ReLU().MaxPool(2).Flatten().Dense(3).Build(8);
         Sequential fast = Build(true), reference = Build(false);
         const int n = 5;
-        var rng = new Rng(3);
+        var rng = new SplitMix64(3);
         float[] input = Enumerable.Range(0, n * side * side).Select(_ => (float)rng.NextGaussian()).ToArray();
         float[] gradient = Enumerable.Range(0, n * 3).Select(_ => (float)rng.NextGaussian()).ToArray();
         var pass = new PassInfo(true, 1);

@@ -18,7 +18,7 @@ internal static class GradientCheck
 
     public static float[] GridInput(int count, int seed)
     {
-        var rng = new Rng((ulong)seed);
+        var rng = new SplitMix64((ulong)seed);
         var order = Enumerable.Range(0, count).ToArray();
         rng.Shuffle(order);
         // Distinct values k·0.05 + 0.025, centred on zero: never within 0.025 of 0, never within 0.05 of each other.
@@ -30,7 +30,7 @@ internal static class GradientCheck
     {
         int inputSize = network.InputShape.Size, outputSize = network.OutputShape.Size;
         float[] input = GridInput(n * inputSize, seed);
-        var rng = new Rng((ulong)seed + 99);
+        var rng = new SplitMix64((ulong)seed + 99);
         float[] weights = Enumerable.Range(0, n * outputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var pass = new PassInfo(training, 12345);
 
@@ -73,7 +73,7 @@ internal static class GradientCheck
         var network = new Sequential().Input(inputShape).Add(layer).Build(seed);
         int inputSize = inputShape.Size, outputSize = layer.OutputShape.Size;
         float[] input = GridInput(n * inputSize, seed);
-        var rng = new Rng((ulong)seed + 7);
+        var rng = new SplitMix64((ulong)seed + 7);
         float[] weights = Enumerable.Range(0, n * outputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var pass = new PassInfo(training, 777);
         var output = new float[n * outputSize];
@@ -108,7 +108,7 @@ internal static class GradientCheck
     {
         if (length <= max) return Enumerable.Range(0, length);
         var order = Enumerable.Range(0, length).ToArray();
-        new Rng((ulong)seed * 31 + 5).Shuffle(order);
+        new SplitMix64((ulong)seed * 31 + 5).Shuffle(order);
         return order.Take(max);
     }
 

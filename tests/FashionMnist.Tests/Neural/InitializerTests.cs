@@ -18,7 +18,8 @@ public class InitializerTests
             _ => (1 / Math.Sqrt(288) / Math.Sqrt(3), 1 / Math.Sqrt(288)),                    // uniform: 0.0340, ±0.0589
         };
         var weights = new float[288 * 64];
-        Initializers.Fill(weights, kind, fanIn: 288, fanOut: 64 * 9, new Rng(5));
+        var random = new SplitMix64(5);
+        Initializers.Fill(weights, kind, fanIn: 288, fanOut: 64 * 9, ref random);
         double mean = weights.Average(w => (double)w);
         double measured = Math.Sqrt(weights.Average(w => (w - mean) * (w - mean)));
         Assert.InRange(mean, -0.003, 0.003);

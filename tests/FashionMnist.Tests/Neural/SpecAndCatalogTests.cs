@@ -1,4 +1,5 @@
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Models;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;

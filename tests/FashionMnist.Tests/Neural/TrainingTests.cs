@@ -12,7 +12,7 @@ public class TrainingTests
     public void A_tiny_network_learns_xor_like_data()
     {
         // Four Gaussian blobs at (±1, ±1); the class is XOR of the signs: not linearly separable.
-        var rng = new Rng(5);
+        var rng = new SplitMix64(5);
         int n = 256;
         var x = new float[n * 2];
         var labels = new byte[n];

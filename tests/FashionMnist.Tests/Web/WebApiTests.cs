@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using FashionMnist.Imaging;
-using FashionMnist.Interop;
 using FashionMnist.Tests.Imaging;
 
 namespace FashionMnist.Tests.Web;
@@ -85,9 +84,9 @@ public sealed class WebApiTests(WebAppFixture app) : IClassFixture<WebAppFixture
         // The input image is the 28x28 the model saw, as a PNG data URL, matching the pipeline run locally.
         string dataUrl = json.GetProperty("input_png").GetString()!;
         Assert.StartsWith("data:image/png;base64,", dataUrl);
-        RgbaImage input = GdkPixbufCodec.Decode(Convert.FromBase64String(dataUrl["data:image/png;base64,".Length..]), "input.png");
+        RgbaImage input = ImageCodec.Decode(Convert.FromBase64String(dataUrl["data:image/png;base64,".Length..]), "input.png");
         Assert.Equal((28, 28), (input.Width, input.Height));
-        byte[] expected = new GarmentPipeline().Prepare(GdkPixbufCodec.Decode(Photo(), "pants.jpg")).Pixels;
+        byte[] expected = new GarmentPipeline().Prepare(ImageCodec.Decode(Photo(), "pants.jpg")).Pixels;
         for (int i = 0; i < 784; i++) Assert.Equal(expected[i], input.Pixels[i * 4]);
     }
 

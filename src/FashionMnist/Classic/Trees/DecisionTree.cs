@@ -159,9 +159,6 @@ internal static class TreeSeeds
     {
         // SplitMix64 finaliser over (seed, index, stream): neighbouring trees get unrelated generators.
         ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)index * 0xBF58476D1CE4E5B9UL ^ (ulong)(uint)stream * 0x94D049BB133111EBUL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (int)(z & 0x7FFFFFFF);
+        return (int)(SplitMix64.Finalize(z) & 0x7FFFFFFF);
     }
 }

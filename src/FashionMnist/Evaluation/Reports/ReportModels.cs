@@ -84,6 +84,9 @@ public sealed record ModelResult
     /// <summary>The experiment-store run this result came from.</summary>
     public Guid? RunId { get; init; }
 
+    /// <summary>The process that ran this fit and test evaluation (host, pid, Slurm or Kubernetes index); null before studies recorded it.</summary>
+    public WorkerIdentity? Worker { get; init; }
+
     /// <summary>Train accuracy minus test accuracy (the overfitting measure), when the train accuracy is known.</summary>
     public double? OverfittingGap => TrainAccuracy is double train ? train - TestAccuracy : null;
 }
@@ -99,7 +102,24 @@ public sealed record ModelResult
 /// <param name="Seconds">Wall time of the search.</param>
 /// <param name="RunId">The search run in the experiment store.</param>
 public sealed record SearchSummary(string Grid, int Candidates, int Folds, int TrainImages, IReadOnlyDictionary<string, string> Best,
-    double MeanAccuracy, double StdAccuracy, double Seconds, Guid? RunId = null);
+    double MeanAccuracy, double StdAccuracy, double Seconds, Guid? RunId = null)
+{
+    /// <summary>Every candidate's cross-validation score, in grid order (empty in reports written before studies).</summary>
+    public IReadOnlyList<CandidateScore> Results { get; init; } = [];
+}
+
+/// <summary>One search candidate's cross-validation result.</summary>
+/// <param name="Index">Its index in the grid.</param>
+/// <param name="Settings">Its settings.</param>
+/// <param name="MeanAccuracy">Mean accuracy over the folds it finished.</param>
+/// <param name="StdAccuracy">Population standard deviation over those folds.</param>
+/// <param name="Folds">Folds finished (fewer than planned when one failed for good).</param>
+/// <param name="Seconds">Wall time of its folds, summed.</param>
+public sealed record CandidateScore(int Index, IReadOnlyDictionary<string, string> Settings, double MeanAccuracy, double StdAccuracy, int Folds, double Seconds)
+{
+    /// <summary>Its accuracy on each held-out fold, in fold order.</summary>
+    public IReadOnlyList<double> FoldAccuracies { get; init; } = [];
+}
 
 /// <summary>How a comparison was run, so a reader can reproduce it.</summary>
 public sealed record RunInfo
@@ -134,7 +154,19 @@ public sealed record RunInfo
     /// <summary>The experiment store the runs are recorded in.</summary>
     public string? Store { get; init; }
     public Guid? RunId { get; init; }
+
+    /// <summary>The study the report was built from (its units in <see cref="Store"/>).</summary>
+    public string? Study { get; init; }
+
+    /// <summary>The processes that ran the study's units, with how many each ran.</summary>
+    public IReadOnlyList<WorkerShare> Workers { get; init; } = [];
+
+    /// <summary>Wall seconds of all units added up (over all workers): what the study cost.</summary>
+    public double? UnitSeconds { get; init; }
 }
+
+/// <summary>One worker of a study and the units it finished.</summary>
+public sealed record WorkerShare(string Worker, int Units, double Seconds);
 
 /// <summary>A model that was asked for but not run, and why.</summary>
 public sealed record SkippedModel(string Name, string Reason);

@@ -80,29 +80,7 @@ public sealed class ComparisonRunner
         if (entries.Count == 0) throw new FashionMnistException("No models to compare", "Pass --models a,b,c or use a profile that lists models.");
         if (request.TestLimit is int testLimit) test = test.Take(testLimit);
 
-        var skipped = new List<SkippedModel>();
-        var runnable = new List<(ProfileEntry Entry, ModelDescriptor Descriptor)>();
-        foreach (var entry in entries)
-        {
-            if (Resolve(entry.Model) is not ModelDescriptor descriptor)
-            {
-                skipped.Add(new SkippedModel(entry.Name, "not in this build's model catalog" +
-                    (ModelCatalog.Names.Any() ? $" (known: {string.Join(", ", ModelCatalog.Names)})" : " (no models are registered yet)")));
-                continue;
-            }
-            try
-            {
-                // Options and preprocessing are checked before any fit (without making the model: that is the fit's business).
-                CheckSettings(descriptor, entry, entry.Settings);
-                if (entry.Search is ProfileSearch search)
-                    foreach (var candidate in ParameterSpace.Parse(search.Grid).All()) CheckSettings(descriptor, entry, candidate.Settings);
-                runnable.Add((entry, descriptor));
-            }
-            catch (FashionMnistException e)
-            {
-                skipped.Add(new SkippedModel(entry.Name, $"the profile's settings do not fit this build's {entry.Model}: {e.Message}"));
-            }
-        }
+        var (runnable, skipped) = Partition(entries);
 
         var environment = RunEnvironment.Current();
         var compareRun = Store?.Begin(new RunRecord
@@ -157,7 +135,7 @@ public sealed class ComparisonRunner
             {
                 Command = request.Command, Profile = request.Profile.Name, Seed = request.Seed, DataChecksums = request.DataChecksums,
                 DataSource = request.DataSource, Machine = environment, StartedUtc = compareRun?.StartedUtc ?? DateTimeOffset.UtcNow - clock.Elapsed,
-                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ownCpu, LoadAverage = LoadAverage(),
+                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ownCpu, LoadAverage = MachineLoad.LoadAverage(),
                 OtherCoresBusy = MachineLoad.OtherCoresBusy(machineAtStart, MachineLoad.BusySeconds(), ownCpu, clock.Elapsed.TotalSeconds),
                 Store = Store?.Path, RunId = compareRun?.Id,
             },
@@ -170,6 +148,39 @@ public sealed class ComparisonRunner
                 Notes = new Dictionary<string, string> { ["skipped"] = string.Join("; ", skipped.Select(s => $"{s.Name}: {s.Reason}")) },
             });
         return report;
+    }
+
+    /// <summary>
+    /// The entries this build can run (with their model), and those it cannot, with why: a model the catalog does not
+    /// know, or settings (or a search candidate's settings) its option binder or the preprocessing rejects. Checked before any fit.
+    /// </summary>
+    public (List<(ProfileEntry Entry, ModelDescriptor Descriptor)> Runnable, List<SkippedModel> Skipped) Partition(IReadOnlyList<ProfileEntry> entries)
+    {
+        var skipped = new List<SkippedModel>();
+        var runnable = new List<(ProfileEntry Entry, ModelDescriptor Descriptor)>();
+        foreach (var entry in entries)
+        {
+            if (Resolve(entry.Model) is not ModelDescriptor descriptor)
+            {
+                skipped.Add(new SkippedModel(entry.Name, "not in this build's model catalog" +
+                    (ModelCatalog.Names.Any() ? $" (known: {string.Join(", ", ModelCatalog.Names)})" : " (no models are registered yet)")));
+                continue;
+            }
+            try
+            {
+                // Options and preprocessing are checked before any fit (without making the model: that is the fit's business).
+                CheckSettings(descriptor, entry, entry.Settings);
+                if (entry.Search is ProfileSearch search)
+                    foreach (var candidate in ParameterSpace.Parse(search.Grid).All()) CheckSettings(descriptor, entry, candidate.Settings);
+                runnable.Add((entry, descriptor));
+            }
+            catch (FashionMnistException e)
+            {
+                skipped.Add(new SkippedModel(entry.Name, $"the profile's settings do not fit this build's {entry.Model}: {e.Message}"));
+            }
+        }
+
+        return (runnable, skipped);
     }
 
     /// <summary>Model options and preprocessing settings from an entry's settings over its preprocessing.</summary>
@@ -211,15 +222,32 @@ public sealed class ComparisonRunner
         return model;
     }
 
+    /// <summary>
+    /// One entry's fit on its training data and evaluation on the test set, with its options already tuned when
+    /// <paramref name="tuned"/> is given (a study's refit unit: the search ran as separate units). Records nothing itself
+    /// when <see cref="Store"/> is null.
+    /// </summary>
+    public ModelResult RunEntry(ProfileEntry entry, ComparisonRequest request, ImageSet train, ImageSet test, SearchSummary? tuned)
+    {
+        var descriptor = Resolve(entry.Model)
+            ?? throw new FashionMnistException($"{entry.Model} is not in this build's model catalog", "Run the study with the fmnist build its other workers use.");
+        if (request.TestLimit is int testLimit) test = test.Take(testLimit);
+        return RunOne(0, 1, descriptor, entry, request, train, test, null, RunEnvironment.Current(), tuned);
+    }
+
     private ModelResult RunOne(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ComparisonRequest request,
-        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment)
+        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null)
     {
         int limit = Math.Min(entry.TrainLimit ?? int.MaxValue, request.TrainLimit ?? int.MaxValue);
         ImageSet train = fullTrain.Take(limit);
 
-        SearchSummary? search = null;
+        SearchSummary? search = tuned;
         var settings = new Dictionary<string, string>(entry.Settings, StringComparer.OrdinalIgnoreCase);
-        if (entry.Search is ProfileSearch plan)
+        if (tuned is not null)
+        {
+            foreach (var (name, value) in tuned.Best) settings[name] = value;
+        }
+        else if (entry.Search is ProfileSearch plan)
         {
             search = Search(index, total, descriptor, entry, plan, train, request.Seed, parent, request.Command, environment);
             foreach (var (name, value) in search.Best) settings[name] = value;
@@ -371,20 +399,6 @@ public sealed class ComparisonRunner
                       $"(CV accuracy {search.MeanAccuracy.ToString("0.0000", CultureInfo.InvariantCulture)} ± {search.StdAccuracy.ToString("0.0000", CultureInfo.InvariantCulture)}, " +
                       $"{search.Candidates} candidates x {search.Folds} folds on {search.TrainImages:N0} images)");
         return parts.Count == 0 ? null : string.Join("; ", parts);
-    }
-
-    /// <summary>The 15-minute load average from /proc/loadavg, or null where there is none.</summary>
-    private static double? LoadAverage()
-    {
-        try
-        {
-            string[] fields = File.ReadAllText("/proc/loadavg").Split(' ');
-            return fields.Length >= 3 && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double load) ? load : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     private static double ProcessCpu()

@@ -142,7 +142,7 @@ public sealed class Dropout : Layer
             Array.Copy(x, y, total);
             return;
         }
-        _key = Rng.Key(pass.RandomKey, (ulong)Index);
+        _key = SplitMix64.Key(pass.RandomKey, (ulong)Index);
         Apply(x, y, total);
     }
 

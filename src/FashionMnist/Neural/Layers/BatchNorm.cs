@@ -44,7 +44,7 @@ public sealed class BatchNorm : Layer
         return input;
     }
 
-    protected override void Initialize(Rng rng)
+    private protected override void Initialize(ref SplitMix64 random)
     {
         Gamma.Value.AsSpan().Fill(1f);
         _runningVariance.AsSpan().Fill(1f);

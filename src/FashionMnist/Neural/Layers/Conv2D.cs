@@ -93,8 +93,8 @@ public sealed partial class Conv2D : Layer
         return new Shape(Filters, _outHeight, _outWidth);
     }
 
-    protected override void Initialize(Rng rng) =>
-        Initializers.Fill(Weights.Value, Initializer, _kernelSize, Filters * KernelHeight * KernelWidth, rng);
+    private protected override void Initialize(ref SplitMix64 random) =>
+        Initializers.Fill(Weights.Value, Initializer, _kernelSize, Filters * KernelHeight * KernelWidth, ref random);
 
     private void EnsureSlices(int slices)
     {

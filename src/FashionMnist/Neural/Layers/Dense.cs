@@ -37,7 +37,7 @@ public sealed class Dense : Layer
         return Shape.Flat(Units);
     }
 
-    protected override void Initialize(Rng rng) => Initializers.Fill(Weights.Value, Initializer, _inputs, Units, rng);
+    private protected override void Initialize(ref SplitMix64 random) => Initializers.Fill(Weights.Value, Initializer, _inputs, Units, ref random);
 
     internal override bool CanFuseReLU => true;
 

@@ -38,21 +38,21 @@ public abstract class Layer
     /// <summary>The constructor arguments, as written in a spec file.</summary>
     public virtual IReadOnlyList<(string Name, object Value)> Settings => [];
 
-    internal void Build(Shape input, int index, Rng rng)
+    internal void Build(Shape input, int index, ref SplitMix64 random)
     {
         Index = index;
         InputShape = input;
         OutputShape = Configure(input);
         if (OutputShape.Channels < 1 || OutputShape.Height < 1 || OutputShape.Width < 1)
             throw new LayerConfigurationException($"its output would be {OutputShape}, which is empty");
-        Initialize(rng);
+        Initialize(ref random);
         IsBuilt = true;
     }
 
     /// <summary>Checks the input shape, sizes parameters, and returns the output shape.</summary>
     protected abstract Shape Configure(Shape input);
 
-    protected virtual void Initialize(Rng rng) { }
+    private protected virtual void Initialize(ref SplitMix64 random) { }
 
     public abstract void Forward(float[] x, float[] y, int n, PassInfo pass);
 

@@ -1,4 +1,6 @@
-namespace FashionMnist.Data;
+using FashionMnist.Data;
+
+namespace FashionMnist.Imaging;
 
 /// <summary>What on-the-fly augmentation does to each training image.</summary>
 /// <param name="MaxShift">Random shift up to this many pixels in each direction (a random crop of the image padded with background).</param>
@@ -52,7 +54,7 @@ public static class Augmentation
         if ((uint)label >= FashionMnistClasses.Count) throw new ArgumentOutOfRangeException(nameof(label), label, "Labels are 0-9.");
         if (settings.PhotoLikeProbability > 0)
         {
-            var photoRandom = new SplitMix(SplitMix.Derive(key, PhotoLikePurpose));
+            var photoRandom = new SplitMix64(SplitMix64.Derive(key, PhotoLikePurpose));
             if (photoRandom.NextDouble() < settings.PhotoLikeProbability)
             {
                 Span<byte> photo = stackalloc byte[ImageSet.PixelCount];
@@ -68,7 +70,7 @@ public static class Augmentation
     {
         if (image.Length != ImageSet.PixelCount || destination.Length != ImageSet.PixelCount)
             throw new ArgumentException($"Augmentation works on single {Side}x{Side} images ({ImageSet.PixelCount} bytes).");
-        var random = new SplitMix(key);
+        var random = new SplitMix64(key);
         int shiftX = settings.MaxShift == 0 ? 0 : random.Next(2 * settings.MaxShift + 1) - settings.MaxShift;
         int shiftY = settings.MaxShift == 0 ? 0 : random.Next(2 * settings.MaxShift + 1) - settings.MaxShift;
         bool flip = settings.HorizontalFlip && random.Next(2) == 1;
@@ -92,7 +94,7 @@ public static class Augmentation
     }
 
     /// <summary>Random erasing (Zhong et al. 2017): a random rectangle filled with random pixel values.</summary>
-    private static void Erase(Span<byte> image, ref SplitMix random)
+    private static void Erase(Span<byte> image, ref SplitMix64 random)
     {
         for (int attempt = 0; attempt < 10; attempt++)
         {

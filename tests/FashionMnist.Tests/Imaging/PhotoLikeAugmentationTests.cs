@@ -5,7 +5,7 @@ using FashionMnist.Neural;
 using FashionMnist.Numerics;
 using FashionMnist.Tests.Support;
 
-namespace FashionMnist.Tests.Neural;
+namespace FashionMnist.Tests.Imaging;
 
 public class PhotoLikeAugmentationTests
 {
@@ -317,7 +317,7 @@ public class PhotoLikeAugmentationTests
         for (int i = 0; i < indices.Length; i++)
         {
             Assert.Equal(slice.Labels[indices[i]], labels[i]);
-            Augmentation.Apply(Image(slice, indices[i]), slice.Labels[indices[i]], augmented, settings, Rng.Key(12345, (ulong)i));
+            Augmentation.Apply(Image(slice, indices[i]), slice.Labels[indices[i]], augmented, settings, SplitMix64.Key(12345, (ulong)i));
             InputBatch.Convert(augmented, expected);
             Assert.Equal(expected, input.AsSpan(i * 784, 784).ToArray());
         }

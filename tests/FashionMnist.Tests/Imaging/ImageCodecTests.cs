@@ -3,7 +3,7 @@ using FashionMnist.Interop;
 
 namespace FashionMnist.Tests.Imaging;
 
-public class GdkPixbufCodecTests
+public class ImageCodecTests
 {
     [Theory]
     [InlineData("png")]
@@ -12,8 +12,8 @@ public class GdkPixbufCodecTests
     public void Lossless_formats_round_trip_exactly(string format)
     {
         RgbaImage original = TestImages.Gradient(37, 21); // odd width: rowstride padding is exercised
-        byte[] encoded = GdkPixbufCodec.Encode(original, format);
-        RgbaImage decoded = GdkPixbufCodec.Decode(encoded, $"test.{format}");
+        byte[] encoded = ImageCodec.Encode(original, format);
+        RgbaImage decoded = ImageCodec.Decode(encoded, $"test.{format}");
         Assert.Equal((37, 21), (decoded.Width, decoded.Height));
         Assert.Equal(original.Pixels, decoded.Pixels);
     }
@@ -22,7 +22,7 @@ public class GdkPixbufCodecTests
     public void Jpeg_round_trips_closely()
     {
         RgbaImage original = TestImages.Gradient(40, 30);
-        RgbaImage decoded = GdkPixbufCodec.Decode(GdkPixbufCodec.Encode(original, "jpeg"), "test.jpg");
+        RgbaImage decoded = ImageCodec.Decode(ImageCodec.Encode(original, "jpeg"), "test.jpg");
         Assert.Equal((40, 30), (decoded.Width, decoded.Height));
         double error = 0;
         for (int i = 0; i < original.Pixels.Length; i++) if (i % 4 != 2) error += Math.Abs(original.Pixels[i] - decoded.Pixels[i]);
@@ -35,7 +35,7 @@ public class GdkPixbufCodecTests
         var image = new RgbaImage(2, 1);
         image.SetPixel(0, 0, 0, 0, 0, 0);     // transparent black -> white
         image.SetPixel(1, 0, 0, 0, 0, 255);   // opaque black -> black
-        RgbaImage decoded = GdkPixbufCodec.Decode(GdkPixbufCodec.EncodePng(image, keepAlpha: true), "alpha.png");
+        RgbaImage decoded = ImageCodec.Decode(ImageCodec.EncodePng(image, keepAlpha: true), "alpha.png");
         Assert.True(decoded.HasTransparency);
         GrayImage gray = GrayImage.FromRgba(decoded);
         Assert.Equal(1f, gray.Pixels[0], 3);
@@ -45,7 +45,7 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Gif_decodes_with_its_transparency()
     {
-        RgbaImage decoded = GdkPixbufCodec.Decode(TestImages.TransparentGif, "pixel.gif");
+        RgbaImage decoded = ImageCodec.Decode(TestImages.TransparentGif, "pixel.gif");
         Assert.Equal((1, 1), (decoded.Width, decoded.Height));
         Assert.Equal(0, decoded.Pixels[3]);
     }
@@ -55,8 +55,8 @@ public class GdkPixbufCodecTests
     {
         RgbaImage original = TestImages.Gradient(40, 16);
         // Orientation 6: the camera was turned 90 degrees clockwise; viewers rotate the picture to portrait.
-        byte[] jpeg = TestImages.WithExifOrientation(GdkPixbufCodec.Encode(original, "jpeg"), 6);
-        RgbaImage decoded = GdkPixbufCodec.Decode(jpeg, "rotated.jpg");
+        byte[] jpeg = TestImages.WithExifOrientation(ImageCodec.Encode(original, "jpeg"), 6);
+        RgbaImage decoded = ImageCodec.Decode(jpeg, "rotated.jpg");
         Assert.Equal((16, 40), (decoded.Width, decoded.Height));
         // Rotated clockwise: the original's left column (red = 0) becomes the top row.
         Assert.True(decoded.Pixels[(0 * 16 + 8) * 4] < 40, $"top row red {decoded.Pixels[(0 * 16 + 8) * 4]}");
@@ -66,7 +66,7 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Real_photo_fixture_decodes_from_file()
     {
-        RgbaImage photo = GdkPixbufCodec.DecodeFile(TestImages.FixturePath("t-shirt.jpg"));
+        RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath("t-shirt.jpg"));
         Assert.InRange(photo.Width, 100, 2000);
         Assert.InRange(photo.Height, 100, 2000);
         Assert.False(photo.HasTransparency);
@@ -75,7 +75,7 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Bytes_that_are_not_an_image_give_a_clear_error()
     {
-        var e = Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode("hello, this is text"u8, "notes.jpg"));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode("hello, this is text"u8, "notes.jpg"));
         Assert.StartsWith("'notes.jpg' is not an image gdk-pixbuf can read: ", e.Message);
         Assert.Equal(ExitCodes.BadInput, e.ExitCode);
     }
@@ -83,7 +83,7 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Empty_data_gives_a_clear_error()
     {
-        var e = Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode([], "empty.png"));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode([], "empty.png"));
         Assert.Contains("empty", e.Message);
     }
 
@@ -91,15 +91,15 @@ public class GdkPixbufCodecTests
     public void Truncated_photo_gives_a_clear_error()
     {
         byte[] bytes = File.ReadAllBytes(TestImages.FixturePath("pants.jpg"));
-        var e = Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode(bytes.AsSpan(0, bytes.Length / 2), "half.jpg"));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(bytes.AsSpan(0, bytes.Length / 2), "half.jpg"));
         Assert.Contains("half.jpg", e.Message);
     }
 
     [Fact]
     public void Truncated_png_gives_a_clear_error()
     {
-        byte[] png = GdkPixbufCodec.EncodePng(TestImages.Noise(64, 64, seed: 1));
-        var e = Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode(png.AsSpan(0, png.Length / 2), "cut.png"));
+        byte[] png = ImageCodec.EncodePng(TestImages.Noise(64, 64, seed: 1));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(png.AsSpan(0, png.Length / 2), "cut.png"));
         Assert.Contains("ends early", e.Message);
     }
 
@@ -108,7 +108,7 @@ public class GdkPixbufCodecTests
     {
         byte[] bytes = File.ReadAllBytes(TestImages.FixturePath("dress.jpg"));
         for (int i = 2; i < 400; i++) bytes[i] = 0x5A; // keep SOI, destroy the header segments
-        Assert.Throws<ImageDecodeException>(() => GdkPixbufCodec.Decode(bytes, "broken.jpg"));
+        Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(bytes, "broken.jpg"));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public class GdkPixbufCodecTests
         // 10000 x 5000 = 50 megapixels claimed by a 50-byte file: refused without allocating 150 MB.
         byte[] header = TestImages.PngHeaderClaiming(10_000, 5_000);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Assert.Throws<ImageTooLargeException>(() => GdkPixbufCodec.Decode(header, "huge.png"));
+        var e = Assert.Throws<ImageTooLargeException>(() => ImageCodec.Decode(header, "huge.png"));
         Assert.Equal((10_000, 5_000), (e.Width, e.Height));
         Assert.Contains("50 megapixels", e.Message);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
@@ -127,7 +127,7 @@ public class GdkPixbufCodecTests
     public void Oversized_jpeg_is_refused_from_its_header()
     {
         byte[] jpeg = TestImages.JpegClaiming(File.ReadAllBytes(TestImages.FixturePath("shoes.jpg")), 8000, 6000);
-        var e = Assert.Throws<ImageTooLargeException>(() => GdkPixbufCodec.Decode(jpeg, "big.jpg"));
+        var e = Assert.Throws<ImageTooLargeException>(() => ImageCodec.Decode(jpeg, "big.jpg"));
         Assert.Equal((8000, 6000), (e.Width, e.Height));
         Assert.Contains("'big.jpg' is 8000x6000 = 48 megapixels, more than the 40 megapixels allowed", e.Message);
     }
@@ -135,15 +135,15 @@ public class GdkPixbufCodecTests
     [Fact]
     public void Pixel_budget_applies_to_real_images_too()
     {
-        byte[] png = GdkPixbufCodec.EncodePng(TestImages.Gradient(100, 100));
-        Assert.Throws<ImageTooLargeException>(() => GdkPixbufCodec.Decode(png, "small.png", maxPixels: 9_999));
-        Assert.Equal(100, GdkPixbufCodec.Decode(png, "small.png", maxPixels: 10_000).Width);
+        byte[] png = ImageCodec.EncodePng(TestImages.Gradient(100, 100));
+        Assert.Throws<ImageTooLargeException>(() => ImageCodec.Decode(png, "small.png", maxPixels: 9_999));
+        Assert.Equal(100, ImageCodec.Decode(png, "small.png", maxPixels: 10_000).Width);
     }
 
     [Fact]
     public void Missing_file_names_the_path()
     {
-        var e = Assert.Throws<FashionMnistException>(() => GdkPixbufCodec.DecodeFile("/nonexistent/photo.jpg"));
+        var e = Assert.Throws<FashionMnistException>(() => ImageCodec.DecodeFile("/nonexistent/photo.jpg"));
         Assert.Contains("'/nonexistent/photo.jpg' does not exist", e.Message);
     }
 
@@ -151,7 +151,7 @@ public class GdkPixbufCodecTests
     public void Concurrent_decoding_is_safe()
     {
         byte[] jpeg = File.ReadAllBytes(TestImages.FixturePath("shoes.jpg"));
-        RgbaImage reference = GdkPixbufCodec.Decode(jpeg, "shoes.jpg");
-        Parallel.For(0, 16, _ => Assert.Equal(reference.Pixels, GdkPixbufCodec.Decode(jpeg, "shoes.jpg").Pixels));
+        RgbaImage reference = ImageCodec.Decode(jpeg, "shoes.jpg");
+        Parallel.For(0, 16, _ => Assert.Equal(reference.Pixels, ImageCodec.Decode(jpeg, "shoes.jpg").Pixels));
     }
 }

@@ -1,7 +1,7 @@
-using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Tests.Support;
 
-namespace FashionMnist.Tests.Data;
+namespace FashionMnist.Tests.Imaging;
 
 public sealed class SampleSheetTests
 {

@@ -1,6 +1,6 @@
-using FashionMnist.Imaging;
+using FashionMnist.Data;
 
-namespace FashionMnist.Data;
+namespace FashionMnist.Imaging;
 
 /// <summary>
 /// A labelled grid of sample images, one row per class like Zalando's sprite: the class name on the left,

@@ -1,6 +1,6 @@
-using FashionMnist.Imaging;
+using FashionMnist.Data;
 
-namespace FashionMnist.Data;
+namespace FashionMnist.Imaging;
 
 /// <summary>The ranges of <see cref="PhotoLikeAugmentation"/> (defaults from docs/photos.md).</summary>
 /// <param name="MaxRotation">Garments are tilted by up to this many degrees either way (photos are rarely square to the garment).</param>
@@ -55,7 +55,7 @@ public readonly record struct PhotoLikeParameters(double Rotation, double Aspect
     /// <summary>The choices for one image of class <paramref name="label"/>, from <paramref name="key"/> alone (always the same number of draws).</summary>
     public static PhotoLikeParameters Draw(ulong key, int label, PhotoLikeSettings settings)
     {
-        var random = new SplitMix(key);
+        var random = new SplitMix64(key);
         bool shoe = PhotoLikeAugmentation.IsShoe(label);
         double rotation = random.NextSigned() * (shoe ? settings.MaxShoeRotation : settings.MaxRotation);
         double aspect = Math.Exp(Math.Log(settings.MinAspect) + random.NextDouble() * (Math.Log(settings.MaxAspect) - Math.Log(settings.MinAspect)));
@@ -162,7 +162,7 @@ public static class PhotoLikeAugmentation
     /// <summary>Marks the garment, then applies the brightness ramp and noise to it (never pushing it into the background).</summary>
     private static void Light(Span<float> canvas, Span<byte> mask, int width, int height, in PhotoLikeParameters parameters)
     {
-        var noise = new SplitMix(parameters.NoiseKey);
+        var noise = new SplitMix64(parameters.NoiseKey);
         float noiseScale = (float)parameters.Noise, rampX = (float)parameters.RampX, rampY = (float)parameters.RampY;
         float halfWidth = width / 2f, halfHeight = height / 2f;
         for (int y = 0; y < height; y++)

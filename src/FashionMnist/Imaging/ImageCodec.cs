@@ -1,0 +1,31 @@
+using FashionMnist.Interop;
+
+namespace FashionMnist.Imaging;
+
+/// <summary>
+/// Reads photos into <see cref="RgbaImage"/>s and writes images as PNG (or JPEG, BMP, TIFF, ICO), through gdk-pixbuf
+/// (<see cref="GdkPixbufCodec"/> holds the native calls and hands over plain buffers). Errors a user can cause come as
+/// <see cref="ImageDecodeException"/>, <see cref="ImageTooLargeException"/> or <see cref="FashionMnistException"/>.
+/// </summary>
+public static class ImageCodec
+{
+    /// <inheritdoc cref="GdkPixbufCodec.DefaultMaxPixels"/>
+    public const long DefaultMaxPixels = GdkPixbufCodec.DefaultMaxPixels;
+
+    /// <summary>Reads and decodes an image file, upright (EXIF orientation applied); errors name the file.</summary>
+    public static RgbaImage DecodeFile(string path, long maxPixels = DefaultMaxPixels) =>
+        FromPixels(GdkPixbufCodec.DecodeFile(path, maxPixels));
+
+    /// <summary>Decodes an image held in memory; <paramref name="source"/> names it in error messages.</summary>
+    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels) =>
+        FromPixels(GdkPixbufCodec.Decode(data, source, maxPixels));
+
+    /// <summary>Encodes an image as PNG (RGB, or RGBA when <paramref name="keepAlpha"/>).</summary>
+    public static byte[] EncodePng(RgbaImage image, bool keepAlpha = false) => Encode(image, "png", keepAlpha);
+
+    /// <summary>Encodes with one of gdk-pixbuf's savers: "png", "jpeg", "bmp", "tiff", "ico".</summary>
+    public static byte[] Encode(RgbaImage image, string format, bool keepAlpha = false) =>
+        GdkPixbufCodec.Encode(image.Pixels, image.Width, image.Height, format, keepAlpha);
+
+    private static RgbaImage FromPixels(RgbaPixels decoded) => new(decoded.Width, decoded.Height, decoded.Rgba);
+}
