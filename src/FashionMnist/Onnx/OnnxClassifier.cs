@@ -81,19 +81,22 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
         if (probabilities.Length < (long)images.Count * classes)
             throw new ArgumentException($"{images.Count} images need {images.Count * classes} probabilities.", nameof(probabilities));
         int batch = _fixedBatch > 0 ? _fixedBatch : Math.Min(MaxBatch, Math.Max(1, images.Count));
-        var input = new float[batch * ImageSet.PixelCount];
         var (inputScale, inputMean, inputStd) = OnnxOptions.Input;
         float scale = (float)(inputScale / inputStd), offset = (float)(-inputMean / inputStd);
+        float[]? input = null;
         for (int start = 0; start < images.Count; start += batch)
         {
             int n = Math.Min(batch, images.Count - start);
             int rows = _fixedBatch > 0 ? _fixedBatch : n; // a fixed batch is padded with zeros
-            Array.Clear(input);
+            // ORT reads the whole array as the tensor: one of exactly rows x 784 (reused while the batch size holds).
+            if (input is null || input.Length != rows * ImageSet.PixelCount) input = new float[rows * ImageSet.PixelCount];
+            else Array.Clear(input);
             ReadOnlySpan<byte> pixels = images.Pixels.AsSpan(start * ImageSet.PixelCount, n * ImageSet.PixelCount);
-            for (int i = 0; i < pixels.Length; i++) input[i] = pixels[i] * scale + offset;
+            Span<float> target = input.AsSpan(0, pixels.Length);
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float>(pixels, target);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(target, scale, offset, target);
             long[] shape = _flatInput ? [rows, ImageSet.PixelCount] : [rows, 1, ImageSet.Height, ImageSet.Width];
-            float[] feed = rows * ImageSet.PixelCount == input.Length ? input : input[..(rows * ImageSet.PixelCount)];
-            var (values, outShape) = _session.Run(_input, feed, shape, _output);
+            var (values, outShape) = _session.Run(_input, input, shape, _output);
             if (outShape.Length != 2 || outShape[0] != rows || outShape[1] != classes)
                 throw new FashionMnistException($"'{_source}' output '{_output}' has shape [{string.Join(",", outShape)}], not [{rows},{classes}]",
                     "Use a model whose output is one row of 10 class scores per image.");
