@@ -43,6 +43,25 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Checks before any work that <paramref name="path"/> could be written: not empty, not a folder, and its folder
+    /// either exists as a folder or can be made. Throws a <see cref="FashionMnistException"/> (bad input) otherwise.
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new FashionMnistException("The output path is empty", "Give a file name, e.g. --out models/model.fmm.");
+        string fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+            throw new FashionMnistException($"'{path}' is a folder, not a file", "Give a file name inside it, e.g. --out models/model.fmm.");
+        for (string? folder = Path.GetDirectoryName(fullPath); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        {
+            if (Directory.Exists(folder)) return;
+            if (File.Exists(folder))
+                throw new FashionMnistException($"Cannot write '{path}': '{folder}' is a file, not a folder", "Choose an output path in a folder.");
+        }
+    }
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         byte[] copy = bytes.ToArray();

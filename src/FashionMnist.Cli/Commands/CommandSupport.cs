@@ -62,7 +62,7 @@ internal static class CommandSupport
             : target == typeof(double) || target == typeof(float) ? "number"
             : target == typeof(bool) ? "bool"
             : target == typeof(int[]) ? "int,int,..."
-            : target == typeof(string) ? "text" : target.Name;
-        return target != type ? name + "?" : name;
+            : target == typeof(string) ? "text" : OptionBinder.KebabCase(target.Name);
+        return target != type ? name + " or none" : name;
     }
 }

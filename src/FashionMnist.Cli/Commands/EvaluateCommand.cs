@@ -30,44 +30,27 @@ public static class EvaluateCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelFile)!;
-            var header = ModelFile.ReadHeader(path);
-            IClassifier model = ImportFlags.Load(parse, path);
+            var (loaded, header) = ModelFile.LoadWithHeader(path, ImportFlags.Settings(parse));
+            using IClassifier model = loaded;
             // An imported ONNX model's settings are how it is fed (file metadata and --input-* flags), not what the file says.
             IReadOnlyDictionary<string, string> parameters = model is FashionMnist.Onnx.OnnxClassifier ? OptionBinder.ToSettings(model.Options) : header.Settings;
             var data = CommandSupport.LoadData(parse);
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
 
-            string pipeline = model is Pipeline p ? p.Describe() : model.Name;
-            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            string pipeline = model.Options is ClassicOptions { HasNoPreprocessing: false } classic
+                ? $"{classic.DescribePreprocessing()} → {model.Name}" : model.Name;
+            using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
+            var result = new ExperimentRunner { Store = experimentStore }.Evaluate(model, new ExperimentRequest
             {
-                Kind = "evaluate", Model = model.Name, Options = parameters,
+                Options = model.Options, Train = test.Take(0), Test = test, Command = CommandSupport.CommandLine(), Kind = "evaluate",
                 Seed = header.Metadata.TryGetValue("seed", out string? seedText) && int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seedValue) ? seedValue : 0,
-                Preprocessing = model is Pipeline { Steps.Count: > 0 } steps ? steps.Describe() : "none",
-                DataSlice = $"test[0:{test.Count}]",
-                Notes = new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(path) },
+                Metadata = new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(path) },
             });
-            double seconds;
-            ModelEvaluation evaluation;
-            try
-            {
-                var clock = Stopwatch.StartNew();
-                float[] probabilities = model.PredictProbabilities(test);
-                seconds = clock.Elapsed.TotalSeconds;
-                evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
-            }
-            catch (Exception e)
-            {
-                recorder.Fail(e);
-                throw;
-            }
-            byte[] predicted = evaluation.Predicted;
+            var evaluation = result.Evaluation;
+            double seconds = result.PredictSeconds;
             double accuracy = evaluation.Accuracy;
             double macroF1 = evaluation.Metrics.MacroAverage.F1;
-            double[] perClass = Scores.PerClassAccuracy(predicted, test.Labels);
-            recorder.Complete(run => run.WithEvaluation(evaluation) with
-            {
-                PredictSeconds = seconds, Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
-            });
+            double[] perClass = evaluation.Metrics.PerClass.Select(c => c.Support == 0 ? double.NaN : c.Recall).ToArray();
 
             if (parse.GetValue(json))
             {
@@ -83,7 +66,7 @@ public static class EvaluateCommand
                     TestMacroF1 = macroF1,
                     PerClassAccuracy = FashionMnistClasses.Names.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => perClass[x.c]),
                     PredictSeconds = seconds,
-                    RunId = recorder.Id,
+                    RunId = result.Run?.Id,
                 });
                 return ExitCodes.Ok;
             }

@@ -5,9 +5,9 @@ using FashionMnist.Models;
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>
-/// The flags that choose and configure a catalog model, shared by `train` and `search`: --set name=value,
-/// the classic preprocessing flags (--features hog, --pca, --scale ...) and the neural convenience flags
-/// (--epochs → epochs, ...) that apply only when the chosen model has that option.
+/// The flags that choose and configure a catalog model, shared by `train` and `search`: --set name=value, and
+/// convenience flags for common options — preprocessing (--features hog → features=hog, --pca, --scale ...) and
+/// neural (--epochs → epochs, ...) — that apply only when the chosen model has that option.
 /// </summary>
 internal sealed class ModelFlags
 {
@@ -44,7 +44,10 @@ internal sealed class ModelFlags
             command.Add(option);
     }
 
-    /// <summary>The model's "name=value" settings from --set and the neural flags, checked against its options.</summary>
+    /// <summary>
+    /// The model's "name=value" settings from --set and the convenience flags (preprocessing and neural), each flag
+    /// checked against the model's options: a flag the model has no option for is a clear error.
+    /// </summary>
     public Dictionary<string, string> Settings(ParseResult parse, ModelDescriptor descriptor)
     {
         var settings = ParseSettings(parse.GetValue(Set) ?? [], "--set");
@@ -53,10 +56,21 @@ internal sealed class ModelFlags
         {
             if (value is null) return;
             if (!known.Contains(option))
-                throw new FashionMnistException($"{flag} does not apply to {descriptor.Name}",
-                    $"{descriptor.Name} has no '{option}' option; its options are: {string.Join(", ", known)}.");
+                throw new FashionMnistException($"{flag} does not apply to {descriptor.Name} (a {descriptor.Family} model)",
+                    ClassicOptions.PreprocessingNames.Contains(option)
+                        ? "Preprocessing flags (--features, --hog-*, --scale, --pca) are for classic models only."
+                        : $"{descriptor.Name} has no '{option}' option; its options are: {string.Join(", ", known)}.");
             settings[option] = value;
         }
+        Map("--features", "features", parse.GetValue(Features));
+        Map("--hog-cell", "hog-cell", parse.GetValue(HogCell));
+        Map("--hog-block", "hog-block", Format(parse.GetValue(HogBlock)));
+        Map("--hog-bins", "hog-bins", Format(parse.GetValue(HogBins)));
+        Map("--hog-signed", "hog-signed", Format(parse.GetValue(HogSigned)));
+        Map("--hog-norm", "hog-norm", parse.GetValue(HogNorm));
+        Map("--scale", "scale", parse.GetValue(Scale));
+        Map("--pca", "pca", parse.GetValue(Pca));
+        Map("--pca-whiten", "pca-whiten", parse.GetValue(PcaWhiten) ? "true" : null);
         Map("--epochs", "epochs", Format(parse.GetValue(Epochs)));
         Map("--batch-size", "batch-size", Format(parse.GetValue(BatchSize)));
         Map("--lr", "learning-rate", Format(parse.GetValue(LearningRate)));
@@ -66,39 +80,9 @@ internal sealed class ModelFlags
         return settings;
     }
 
-    /// <summary>The preprocessing flags; an error for a model that is not a classical pipeline.</summary>
-    public Preprocessing Preprocessing(ParseResult parse, ModelDescriptor descriptor)
-    {
-        var flags = new Dictionary<string, string>();
-        void Add(string key, string? value) { if (value is not null) flags[key] = value; }
-        Add("features", parse.GetValue(Features));
-        Add("hog-cell", parse.GetValue(HogCell));
-        Add("hog-block", Format(parse.GetValue(HogBlock)));
-        Add("hog-bins", Format(parse.GetValue(HogBins)));
-        Add("hog-signed", parse.GetValue(HogSigned) is bool signed ? (signed ? "true" : "false") : null);
-        Add("hog-norm", parse.GetValue(HogNorm));
-        Add("scale", parse.GetValue(Scale));
-        Add("pca", parse.GetValue(Pca));
-        Add("pca-whiten", parse.GetValue(PcaWhiten) ? "true" : null);
-        if (flags.Count == 0) return Classic.Preprocessing.None;
-        if (!ClassicModel.IsClassic(descriptor))
-            throw new FashionMnistException($"--{flags.Keys.First()} does not apply to {descriptor.Name} (a {descriptor.Family} model)",
-                "Preprocessing flags (--features, --hog-*, --scale, --pca) are for classic models only.");
-        return Classic.Preprocessing.None.With(flags);
-    }
-
-    /// <summary>A new unfitted model: options from the settings, and the preprocessing steps when it is a pipeline.</summary>
-    public static IClassifier CreateModel(ModelDescriptor descriptor, IReadOnlyDictionary<string, string> settings, Preprocessing preprocessing)
-    {
-        IClassifier model = descriptor.Create(OptionBinder.Bind(descriptor.OptionsType, settings, descriptor.Name));
-        if (!preprocessing.IsNone)
-        {
-            if (model is not Pipeline pipeline)
-                throw new FashionMnistException($"Model '{descriptor.Name}' does not take preprocessing steps", "Drop the preprocessing flags.");
-            pipeline.WithSteps(preprocessing.CreateSteps());
-        }
-        return model;
-    }
+    /// <summary>The model's whole options from the flags (validated).</summary>
+    public ModelOptions Options(ParseResult parse, ModelDescriptor descriptor) =>
+        OptionBinder.Bind(descriptor.OptionsType, Settings(parse, descriptor), descriptor.Name);
 
     /// <summary>Parses "name=value" items; a missing '=' or empty name is a clear error naming the flag.</summary>
     public static Dictionary<string, string> ParseSettings(IEnumerable<string> items, string flag)

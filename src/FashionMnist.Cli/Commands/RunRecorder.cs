@@ -29,6 +29,10 @@ internal sealed class RunRecorder : IDisposable
     /// <summary>The store's file, or null with --no-store.</summary>
     public string? StorePath => _store?.Path;
 
+    /// <summary>The store the command records in, or null with --no-store; opening it here makes a bad --store fail before any work.</summary>
+    public static ExperimentStore? OpenStore(ParseResult parse, Option<string> store, Option<bool> noStore) =>
+        parse.GetValue(noStore) ? null : ExperimentStore.Open(parse.GetValue(store)!);
+
     public static RunRecorder Begin(ParseResult parse, Option<string> store, Option<bool> noStore, RunRecord run)
     {
         if (parse.GetValue(noStore)) return new RunRecorder(null, null);

@@ -1,3 +1,4 @@
+using FashionMnist.Classic;
 using FashionMnist.Experiments;
 using System.Globalization;
 using System.CommandLine;
@@ -66,7 +67,7 @@ public static class SearchCommand
 
             var plan = new SearchPlan
             {
-                Recipe = new ModelRecipe(descriptor.Name, flags.Settings(parse, descriptor), flags.Preprocessing(parse, descriptor)),
+                Recipe = new ModelRecipe(descriptor.Name, flags.Settings(parse, descriptor)),
                 Space = space,
                 Folds = parse.GetValue(cv),
                 Seed = parse.GetValue(seed),
@@ -78,22 +79,26 @@ public static class SearchCommand
             if (candidates.Count == 0)
                 throw new FashionMnistException($"Shard {shardValue} has no candidates (the search has {space.Count})", "Use fewer shards than candidates.");
             foreach (var candidate in candidates) plan.Recipe.Check(candidate);
+            string? saved = parse.GetValue(output);
+            if (saved is not null) AtomicFile.CheckWritable(saved);
 
             var data = CommandSupport.LoadData(parse);
             ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
             var baseSettings = new Dictionary<string, string>(plan.Recipe.BaseSettings) { ["grid"] = space.ToString(), ["cv"] = plan.Folds.ToString(CultureInfo.InvariantCulture) };
             if (shardValue.Count > 1) baseSettings["shard"] = shardValue.ToString();
-            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            var baseOptions = plan.Recipe.Options(new Dictionary<string, string>());
+            using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
+            var searchRun = experimentStore?.Begin(new RunRecord
             {
-                Kind = "search", Model = descriptor.Name, Options = baseSettings, Seed = plan.Seed,
-                Preprocessing = plan.Recipe.BasePreprocessing.Describe(), DataSlice = $"train[0:{train.Count}] ({plan.Folds}-fold CV)",
+                Kind = "search", Model = descriptor.Name, Options = baseSettings, Seed = plan.Seed, Command = CommandSupport.CommandLine(),
+                Environment = RunEnvironment.Current(),
+                Preprocessing = baseOptions is ClassicOptions classic ? classic.DescribePreprocessing() : "none",
+                DataSlice = $"train[0:{train.Count}] ({plan.Folds}-fold CV)",
             });
             SearchOutcome outcome;
             List<SearchResultLine> lines;
             double searchSeconds;
             RefitSummary? refit = null;
-            ModelEvaluation? refitEvaluation = null;
-            double? refitPredictSeconds = null;
             try
             {
                 var clock = Stopwatch.StartNew();
@@ -103,51 +108,49 @@ public static class SearchCommand
                 lines = SearchResultFile.Lines(plan, train.Count, outcome.Results).ToList();
                 if (parse.GetValue(outResults) is string resultsPath) SearchResultFile.Write(resultsPath, lines);
 
-                // Refit: only a whole (unsharded) search knows its best candidate.
+                // Refit: only a whole (unsharded) search knows its best candidate. It is one experiment unit of its own,
+                // recorded under the search run.
                 if (!parse.GetValue(noRefit) && shardValue.Count == 1 && outcome.Best is { } best)
                 {
                     ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
-                    IClassifier model = plan.Recipe.Create(best.Candidate.Settings);
-                    clock.Restart();
-                    ProgressDisplay.Run(progress => { model.Fit(train, new FitContext { Seed = plan.Seed, Progress = progress }); return 0; });
-                    double fitSeconds = clock.Elapsed.TotalSeconds;
-                    clock.Restart();
-                    refitEvaluation = ModelEvaluation.Evaluate(model, test);
-                    refitPredictSeconds = clock.Elapsed.TotalSeconds;
-                    double accuracy = refitEvaluation.Accuracy;
-                    string? saved = parse.GetValue(output);
-                    if (saved is not null) ModelFile.Save(model, saved, new Dictionary<string, string> { ["search_id"] = lines[0].SearchId, ["candidate"] = best.Candidate.Describe() });
-                    refit = new RefitSummary(best.Candidate.Settings, train.Count, test.Count, accuracy, fitSeconds, saved is null ? null : Path.GetFullPath(saved));
+                    using var result = ProgressDisplay.Run(progress => new ExperimentRunner { Store = experimentStore, Progress = progress }.Run(new ExperimentRequest
+                    {
+                        Options = plan.Recipe.Options(best.Candidate.Settings), Train = train, Test = test, Seed = plan.Seed,
+                        SavePath = saved, ParentId = searchRun?.Id, Command = CommandSupport.CommandLine(),
+                        Metadata = new Dictionary<string, string> { ["search_id"] = lines[0].SearchId, ["candidate"] = best.Candidate.Describe() },
+                    }));
+                    refit = new RefitSummary(best.Candidate.Settings, train.Count, test.Count, result.Evaluation.Accuracy, result.FitSeconds,
+                        result.ModelPath, result.Run?.Id);
                 }
             }
             catch (Exception e)
             {
-                recorder.Fail(e);
+                if (searchRun is not null) experimentStore!.Fail(searchRun, e is OperationCanceledException ? "cancelled" : e.Message);
                 throw;
             }
-            recorder.Complete(run =>
+            if (searchRun is not null)
             {
-                var metrics = new Dictionary<string, double> { ["candidates"] = outcome.Results.Count };
-                var notes = new Dictionary<string, string>();
+                var metrics = new Dictionary<string, double>();
+                var notes = new Dictionary<string, string> { ["candidates"] = outcome.Results.Count.ToString(CultureInfo.InvariantCulture) };
                 if (lines.Count > 0) notes["search_id"] = lines[0].SearchId;
                 IReadOnlyList<double> folds = [];
-                if (outcome.Best is { } top)
+                if (outcome.Best is { } winner)
                 {
-                    var cvAccuracy = top.Metrics[Scores.Accuracy];
+                    var cvAccuracy = winner.Metrics[Scores.Accuracy];
                     metrics["cv_accuracy"] = cvAccuracy.Mean;
                     metrics["cv_accuracy_std"] = cvAccuracy.Std;
-                    metrics["cv_macro_f1"] = top.Metrics[Scores.MacroF1].Mean;
+                    metrics["cv_macro_f1"] = winner.Metrics[Scores.MacroF1].Mean;
                     folds = cvAccuracy.Folds;
-                    notes["best"] = top.Candidate.Describe();
+                    notes["best"] = winner.Candidate.Describe();
                 }
-                var finished = run with { Metrics = metrics, FoldScores = folds, Notes = notes, FitSeconds = searchSeconds + (refit?.FitSeconds ?? 0) };
-                if (refitEvaluation is not null)
+                if (refit is not null)
                 {
-                    finished = finished.WithEvaluation(refitEvaluation) with { PredictSeconds = refitPredictSeconds, DataSlice = finished.DataSlice + $" test[0:{refit!.TestCount}]" };
+                    metrics["refit_test_accuracy"] = refit.TestAccuracy;
+                    if (refit.RunId is Guid child) notes["refit_run"] = child.ToString();
                     if (refit.ModelPath is not null) notes["model_path"] = refit.ModelPath;
                 }
-                return finished;
-            });
+                experimentStore!.Complete(searchRun with { Metrics = metrics, FoldScores = folds, Notes = notes, FitSeconds = searchSeconds + (refit?.FitSeconds ?? 0) });
+            }
 
             if (asJson)
             {
@@ -165,7 +168,7 @@ public static class SearchCommand
                     Rounds = outcome.Rounds,
                     Results = lines,
                     Refit = refit,
-                    RunId = recorder.Id,
+                    RunId = searchRun?.Id,
                 });
                 return ExitCodes.Ok;
             }
@@ -181,7 +184,7 @@ public static class SearchCommand
     }
 
     private sealed record RefitSummary(IReadOnlyDictionary<string, string> Settings, int TrainCount, int TestCount,
-        double TestAccuracy, double FitSeconds, string? ModelPath);
+        double TestAccuracy, double FitSeconds, string? ModelPath, Guid? RunId);
 
     private static int Merge(string[] files, int top, bool asJson)
     {

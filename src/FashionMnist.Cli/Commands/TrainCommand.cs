@@ -1,17 +1,13 @@
-using FashionMnist.Experiments;
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using FashionMnist.Classic;
-using FashionMnist.Selection;
 using FashionMnist.Data;
-using FashionMnist.Evaluation;
+using FashionMnist.Experiments;
 using FashionMnist.Models;
 using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 
-/// <summary>`fmnist train MODEL ...`: fit any catalog model, score it on the test set, save it.</summary>
+/// <summary>`fmnist train MODEL ...`: parse the model's options, run one <see cref="ExperimentRunner"/> unit, print it.</summary>
 public static class TrainCommand
 {
     public static Command Create()
@@ -21,7 +17,7 @@ public static class TrainCommand
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
         var seed = new Option<int>("--seed") { Description = "Seed for every random choice of the fit.", DefaultValueFactory = _ => 42 };
         var output = new Option<string?>("--out") { Description = "Model file to write (default: models/MODEL.fmm)." };
-        var noSave = new Option<bool>("--no-save") { Description = "Do not write a model file." };
+        var noSave = new Option<bool>("--no-save") { Description = "Do not write a model file (nor a checkpoint, unless --checkpoint names one)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
         var helpOptions = new Option<bool>("--help-options") { Description = "List the model's options with defaults and descriptions, and exit." };
         var resume = new Option<bool>("--resume") { Description = "Iterative models: continue from the checkpoint (OUT.ckpt or --checkpoint) if it exists." };
@@ -45,90 +41,41 @@ public static class TrainCommand
                 CommandSupport.WriteOptions(descriptor);
                 return ExitCodes.Ok;
             }
-            var settings = flags.Settings(parse, descriptor);
-            var preprocessing = flags.Preprocessing(parse, descriptor);
-            IClassifier model = ModelFlags.CreateModel(descriptor, settings, preprocessing);
-
-            string modelPath = parse.GetValue(output) ?? Path.Combine("models", $"{descriptor.Name}.fmm");
+            ModelOptions options = flags.Options(parse, descriptor);
             bool save = !parse.GetValue(noSave);
+            string? modelPath = save ? parse.GetValue(output) ?? Path.Combine("models", $"{descriptor.Name}.fmm") : null;
             bool wantsResume = parse.GetValue(resume);
             string? checkpointPath = parse.GetValue(checkpoint);
-            if ((wantsResume || checkpointPath is not null) && model is not IIterativeClassifier)
+            bool checkpointable;
+            using (var probe = ModelCatalog.Create(options)) checkpointable = probe is ICheckpointable;
+            if ((wantsResume || checkpointPath is not null) && !checkpointable)
                 throw new FashionMnistException($"--{(wantsResume ? "resume" : "checkpoint")} does not apply to {descriptor.Name}",
-                    "Only models that train in epochs or rounds keep checkpoints.");
-            if (model is IIterativeClassifier) checkpointPath ??= modelPath + ".ckpt";
+                    "Only models that train in epochs keep checkpoints.");
+            if (checkpointable && modelPath is not null) checkpointPath ??= modelPath + ".ckpt";
+            if (wantsResume && checkpointPath is null)
+                throw new FashionMnistException("--resume needs a checkpoint, and --no-save writes none", "Pass --checkpoint FILE, or drop --no-save.");
 
             var data = CommandSupport.LoadData(parse);
             ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
-            int seedValue = parse.GetValue(seed);
             bool asJson = parse.GetValue(json);
 
-            var parameters = OptionBinder.ToSettings(model.Options);
-            string pipeline = model is Pipeline p ? p.Describe() : descriptor.Name;
-            using var recorder = RunRecorder.Begin(parse, store, noStore, new RunRecord
+            using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
+            var request = new ExperimentRequest
             {
-                Kind = "train", Model = descriptor.Name, Options = parameters, Seed = seedValue,
-                Preprocessing = preprocessing.Describe(), DataSlice = RunRecordExtensions.DescribeSlice(train, test),
-            });
-            double trainSeconds, predictSeconds;
-            ModelEvaluation evaluation;
-            try
+                Options = options, Train = train, Test = test, Seed = parse.GetValue(seed), SavePath = modelPath,
+                CheckpointPath = checkpointPath, Resume = wantsResume, Command = CommandSupport.CommandLine(),
+            };
+            using var result = ProgressDisplay.Run(progress => new ExperimentRunner
             {
-                var clock = Stopwatch.StartNew();
-                ProgressDisplay.Run(progress =>
-                {
-                    model.Fit(train, new FitContext
-                    {
-                        Seed = seedValue,
-                        Progress = progress,
-                        Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
-                        CheckpointPath = checkpointPath,
-                        Resume = wantsResume,
-                    });
-                    return 0;
-                });
-                trainSeconds = clock.Elapsed.TotalSeconds;
+                Store = experimentStore, Progress = progress,
+                Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
+            }.Run(request));
 
-                clock.Restart();
-                float[] probabilities = model.PredictProbabilities(test);
-                predictSeconds = clock.Elapsed.TotalSeconds;
-                evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
-            }
-            catch (Exception e)
-            {
-                recorder.Fail(e);
-                throw;
-            }
-            double accuracy = evaluation.Accuracy;
-            double macroF1 = evaluation.Metrics.MacroAverage.F1;
-
-            try
-            {
-                if (save)
-                    ModelFile.Save(model, modelPath, new Dictionary<string, string>
-                    {
-                        ["fmnist_version"] = typeof(ModelCatalog).Assembly.GetName().Version?.ToString() ?? "",
-                        ["pipeline"] = pipeline,
-                        ["train_count"] = train.Count.ToString(CultureInfo.InvariantCulture),
-                        ["seed"] = seedValue.ToString(CultureInfo.InvariantCulture),
-                        ["test_count"] = test.Count.ToString(CultureInfo.InvariantCulture),
-                        ["test_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture),
-                        ["train_seconds"] = trainSeconds.ToString("R", CultureInfo.InvariantCulture),
-                    });
-            }
-            catch (Exception e)
-            {
-                recorder.Fail(e);
-                throw;
-            }
-
-            recorder.Complete(run => run.WithEvaluation(evaluation) with
-            {
-                FitSeconds = trainSeconds, PredictSeconds = predictSeconds, Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
-                Notes = save ? new Dictionary<string, string> { ["model_path"] = Path.GetFullPath(modelPath) } : run.Notes,
-            });
-
+            var parameters = OptionBinder.ToEffectiveSettings(options);
+            string pipeline = options is ClassicOptions { HasNoPreprocessing: false } classic
+                ? $"{classic.DescribePreprocessing()} → {descriptor.Name}" : descriptor.Name;
+            double? preprocessSeconds = (result.Model as Pipeline)?.PreprocessSeconds;
             if (asJson)
             {
                 JsonOutput.Write(new
@@ -136,20 +83,20 @@ public static class TrainCommand
                     Model = descriptor.Name,
                     Family = descriptor.Family,
                     Parameters = parameters,
-                    Preprocessing = preprocessing.ToSettings(),
                     Pipeline = pipeline,
                     TrainLimit = parse.GetValue(trainLimit),
                     TrainCount = train.Count,
                     TestCount = test.Count,
-                    Seed = seedValue,
-                    TestAccuracy = accuracy,
-                    TestMacroF1 = macroF1,
-                    TrainSeconds = trainSeconds,
-                    PreprocessSeconds = (model as Pipeline)?.PreprocessSeconds,
-                    PredictSeconds = predictSeconds,
-                    ModelPath = save ? Path.GetFullPath(modelPath) : null,
-                    RunId = recorder.Id,
-                    Store = recorder.StorePath,
+                    Seed = request.Seed,
+                    TestAccuracy = result.Evaluation.Accuracy,
+                    TestMacroF1 = result.Evaluation.Metrics.MacroAverage.F1,
+                    TrainSeconds = result.FitSeconds,
+                    PreprocessSeconds = preprocessSeconds,
+                    EpochSeconds = result.EpochSeconds,
+                    PredictSeconds = result.PredictSeconds,
+                    ModelPath = result.ModelPath,
+                    RunId = result.Run?.Id,
+                    Store = experimentStore?.Path,
                 });
                 return ExitCodes.Ok;
             }
@@ -157,14 +104,14 @@ public static class TrainCommand
             table.HideHeaders();
             table.AddRow("Model", Markup.Escape(pipeline));
             table.AddRow("Parameters", Markup.Escape(string.Join(" ", parameters.Select(kv => $"{kv.Key}={kv.Value}"))));
-            table.AddRow("Training images", $"{train.Count:N0} (seed {seedValue})");
-            table.AddRow("Train time", $"{trainSeconds:F2} s" + (model is Pipeline pp ? $" (preprocessing {pp.PreprocessSeconds:F2} s)" : ""));
+            table.AddRow("Training images", $"{train.Count:N0} (seed {request.Seed})");
+            table.AddRow("Train time", $"{result.FitSeconds:F2} s" + (preprocessSeconds is double pre ? $" (preprocessing {pre:F2} s)" : ""));
             table.AddRow("Test images", $"{test.Count:N0}");
-            table.AddRow("Predict time", $"{predictSeconds:F2} s");
-            table.AddRow("[bold]Test accuracy[/]", $"[bold]{accuracy:P2}[/]");
-            table.AddRow("Test macro-F1", $"{macroF1:F4}");
-            table.AddRow("Saved to", save ? Markup.Escape(modelPath) : "(not saved)");
-            if (recorder.Id is Guid id) table.AddRow("Run", $"{id.ToString()[..8]} in {Markup.Escape(recorder.StorePath!)}");
+            table.AddRow("Predict time", $"{result.PredictSeconds:F2} s");
+            table.AddRow("[bold]Test accuracy[/]", $"[bold]{result.Evaluation.Accuracy:P2}[/]");
+            table.AddRow("Test macro-F1", $"{result.Evaluation.Metrics.MacroAverage.F1:F4}");
+            table.AddRow("Saved to", result.ModelPath is null ? "(not saved)" : Markup.Escape(modelPath!));
+            if (result.Run is { } run) table.AddRow("Run", $"{run.Id.ToString()[..8]} in {Markup.Escape(experimentStore!.Path)}");
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
         });

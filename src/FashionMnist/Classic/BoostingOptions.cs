@@ -9,7 +9,7 @@ namespace FashionMnist.Classic;
 /// features per tree (colsample_bytree 0.5): on the full training set that reached 0.897 test accuracy in about
 /// 47 CPU-seconds (docs/trees.md), where all features per tree would cost twice as much per round.
 /// </summary>
-public sealed record BoostingOptions : ModelOptions
+public sealed record BoostingOptions : ClassicOptions
 {
     [Description("Boosting rounds; each round adds one tree per class (10 trees).")]
     public int Rounds { get; init; } = 200;
@@ -49,12 +49,13 @@ public sealed record BoostingOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(Rounds >= 1, "rounds", "must be at least 1", Rounds);
         Require(LearningRate > 0 && LearningRate <= 10, "learning-rate", "must be greater than 0 (and at most 10)", LearningRate);
         Require(MaxDepth is null or >= 1, "max-depth", "must be at least 1 (or none)", MaxDepth);
         Require(MaxLeaves is null or >= 2, "max-leaves", "must be at least 2 (or none)", MaxLeaves);
         Require(MaxDepth is not null || MaxLeaves is not null, "max-depth", "may be none only when max-leaves is set", "none");
-        Require(L2 >= 0, "l2", "must be at least 0", L2);
+        Require(double.IsFinite(L2) && L2 >= 0, "l2", "must be a finite number, at least 0", L2);
         Require(MinChildWeight >= 0, "min-child-weight", "must be at least 0", MinChildWeight);
         Require(MinSamplesLeaf >= 1, "min-samples-leaf", "must be at least 1", MinSamplesLeaf);
         Require(MinSplitGain >= 0, "min-split-gain", "must be at least 0", MinSplitGain);

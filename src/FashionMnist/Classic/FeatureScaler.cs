@@ -7,8 +7,10 @@ namespace FashionMnist.Classic;
 public enum ScalingKind
 {
     /// <summary>(x - min) / (max - min) per feature, learned on the training set: values in [0, 1] (scikit-learn MinMaxScaler).</summary>
+    [AlsoAccepted("minmax")]
     Unit,
     /// <summary>(x - mean) / std per feature, learned on the training set (scikit-learn StandardScaler).</summary>
+    [AlsoAccepted("standardize")]
     Standard,
 }
 

@@ -14,7 +14,7 @@ public enum SplitCriterion
 }
 
 /// <summary>Hyper-parameters of <see cref="RandomForest"/> (names and defaults follow scikit-learn's RandomForestClassifier).</summary>
-public sealed record ForestOptions : ModelOptions
+public sealed record ForestOptions : ClassicOptions
 {
     [Description("Number of trees (scikit-learn n_estimators).")]
     public int Trees { get; init; } = 100;
@@ -42,6 +42,7 @@ public sealed record ForestOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(Trees >= 1, "trees", "must be at least 1", Trees);
         Require(MaxDepth is null or >= 1, "max-depth", "must be at least 1 (or none for no limit)", MaxDepth);
         Require(MinSamplesSplit >= 2, "min-samples-split", "must be at least 2", MinSamplesSplit);

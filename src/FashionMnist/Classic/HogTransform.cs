@@ -250,5 +250,6 @@ public enum HogNormalization
     L2Hys,
 
     /// <summary>L1, then square roots (the Hellinger kernel's embedding).</summary>
+    [AlsoAccepted("hellinger")]
     L1Sqrt,
 }

@@ -7,15 +7,11 @@ public sealed class NativeModels : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [
-        new ModelDescriptor("svm", "classic",
+        ClassicModel.Descriptor<SvmOptions>("svm",
             "Support vector machine (LIBSVM C-SVC, one-vs-one; RBF kernel by default)",
-            typeof(SvmOptions),
-            options => new Pipeline("svm", options, [], new SvmClassifier((SvmOptions)options)),
-            (options, reader) => Pipeline.Load("svm", options, reader, r => SvmClassifier.Load((SvmOptions)options, r))),
-        new ModelDescriptor("xgboost", "classic",
+            options => new SvmClassifier(options), SvmClassifier.Load, new Dictionary<string, string> { ["cache-size"] = "50" }),
+        ClassicModel.Descriptor<XGBoostOptions>("xgboost",
             "Gradient-boosted trees by the XGBoost library (hist, multi:softprob)",
-            typeof(XGBoostOptions),
-            options => new Pipeline("xgboost", options, [], new XGBoostClassifier((XGBoostOptions)options)),
-            (options, reader) => Pipeline.Load("xgboost", options, reader, r => XGBoostClassifier.Load((XGBoostOptions)options, r))),
+            options => new XGBoostClassifier(options), XGBoostClassifier.Load, new Dictionary<string, string> { ["n-estimators"] = "5" }),
     ];
 }

@@ -23,13 +23,21 @@ public interface IFeatureTransform
 }
 
 /// <summary>
-/// A classical model as users see it: images → preprocessing steps → a feature estimator.
-/// Its <see cref="Name"/> and <see cref="Options"/> are the estimator's, so "knn" with or without HOG
-/// is still "knn"; the steps are part of the saved state.
+/// A classical model as users see it: images → preprocessing steps → a feature estimator. The steps come from the
+/// options (<see cref="ClassicOptions.CreateSteps"/>), so its <see cref="Options"/> describe the whole model; the
+/// fitted steps are part of the saved state. Disposing it releases the estimator's native memory (SVM, XGBoost).
 /// </summary>
-public sealed class Pipeline : IClassifier, ITrainingCurves
+public sealed class Pipeline : IClassifier, ITrainingCurves, IPixelImportances, IPreprocessingInsights
 {
-    public Pipeline(string name, ModelOptions options, IReadOnlyList<IFeatureTransform> steps, IFeatureClassifier estimator)
+    private bool _disposed;
+
+    /// <summary>An unfitted pipeline: the options' preprocessing steps in front of <paramref name="estimator"/>.</summary>
+    public Pipeline(string name, ClassicOptions options, IFeatureClassifier estimator)
+        : this(name, Validated(options), options.CreateSteps(), estimator)
+    {
+    }
+
+    private Pipeline(string name, ClassicOptions options, IReadOnlyList<IFeatureTransform> steps, IFeatureClassifier estimator)
     {
         Name = name;
         Options = options;
@@ -39,9 +47,9 @@ public sealed class Pipeline : IClassifier, ITrainingCurves
 
     public string Name { get; }
     public ModelOptions Options { get; }
-    public IReadOnlyList<IFeatureTransform> Steps { get; private set; }
+    public IReadOnlyList<IFeatureTransform> Steps { get; }
     public IFeatureClassifier Estimator { get; }
-    public bool IsFitted => Estimator.IsFitted;
+    public bool IsFitted => !_disposed && Estimator.IsFitted;
 
     /// <summary>The estimator's per-round curves (e.g. boosting), if it keeps them.</summary>
     public TrainingHistory? History => (Estimator as ITrainingCurves)?.History;
@@ -52,19 +60,42 @@ public sealed class Pipeline : IClassifier, ITrainingCurves
     /// <summary>"hog(...) → pca(50) → knn", for reports.</summary>
     public string Describe() => string.Join(" → ", Steps.Select(s => s.Describe()).Append(Name));
 
-    /// <summary>Replaces the preprocessing steps (before fitting).</summary>
-    public Pipeline WithSteps(IReadOnlyList<IFeatureTransform> steps)
+    /// <summary>One importance per pixel when the estimator keeps importances and saw the raw pixels; else null.</summary>
+    public IReadOnlyList<double>? PixelImportances =>
+        Steps.Count == 0 && IsFitted && Estimator is IFeatureImportances { FeatureImportances: { Count: ImageSet.PixelCount } importances }
+            ? importances : null;
+
+    /// <summary>The fitted PCA step's explained-variance curve, or null when the model has no PCA.</summary>
+    public PcaInsight? Pca
     {
-        Steps = steps;
-        return this;
+        get
+        {
+            for (int i = 0; i < Steps.Count; i++)
+            {
+                if (Steps[i] is not PcaTransform { ExplainedVarianceRatio.Length: > 0 } pca) continue;
+                var cumulative = new double[pca.ExplainedVarianceRatio.Length];
+                double sum = 0;
+                for (int c = 0; c < cumulative.Length; c++) cumulative[c] = Math.Min(1, sum += pca.ExplainedVarianceRatio[c]);
+                bool onHog = Steps.Take(i).Any(s => s is HogTransform);
+                return new PcaInsight(cumulative, pca.Components, onHog ? "HOG features" : "pixels");
+            }
+            return null;
+        }
     }
 
     public void Fit(ImageSet train, FitContext? context = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(train);
         context ??= FitContext.Default;
+        context.Cancellation.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         FeatureMatrix features = FeatureMatrix.FromImages(train);
-        foreach (var step in Steps) features = step.FitTransform(features, context);
+        foreach (var step in Steps)
+        {
+            features = step.FitTransform(features, context);
+            context.Cancellation.ThrowIfCancellationRequested();
+        }
         // An early-stopping estimator must see the validation images through the same steps.
         if (context.Validation is { HasLabels: true } validation && Estimator is IEarlyStoppingEstimator early)
             early.SetValidation(Transform(validation), validation.Labels);
@@ -72,8 +103,13 @@ public sealed class Pipeline : IClassifier, ITrainingCurves
         Estimator.Fit(features, train.Labels, context);
     }
 
-    public void PredictProbabilities(ImageSet images, Span<float> probabilities) =>
+    public void PredictProbabilities(ImageSet images, Span<float> probabilities)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!Estimator.IsFitted)
+            throw new FashionMnistException($"Model '{Name}' is not fitted", "Fit it (fmnist train) or load a trained model first.");
         Estimator.PredictProbabilities(Transform(images), probabilities);
+    }
 
     /// <summary>The features the estimator sees for these images.</summary>
     public FeatureMatrix Transform(ImageSet images)
@@ -85,19 +121,37 @@ public sealed class Pipeline : IClassifier, ITrainingCurves
 
     public void SaveState(BinaryWriter writer)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         writer.Write(Steps.Count);
         foreach (var step in Steps) step.Save(writer);
         Estimator.SaveState(writer);
     }
 
-    /// <summary>Reads what <see cref="SaveState"/> wrote; <paramref name="loadEstimator"/> reads the estimator's part.</summary>
-    public static Pipeline Load(string name, ModelOptions options, BinaryReader reader, Func<BinaryReader, IFeatureClassifier> loadEstimator)
+    /// <summary>Releases the estimator's native resources; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        (Estimator as IDisposable)?.Dispose();
+    }
+
+    /// <summary>
+    /// Reads what <see cref="SaveState"/> wrote; <paramref name="loadEstimator"/> reads the estimator's part. The options
+    /// take their preprocessing from the saved steps (older files kept it only there).
+    /// </summary>
+    public static Pipeline Load(string name, ClassicOptions options, BinaryReader reader, Func<BinaryReader, IFeatureClassifier> loadEstimator)
     {
         int count = reader.ReadInt32();
         if (count is < 0 or > 16) throw new InvalidDataException($"Implausible pipeline step count {count}.");
         var steps = new List<IFeatureTransform>(count);
         for (int i = 0; i < count; i++) steps.Add(FeatureTransforms.Read(reader));
-        return new Pipeline(name, options, steps, loadEstimator(reader));
+        return new Pipeline(name, options.WithPreprocessingOf(steps), steps, loadEstimator(reader));
+    }
+
+    private static ClassicOptions Validated(ClassicOptions options)
+    {
+        options.Validate();
+        return options;
     }
 }
 

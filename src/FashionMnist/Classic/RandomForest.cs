@@ -11,7 +11,7 @@ namespace FashionMnist.Classic;
 /// from a generator seeded by (fit seed, tree index), so a seed gives the same forest on any number of threads.
 /// Probabilities are the mean of the trees' leaf class distributions.
 /// </summary>
-public sealed class RandomForest : IFeatureClassifier
+public sealed class RandomForest : IFeatureClassifier, IFeatureImportances
 {
     private const int Classes = 10;
     private const int FormatVersion = 1;
@@ -32,6 +32,8 @@ public sealed class RandomForest : IFeatureClassifier
 
     /// <summary>Mean decrease in impurity per feature, normalised to sum to 1 (784 values on raw pixels: a 28x28 map).</summary>
     public float[] FeatureImportances { get; private set; } = [];
+
+    IReadOnlyList<double> IFeatureImportances.FeatureImportances => Array.ConvertAll(FeatureImportances, v => (double)v);
 
     /// <summary>Accuracy of out-of-bag predictions on the training rows; null without bootstrap or oob-score.</summary>
     public double? OobScore { get; private set; }

@@ -18,7 +18,7 @@ public enum SvmKernel
 }
 
 /// <summary>Hyper-parameters of <see cref="SvmClassifier"/> (LIBSVM C-SVC; names as scikit-learn's SVC).</summary>
-public sealed record SvmOptions : ModelOptions
+public sealed record SvmOptions : ClassicOptions
 {
     [Description("Kernel: linear, poly, rbf or sigmoid.")]
     public SvmKernel Kernel { get; init; } = SvmKernel.Rbf;
@@ -57,6 +57,7 @@ public sealed record SvmOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(double.IsFinite(C) && C > 0, "c", "must be a number greater than 0", C);
         if (!IsScaleGamma && !IsAutoGamma)
         {

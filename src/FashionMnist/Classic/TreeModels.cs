@@ -7,15 +7,11 @@ public sealed class TreeModels : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [
-        new ModelDescriptor("random-forest", "classic",
+        ClassicModel.Descriptor<ForestOptions>("random-forest",
             "Random forest of CART trees on exact 256-level pixel histograms (Gini/entropy, bootstrap, OOB score, importances).",
-            typeof(ForestOptions),
-            options => new Pipeline("random-forest", options, [], new RandomForest((ForestOptions)options)),
-            (options, reader) => Pipeline.Load("random-forest", options, reader, r => RandomForest.Load((ForestOptions)options, r))),
-        new ModelDescriptor("gradient-boosting", "classic",
+            options => new RandomForest(options), RandomForest.Load, new Dictionary<string, string> { ["trees"] = "10" }),
+        ClassicModel.Descriptor<BoostingOptions>("gradient-boosting",
             "Gradient-boosted trees, softmax with second-order gradients on exact 256-level pixel histograms, optional early stopping.",
-            typeof(BoostingOptions),
-            options => new Pipeline("gradient-boosting", options, [], new GradientBoosting((BoostingOptions)options)),
-            (options, reader) => Pipeline.Load("gradient-boosting", options, reader, r => GradientBoosting.Load((BoostingOptions)options, r))),
+            options => new GradientBoosting(options), GradientBoosting.Load, new Dictionary<string, string> { ["rounds"] = "5" }),
     ];
 }

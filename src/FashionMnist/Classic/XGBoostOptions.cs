@@ -15,7 +15,7 @@ public enum XGBoostTreeMethod
 }
 
 /// <summary>Hyper-parameters of <see cref="XGBoostClassifier"/> (XGBoost's own names).</summary>
-public sealed record XGBoostOptions : ModelOptions
+public sealed record XGBoostOptions : ClassicOptions
 {
     [Description("Boosting rounds (each adds one tree per class).")]
     public int NEstimators { get; init; } = 200;
@@ -52,6 +52,7 @@ public sealed record XGBoostOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(NEstimators >= 1, "n-estimators", "must be at least 1", NEstimators);
         Require(double.IsFinite(Eta) && Eta > 0 && Eta <= 1, "eta", "must be greater than 0 and at most 1", Eta);
         Require(MaxDepth >= 0, "max-depth", "must be 0 (no limit) or more", MaxDepth);

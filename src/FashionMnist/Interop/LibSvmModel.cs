@@ -280,23 +280,54 @@ internal sealed unsafe class LibSvmModel : IDisposable
             return LibSvmNative.PredictProbability(lease.Model, x, p);
     }
 
-    /// <summary>The model in LIBSVM's own text format (what svm-train writes), via a temporary file.</summary>
+    /// <summary>
+    /// The model in LIBSVM's text format (what svm-train writes and svm_load_model reads), with every number written
+    /// so that it reads back to the same bits. LIBSVM's own svm_save_model prints support-vector values with 8
+    /// significant digits, which changes the last bits of a float feature and so the decision values of a reloaded model.
+    /// </summary>
     public byte[] ToBytes()
     {
-        string path = TemporaryPath();
-        try
+        using var lease = new ModelLease(_handle);
+        SvmModelStruct* model = lease.Model;
+        SvmParameter p = model->Parameter;
+        int k = model->ClassCount, l = model->SupportVectorCount, pairs = k * (k - 1) / 2;
+        var text = new System.Text.StringBuilder(capacity: 64 + l * 64);
+        var kernel = (SvmKernelType)p.KernelType;
+        text.Append("svm_type c_svc\nkernel_type ").Append(kernel switch
         {
-            using var lease = new ModelLease(_handle);
-            if (LibSvmNative.SaveModel(path, lease.Model) != 0)
-                throw new FashionMnistException($"LIBSVM could not write its model to the temporary file '{path}'",
-                    "Check that the temporary folder (TMPDIR) is writable and has free space.", ExitCodes.Failure);
-            return File.ReadAllBytes(path);
-        }
-        finally
+            SvmKernelType.Linear => "linear", SvmKernelType.Polynomial => "polynomial", SvmKernelType.Rbf => "rbf",
+            SvmKernelType.Sigmoid => "sigmoid", _ => throw new InvalidDataException($"unsupported LIBSVM kernel {p.KernelType}"),
+        }).Append('\n');
+        if (kernel == SvmKernelType.Polynomial) text.Append("degree ").Append(Number(p.Degree)).Append('\n');
+        if (kernel is SvmKernelType.Polynomial or SvmKernelType.Rbf or SvmKernelType.Sigmoid) text.Append("gamma ").Append(Number(p.Gamma)).Append('\n');
+        if (kernel is SvmKernelType.Polynomial or SvmKernelType.Sigmoid) text.Append("coef0 ").Append(Number(p.Coef0)).Append('\n');
+        text.Append("nr_class ").Append(Number(k)).Append("\ntotal_sv ").Append(Number(l)).Append('\n');
+        AppendRow(text, "rho", new ReadOnlySpan<double>(model->Rho, pairs));
+        AppendRow(text, "label", new ReadOnlySpan<int>(model->Labels, k));
+        if (model->ProbA != null) AppendRow(text, "probA", new ReadOnlySpan<double>(model->ProbA, pairs));
+        if (model->ProbB != null) AppendRow(text, "probB", new ReadOnlySpan<double>(model->ProbB, pairs));
+        AppendRow(text, "nr_sv", new ReadOnlySpan<int>(model->SupportVectorsPerClass, k));
+        text.Append("SV\n");
+        for (int i = 0; i < l; i++)
         {
-            TryDelete(path);
+            for (int q = 0; q < k - 1; q++) text.Append(Number(model->SupportVectorCoefficients[q][i])).Append(' ');
+            for (SvmNode* node = model->SupportVectors[i]; node->Index != SvmNode.EndOfRow; node++)
+                text.Append(Number(node->Index)).Append(':').Append(Number(node->Value)).Append(' ');
+            text.Append('\n');
         }
+        return System.Text.Encoding.ASCII.GetBytes(text.ToString());
     }
+
+    private static void AppendRow<T>(System.Text.StringBuilder text, string name, ReadOnlySpan<T> values) where T : IFormattable
+    {
+        text.Append(name);
+        foreach (T value in values) text.Append(' ').Append(Number(value));
+        text.Append('\n');
+    }
+
+    /// <summary>Shortest text that reads back (C's strtod) to the same value.</summary>
+    private static string Number<T>(T value) where T : IFormattable =>
+        value.ToString(typeof(T) == typeof(double) ? "R" : null, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Reads a model written by <see cref="ToBytes"/> (LIBSVM text format) back through svm_load_model.</summary>
     public static LibSvmModel FromBytes(ReadOnlySpan<byte> text)

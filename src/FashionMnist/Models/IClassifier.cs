@@ -8,9 +8,10 @@ namespace FashionMnist.Models;
 /// Hyper-parameters live in <see cref="Options"/> (a typed record with documented defaults);
 /// learned state lives in the model and is written by <see cref="SaveState"/>.
 /// Save and load whole model files through <see cref="ModelFile"/>, which adds a versioned,
-/// checksummed envelope around the state.
+/// checksummed envelope around the state. Models may hold native memory (LIBSVM, XGBoost): dispose them (a second
+/// Dispose does nothing). Optional abilities are interfaces of their own (see Capabilities.cs).
 /// </summary>
-public interface IClassifier
+public interface IClassifier : IDisposable
 {
     /// <summary>The catalog name: "knn", "svm", "random-forest", "cnn3", ...</summary>
     string Name { get; }
@@ -33,21 +34,6 @@ public interface IClassifier
     void SaveState(BinaryWriter writer);
 }
 
-/// <summary>A model that learns over epochs or rounds and keeps its per-epoch curves.</summary>
-public interface IIterativeClassifier : IClassifier
-{
-    TrainingHistory History { get; }
-}
-
-/// <summary>
-/// A model whose fit left per-epoch or per-round curves (boosting rounds, neural epochs), for learning
-/// curves in reports. Unlike <see cref="IIterativeClassifier"/> it promises no checkpoint/resume.
-/// </summary>
-public interface ITrainingCurves
-{
-    TrainingHistory? History { get; }
-}
-
 /// <summary>Conveniences every model gets from the contract.</summary>
 public static class ClassifierExtensions
 {
@@ -59,12 +45,7 @@ public static class ClassifierExtensions
     }
 
     /// <summary>The model's per-epoch or per-round curves, or null if its fit has none.</summary>
-    public static TrainingHistory? TrainingHistory(this IClassifier model) => model switch
-    {
-        IIterativeClassifier iterative => iterative.History,
-        ITrainingCurves curves => curves.History,
-        _ => null,
-    };
+    public static TrainingHistory? TrainingHistory(this IClassifier model) => (model as ITrainingCurves)?.History;
 
     /// <summary>The most probable class of each image.</summary>
     public static byte[] Predict(this IClassifier model, ImageSet images) =>

@@ -35,6 +35,8 @@ public static class ModelFile
 
     public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!model.IsFitted)
+            throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Fit it before saving.");
         using var state = new MemoryStream();
         using (var stateWriter = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
             model.SaveState(stateWriter);
@@ -67,15 +69,21 @@ public static class ModelFile
     /// Loads an fmnist model file, or a file of another registered format (<see cref="ModelFileFormats"/>, e.g. ONNX);
     /// <paramref name="formatSettings"/> go to that format's loader and are an error for .fmm files.
     /// </summary>
-    public static IClassifier Load(string path, IReadOnlyDictionary<string, string>? formatSettings)
+    public static IClassifier Load(string path, IReadOnlyDictionary<string, string>? formatSettings) => LoadWithHeader(path, formatSettings).Model;
+
+    /// <summary>Loads a model and its header from one read of the file (one checksum pass); any registered format.</summary>
+    public static (IClassifier Model, Header Header) LoadWithHeader(string path, IReadOnlyDictionary<string, string>? formatSettings = null)
     {
         byte[] bytes = ReadAll(path);
         if (!IsFmnistFile(bytes) && ModelFileFormats.Find(path, bytes) is IModelFileFormat format)
-            return format.Load(bytes, path, formatSettings ?? new Dictionary<string, string>());
+        {
+            Header foreign = format.ReadHeader(bytes, path);
+            return (format.Load(bytes, path, formatSettings ?? new Dictionary<string, string>()), foreign);
+        }
         if (formatSettings is { Count: > 0 })
             throw new FashionMnistException($"{string.Join(", ", formatSettings.Keys.Select(k => "--" + k))} only apply to imported model files, and '{path}' is an fmnist model",
                 "Leave those options out for .fmm files: they know their own preprocessing.");
-        return Load(bytes, path);
+        return (Load(bytes, path, out var header), header);
     }
 
     public static Header ReadHeader(string path)
@@ -90,13 +98,16 @@ public static class ModelFile
     private static bool IsFmnistFile(ReadOnlySpan<byte> bytes) => bytes.StartsWith(s_magic);
 
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
-    public static IClassifier Load(byte[] bytes, string source)
+    public static IClassifier Load(byte[] bytes, string source) => Load(bytes, source, out _);
+
+    private static IClassifier Load(byte[] bytes, string source, out Header header)
     {
-        using var reader = Open(bytes, source, out var header);
+        using var reader = Open(bytes, source, out header);
         var descriptor = ModelCatalog.TryGet(header.ModelName, out var d) ? d
             : throw new FashionMnistException($"Model file '{source}' holds a '{header.ModelName}' model, which this fmnist does not know",
                 $"Use the fmnist version that made it, or one that knows: {string.Join(", ", ModelCatalog.Names)}.");
-        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, header.Settings, header.ModelName);
+        string modelName = header.ModelName;
+        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, header.Settings, modelName);
         long stateStart = reader.BaseStream.Position;
         try
         {
@@ -107,7 +118,7 @@ public static class ModelFile
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
         {
-            throw new FashionMnistException($"Model file '{source}' has a damaged '{header.ModelName}' state: {e.Message}",
+            throw new FashionMnistException($"Model file '{source}' has a damaged '{modelName}' state: {e.Message}",
                 "Train the model again with `fmnist train`.", ExitCodes.BadInput, e);
         }
     }

@@ -5,14 +5,21 @@ using System.Reflection;
 namespace FashionMnist.Models;
 
 /// <summary>One settable option of a model, for --help and for binding.</summary>
-public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, string Description);
+public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, string Description)
+{
+    /// <summary>What a value must look like, in words ("a whole number", "one of: uniform, distance").</summary>
+    public string Expected => OptionBinder.DescribeType(Type);
+}
 
 /// <summary>
 /// Sets a <see cref="ModelOptions"/> record's properties from "name=value" text (command line,
-/// search grids, YAML/JSON files). Names match in kebab-case, snake_case or PascalCase
-/// ("max-depth", "max_depth", "MaxDepth"); values parse with the invariant culture; enums match by
-/// name ignoring case and dashes. Unknown names and bad values give a <see cref="FashionMnistException"/>
-/// listing what is accepted; the result is validated before it is returned.
+/// search grids, YAML/JSON files, model files). Names match in kebab-case, snake_case or PascalCase
+/// ("max-depth", "max_depth", "MaxDepth"), and aliases given by <see cref="AlsoNamedAttribute"/>; values parse with
+/// the invariant culture; enums match by name ignoring case and dashes (or an <see cref="AlsoAcceptedAttribute"/>
+/// word); any other type that is <see cref="IParsable{TSelf}"/> parses itself. An option marked
+/// <see cref="ImpliesAttribute"/> sets its implied option too unless that one is given. Unknown names and bad values
+/// give a <see cref="FashionMnistException"/> naming the option and what is accepted; the result is validated before
+/// it is returned. This is the only text parser of options: the CLI, search grids, profiles and model files use it.
 /// </summary>
 public static class OptionBinder
 {
@@ -33,40 +40,53 @@ public static class OptionBinder
         // Records are immutable to callers; clone through the compiler-generated copy constructor.
         var copy = (ModelOptions)type.GetMethod("<Clone>$")!.Invoke(options, null)!;
         var properties = SettableProperties(type);
+        var given = new HashSet<PropertyInfo>();
+        var implied = new List<(PropertyInfo Property, ImpliesAttribute Rule)>();
         foreach (var (rawName, rawValue) in settings)
         {
-            string key = Normalize(rawName);
-            if (!properties.TryGetValue(key, out var property))
-                throw new FashionMnistException($"Model '{modelName}' has no option '{rawName}'",
-                    $"Its options are: {string.Join(", ", Describe(type).Select(o => o.Name))}.");
-            object? value = Parse(rawValue, property.PropertyType, rawName);
-            property.SetValue(copy, value);
+            if (!properties.TryGetValue(Normalize(rawName), out var property))
+                throw UnknownOption(type, rawName, modelName);
+            property.SetValue(copy, Parse(rawValue, property.PropertyType, rawName));
+            given.Add(property);
+            if (property.GetCustomAttribute<ImpliesAttribute>() is { } rule) implied.Add((property, rule));
+        }
+        foreach (var (property, rule) in implied)
+        {
+            var target = properties[Normalize(rule.Option)];
+            if (!given.Contains(target)) target.SetValue(copy, Parse(rule.Value, target.PropertyType, rule.Option));
         }
         copy.Validate();
         return copy;
     }
 
-    /// <summary>The options of a record type with defaults and descriptions, in declaration order.</summary>
+    /// <summary>The options of a record type with defaults and descriptions, in declaration order (base record first).</summary>
     public static IReadOnlyList<OptionInfo> Describe(Type optionsType)
     {
         object defaults = Activator.CreateInstance(optionsType)!;
-        return optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.DeclaringType != typeof(ModelOptions) && p.Name != "EqualityContract")
-            .OrderBy(p => p.MetadataToken)
+        return OrderedProperties(optionsType)
             .Select(p => new OptionInfo(KebabCase(p.Name), p.PropertyType, p.GetValue(defaults),
                 p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? ""))
             .ToList();
     }
 
-    /// <summary>The options as "name=value" text, the inverse of <see cref="Bind"/> (for logs, stores and file names).</summary>
+    /// <summary>The options as "name=value" text, the inverse of <see cref="Bind"/> (for model files, stores and logs).</summary>
     public static IReadOnlyDictionary<string, string> ToSettings(ModelOptions options)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var info in Describe(options.GetType()))
-        {
-            object? value = options.GetType().GetProperty(PascalFromKebab(info.Name))!.GetValue(options);
-            result[info.Name] = Format(value);
-        }
+        foreach (var property in OrderedProperties(options.GetType()))
+            result[KebabCase(property.Name)] = Format(property.GetValue(options));
+        return result;
+    }
+
+    /// <summary>
+    /// The options that mean something for this model, as "name=value" text: <see cref="ToSettings"/> without the ones
+    /// <see cref="ModelOptions.IsInEffect"/> rules out (HOG settings of a model on pixels, ...). For display and run records.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ToEffectiveSettings(ModelOptions options)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in ToSettings(options))
+            if (options.IsInEffect(name)) result[name] = value;
         return result;
     }
 
@@ -100,15 +120,34 @@ public static class OptionBinder
         return builder.ToString();
     }
 
-    private static string PascalFromKebab(string kebab) =>
-        string.Concat(kebab.Split('-').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
-
     private static string Normalize(string name) => name.Replace("-", "").Replace("_", "").Trim().ToLowerInvariant();
 
-    private static Dictionary<string, PropertyInfo> SettableProperties(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.DeclaringType != typeof(ModelOptions) && p.Name != "EqualityContract")
-            .ToDictionary(p => Normalize(p.Name));
+    /// <summary>Public settable properties, the base record's first, each in declaration order.</summary>
+    private static IEnumerable<PropertyInfo> OrderedProperties(Type type)
+    {
+        var chain = new List<Type>();
+        for (Type? t = type; t is not null && t != typeof(ModelOptions); t = t.BaseType) chain.Insert(0, t);
+        return chain.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(p => p.CanWrite && p.Name != "EqualityContract" && p.SetMethod!.IsPublic)
+            .OrderBy(p => p.MetadataToken));
+    }
+
+    /// <summary>Every accepted (normalized) name of every option, aliases included.</summary>
+    private static Dictionary<string, PropertyInfo> SettableProperties(Type type)
+    {
+        var map = new Dictionary<string, PropertyInfo>();
+        foreach (var property in OrderedProperties(type))
+        {
+            map[Normalize(property.Name)] = property;
+            foreach (string alias in property.GetCustomAttribute<AlsoNamedAttribute>()?.Names ?? [])
+                map.TryAdd(Normalize(alias), property);
+        }
+        return map;
+    }
+
+    private static FashionMnistException UnknownOption(Type type, string rawName, string modelName) =>
+        new($"Model '{modelName}' has no option '{rawName}'",
+            $"Its options are: {string.Join(", ", Describe(type).Select(o => o.Name))}.");
 
     private static object? Parse(string text, Type type, string name)
     {
@@ -126,34 +165,66 @@ public static class OptionBinder
                     "false" or "no" or "0" or "off" => false,
                     _ => throw new FormatException(),
                 };
-            if (target.IsEnum)
-            {
-                string wanted = Normalize(text);
-                foreach (string candidate in Enum.GetNames(target))
-                    if (Normalize(candidate) == wanted) return Enum.Parse(target, candidate);
-                throw new FashionMnistException($"Option '{name}' cannot be '{text}'",
-                    $"Use one of: {string.Join(", ", Enum.GetNames(target).Select(KebabCase))}.");
-            }
+            if (target.IsEnum) return ParseEnum(text, target, name);
             if (target == typeof(int[]))
-                return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(part => int.Parse(part, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+                return text.Split([',', '+'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(part => int.Parse(part, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray() is { Length: > 0 } list
+                    ? list : throw new FormatException();
             if (target == typeof(int)) return int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
             if (target == typeof(long)) return long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
-            if (target == typeof(double)) return double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-            if (target == typeof(float)) return float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            // No option means anything by NaN or infinity: reject them here rather than in every Validate.
+            if (target == typeof(double))
+                return double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) is var d && double.IsFinite(d) ? d : throw new FormatException();
+            if (target == typeof(float))
+                return float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) is var f && float.IsFinite(f) ? f : throw new FormatException();
+            if (ParsableMethod(target) is MethodInfo parse)
+            {
+                try { return parse.Invoke(null, [text, CultureInfo.InvariantCulture]); }
+                catch (TargetInvocationException e) when (e.InnerException is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                    throw;
+                }
+            }
         }
-        catch (Exception e) when (e is FormatException or OverflowException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new FashionMnistException($"Option '{name}' expects {DescribeType(target)}, got '{text}'",
+            throw new FashionMnistException($"Option '{name}' expects {DescribeType(type)}, got '{text}'",
                 $"Write it as --set {name}=VALUE with a valid value.");
         }
         throw new NotSupportedException($"Options of type {type} are not supported by the binder.");
     }
 
-    private static string DescribeType(Type type) =>
-        type == typeof(int) || type == typeof(long) ? "a whole number"
-        : type == typeof(double) || type == typeof(float) ? "a number (e.g. 0.1 or 1e-3)"
-        : type == typeof(bool) ? "true or false"
-        : type == typeof(int[]) ? "whole numbers separated by commas (e.g. 256,128)"
-        : type.Name;
+    private static object ParseEnum(string text, Type target, string name)
+    {
+        string wanted = Normalize(text);
+        foreach (var field in target.GetFields(BindingFlags.Public | BindingFlags.Static))
+        {
+            if (Normalize(field.Name) == wanted) return field.GetValue(null)!;
+            foreach (string word in field.GetCustomAttribute<AlsoAcceptedAttribute>()?.Words ?? [])
+                if (Normalize(word) == wanted) return field.GetValue(null)!;
+        }
+        throw new FashionMnistException($"Option '{name}' cannot be '{text}'",
+            $"Use one of: {string.Join(", ", Enum.GetNames(target).Select(KebabCase))}.");
+    }
+
+    /// <summary>The static Parse(string, IFormatProvider) of an <see cref="IParsable{TSelf}"/> type, or null.</summary>
+    private static MethodInfo? ParsableMethod(Type type) =>
+        type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IParsable<>))
+            ? type.GetMethod("Parse", BindingFlags.Public | BindingFlags.Static, [typeof(string), typeof(IFormatProvider)])
+            : null;
+
+    /// <summary>What a value of this option type looks like, in words for error messages and help.</summary>
+    public static string DescribeType(Type type)
+    {
+        Type target = Nullable.GetUnderlyingType(type) ?? type;
+        string words = target == typeof(int) || target == typeof(long) ? "a whole number"
+            : target == typeof(double) || target == typeof(float) ? "a finite number (e.g. 0.1 or 1e-3)"
+            : target == typeof(bool) ? "true or false"
+            : target == typeof(int[]) ? "whole numbers separated by commas (e.g. 256,128)"
+            : target == typeof(string) ? "text"
+            : target.IsEnum ? "one of: " + string.Join(", ", Enum.GetNames(target).Select(KebabCase))
+            : target.GetCustomAttribute<DescriptionAttribute>()?.Description ?? KebabCase(target.Name);
+        return target != type ? words + " (or none)" : words;
+    }
 }

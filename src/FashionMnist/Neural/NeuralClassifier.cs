@@ -10,14 +10,17 @@ namespace FashionMnist.Neural;
 /// The saved state holds the architecture (spec text), weights, batch-norm running statistics and the history,
 /// so a model file loads without the code or spec that defined it.
 /// </summary>
-public sealed class NeuralClassifier : IIterativeClassifier
+public sealed class NeuralClassifier : ICheckpointable
 {
     public const int InferenceBatch = 1000;
     private const int StateVersion = 1;
     private readonly Func<NeuralOptions, Sequential> _architecture;
+    private bool _disposed;
 
     public NeuralClassifier(string name, NeuralOptions options, Func<NeuralOptions, Sequential> architecture)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         Name = name;
         NeuralOptions = options;
         _architecture = architecture;
@@ -37,8 +40,10 @@ public sealed class NeuralClassifier : IIterativeClassifier
 
     public void Fit(ImageSet train, FitContext? context = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(train);
         context ??= FitContext.Default;
+        context.Cancellation.ThrowIfCancellationRequested();
         IsFitted = false;
         var trainer = new NeuralTrainer(this, NeuralOptions, context);
         (Network, History) = trainer.Run(train);
@@ -47,6 +52,7 @@ public sealed class NeuralClassifier : IIterativeClassifier
 
     public void PredictProbabilities(ImageSet images, Span<float> probabilities)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!IsFitted || Network is null)
             throw new FashionMnistException($"Model '{Name}' is not fitted", "Fit it (fmnist train) or load a trained model first.");
         int classes = FashionMnistClasses.Count;
@@ -87,6 +93,14 @@ public sealed class NeuralClassifier : IIterativeClassifier
         const long CacheBytes = 4L << 20;
         long largest = network.Layers.Max(l => (long)l.OutputShape.Size) * sizeof(float);
         return (int)Math.Clamp(CacheBytes / largest, 16, InferenceBatch);
+    }
+
+    /// <summary>Drops the network (managed memory only); a second call does nothing.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        IsFitted = false;
+        Network = null;
     }
 
     public void SaveState(BinaryWriter writer)

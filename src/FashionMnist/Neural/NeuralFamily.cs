@@ -8,7 +8,7 @@ public sealed class NeuralFamily : IModelFamily
 {
     public IEnumerable<ModelDescriptor> Models =>
     [
-        Describe<MlpOptions>("mlp", "Multi-layer perceptron 784-256-128-10 with dropout (hidden=... changes the sizes)", Zoo.Mlp),
+        Describe<MlpOptions>("mlp", "Multi-layer perceptron 784-256-128-10 with dropout (hidden=... changes the sizes)", Zoo.Mlp, ("hidden", "32")),
         Describe<Cnn1Options>("cnn1", "One conv layer (32 3x3) + max-pool + dropout + dense 128", Zoo.Cnn1),
         Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
@@ -16,10 +16,15 @@ public sealed class NeuralFamily : IModelFamily
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
 
-    private static ModelDescriptor Describe<T>(string name, string summary, Func<NeuralOptions, Sequential> architecture) where T : NeuralOptions =>
+    /// <summary>A zoo model; its fast settings train two epochs in batches of 32 (plus <paramref name="fast"/>).</summary>
+    private static ModelDescriptor Describe<T>(string name, string summary, Func<NeuralOptions, Sequential> architecture,
+        params (string Name, string Value)[] fast) where T : NeuralOptions =>
         new(name, "neural", summary, typeof(T),
             options => new NeuralClassifier(name, (NeuralOptions)options, architecture),
-            (options, reader) => NeuralClassifier.Load(name, (NeuralOptions)options, architecture, reader));
+            (options, reader) => NeuralClassifier.Load(name, (NeuralOptions)options, architecture, reader))
+        {
+            FastSettings = fast.Append((Name: "epochs", Value: "2")).Append((Name: "batch-size", Value: "32")).ToDictionary(s => s.Name, s => s.Value),
+        };
 }
 
 /// <summary>The zoo's architectures, in the fluent builder.</summary>

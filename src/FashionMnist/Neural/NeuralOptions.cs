@@ -121,6 +121,11 @@ public sealed record MlpOptions : NeuralOptions
     [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
     public int[] Hidden { get; init; } = [256, 128];
 
+    /// <summary>Value equality, the layer sizes compared by their elements (a record would compare the array reference).</summary>
+    public bool Equals(MlpOptions? other) => base.Equals(other) && Hidden.AsSpan().SequenceEqual(other.Hidden);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Hidden.Length == 0 ? 0 : Hidden[0]);
+
     public override void Validate()
     {
         base.Validate();

@@ -92,9 +92,10 @@ public sealed class OnnxClassifier : IClassifier, IDisposable
             if (input is null || input.Length != rows * ImageSet.PixelCount) input = new float[rows * ImageSet.PixelCount];
             else Array.Clear(input);
             ReadOnlySpan<byte> pixels = images.Pixels.AsSpan(start * ImageSet.PixelCount, n * ImageSet.PixelCount);
-            Span<float> target = input.AsSpan(0, pixels.Length);
-            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float>(pixels, target);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(target, scale, offset, target);
+            Span<float> fed = input.AsSpan(0, pixels.Length);
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float>(pixels, fed);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(fed, scale, fed);
+            System.Numerics.Tensors.TensorPrimitives.Add(fed, offset, fed);
             long[] shape = _flatInput ? [rows, ImageSet.PixelCount] : [rows, 1, ImageSet.Height, ImageSet.Width];
             var (values, outShape) = _session.Run(_input, input, shape, _output);
             if (outShape.Length != 2 || outShape[0] != rows || outShape[1] != classes)

@@ -1,4 +1,3 @@
-using FashionMnist.Classic;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -23,7 +22,11 @@ public sealed record SearchResultLine
     public required int Candidate { get; init; }
     public required IReadOnlyDictionary<string, string> Settings { get; init; }
     public required IReadOnlyDictionary<string, MetricLine> Metrics { get; init; }
+    /// <summary>Mean seconds to fit one fold (scikit-learn's mean_fit_time).</summary>
     public required double FitSeconds { get; init; }
+
+    /// <summary>Mean seconds to predict one held-out fold (scikit-learn's mean_score_time).</summary>
+    public double ScoreSeconds { get; init; }
 }
 
 public sealed record MetricLine(double Mean, double Std, IReadOnlyList<double> Folds);
@@ -49,8 +52,7 @@ public static class SearchResultFile
     {
         string identity = string.Join("\n",
             plan.Recipe.ModelName, plan.Space.ToString(), plan.Folds, plan.Seed, plan.Random?.ToString() ?? "all", plan.Halving, trainCount,
-            string.Join(";", plan.Recipe.BaseSettings.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")),
-            string.Join(";", plan.Recipe.BasePreprocessing.ToSettings().Select(kv => $"{kv.Key}={kv.Value}")));
+            string.Join(";", plan.Recipe.BaseSettings.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
     }
 
@@ -72,6 +74,7 @@ public static class SearchResultFile
             Settings = r.Candidate.Settings,
             Metrics = r.Metrics.ToDictionary(kv => kv.Key, kv => new MetricLine(kv.Value.Mean, kv.Value.Std, kv.Value.Folds)),
             FitSeconds = r.FitSeconds,
+            ScoreSeconds = r.ScoreSeconds,
         }).ToList();
     }
 

@@ -31,8 +31,7 @@ public class PipelineAndSearchTests
             "hog+standard+pca" => new Dictionary<string, string> { ["features"] = "hog", ["scale"] = "standard", ["pca"] = "20" },
             _ => new Dictionary<string, string> { ["scale"] = "unit", ["pca"] = "0.8", ["pca-whiten"] = "true" },
         };
-        var model = (Pipeline)ModelCatalog.Create("knn", new Dictionary<string, string> { ["k"] = "4" });
-        model.WithSteps(Preprocessing.None.With(settings).CreateSteps());
+        var model = (Pipeline)ModelCatalog.Create("knn", new Dictionary<string, string>(settings) { ["k"] = "4" });
         ImageSet train = TestData.Train.Take(600), test = TestData.Test.Take(50);
         model.Fit(train);
         float[] before = model.PredictProbabilities(test);
@@ -76,8 +75,7 @@ public class PipelineAndSearchTests
         ImageSet train = TestData.Train.Take(3000), test = TestData.Test.Take(600);
         var raw = ModelCatalog.Create("knn");
         raw.Fit(train);
-        var hog = (Pipeline)ModelCatalog.Create("knn");
-        hog.WithSteps([new HogTransform([4])]);
+        var hog = ModelCatalog.Create(new KnnOptions { Features = FeatureKind.Hog, HogCell = [4] });
         hog.Fit(train);
         double rawScore = raw.Score(test), hogScore = hog.Score(test);
         Assert.True(hogScore > rawScore, $"hog {hogScore} vs raw {rawScore}");
@@ -117,7 +115,7 @@ public class PipelineAndSearchTests
         var seen = new int[space.Count];
         for (int i = 1; i <= shards; i++)
         {
-            var plan = new SearchPlan { Recipe = new ModelRecipe("knn", new Dictionary<string, string>(), Preprocessing.None), Space = space, Shard = Shard.Parse($"{i}/{shards}") };
+            var plan = new SearchPlan { Recipe = new ModelRecipe("knn", new Dictionary<string, string>()), Space = space, Shard = Shard.Parse($"{i}/{shards}") };
             foreach (var c in plan.Candidates()) seen[c.Index]++;
         }
         Assert.All(seen, count => Assert.Equal(1, count));
@@ -153,7 +151,7 @@ public class PipelineAndSearchTests
             Assert.All(perClass, n => Assert.Equal(10, n));
             Assert.Empty(trainIdx.Intersect(testIdx));
         }
-        var recipe = new ModelRecipe("knn", new Dictionary<string, string> { ["k"] = "3" }, Preprocessing.None);
+        var recipe = new ModelRecipe("knn", new Dictionary<string, string> { ["k"] = "3" });
         var result = CrossValidation.Evaluate(recipe, new Candidate(0, new Dictionary<string, string>()), train, folds, seed: 1);
         var accuracy = result.Metrics[Scores.Accuracy];
         Assert.Equal(3, accuracy.Folds.Count);
@@ -173,7 +171,7 @@ public class PipelineAndSearchTests
         ImageSet train = TestData.BalancedTrain(40);
         var plan = new SearchPlan
         {
-            Recipe = new ModelRecipe("knn", new Dictionary<string, string>(), Preprocessing.None),
+            Recipe = new ModelRecipe("knn", new Dictionary<string, string>()),
             Space = ParameterSpace.Parse("k=1,2,3,5,7,9,11,15,21;weights=uniform"),
             Folds = 3,
         };
@@ -194,7 +192,7 @@ public class PipelineAndSearchTests
         ImageSet train = TestData.BalancedTrain(20);
         var basePlan = new SearchPlan
         {
-            Recipe = new ModelRecipe("knn", new Dictionary<string, string>(), Preprocessing.None),
+            Recipe = new ModelRecipe("knn", new Dictionary<string, string>()),
             Space = ParameterSpace.Parse("k=1,3,5;metric=l1,l2"),
             Folds = 2,
         };
@@ -225,7 +223,7 @@ public class PipelineAndSearchTests
     [Fact]
     public void Grid_keys_for_preprocessing_set_the_pipeline_steps()
     {
-        var recipe = new ModelRecipe("knn", new Dictionary<string, string>(), Preprocessing.None);
+        var recipe = new ModelRecipe("knn", new Dictionary<string, string>());
         var model = Assert.IsType<Pipeline>(recipe.Create(new Dictionary<string, string> { ["k"] = "2", ["pca"] = "30", ["scale"] = "standard" }));
         Assert.Equal("scale(standard) → pca(30) → knn", model.Describe());
         Assert.Throws<FashionMnistException>(() => recipe.Create(new Dictionary<string, string> { ["pca"] = "-1" }));

@@ -146,18 +146,20 @@ public class TransformTests
     [Fact]
     public void Hog_signed_and_norm_settings_parse_and_bad_values_are_named()
     {
-        var defaults = Preprocessing.None.With(new Dictionary<string, string> { ["features"] = "hog" });
-        Assert.Equal("hog(cell=4+7,block=2,bins=9,signed,l1-sqrt)", defaults.Describe());
-        Assert.Equal("true", defaults.ToSettings()["hog-signed"]);
-        Assert.Equal("l1-sqrt", defaults.ToSettings()["hog-norm"]);
-        var classic = Preprocessing.None.With(new Dictionary<string, string> { ["hog-signed"] = "false", ["hog-norm"] = "l2-hys" });
-        Assert.True(classic.Hog);
-        Assert.Equal("hog(cell=4+7,block=2,bins=9)", classic.Describe());
-        Assert.Equal("false", classic.ToSettings()["hog-signed"]);
-        Assert.Equal("l2-hys", classic.ToSettings()["hog-norm"]);
-        var e = Assert.Throws<FashionMnistException>(() => Preprocessing.None.With(new Dictionary<string, string> { ["hog-norm"] = "l3" }));
+        var defaults = (ClassicOptions)ModelCatalog.Options("knn", new Dictionary<string, string> { ["features"] = "hog" });
+        Assert.Equal("hog(cell=4+7,block=2,bins=9,signed,l1-sqrt)", defaults.DescribePreprocessing());
+        Assert.Equal("true", OptionBinder.ToSettings(defaults)["hog-signed"]);
+        Assert.Equal("l1-sqrt", OptionBinder.ToSettings(defaults)["hog-norm"]);
+        // A HOG setting alone implies HOG features.
+        var classic = (ClassicOptions)ModelCatalog.Options("knn", new Dictionary<string, string> { ["hog-signed"] = "false", ["hog-norm"] = "l2-hys" });
+        Assert.Equal(FeatureKind.Hog, classic.Features);
+        Assert.Equal("hog(cell=4+7,block=2,bins=9)", classic.DescribePreprocessing());
+        Assert.Equal("false", OptionBinder.ToSettings(classic)["hog-signed"]);
+        Assert.Equal("l2-hys", OptionBinder.ToSettings(classic)["hog-norm"]);
+        Assert.Equal(HogNormalization.L1Sqrt, ((ClassicOptions)ModelCatalog.Options("knn", new Dictionary<string, string> { ["hog-norm"] = "hellinger" })).HogNorm);
+        var e = Assert.Throws<FashionMnistException>(() => ModelCatalog.Options("knn", new Dictionary<string, string> { ["hog-norm"] = "l3" }));
         Assert.Contains("'hog-norm' cannot be 'l3'", e.Message);
-        Assert.Throws<FashionMnistException>(() => Preprocessing.None.With(new Dictionary<string, string> { ["hog-signed"] = "maybe" }));
+        Assert.Throws<FashionMnistException>(() => ModelCatalog.Options("knn", new Dictionary<string, string> { ["hog-signed"] = "maybe" }));
     }
 
     [Fact]

@@ -18,10 +18,10 @@ public class ModelCommandsTests
         var root = doc.RootElement;
         Assert.Equal("knn", root.GetProperty("model").GetString());
         Assert.Equal("3", root.GetProperty("parameters").GetProperty("k").GetString());
-        Assert.Equal("hog", root.GetProperty("preprocessing").GetProperty("features").GetString());
-        Assert.Equal("40", root.GetProperty("preprocessing").GetProperty("pca").GetString());
-        Assert.Equal("true", root.GetProperty("preprocessing").GetProperty("hog-signed").GetString());
-        Assert.Equal("l1-sqrt", root.GetProperty("preprocessing").GetProperty("hog-norm").GetString());
+        Assert.Equal("hog", root.GetProperty("parameters").GetProperty("features").GetString());
+        Assert.Equal("40", root.GetProperty("parameters").GetProperty("pca").GetString());
+        Assert.Equal("true", root.GetProperty("parameters").GetProperty("hog-signed").GetString());
+        Assert.Equal("l1-sqrt", root.GetProperty("parameters").GetProperty("hog-norm").GetString());
         Assert.Equal(1500, root.GetProperty("train_limit").GetInt32());
         Assert.Equal(42, root.GetProperty("seed").GetInt32());
         double accuracy = root.GetProperty("test_accuracy").GetDouble();
@@ -29,7 +29,9 @@ public class ModelCommandsTests
         Assert.True(root.GetProperty("train_seconds").GetDouble() > 0);
         Assert.True(root.GetProperty("predict_seconds").GetDouble() > 0);
         Assert.Equal(path, root.GetProperty("model_path").GetString());
-        Assert.Equal("hog", ModelFile.ReadHeader(path).Metadata["pipeline"][..3]);
+        var header = ModelFile.ReadHeader(path);
+        Assert.Equal("hog", header.Settings["features"]); // the model file's options are the whole model
+        Assert.Equal("40", header.Settings["pca"]);
 
         var evaluate = CliRunner.Run("evaluate", "--model", path, "--test-limit", "300", "--json");
         Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
@@ -45,9 +47,9 @@ public class ModelCommandsTests
     [InlineData("--epochs 3", "--epochs does not apply to knn")]
     [InlineData("--resume", "--resume does not apply to knn")]
     [InlineData("--pca 1000 --train-limit 50", "1000 components but the features have only 784 columns")]
-    [InlineData("--pca abc", "Preprocessing setting 'pca' cannot be 'abc'")]
+    [InlineData("--pca abc", "Option 'pca' expects a component count such as 50, a variance ratio such as 0.95, or none, got 'abc'")]
     [InlineData("--hog-cell 30", "HOG cell size must be between 2 and 14")]
-    [InlineData("--hog-norm l3", "Preprocessing setting 'hog-norm' cannot be 'l3'")]
+    [InlineData("--hog-norm l3", "Option 'hog-norm' cannot be 'l3'")]
     [InlineData("--hog-signed maybe", "Unrecognized command or argument 'maybe'")]
     [InlineData("--train-limit 0", "--train-limit must be at least 1")]
     public void Train_bad_input_is_a_clear_error_with_exit_code_2(string flags, string message)
@@ -65,7 +67,7 @@ public class ModelCommandsTests
             "--test-limit", "50", "--no-save", "--no-store", "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
         using var doc = JsonDocument.Parse(result.Stdout);
-        var preprocessing = doc.RootElement.GetProperty("preprocessing");
+        var preprocessing = doc.RootElement.GetProperty("parameters");
         Assert.Equal("hog", preprocessing.GetProperty("features").GetString());
         Assert.Equal("false", preprocessing.GetProperty("hog-signed").GetString());
         Assert.Equal("l2-hys", preprocessing.GetProperty("hog-norm").GetString());

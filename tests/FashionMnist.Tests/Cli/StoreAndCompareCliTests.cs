@@ -30,13 +30,17 @@ public sealed class StoreAndCompareCliTests : IDisposable
         var evaluate = Json(CliRunner.Run("evaluate", "--model", model, "--test-limit", "250", "--store", db, "--json"));
 
         var list = Json(CliRunner.Run("runs", "list", "--store", db, "--json"));
-        Assert.Equal(3, list.GetProperty("count").GetInt32());
-        var runs = list.GetProperty("runs").EnumerateArray().ToDictionary(r => r.GetProperty("kind").GetString()!);
+        Assert.Equal(4, list.GetProperty("count").GetInt32()); // the search's refit is a train run of its own, under the search
+        var all = list.GetProperty("runs").EnumerateArray().ToList();
+        string searchId = search.GetProperty("run_id").GetString()!;
+        var refitRun = Assert.Single(all, r => r.TryGetProperty("parent_id", out var parent) && parent.GetString() == searchId);
+        var runs = all.Where(r => r.GetProperty("id").GetString() != refitRun.GetProperty("id").GetString())
+            .ToDictionary(r => r.GetProperty("kind").GetString()!);
         Assert.All(runs.Values, r => Assert.Equal("complete", r.GetProperty("status").GetString()));
         Assert.Equal(train.GetProperty("run_id").GetString(), runs["train"].GetProperty("id").GetString());
         Assert.Equal(train.GetProperty("test_accuracy").GetDouble(), runs["train"].GetProperty("accuracy").GetDouble(), 12);
         Assert.Equal("train[0:1500] test[0:300]", runs["train"].GetProperty("data_slice").GetString());
-        Assert.Equal(search.GetProperty("refit").GetProperty("test_accuracy").GetDouble(), runs["search"].GetProperty("accuracy").GetDouble(), 12);
+        Assert.Equal(search.GetProperty("refit").GetProperty("test_accuracy").GetDouble(), refitRun.GetProperty("accuracy").GetDouble(), 12);
         Assert.Equal(evaluate.GetProperty("test_accuracy").GetDouble(), runs["evaluate"].GetProperty("accuracy").GetDouble(), 12);
 
         using var store = ExperimentStore.Open(db, readOnly: true);
@@ -51,6 +55,9 @@ public sealed class StoreAndCompareCliTests : IDisposable
         Assert.Equal(2, searchRun.FoldScores.Count); // the best candidate's folds
         Assert.Equal("k=1,3", searchRun.Options["grid"]);
         Assert.InRange(searchRun.Metrics["cv_accuracy"], 0.5, 1.0);
+        Assert.Equal(search.GetProperty("refit").GetProperty("test_accuracy").GetDouble(), searchRun.Metrics["refit_test_accuracy"], 12);
+        Assert.Equal("2", searchRun.Notes["candidates"]);
+        Assert.Matches("^k=[13]$", searchRun.Notes["best"]);
         var evaluateRun = store.Get(evaluate.GetProperty("run_id").GetString()!);
         Assert.Equal(250, evaluateRun.Confusion!.Sum(row => row.Sum()));
         Assert.Equal(Path.GetFullPath(model), evaluateRun.Notes["model_path"]);

@@ -26,9 +26,11 @@ public sealed record NearestCentroidOptions : ModelOptions
 /// simple, honest way: pass p uses the first p/P of the data, so the history has genuine curves.
 /// Not registered in the catalog: tests hand its descriptor to the comparison runner.
 /// </summary>
-public sealed class NearestCentroidClassifier(NearestCentroidOptions options) : IIterativeClassifier
+public sealed class NearestCentroidClassifier(NearestCentroidOptions options) : ICheckpointable, IPixelImportances
 {
     public const string ModelName = "nearest-centroid";
+
+    public void Dispose() { }
 
     private float[]? _centroids;
 
@@ -49,6 +51,8 @@ public sealed class NearestCentroidClassifier(NearestCentroidOptions options) : 
 
     /// <summary>Per-pixel spread of the class means: pixels where classes differ most matter most.</summary>
     public double[]? FeatureImportances { get; private set; }
+
+    IReadOnlyList<double>? IPixelImportances.PixelImportances => FeatureImportances;
 
     public void Fit(ImageSet train, FitContext? context = null)
     {

@@ -19,10 +19,10 @@ public sealed class CompareProfileTests
         int checkedEntries = 0;
         foreach (var entry in profile.Models.Where(e => ModelCatalog.TryGet(e.Model, out _)))
         {
-            var recipe = new ModelRecipe(entry.Model, entry.Settings, Preprocessing.None.With(entry.Preprocessing));
-            var model = recipe.Create(new Dictionary<string, string>());
+            var recipe = new ModelRecipe(entry.Model, entry.Settings);
+            using var model = recipe.Create(new Dictionary<string, string>());
             Assert.Equal(entry.Model, model.Name);
-            if (entry.Preprocessing.Count > 0) Assert.NotEmpty(Assert.IsType<Pipeline>(model).Steps);
+            if (entry.Settings.Keys.Any(ClassicOptions.PreprocessingNames.Contains)) Assert.NotEmpty(Assert.IsType<Pipeline>(model).Steps);
             if (entry.Search is ProfileSearch search)
                 foreach (var candidate in ParameterSpace.Parse(search.Grid).All()) recipe.Check(candidate);
             checkedEntries++;
@@ -48,8 +48,8 @@ public sealed class CompareProfileTests
         Assert.Equal(["knn+hog", "random-forest", "custom"], entries.Select(e => e.Name));
         Assert.Equal("knn", entries[0].Model);
         Assert.Equal("3", entries[0].Settings["k"]);
-        Assert.Equal("7", entries[0].Preprocessing["hog-cell"]); // a preprocessing key goes to the preprocessing
-        Assert.Equal("hog", entries[0].Preprocessing["features"]);
+        Assert.Equal("7", entries[0].Settings["hog-cell"]); // preprocessing is an option like any other
+        Assert.Equal("hog", entries[0].Settings["features"]);
         Assert.Equal("10", entries[1].Settings["trees"]);
         Assert.Empty(entries[2].Settings); // not in the profile: the catalog model on its defaults
 

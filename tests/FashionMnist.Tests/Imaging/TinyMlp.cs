@@ -21,6 +21,8 @@ public sealed record TinyMlpOptions : ModelOptions
 public sealed class TinyMlp(TinyMlpOptions? options = null) : IClassifier
 {
     private const int Inputs = ImageSet.PixelCount, Classes = FashionMnistClasses.Count;
+
+    public void Dispose() { }
     private readonly TinyMlpOptions _options = options ?? new TinyMlpOptions();
     private float[] _w1 = [], _b1 = [], _w2 = [], _b2 = [];
 

@@ -50,7 +50,7 @@ public class TrainingTests
         model.Fit(train, new FitContext { Seed = 3, Log = lines.Add, Progress = new SyncProgress(progress.Add) });
         double accuracy = model.Score(test);
         Assert.True(accuracy >= 0.75, $"mlp reached only {accuracy:F3} on 1,000 test images");
-        var history = ((IIterativeClassifier)model).History;
+        var history = ((ICheckpointable)model).History;
         Assert.Equal(3, history.Epochs.Count);
         Assert.All(history.Epochs, e => Assert.NotNull(e.ValidationAccuracy));
         Assert.True(history.Epochs[^1].TrainLoss < history.Epochs[0].TrainLoss);
@@ -230,6 +230,7 @@ public class TrainingTests
     {
         public string Name => inner.Name;
         public ModelOptions Options => inner.Options;
+        public void Dispose() { }
         public bool IsFitted => true;
         public void Fit(ImageSet train, FitContext? context = null) => throw new NotSupportedException();
         public void PredictProbabilities(ImageSet images, Span<float> probabilities) => throw new NotSupportedException();

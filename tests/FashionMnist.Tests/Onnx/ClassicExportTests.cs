@@ -15,10 +15,10 @@ public class ClassicExportTests(ITestOutputHelper output)
 {
     private static ImageSet Test1000 => TestData.Test.Take(1000);
 
-    private static IClassifier Train(string name, Dictionary<string, string> settings, Preprocessing? preprocessing = null, int perClass = 100)
+    /// <summary>A classic model; preprocessing is part of its settings (features=hog, scale=standard, pca=20).</summary>
+    private static IClassifier Train(string name, Dictionary<string, string> settings, int perClass = 100)
     {
         var model = (Pipeline)ModelCatalog.Create(name, settings);
-        if (preprocessing is not null) model.WithSteps(preprocessing.CreateSteps());
         model.Fit(TestData.BalancedTrain(perClass), new FitContext { Seed = 11 });
         return model;
     }
@@ -37,8 +37,7 @@ public class ClassicExportTests(ITestOutputHelper output)
 
     [Fact]
     public void Random_forest_on_standardised_pca_features_uses_the_cut_points() =>
-        AssertFaithful("random-forest+scale+pca", Train("random-forest", new() { ["trees"] = "8" },
-            new Preprocessing { Scale = ScalingKind.Standard, PcaComponents = 20 }));
+        AssertFaithful("random-forest+scale+pca", Train("random-forest", new() { ["trees"] = "8", ["scale"] = "standard", ["pca"] = "20" }));
 
     [Fact]
     public void Gradient_boosting_on_pixels() =>
@@ -54,7 +53,7 @@ public class ClassicExportTests(ITestOutputHelper output)
 
     [Fact]
     public void Svm_on_pca() =>
-        AssertFaithful("svm+pca", Train("svm", new(), new Preprocessing { PcaComponents = 30 }));
+        AssertFaithful("svm+pca", Train("svm", new() { ["pca"] = "30" }));
 
     [Fact]
     public void Hog_and_knn_are_refused_with_the_reason()
@@ -64,7 +63,7 @@ public class ClassicExportTests(ITestOutputHelper output)
         Assert.Contains("KNN", e.Message);
         Assert.Equal(ExitCodes.BadInput, e.ExitCode);
 
-        IClassifier hog = Train("random-forest", new() { ["trees"] = "2" }, new Preprocessing { Hog = true }, perClass: 20);
+        IClassifier hog = Train("random-forest", new() { ["trees"] = "2", ["features"] = "hog" }, perClass: 20);
         e = Assert.Throws<FashionMnistException>(() => OnnxExporter.Export(hog));
         Assert.Contains("HOG", e.Message);
     }

@@ -34,6 +34,7 @@ public sealed class KnnClassifier : IFeatureClassifier
             throw new FashionMnistException($"k={Options.K} needs at least {Options.K} training samples, got {features.Rows}",
                 "Use a smaller k or more training images.");
         context.Progress?.Report(new FitProgress("index", 0, 1));
+        context.Cancellation.ThrowIfCancellationRequested();
         _labels = labels.ToArray();
         _index = new NeighbourIndex(features, Options.Metric);
         context.Progress?.Report(new FitProgress("index", 1, 1));

@@ -22,7 +22,7 @@ public enum KnnMetric
 }
 
 /// <summary>Hyper-parameters of <see cref="KnnClassifier"/> (scikit-learn KNeighborsClassifier names).</summary>
-public sealed record KnnOptions : ModelOptions
+public sealed record KnnOptions : ClassicOptions
 {
     [Description("Number of neighbours that vote.")]
     public int K { get; init; } = 5;
@@ -35,6 +35,7 @@ public sealed record KnnOptions : ModelOptions
 
     public override void Validate()
     {
+        base.Validate();
         Require(K >= 1, "k", "must be at least 1", K);
         Require(K <= 1000, "k", "must be at most 1000", K);
     }

@@ -1,8 +1,10 @@
+using FashionMnist.Models;
+
 namespace FashionMnist.Experiments.Comparison;
 
-/// <summary>How one model is run in a comparison: option settings, preprocessing and how much training data it gets.</summary>
+/// <summary>How one model is run in a comparison: its option settings (preprocessing included) and how much training data it gets.</summary>
 /// <param name="Model">Catalog name.</param>
-/// <param name="Settings">"name=value" options over the model's defaults (as --set would give them).</param>
+/// <param name="Settings">"name=value" options over the model's defaults (as --set would give them), e.g. pca=50.</param>
 /// <param name="TrainLimit">Train on the first N training images only (null = all 60,000).</param>
 /// <param name="Note">Why the profile limits it, shown in the report.</param>
 public sealed record ProfileEntry(string Model, IReadOnlyDictionary<string, string> Settings, int? TrainLimit = null, string? Note = null)
@@ -13,24 +15,19 @@ public sealed record ProfileEntry(string Model, IReadOnlyDictionary<string, stri
     /// <summary>The name shown in the report: the label, or the catalog name.</summary>
     public string Name => Label ?? Model;
 
-    /// <summary>Classic preprocessing as the CLI flags name it (features=hog, pca=50, scale=standard, ...).</summary>
-    public IReadOnlyDictionary<string, string> Preprocessing { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Tune the options by cross-validated search first, then train the best candidate; null trains the settings as given.</summary>
     public ProfileSearch? Search { get; init; }
 
-    /// <summary>This entry with extra "name=value" settings on top; preprocessing keys go to <see cref="Preprocessing"/>.</summary>
+    /// <summary>This entry with extra "name=value" settings on top.</summary>
     public ProfileEntry With(IReadOnlyDictionary<string, string> overrides)
     {
         var settings = new Dictionary<string, string>(Settings, StringComparer.OrdinalIgnoreCase);
-        var preprocessing = new Dictionary<string, string>(Preprocessing, StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in overrides)
-        {
-            if (Classic.Preprocessing.IsKey(name)) preprocessing[name] = value;
-            else settings[name] = value;
-        }
-        return this with { Settings = settings, Preprocessing = preprocessing };
+        foreach (var (name, value) in overrides) settings[name] = value;
+        return this with { Settings = settings };
     }
+
+    /// <summary>The entry's whole options (validated): the catalog model's defaults with the settings on top.</summary>
+    public ModelOptions Options() => ModelCatalog.Options(Model, Settings);
 }
 
 /// <summary>A grid search with stratified k-fold cross-validation, run before the final fit.</summary>
@@ -76,6 +73,11 @@ public static class CompareProfiles
     private static Dictionary<string, string> S(params (string Name, string Value)[] settings) =>
         settings.ToDictionary(s => s.Name, s => s.Value, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A catalog model's default value of one option, for the notes ("15 epochs (default 30)").</summary>
+    private static string Default(string model, string option) =>
+        ModelCatalog.TryGet(model, out var descriptor) && OptionBinder.ToSettings(descriptor.DefaultOptions()).TryGetValue(option, out var value)
+            ? value : "?";
+
     /// <summary>
     /// Every family on sensible settings in at most 10 minutes on 2 idle cores (about 6 planned). Slow learners get
     /// subsets or fewer epochs/rounds, and the report says which.
@@ -84,36 +86,33 @@ public static class CompareProfiles
         "every model family in under 10 minutes on 2 cores; slow models train on subsets or for fewer epochs (each row says which).",
         [
             new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l1"))),
-            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l2")), Note: "PCA to 50 components first")
+            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l2"), ("pca", "50")), Note: "PCA to 50 components first")
             {
-                Label = "knn+pca", Preprocessing = S(("pca", "50")),
+                Label = "knn+pca",
             },
             // Float L1 over 1,620 HOG features costs ~40 CPU-s against all 60,000 images; a third of them keeps the lever visible.
-            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l1")), 20_000, "HOG features (cells 4+7) instead of pixels, 20,000 training images")
+            new("knn", S(("k", "5"), ("weights", "distance"), ("metric", "l1"), ("features", "hog")), 20_000, "HOG features (cells 4+7) instead of pixels, 20,000 training images")
             {
-                Label = "knn+hog", Preprocessing = S(("features", "hog")),
+                Label = "knn+hog",
             },
             new("random-forest", S(("trees", "100"))),
-            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: $"50 rounds (default {new Classic.BoostingOptions().Rounds})"),
+            new("gradient-boosting", S(("rounds", "50"), ("learning-rate", "0.3"), ("max-depth", "6")), Note: $"50 rounds (default {Default("gradient-boosting", "rounds")})"),
             // Native models (merged from the native branch); skipped with a note when this build lacks them.
-            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), 10_000,
-                "RBF C=10 on PCA-50, 10,000 images: kernel SVM training grows faster than linearly")
-            {
-                Preprocessing = S(("pca", "50")),
-            },
+            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale"), ("pca", "50")), 10_000,
+                "RBF C=10 on PCA-50, 10,000 images: kernel SVM training grows faster than linearly"),
             // HOG is the classical models' biggest lever (Zalando's table: SVM 0.897 on pixels, 0.926 on HOG); ~30 s here.
-            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), 10_000,
+            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale"), ("features", "hog")), 10_000,
                 "RBF C=10 on HOG features (cells 4+7), 10,000 images")
             {
-                Label = "svm+hog", Preprocessing = S(("features", "hog")),
+                Label = "svm+hog",
             },
-            new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, $"60 rounds (default {new Classic.XGBoostOptions().NEstimators}) on 20,000 images"),
-            new("mlp", S(("epochs", "15")), Note: $"15 epochs (default {new Neural.MlpOptions().Epochs})"),
-            new("cnn1", S(("epochs", "4")), Note: $"4 epochs (default {new Neural.Cnn1Options().Epochs})"),
+            new("xgboost", S(("n-estimators", "60"), ("eta", "0.3"), ("max-depth", "6")), 20_000, $"60 rounds (default {Default("xgboost", "n-estimators")}) on 20,000 images"),
+            new("mlp", S(("epochs", "15")), Note: $"15 epochs (default {Default("mlp", "epochs")})"),
+            new("cnn1", S(("epochs", "4")), Note: $"4 epochs (default {Default("cnn1", "epochs")})"),
             // Measured idle (session 3): cnn3 3 → 5 epochs 0.875 → 0.891 for +13 s; cnn4 on 30k → 60k 0.859 → 0.884 for +24 s.
-            new("cnn3", S(("epochs", "5")), Note: $"5 epochs (default {new Neural.Cnn3Options().Epochs})"),
-            new("cnn4", S(("epochs", "2")), Note: $"2 epochs (default {new Neural.Cnn4Options().Epochs})"),
-            new("cnn-deep", S(("epochs", "2")), 15_000, $"2 epochs (default {new Neural.DeepCnnOptions().Epochs}) on 15,000 images"),
+            new("cnn3", S(("epochs", "5")), Note: $"5 epochs (default {Default("cnn3", "epochs")})"),
+            new("cnn4", S(("epochs", "2")), Note: $"2 epochs (default {Default("cnn4", "epochs")})"),
+            new("cnn-deep", S(("epochs", "2")), 15_000, $"2 epochs (default {Default("cnn-deep", "epochs")}) on 15,000 images"),
         ]);
 
     /// <summary>
@@ -127,13 +126,13 @@ public static class CompareProfiles
             {
                 Search = new ProfileSearch("k=1,3,5,7,9;weights=uniform,distance"),
             },
-            new("knn", S(("metric", "l2"), ("weights", "distance")), Note: "PCA components and k tuned by 5-fold CV")
+            new("knn", S(("metric", "l2"), ("weights", "distance"), ("pca", "50")), Note: "PCA components and k tuned by 5-fold CV")
             {
-                Label = "knn+pca", Preprocessing = S(("pca", "50")), Search = new ProfileSearch("pca=30,50,100,0.95;k=3,5,7"),
+                Label = "knn+pca", Search = new ProfileSearch("pca=30,50,100,0.95;k=3,5,7"),
             },
-            new("knn", S(("metric", "l1"), ("weights", "distance")), Note: "HOG features; k tuned by 5-fold CV")
+            new("knn", S(("metric", "l1"), ("weights", "distance"), ("features", "hog")), Note: "HOG features; k tuned by 5-fold CV")
             {
-                Label = "knn+hog", Preprocessing = S(("features", "hog")), Search = new ProfileSearch("k=3,5,7,9"),
+                Label = "knn+hog", Search = new ProfileSearch("k=3,5,7,9"),
             },
             new("random-forest", S(("trees", "300")), Note: "300 trees; features per split and criterion tuned by 5-fold CV on 20,000 images")
             {
@@ -143,13 +142,13 @@ public static class CompareProfiles
             {
                 Search = new ProfileSearch("max-depth=4,6,8;learning-rate=0.1,0.3", TrainLimit: 20_000),
             },
-            new("svm", S(("kernel", "rbf"), ("gamma", "scale")), Note: "C and PCA size tuned by 5-fold CV on 10,000 images")
+            new("svm", S(("kernel", "rbf"), ("gamma", "scale"), ("pca", "50")), Note: "C and PCA size tuned by 5-fold CV on 10,000 images")
             {
-                Preprocessing = S(("pca", "50")), Search = new ProfileSearch("c=1,10,100;pca=50,100", TrainLimit: 10_000),
+                Search = new ProfileSearch("c=1,10,100;pca=50,100", TrainLimit: 10_000),
             },
-            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale")), Note: "RBF C=10 on HOG features (cells 4+7)")
+            new("svm", S(("kernel", "rbf"), ("c", "10"), ("gamma", "scale"), ("features", "hog")), Note: "RBF C=10 on HOG features (cells 4+7)")
             {
-                Label = "svm+hog", Preprocessing = S(("features", "hog")),
+                Label = "svm+hog",
             },
             new("xgboost", S(("n-estimators", "400"), ("early-stopping-rounds", "20")), Note: "depth and eta tuned by 5-fold CV on 20,000 images")
             {

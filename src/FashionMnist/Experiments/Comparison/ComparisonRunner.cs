@@ -60,7 +60,10 @@ public sealed class ComparisonRunner
     /// <summary>Images on which train accuracy is measured (bounded: predicting is not free for KNN or SVM).</summary>
     public const int TrainAccuracySample = 5_000;
 
-    /// <summary>Finds a model by name; the catalog by default, replaceable so tests can bring their own models.</summary>
+    /// <summary>
+    /// Finds a model by name: the catalog by default (which <see cref="ModelCatalog.Register"/> extends); replaceable so
+    /// a test can bring models that stay out of the process-wide catalog.
+    /// </summary>
     public Func<string, ModelDescriptor?> Resolve { get; init; } = name => ModelCatalog.TryGet(name, out var d) ? d : null;
 
     public ExperimentStore? Store { get; init; }
@@ -152,7 +155,7 @@ public sealed class ComparisonRunner
 
     /// <summary>
     /// The entries this build can run (with their model), and those it cannot, with why: a model the catalog does not
-    /// know, or settings (or a search candidate's settings) its option binder or the preprocessing rejects. Checked before any fit.
+    /// know, or settings (or a search candidate's settings) its option binder rejects. Checked before any fit.
     /// </summary>
     public (List<(ProfileEntry Entry, ModelDescriptor Descriptor)> Runnable, List<SkippedModel> Skipped) Partition(IReadOnlyList<ProfileEntry> entries)
     {
@@ -168,10 +171,11 @@ public sealed class ComparisonRunner
             }
             try
             {
-                // Options and preprocessing are checked before any fit (without making the model: that is the fit's business).
-                CheckSettings(descriptor, entry, entry.Settings);
+                // Options are checked before any fit (without making the model: that is the fit's business).
+                _ = OptionBinder.Bind(descriptor.OptionsType, entry.Settings, descriptor.Name);
                 if (entry.Search is ProfileSearch search)
-                    foreach (var candidate in ParameterSpace.Parse(search.Grid).All()) CheckSettings(descriptor, entry, candidate.Settings);
+                    foreach (var candidate in ParameterSpace.Parse(search.Grid).All())
+                        _ = OptionBinder.Bind(descriptor.OptionsType, Merge(entry.Settings, candidate.Settings), descriptor.Name);
                 runnable.Add((entry, descriptor));
             }
             catch (FashionMnistException e)
@@ -179,47 +183,14 @@ public sealed class ComparisonRunner
                 skipped.Add(new SkippedModel(entry.Name, $"the profile's settings do not fit this build's {entry.Model}: {e.Message}"));
             }
         }
-
         return (runnable, skipped);
     }
 
-    /// <summary>Model options and preprocessing settings from an entry's settings over its preprocessing.</summary>
-    private static (Dictionary<string, string> Options, Dictionary<string, string> Preprocessing) Split(ProfileEntry entry, IReadOnlyDictionary<string, string> settings)
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> over)
     {
-        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var preprocessing = new Dictionary<string, string>(entry.Preprocessing, StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in settings)
-        {
-            if (Preprocessing.IsKey(name)) preprocessing[name] = value;
-            else options[name] = value;
-        }
-        return (options, preprocessing);
-    }
-
-    /// <summary>Throws a <see cref="FashionMnistException"/> if the model would reject the settings or the preprocessing.</summary>
-    private static void CheckSettings(ModelDescriptor descriptor, ProfileEntry entry, IReadOnlyDictionary<string, string> settings)
-    {
-        var (options, preprocessing) = Split(entry, settings);
-        _ = OptionBinder.Bind(descriptor.OptionsType, options, descriptor.Name);
-        if (preprocessing.Count == 0) return;
-        if (!ClassicModel.IsClassic(descriptor))
-            throw new FashionMnistException($"{descriptor.Name} takes no preprocessing ({string.Join(", ", preprocessing.Keys)})", "Preprocessing is for classic models only.");
-        _ = Preprocessing.None.With(preprocessing);
-    }
-
-    /// <summary>A new unfitted model for the entry with these option (and preprocessing) settings.</summary>
-    private static IClassifier CreateModel(ModelDescriptor descriptor, ProfileEntry entry, IReadOnlyDictionary<string, string> settings)
-    {
-        var (options, preprocessing) = Split(entry, settings);
-        IClassifier model = descriptor.Create(OptionBinder.Bind(descriptor.OptionsType, options, descriptor.Name));
-        if (preprocessing.Count > 0)
-        {
-            if (model is not Pipeline pipeline)
-                throw new FashionMnistException($"{descriptor.Name} takes no preprocessing ({string.Join(", ", preprocessing.Keys)})",
-                    "Preprocessing is for classic models only.");
-            pipeline.WithSteps(Preprocessing.None.With(preprocessing).CreateSteps());
-        }
-        return model;
+        var merged = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in over) merged[name] = value;
+        return merged;
     }
 
     /// <summary>
@@ -235,6 +206,7 @@ public sealed class ComparisonRunner
         return RunOne(0, 1, descriptor, entry, request, train, test, null, RunEnvironment.Current(), tuned);
     }
 
+    /// <summary>One entry: its search (unless already tuned), then the <see cref="ExperimentRunner"/> unit, then what the report shows.</summary>
     private ModelResult RunOne(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ComparisonRequest request,
         ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null)
     {
@@ -253,88 +225,38 @@ public sealed class ComparisonRunner
             foreach (var (name, value) in search.Best) settings[name] = value;
         }
 
-        var (optionSettings, preprocessingSettings) = Split(entry, settings);
-        var options = new Dictionary<string, string>(OptionBinder.ToSettings(OptionBinder.Bind(descriptor.OptionsType, optionSettings, descriptor.Name)));
-        string? pipelineText = preprocessingSettings.Count > 0 ? $"{Preprocessing.None.With(preprocessingSettings).Describe()} → {descriptor.Name}" : null;
-        var run = Store?.Begin(new RunRecord
+        var runner = new ExperimentRunner
         {
-            Kind = "train", Model = descriptor.Name, ParentId = parent, Command = request.Command, Seed = request.Seed,
-            Options = options, DataSlice = RunRecordExtensions.DescribeSlice(train, test), Environment = environment,
-            Preprocessing = pipelineText ?? "none",
-            Notes = new Dictionary<string, string> { ["label"] = entry.Name },
+            Store = Store, Environment = environment, Log = Log, Cancellation = Cancellation,
+            Stage = stage => Progress?.Report(new CompareProgress(index, total, entry.Name, stage)),
+        };
+        using var result = runner.Run(new ExperimentRequest
+        {
+            Options = OptionBinder.Bind(descriptor.OptionsType, settings, descriptor.Name), Descriptor = descriptor, Train = train, Test = test, Seed = request.Seed,
+            Label = entry.Name, ParentId = parent, Command = request.Command, TrainAccuracySample = TrainAccuracySample,
         });
-        try
+        var model = result.Model;
+        var evaluation = result.Evaluation;
+        var pca = (model as IPreprocessingInsights)?.Pca;
+        var options = model.Options;
+        return new ModelResult
         {
-            IClassifier model = CreateModel(descriptor, entry, settings);
-            Progress?.Report(new CompareProgress(index, total, entry.Name, $"training on {train.Count:N0} images"));
-            var context = new FitContext { Seed = request.Seed, Cancellation = Cancellation, Log = Log };
-            var cpu = ProcessCpu();
-            var fitClock = Stopwatch.StartNew();
-            model.Fit(train, context);
-            double fitSeconds = fitClock.Elapsed.TotalSeconds;
-            double fitCpuSeconds = ProcessCpu() - cpu;
-
-            Progress?.Report(new CompareProgress(index, total, entry.Name, $"evaluating on {test.Count:N0} test images"));
-            var predictClock = Stopwatch.StartNew();
-            float[] probabilities = model.PredictProbabilities(test);
-            double predictSeconds = predictClock.Elapsed.TotalSeconds;
-            var evaluation = ModelEvaluation.FromProbabilities(probabilities, test.Labels);
-
-            ImageSet trainSample = train.Take(TrainAccuracySample);
-            double trainAccuracy = ModelEvaluation.FromProbabilities(model.PredictProbabilities(trainSample), trainSample.Labels).Accuracy;
-            var history = model.TrainingHistory();
-            var epochs = history?.Epochs ?? [];
-            double? validationAccuracy = epochs.LastOrDefault(e => e.ValidationAccuracy is not null)?.ValidationAccuracy;
-            if (history?.BestEpoch is int best && epochs.FirstOrDefault(e => e.Epoch == best)?.ValidationAccuracy is double atBest)
-                validationAccuracy = atBest;
-
-            long size;
-            using (var buffer = new MemoryStream())
-            {
-                ModelFile.Write(model, buffer);
-                size = buffer.Length;
-            }
-            var pca = ModelInsights.Pca(model);
-
-            var result = new ModelResult
-            {
-                Name = entry.Name, CatalogModel = descriptor.Name, Family = descriptor.Family, Summary = descriptor.Summary,
-                Pipeline = model is Pipeline { Steps.Count: > 0 } fitted ? fitted.Describe() : pipelineText, Parameters = options,
-                TestAccuracy = evaluation.Accuracy, MacroF1 = evaluation.Metrics.MacroAverage.F1,
-                TopTwoAccuracy = evaluation.TopTwoAccuracy, LogLoss = evaluation.LogLoss, ExpectedCalibrationError = evaluation.ExpectedCalibrationError,
-                TrainSeconds = fitSeconds, TrainCpuSeconds = fitCpuSeconds, Search = search,
-                PredictSecondsPer10k = test.Count == 0 ? 0 : predictSeconds * 10_000 / test.Count,
-                ModelSizeBytes = size, PerClass = evaluation.Metrics.PerClass, Confusion = evaluation.Metrics.Confusion.ToRows(),
-                Epochs = epochs.ToList(), TrainAccuracy = trainAccuracy, ValidationAccuracy = validationAccuracy,
-                ExplainedVariance = pca?.Cumulative, PcaComponents = pca?.Components, PcaInput = pca?.Input,
-                FeatureImportances = ModelInsights.FeatureImportances(model),
-                Misclassified = Misclassified(test, evaluation, ReportHtml.GalleryImagesPerModel),
-                TrainImages = train.Count, TestImages = test.Count,
-                Note = Describe(entry, train.Count, fullTrain.Count, search),
-                RunId = run?.Id,
-            };
-            if (run is not null)
-            {
-                var metrics = new Dictionary<string, double>(evaluation.Scalars)
-                {
-                    ["train_accuracy"] = trainAccuracy, ["overfitting_gap"] = trainAccuracy - evaluation.Accuracy,
-                    ["model_size_bytes"] = size, ["fit_cpu_seconds"] = fitCpuSeconds,
-                    ["predict_seconds_per_10k"] = result.PredictSecondsPer10k,
-                };
-                if (validationAccuracy is double v) metrics["validation_accuracy"] = v;
-                Store!.Complete(run.WithEvaluation(evaluation) with
-                {
-                    Metrics = metrics,
-                    FitSeconds = fitSeconds, PredictSeconds = predictSeconds, Epochs = epochs.ToList(),
-                });
-            }
-            return result;
-        }
-        catch (Exception e) when (run is not null)
-        {
-            Store!.Fail(run, e is OperationCanceledException ? "cancelled" : e.Message);
-            throw;
-        }
+            Name = entry.Name, CatalogModel = descriptor.Name, Family = descriptor.Family, Summary = descriptor.Summary,
+            Pipeline = options is ClassicOptions { HasNoPreprocessing: false } classic ? $"{classic.DescribePreprocessing()} → {descriptor.Name}" : null,
+            Parameters = OptionBinder.ToEffectiveSettings(options),
+            TestAccuracy = evaluation.Accuracy, MacroF1 = evaluation.Metrics.MacroAverage.F1,
+            TopTwoAccuracy = evaluation.TopTwoAccuracy, LogLoss = evaluation.LogLoss, ExpectedCalibrationError = evaluation.ExpectedCalibrationError,
+            TrainSeconds = result.FitSeconds, TrainCpuSeconds = result.FitCpuSeconds, Search = search,
+            PredictSecondsPer10k = result.PredictSecondsPer10k,
+            ModelSizeBytes = result.ModelBytes, PerClass = evaluation.Metrics.PerClass, Confusion = evaluation.Metrics.Confusion.ToRows(),
+            Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [], TrainAccuracy = result.TrainAccuracy, ValidationAccuracy = result.ValidationAccuracy,
+            ExplainedVariance = pca?.Cumulative, PcaComponents = pca?.Components, PcaInput = pca?.Input,
+            FeatureImportances = (model as IPixelImportances)?.PixelImportances,
+            Misclassified = Misclassified(test, evaluation, ReportHtml.GalleryImagesPerModel),
+            TrainImages = train.Count, TestImages = test.Count,
+            Note = Describe(entry, train.Count, fullTrain.Count, search),
+            RunId = result.Run?.Id,
+        };
     }
 
     /// <summary>Runs the entry's grid search (recorded as a search run) and returns the winner.</summary>
@@ -345,7 +267,7 @@ public sealed class ComparisonRunner
         var space = ParameterSpace.Parse(plan.Grid);
         var searchPlan = new SearchPlan
         {
-            Recipe = new ModelRecipe(descriptor.Name, entry.Settings, Preprocessing.None.With(entry.Preprocessing)),
+            Recipe = new ModelRecipe(descriptor.Name, entry.Settings),
             Space = space, Folds = plan.Folds, Seed = seed,
         };
         var run = Store?.Begin(new RunRecord
@@ -353,7 +275,7 @@ public sealed class ComparisonRunner
             Kind = "search", Model = descriptor.Name, ParentId = parent, Command = command, Seed = seed, Environment = environment,
             Options = new Dictionary<string, string>(entry.Settings) { ["grid"] = plan.Grid, ["cv"] = plan.Folds.ToString(CultureInfo.InvariantCulture) },
             DataSlice = $"train[0:{searchTrain.Count}] ({plan.Folds}-fold CV)",
-            Preprocessing = Preprocessing.None.With(entry.Preprocessing).Describe(),
+            Preprocessing = OptionBinder.Bind(descriptor.OptionsType, entry.Settings, descriptor.Name) is ClassicOptions classic ? classic.DescribePreprocessing() : "none",
             Notes = new Dictionary<string, string> { ["label"] = entry.Name },
         });
         try

@@ -42,7 +42,7 @@ public sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IUni
         var key = (searchTrain.Count, search.Folds, request.Seed);
         if (!_folds.TryGetValue(key, out var folds)) _folds[key] = folds = Splits.StratifiedKFold(searchTrain.Labels, search.Folds, request.Seed);
         var fold = folds[unit.Fold!.Value];
-        var recipe = new ModelRecipe(descriptor.Name, entry.Settings, Preprocessing.None.With(entry.Preprocessing));
+        var recipe = new ModelRecipe(descriptor.Name, entry.Settings);
         var scored = CrossValidation.Evaluate(recipe, new Candidate(unit.Candidate!.Value, unit.Settings), searchTrain, [fold], request.Seed, cancellation);
         return new UnitResult
         {

@@ -81,7 +81,7 @@ public sealed class StudyPlan
             test_limit = request.TestLimit,
             entries = entries.Select(e => new
             {
-                name = e.Name, model = e.Model, settings = Sorted(e.Settings), preprocessing = Sorted(e.Preprocessing),
+                name = e.Name, model = e.Model, settings = Sorted(e.Settings),
                 train_limit = e.TrainLimit,
                 search = e.Search is ProfileSearch s ? new { grid = s.Grid, folds = s.Folds, train_limit = s.TrainLimit } : null,
             }),

@@ -5,15 +5,16 @@ using FashionMnist.Experiments.Comparison;
 namespace FashionMnist.Experiments.Studies;
 
 /// <summary>One entry of a study as the store keeps it (enough to rebuild its <see cref="ProfileEntry"/> for the report).</summary>
-public sealed record SpecEntry(string Name, string Model, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Preprocessing,
+/// <remarks>Settings hold the whole model's options, preprocessing included.</remarks>
+public sealed record SpecEntry(string Name, string Model, IReadOnlyDictionary<string, string> Settings,
     int? TrainLimit, string? Note, ProfileSearch? Search)
 {
     public ProfileEntry ToEntry() => new(Model, Settings, TrainLimit, Note)
     {
-        Label = Name == Model ? null : Name, Preprocessing = Preprocessing, Search = Search,
+        Label = Name == Model ? null : Name, Search = Search,
     };
 
-    public static SpecEntry From(ProfileEntry e) => new(e.Name, e.Model, e.Settings, e.Preprocessing, e.TrainLimit, e.Note, e.Search);
+    public static SpecEntry From(ProfileEntry e) => new(e.Name, e.Model, e.Settings, e.TrainLimit, e.Note, e.Search);
 }
 
 /// <summary>

@@ -162,6 +162,7 @@ public class NativeModelFileTests
     {
         public string Name => name;
         public ModelOptions Options => options;
+        public void Dispose() { }
         public bool IsFitted => true;
         public void Fit(ImageSet train, FitContext? context = null) { }
         public void PredictProbabilities(ImageSet images, Span<float> probabilities) { }

@@ -105,9 +105,10 @@ public class GradientBoostingTests
     public void Uses_the_given_validation_set_when_there_is_one()
     {
         // Through the pipeline, as users fit it: the pipeline hands the estimator the validation features.
-        var model = new GradientBoosting(new BoostingOptions { Rounds = 3, MaxDepth = 2 });
+        var options = new BoostingOptions { Rounds = 3, MaxDepth = 2 };
+        var model = new GradientBoosting(options);
         var validation = SmallTest.Take(200);
-        var pipeline = new Pipeline("gradient-boosting", model.Options, [], model);
+        var pipeline = new Pipeline("gradient-boosting", options, model);
         pipeline.Fit(SmallTrain.Take(500), new FitContext { Validation = validation });
         Assert.Same(model.History, pipeline.TrainingHistory());
         var scoredBy = model.History.Epochs[^1].ValidationAccuracy!.Value;
