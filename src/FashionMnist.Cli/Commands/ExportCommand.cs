@@ -28,27 +28,20 @@ public static class ExportCommand
             string source = parse.GetValue(model)!, target = parse.GetValue(output)!;
             if (Directory.Exists(target))
                 throw new FashionMnistException($"--out '{target}' is a folder", "Give a file path such as models/cnn3.onnx.");
-            ModelFile.Header header = ModelFile.ReadHeader(source);
-            if (header.Metadata.ContainsKey("onnx_ir_version"))
+            var (loaded, header) = ModelFile.LoadWithHeader(source);
+            using IClassifier classifier = loaded;
+            if (classifier is OnnxClassifier)
                 throw new FashionMnistException($"'{source}' is already an ONNX model", "Export reads fmnist model files (.fmm) written by `fmnist train --out`.");
-            IClassifier classifier = ModelFile.Load(source);
-            try
-            {
-                var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (key, value) in header.Metadata) metadata[OnnxContract.SourceMetadataPrefix + key] = value;
-                foreach (var (key, value) in TrainingData(parse)) metadata[key] = value;
-                byte[] bytes = OnnxExporter.Export(classifier, metadata);
-                AtomicFile.WriteAllBytes(target, bytes);
-                if (parse.GetValue(json))
-                    JsonOutput.Write(new { Model = classifier.Name, Source = Path.GetFullPath(source), Out = Path.GetFullPath(target), Bytes = bytes.Length });
-                else
-                    AnsiConsole.MarkupLine($"Exported [bold]{Markup.Escape(classifier.Name)}[/] to {Markup.Escape(target)} ({bytes.Length:N0} bytes). "
-                        + Markup.Escape("Input 'pixels' float32 [N,1,28,28] (raw 0-255), output 'probabilities' [N,10] and 'label'."));
-            }
-            finally
-            {
-                (classifier as IDisposable)?.Dispose();
-            }
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in header.Metadata) metadata[OnnxContract.SourceMetadataPrefix + key] = value;
+            foreach (var (key, value) in TrainingData(parse)) metadata[key] = value;
+            byte[] bytes = OnnxExporter.Export(classifier, metadata);
+            AtomicFile.WriteAllBytes(target, bytes);
+            if (parse.GetValue(json))
+                JsonOutput.Write(new { Model = classifier.Name, Source = Path.GetFullPath(source), Out = Path.GetFullPath(target), Bytes = bytes.Length });
+            else
+                AnsiConsole.MarkupLine($"Exported [bold]{Markup.Escape(classifier.Name)}[/] to {Markup.Escape(target)} ({bytes.Length:N0} bytes). "
+                    + Markup.Escape("Input 'pixels' float32 [N,1,28,28] (raw 0-255), output 'probabilities' [N,10] and 'label'."));
             return ExitCodes.Ok;
         });
         return command;

@@ -44,7 +44,7 @@ public static class PredictCommands
         RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
         IClassifier model = ImportFlags.Load(parse, parse.GetValue(Model)!);
         IClassifier chosen = ModelRuntime.Apply(model, choice, out used);
-        if (!ReferenceEquals(chosen, model)) (model as IDisposable)?.Dispose();
+        if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
         return chosen;
     }
 
@@ -98,7 +98,7 @@ public static class PredictCommands
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
             var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
-            IClassifier model = LoadForPrediction(parse, out _);
+            using IClassifier model = LoadForPrediction(parse, out _);
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
             bool asJson = parse.GetValue(json);
             if (labelled is not null)

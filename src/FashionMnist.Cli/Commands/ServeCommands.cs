@@ -31,7 +31,7 @@ public static class ServeCommands
             string url = parse.GetValue(urls)!;
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
-            IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime);
+            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime);
             await using var app = ClassifierWebApp.Build(model, new WebOptions { Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse) });
             try
             {
