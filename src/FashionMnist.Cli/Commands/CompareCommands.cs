@@ -14,6 +14,19 @@ namespace FashionMnist.Cli.Commands;
 /// <summary>`fmnist compare`: train several models, evaluate them on the test set, record the runs and write a report.</summary>
 public static class CompareCommands
 {
+    /// <summary>`--models cnn3,onnx:PATH`: an ONNX file is evaluated beside the trained models (docs/onnx.md).</summary>
+    private const string OnnxPrefix = "onnx:";
+
+    private static ModelDescriptor? Resolve(string name)
+    {
+        if (!name.StartsWith(OnnxPrefix, StringComparison.OrdinalIgnoreCase))
+            return ModelCatalog.TryGet(name, out var descriptor) ? descriptor : null;
+        string path = name[OnnxPrefix.Length..];
+        if (!File.Exists(path))
+            throw new FashionMnistException($"--models {name}: the ONNX file '{path}' does not exist", "Give the path after onnx:, e.g. --models cnn3,onnx:models/cnn3.onnx.");
+        return FashionMnist.Onnx.OnnxModelFormat.ImportDescriptor(name, path);
+    }
+
     public static Command Create()
     {
         var profile = new Option<string>("--profile")
@@ -86,7 +99,7 @@ public static class CompareCommands
                 TrainLimit = parse.GetValue(trainLimit), TestLimit = parse.GetValue(testLimit), Seed = parse.GetValue(seed), Command = CommandSupport.CommandLine(),
             };
             var entries = request.Entries();
-            if (!entries.Any(e => ModelCatalog.TryGet(e.Model, out _)))
+            if (!entries.Any(e => ModelCatalog.TryGet(e.Model, out _) || e.Model.StartsWith(OnnxPrefix, StringComparison.OrdinalIgnoreCase)))
                 throw new FashionMnistException(
                     $"None of the requested models ({string.Join(", ", entries.Select(e => e.Name))}) is in this build's catalog",
                     ModelCatalog.Names.Any() ? $"Choose from: {string.Join(", ", ModelCatalog.Names)}." : "No models are registered in this build yet.");
@@ -108,7 +121,7 @@ public static class CompareCommands
             void Line(string text) => progressConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(text)}");
             var outcome = new ComparisonStudy
             {
-                Store = db, Name = parse.GetValue(study), Cancellation = cancellation,
+                Store = db, Name = parse.GetValue(study), Cancellation = cancellation, Resolve = Resolve,
                 Log = line => progressConsole.MarkupLine($"      [grey]{Markup.Escape(line)}[/]"),
                 Progress = new SynchronousProgress<CompareProgress>(p => { if (p.Result is null) Line($"{p.Model}: {p.Stage}…"); }),
                 Worker = new StudyWorkerOptions
