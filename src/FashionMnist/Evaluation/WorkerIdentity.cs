@@ -8,11 +8,15 @@ namespace FashionMnist.Evaluation;
 /// Which process ran a unit of work: host, process id (with its start time, so a reused id is not mistaken for it),
 /// threads, and the scheduler's index when there is one (a Slurm job array task, a Kubernetes Indexed Job pod).
 /// </summary>
-internal sealed record WorkerIdentity
+public sealed record WorkerIdentity
 {
+    /// <summary>The machine's host name.</summary>
     public string Host { get; init; } = "";
+    /// <summary>The process id on that host.</summary>
     public int ProcessId { get; init; }
+    /// <summary>When that process started, so a reused id is not taken for it.</summary>
     public DateTimeOffset? ProcessStartUtc { get; init; }
+    /// <summary>Compute threads the process used (<see cref="FashionMnist.Numerics.ComputeThreads"/>).</summary>
     public int Threads { get; init; }
 
     /// <summary>SLURM_JOB_ID (for an array task: SLURM_ARRAY_JOB_ID).</summary>

@@ -4,18 +4,19 @@ using System.Text.Json.Serialization;
 namespace FashionMnist.Evaluation.Reports;
 
 /// <summary>The files a report consists of.</summary>
-internal sealed record ReportFiles(string Folder, string Html, string Markdown, string Json);
+public sealed record ReportFiles(string Folder, string Html, string Markdown, string Json);
 
 /// <summary>
 /// Writes a <see cref="ComparisonReport"/> into a folder: <c>index.html</c> (self-contained page),
 /// <c>summary.md</c> and <c>results.json</c>. Each file is written atomically (temporary file, then
 /// rename), so a reader never sees a half-written file and an old report stays intact until the new one is complete.
 /// </summary>
-internal static class ReportWriter
+public static class ReportWriter
 {
+    /// <summary>The folder <see cref="Write"/> uses when none is given ("report").</summary>
     public const string DefaultFolder = "report";
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
@@ -40,6 +41,7 @@ internal static class ReportWriter
         }
     }
 
+    /// <summary>Writes the report's three files into <paramref name="folder"/> (created if missing); a folder path that is a file is a <see cref="FashionMnistException"/>.</summary>
     public static ReportFiles Write(ComparisonReport report, string folder = DefaultFolder)
     {
         if (File.Exists(folder))

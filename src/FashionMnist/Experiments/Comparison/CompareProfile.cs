@@ -7,7 +7,7 @@ namespace FashionMnist.Experiments.Comparison;
 /// <param name="Settings">"name=value" options over the model's defaults (as --set would give them), e.g. pca=50.</param>
 /// <param name="TrainLimit">Train on the first N training images only (null = all 60,000).</param>
 /// <param name="Note">Why the profile limits it, shown in the report.</param>
-internal sealed record ProfileEntry(string Model, IReadOnlyDictionary<string, string> Settings, int? TrainLimit = null, string? Note = null)
+public sealed record ProfileEntry(string Model, IReadOnlyDictionary<string, string> Settings, int? TrainLimit = null, string? Note = null)
 {
     /// <summary>The name in the report and for --models, when one catalog model appears more than once (e.g. "knn+hog").</summary>
     public string? Label { get; init; }
@@ -34,10 +34,10 @@ internal sealed record ProfileEntry(string Model, IReadOnlyDictionary<string, st
 /// <param name="Grid">The space as `fmnist search --grid` takes it: "k=1,3,5;weights=uniform,distance".</param>
 /// <param name="Folds">Cross-validation folds.</param>
 /// <param name="TrainLimit">Search on the first N training images (the best candidate is then fitted on the entry's data).</param>
-internal sealed record ProfileSearch(string Grid, int Folds = 5, int? TrainLimit = null);
+public sealed record ProfileSearch(string Grid, int Folds = 5, int? TrainLimit = null);
 
 /// <summary>A named set of models with per-model settings, kept as data so it is easy to tune.</summary>
-internal sealed record CompareProfile(string Name, string Description, IReadOnlyList<ProfileEntry> Models)
+public sealed record CompareProfile(string Name, string Description, IReadOnlyList<ProfileEntry> Models)
 {
     /// <summary>The entry named <paramref name="name"/> (label first, then catalog name), or null.</summary>
     public ProfileEntry? Find(string name) =>
@@ -68,7 +68,7 @@ internal sealed record CompareProfile(string Name, string Description, IReadOnly
 /// classic flags' names. Timings in the comments are CPU seconds measured on the 2-core EPYC while other jobs ran
 /// (an idle 2-core machine needs about half of them as wall time); see docs/evaluation.md.
 /// </summary>
-internal static class CompareProfiles
+public static class CompareProfiles
 {
     private static Dictionary<string, string> S(params (string Name, string Value)[] settings) =>
         settings.ToDictionary(s => s.Name, s => s.Value, StringComparer.OrdinalIgnoreCase);
@@ -157,8 +157,10 @@ internal static class CompareProfiles
             new("mlp", S()), new("cnn1", S()), new("cnn3", S()), new("cnn4", S()), new("cnn-deep", S()),
         ]);
 
+    /// <summary>The built-in profiles: <see cref="Quick"/> and <see cref="Full"/>.</summary>
     public static IReadOnlyList<CompareProfile> All { get; } = [Quick, Full];
 
+    /// <summary>The built-in profile called <paramref name="name"/> (any case); an unknown name is a <see cref="FashionMnistException"/> listing the known ones.</summary>
     public static CompareProfile Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new FashionMnistException($"Unknown profile '{name}'", $"Choose one of: {string.Join(", ", All.Select(p => p.Name))}.");

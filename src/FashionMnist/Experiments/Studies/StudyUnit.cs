@@ -47,11 +47,12 @@ internal sealed record UnitState(StudyUnit Unit, UnitStatus Status, int Attempts
     string? Error, DateTimeOffset? FinishedUtc, [property: JsonIgnore] string? ResultJson, Guid? RunId);
 
 /// <summary>Counts of a study's units by status.</summary>
-internal sealed record StudyProgress(int Total, int Done, int Claimed, int Pending, int Failed, int FailedForGood)
+public sealed record StudyProgress(int Total, int Done, int Claimed, int Pending, int Failed, int FailedForGood)
 {
     /// <summary>No unit can run any more: each is done or has failed as often as allowed.</summary>
     public bool Finished => Done + FailedForGood == Total;
 
+    /// <summary>"3 of 12 units done, 1 in progress, 8 pending, 0 failed".</summary>
     public override string ToString() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Done} of {Total} units done, {Claimed} in progress, {Pending} pending, {Failed} failed");
 }

@@ -8,7 +8,7 @@ using FashionMnist.Experiments.Comparison;
 namespace FashionMnist.Experiments.Studies;
 
 /// <summary>How a worker takes part in a study.</summary>
-internal sealed record StudyWorkerOptions
+public sealed record StudyWorkerOptions
 {
     /// <summary>A claim whose heartbeat is older than this is free again (its worker is presumed dead). Heartbeats go every quarter of it.</summary>
     public TimeSpan ClaimTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -22,7 +22,9 @@ internal sealed record StudyWorkerOptions
     /// <summary>Stop after this many units (tests, and "just a few units on this machine").</summary>
     public int? MaxUnits { get; init; }
 
+    /// <summary>Lines about claims, waits and finished units.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>Stops the worker between units and the running unit's fit.</summary>
     public CancellationToken Cancellation { get; init; }
 }
 
@@ -32,7 +34,7 @@ internal sealed record StudyWorkerOptions
 /// <param name="Lost">Units whose claim another worker took over before this one finished (result discarded).</param>
 /// <param name="Progress">The study's unit counts when the worker stopped.</param>
 /// <param name="WaitingForOtherShards">A static shard stopped with units left that need other shards' units first.</param>
-internal sealed record WorkerSummary(int Ran, int Failed, int Lost, StudyProgress Progress, bool WaitingForOtherShards);
+public sealed record WorkerSummary(int Ran, int Failed, int Lost, StudyProgress Progress, bool WaitingForOtherShards);
 
 /// <summary>
 /// A study worker: registers the plan in the store, then claims, runs and records units until the study is finished
