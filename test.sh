@@ -33,7 +33,7 @@ if [ $# -eq 0 ] && [ "${FMNIST_SKIP_SLURM_TEST:-0}" != "1" ]; then
     status=1
   fi
 fi
-# The library as a NuGet package: pack it, build examples/QuickStart against the package and run it (a few minutes;
+# The library as a NuGet package: pack it, build examples/* against the package and run them (a few minutes;
 # full runs only, skipped with FMNIST_SKIP_EXAMPLES=1).
 examples_line=""
 if [ $# -eq 0 ] && [ "${FMNIST_SKIP_EXAMPLES:-0}" != "1" ]; then

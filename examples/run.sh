@@ -4,7 +4,8 @@
 #   2. restore each example from that folder (examples/nuget.config) into its own package cache, emptied of FashionMnist
 #      first, so a re-pack with the same version is what the examples get (the user-wide ~/.nuget cache is not touched)
 #   3. build each from scratch and run it: QuickStart trains, evaluates, saves, reloads and evaluates again;
-#      CustomModel registers a model of its own and runs it through ExperimentRunner, then reloads it.
+#      CustomModel registers a model of its own, runs it through ExperimentRunner and a ComparisonStudy beside a forest,
+#      then reloads it; OnnxExport exports an MLP to ONNX and evaluates the .onnx file in ONNX Runtime (its "reload").
 # Exits non-zero if any step fails or an example's accuracies before and after reloading differ. test.sh runs it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,4 +53,5 @@ run_example() {
 
 run_example QuickStart
 run_example CustomModel
+run_example OnnxExport
 echo "examples/run.sh: all examples passed"

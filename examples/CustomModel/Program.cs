@@ -3,7 +3,10 @@ using FashionMnist;
 using FashionMnist.Classic;
 using FashionMnist.Data;
 using FashionMnist.Evaluation;
+using FashionMnist.Evaluation.Reports;
 using FashionMnist.Experiments;
+using FashionMnist.Experiments.Comparison;
+using FashionMnist.Experiments.Studies;
 using FashionMnist.Models;
 
 // Typed options: a model's options record is the whole model, preprocessing included, with no strings to parse.
@@ -24,6 +27,22 @@ using var result = new ExperimentRunner().Run(new ExperimentRequest
     SavePath = path,
 });
 Console.WriteLine($"{result.Model.Name}: accuracy {result.Evaluation.Accuracy:F4}, fit {result.FitSeconds:F2} s");
+
+// A comparison (what `fmnist compare` runs), your model beside a built-in one: a study of resumable units recorded in
+// an experiment store (SQLite here, PostgreSQL to share it between machines), then a report (HTML, Markdown, JSON).
+var profile = new CompareProfile("mine", "the centroid against a small forest",
+[
+    new("centroid", new Dictionary<string, string> { ["sharpness"] = "20" }),
+    new("random-forest", new Dictionary<string, string> { ["trees"] = "20" }),
+]);
+string folder = Directory.CreateTempSubdirectory("custom-study-").FullName;
+using (var store = ExperimentStore.Open(Path.Combine(folder, "runs.db")))
+{
+    var request = new ComparisonRequest { Profile = profile, TrainLimit = 5_000, TestLimit = 2_000, Seed = 1 };
+    ComparisonReport report = new ComparisonStudy { Store = store }.Run(request, data.Train, data.Test).Report!;
+    foreach (ModelResult row in report.Leaderboard) Console.WriteLine($"{row.Name}: test accuracy {row.TestAccuracy:F4} on {row.TestImages:N0} images");
+    Console.WriteLine($"report: {ReportWriter.Write(report, Path.Combine(folder, "report")).Html}");
+}
 
 using var reloaded = ModelFile.Load(path);
 double after = ModelEvaluation.Evaluate(reloaded, data.Test).Accuracy;
