@@ -79,6 +79,13 @@ public static class ModelFile
         return header;
     }
 
+    /// <summary>The header of a model file held in memory (checksum verified); <paramref name="source"/> names it in errors.</summary>
+    public static Header ReadHeader(byte[] bytes, string source)
+    {
+        using var reader = Open(bytes, source, out var header);
+        return header;
+    }
+
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
     public static IClassifier Load(byte[] bytes, string source) => Load(bytes, source, out _);
 

@@ -57,4 +57,42 @@ public sealed class CompareProfileTests
         var error = Assert.Throws<FashionMnistException>(() => wrong.Entries());
         Assert.Contains("names no model of this comparison", error.Message);
     }
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public void The_ensemble_row_members_are_entries_of_the_profile(string name)
+    {
+        var profile = CompareProfiles.Get(name);
+        Assert.True(profile.EnsembleOf.Count >= 2);
+        Assert.All(profile.EnsembleOf, member => Assert.NotNull(profile.Models.FirstOrDefault(m => m.Name == member)));
+    }
+
+    [Fact]
+    public void A_comparison_adds_the_soft_vote_of_the_profiles_members_as_an_ensemble_row()
+    {
+        var train = FashionMnist.Tests.Support.TestData.BalancedTrain(40);
+        var test = FashionMnist.Tests.Support.TestData.BalancedTest(20);
+        var mlp = new ProfileEntry("mlp", new Dictionary<string, string> { ["hidden"] = "32", ["epochs"] = "2", ["validation-fraction"] = "0" });
+        var knn = new ProfileEntry("knn", new Dictionary<string, string> { ["k"] = "5" });
+        var profile = new CompareProfile("tiny", "two models and their vote", [mlp, knn]) { EnsembleOf = ["mlp", "knn"] };
+        var report = new ComparisonRunner().Run(new ComparisonRequest { Profile = profile, Seed = 5 }, train, test);
+        Assert.Equal(["mlp", "knn", "ensemble"], report.Models.Select(m => m.Name));
+        var row = report.Models[2];
+        Assert.Equal("ensemble", row.Family);
+        Assert.Equal(report.Models[0].TrainSeconds + report.Models[1].TrainSeconds, row.TrainSeconds, 9);
+        // The row is the mean of the members' probabilities: the same models, fitted again with the same seed, agree.
+        float[] Probabilities(ProfileEntry entry)
+        {
+            using var model = ModelCatalog.Create(entry.Options());
+            model.Fit(train, new FitContext { Seed = 5 });
+            return model.PredictProbabilities(test);
+        }
+        float[] a = Probabilities(mlp), b = Probabilities(knn);
+        var vote = a.Zip(b, (x, y) => (x + y) / 2).ToArray();
+        double expected = FashionMnist.Evaluation.ModelEvaluation.FromProbabilities(vote, test.Labels).Accuracy;
+        Assert.Equal(expected, row.TestAccuracy, 12);
+        // Without every member there is no row (and selecting models leaves the profile's note out).
+        var partial = new ComparisonRunner().Run(new ComparisonRequest { Profile = profile, Models = ["knn"], Seed = 5 }, train, test);
+        Assert.DoesNotContain(partial.Models, m => m.Name == "ensemble");
+    }
 }

@@ -94,6 +94,7 @@ public sealed class ComparisonRunner
         });
 
         var results = new List<ModelResult>();
+        var probabilities = new Dictionary<string, float[]>(StringComparer.OrdinalIgnoreCase);
         try
         {
             for (int i = 0; i < runnable.Count; i++)
@@ -102,7 +103,7 @@ public sealed class ComparisonRunner
                 var (entry, descriptor) = runnable[i];
                 try
                 {
-                    var result = RunOne(i, runnable.Count, descriptor, entry, request, train, test, compareRun?.Id, environment);
+                    var result = RunOne(i, runnable.Count, descriptor, entry, request, train, test, compareRun?.Id, environment, kept: probabilities);
                     results.Add(result);
                     Progress?.Report(new CompareProgress(i + 1, runnable.Count, entry.Name, "done", result));
                 }
@@ -121,6 +122,9 @@ public sealed class ComparisonRunner
         }
 
         var notes = new List<string> { $"Profile '{request.Profile.Name}': {request.Profile.Description}" };
+        if (EnsembleRow(request.Profile.EnsembleOf, results, probabilities, test) is { } ensemble) results.Add(ensemble);
+        else if (request.Profile.EnsembleOf.Count > 1 && request.Models is null)
+            notes.Add($"No ensemble row: not every member ({string.Join(", ", request.Profile.EnsembleOf)}) ran.");
         if (request.TrainLimit is int limit) notes.Add($"Training data capped at {limit:N0} images for every model (--train-limit).");
         if (request.Overrides.Count > 0)
             notes.Add("Settings changed with --set: " + string.Join("; ", request.Overrides.Select(o => $"{o.Key}: {string.Join(" ", o.Value.Select(kv => $"{kv.Key}={kv.Value}"))}")) + ".");
@@ -208,7 +212,8 @@ public sealed class ComparisonRunner
 
     /// <summary>One entry: its search (unless already tuned), then the <see cref="ExperimentRunner"/> unit, then what the report shows.</summary>
     private ModelResult RunOne(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ComparisonRequest request,
-        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null)
+        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null,
+        Dictionary<string, float[]>? kept = null)
     {
         int limit = Math.Min(entry.TrainLimit ?? int.MaxValue, request.TrainLimit ?? int.MaxValue);
         ImageSet train = fullTrain.Take(limit);
@@ -237,6 +242,7 @@ public sealed class ComparisonRunner
         });
         var model = result.Model;
         var evaluation = result.Evaluation;
+        if (kept is not null) kept[entry.Name] = evaluation.Probabilities;
         var pca = (model as IPreprocessingInsights)?.Pca;
         var options = model.Options;
         return new ModelResult
@@ -256,6 +262,35 @@ public sealed class ComparisonRunner
             TrainImages = train.Count, TestImages = test.Count,
             Note = Describe(entry, train.Count, fullTrain.Count, search),
             RunId = result.Run?.Id,
+        };
+    }
+
+    /// <summary>
+    /// The soft vote of the profile's ensemble members, from their test probabilities (no model is trained or predicted
+    /// again): what `fmnist ensemble --models` makes of their files. Null unless every member ran.
+    /// </summary>
+    private static ModelResult? EnsembleRow(IReadOnlyList<string> members, List<ModelResult> results, Dictionary<string, float[]> probabilities, ImageSet test)
+    {
+        if (members.Count < 2 || !members.All(probabilities.ContainsKey)
+            || results.Any(r => string.Equals(r.Name, FashionMnist.Ensembles.EnsembleFamily.Name, StringComparison.OrdinalIgnoreCase))) return null;
+        var rows = members.Select(m => results.First(r => string.Equals(r.Name, m, StringComparison.OrdinalIgnoreCase))).ToList();
+        var vote = new float[test.Count * FashionMnistClasses.Count];
+        FashionMnist.Ensembles.EnsembleClassifier.SoftVote(members.Select(m => probabilities[m]).ToList(), vote);
+        var evaluation = ModelEvaluation.FromProbabilities(vote, test.Labels);
+        string list = string.Join(", ", rows.Select(r => r.Name));
+        return new ModelResult
+        {
+            Name = FashionMnist.Ensembles.EnsembleFamily.Name, CatalogModel = FashionMnist.Ensembles.EnsembleFamily.Name, Family = "ensemble",
+            Summary = $"soft vote of {list}",
+            Parameters = new Dictionary<string, string> { ["members"] = list, ["method"] = "soft-vote" },
+            TestAccuracy = evaluation.Accuracy, MacroF1 = evaluation.Metrics.MacroAverage.F1,
+            TopTwoAccuracy = evaluation.TopTwoAccuracy, LogLoss = evaluation.LogLoss, ExpectedCalibrationError = evaluation.ExpectedCalibrationError,
+            TrainSeconds = rows.Sum(r => r.TrainSeconds), TrainCpuSeconds = rows.Sum(r => r.TrainCpuSeconds ?? 0),
+            PredictSecondsPer10k = rows.Sum(r => r.PredictSecondsPer10k), ModelSizeBytes = rows.Sum(r => r.ModelSizeBytes),
+            PerClass = evaluation.Metrics.PerClass, Confusion = evaluation.Metrics.Confusion.ToRows(),
+            Misclassified = Misclassified(test, evaluation, ReportHtml.GalleryImagesPerModel),
+            TrainImages = rows.Max(r => r.TrainImages), TestImages = test.Count,
+            Note = $"the mean of {list}'s probabilities (their rows' runs; times and size are their sums); members fixed by the profile, not chosen on the test set",
         };
     }
 
