@@ -34,8 +34,8 @@ internal static class PhotoReports
             if (showPath is not null) sheetRows.Add(new PredictionSheet.Row(Path.GetFileName(path), photo, prediction));
             results.Add(new PhotoResult(path, prediction.Top(top), prediction.Input.Notes));
         }
-        if (showPath is not null) AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(sheetRows)));
-        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results);
+        if (showPath is not null) ImageCodec.SavePng(showPath, PredictionSheet.Render(sheetRows));
+        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, results);
     }
 
     /// <summary>Reads a labels.csv and checks that every photo it lists exists (before any model is loaded).</summary>
@@ -74,8 +74,8 @@ internal static class PhotoReports
             throw e.InnerExceptions.OfType<FashionMnistException>().First();
         }
         if (showPath is not null)
-            AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(
-                results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList())));
+            ImageCodec.SavePng(showPath, PredictionSheet.Render(
+                results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList()));
         PhotoScore score = PhotoScoring.Score(results);
         var predictions = results.Select(r =>
         {
@@ -83,7 +83,7 @@ internal static class PhotoReports
             return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), best.Take(top).ToList(),
                 r.Item1.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Item1.CorrectLabels.Contains(c.Label)));
         }).ToList();
-        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, predictions);
+        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, predictions);
     }
 
     private static string FolderOf(string labelsPath) => Path.GetDirectoryName(Path.GetFullPath(labelsPath))!;
@@ -97,8 +97,8 @@ internal static class PhotoReports
 
     private static void WriteStages(string directory, string stem, RgbaImage photo, PhotoPrediction prediction)
     {
-        AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-0-original.png"), ImageCodec.EncodePng(PhotoPlanes.From(photo, 512).ToRgba()));
+        ImageCodec.SavePng(Path.Combine(directory, $"{stem}-0-original.png"), PhotoPlanes.From(photo, 512).ToRgba());
         foreach (PipelineStage stage in prediction.Input.Stages)
-            AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-{stage.Name}.png"), ImageCodec.EncodePng(stage.Image));
+            ImageCodec.SavePng(Path.Combine(directory, $"{stem}-{stage.Name}.png"), stage.Image);
     }
 }

@@ -8,23 +8,25 @@ namespace FashionMnist.Imaging;
 /// </summary>
 public static class PredictionSheet
 {
-    private const int Cell = 112, Pad = 8, LabelWidth = 12 * TinyFont.Advance * 2, BarWidth = 150, TextScale = 2;
+    // Titles (file names) at twice the font's size; class names and percentages at its own size, so a label (8 pixels)
+    // fits its bar's row (Cell / 10 = 11 pixels).
+    private const int Cell = 112, Pad = 8, TitleScale = 2, LabelWidth = 12 * BitmapFont.Advance, BarWidth = 150;
     private static readonly (byte, byte, byte) Ink = (30, 30, 30), Bar = (70, 120, 200), Best = (235, 130, 30), Track = (228, 228, 228);
 
     public sealed record Row(string Title, RgbaImage Photo, PhotoPrediction Prediction);
 
     public static RgbaImage Render(IReadOnlyList<Row> rows)
     {
-        int titleHeight = TinyFont.GlyphHeight * TextScale + 6;
+        int titleHeight = BitmapFont.MeasureHeight(TitleScale) + 6;
         int rowHeight = titleHeight + Cell + Pad;
-        int width = Pad + Cell + Pad + Cell + Pad + LabelWidth + BarWidth + 6 + 4 * TinyFont.Advance * TextScale + Pad;
+        int width = Pad + Cell + Pad + Cell + Pad + LabelWidth + BarWidth + 6 + BitmapFont.MeasureWidth("100%") + Pad;
         var sheet = new RgbaImage(width, Pad + rows.Count * rowHeight);
         sheet.Fill(0, 0, sheet.Width, sheet.Height, 255, 255, 255);
         for (int r = 0; r < rows.Count; r++)
         {
             int top = Pad + r * rowHeight;
             Row row = rows[r];
-            TinyFont.Draw(sheet, Shorten(row.Title, (width - 2 * Pad) / (TinyFont.Advance * TextScale)), Pad, top, Ink, TextScale);
+            BitmapFont.Draw(sheet, Shorten(row.Title, (width - 2 * Pad) / (BitmapFont.Advance * TitleScale)), Pad, top, Ink, TitleScale);
             int y = top + titleHeight;
 
             RgbaImage thumbnail = PhotoPlanes.From(row.Photo, Cell).ToRgba();
@@ -39,11 +41,11 @@ public static class PredictionSheet
             {
                 int by = y + c * step + 1;
                 float p = row.Prediction.Probabilities[c];
-                TinyFont.Draw(sheet, FashionMnistClasses.Name(c), barsLeft, by, Ink, TextScale);
+                BitmapFont.Draw(sheet, FashionMnistClasses.Name(c), barsLeft, by, Ink);
                 sheet.Fill(barsLeft + LabelWidth, by, BarWidth, step - 2, Track.Item1, Track.Item2, Track.Item3);
                 var color = c == best ? Best : Bar;
                 sheet.Fill(barsLeft + LabelWidth, by, (int)Math.Round(BarWidth * Math.Clamp(p, 0, 1)), step - 2, color.Item1, color.Item2, color.Item3);
-                TinyFont.Draw(sheet, $"{p * 100:0}%", barsLeft + LabelWidth + BarWidth + 6, by, Ink, TextScale);
+                BitmapFont.Draw(sheet, $"{p * 100:0}%", barsLeft + LabelWidth + BarWidth + 6, by, Ink);
             }
         }
         return sheet;
