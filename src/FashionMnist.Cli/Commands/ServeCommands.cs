@@ -37,7 +37,7 @@ public static class ServeCommands
             string url = parse.GetValue(urls)!;
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
-            IClassifier model = ModelFile.Load(parse.GetValue(PredictCommands.Model)!);
+            IClassifier model = PredictCommands.LoadModel(parse);
             await using var app = ClassifierWebApp.Build(model, new WebOptions
             {
                 Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse), AllowedHosts = parse.GetValue(allowedHosts) ?? [],

@@ -13,6 +13,8 @@ public sealed class NeuralFamily : IModelFamily
         Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
         Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
+        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images too (what serve should get)", Zoo.Photo,
+            ("width", "8")),
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
 
@@ -86,13 +88,23 @@ public static class Zoo
     public static Sequential Deep(NeuralOptions options)
     {
         var deep = (DeepCnnOptions)options;
-        float dropout = (float)options.Dropout;
-        int w = deep.Width;
+        return DeepNetwork(deep.Width, deep.Residual, (float)options.Dropout);
+    }
+
+    /// <summary>cnn-deep's network, trained for photos (see <see cref="PhotoCnnOptions"/>).</summary>
+    public static Sequential Photo(NeuralOptions options)
+    {
+        var photo = (PhotoCnnOptions)options;
+        return DeepNetwork(photo.Width, photo.Residual, (float)options.Dropout);
+    }
+
+    private static Sequential DeepNetwork(int w, bool residual, float dropout)
+    {
         var network = new Sequential()
             .Conv2D(w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
             .Conv2D(w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
             .MaxPool(2).Dropout(dropout / 2);                                      // 14
-        if (deep.Residual)
+        if (residual)
         {
             network
                 .Residual(b => ResidualBody(b, 2 * w)).ReLU()

@@ -250,3 +250,42 @@ public sealed record CustomOptions : NeuralOptions
             throw new FashionMnistException("Model 'custom' needs an architecture spec", "Pass --spec FILE (YAML or JSON; see docs/neural.md).");
     }
 }
+
+/// <summary>
+/// The recommended model for real photos (issue 16; docs/photos.md): cnn-deep's network, trained with the photo-like
+/// augmentation on half of the images so the photo pipeline's output is in its training distribution, and with stronger
+/// label smoothing so its top-3 probabilities stay graded on photos unlike anything it saw. `fmnist serve` and
+/// `fmnist predict` use its file (models/cnn-photo.fmm) when no --model is given.
+/// </summary>
+public sealed record PhotoCnnOptions : NeuralOptions
+{
+    public PhotoCnnOptions()
+    {
+        Epochs = 20;
+        Optimizer = OptimizerKind.AdamW;
+        LearningRate = 3e-3;
+        WeightDecay = 5e-4;
+        Schedule = LearningRateSchedule.OneCycle;
+        Augment = true;
+        Erasing = 0.1;
+        PhotoLike = 0.5;
+        Dropout = 0.05;
+        LabelSmoothing = 0.1;
+        Patience = 0;
+        ValidationFraction = 0;
+        RestoreBest = false;
+        Tta = true;
+    }
+
+    [Description("Filters of the first stage; the second and third stages have 2x and 4x as many.")]
+    public int Width { get; init; } = 32;
+
+    [Description("Make the second and third stages residual blocks (two convolutions each, a 1x1 projection on the shortcut).")]
+    public bool Residual { get; init; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Width is >= 4 and <= 256, "width", "must be 4-256 filters", Width);
+    }
+}
