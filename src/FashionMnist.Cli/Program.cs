@@ -21,6 +21,7 @@ namespace FashionMnist.Cli
             root.Add(TrainCommand.Create());
             root.Add(EvaluateCommand.Create());
             root.Add(EnsembleCommand.Create());
+            root.Add(ExportCommand.Create());
             root.Add(SearchCommand.Create());
             root.Add(RunsCommands.Create());
             root.Add(CompareCommands.Create());

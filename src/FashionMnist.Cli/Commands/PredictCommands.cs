@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FashionMnist.Imaging;
 using FashionMnist.Models;
+using FashionMnist.Onnx;
 using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
@@ -13,21 +14,13 @@ public static class PredictCommands
 
     public static readonly Option<string> Model = new("--model")
     {
-        Description = $"Model file made by `fmnist train ... --out FILE`. Default: {DefaultPhotoModel}, the recommended photo model " +
-                      "(make it with `fmnist train cnn-photo`).",
+        Description = $"Model file made by `fmnist train ... --out FILE`, or an ONNX classifier (.onnx). Default: {DefaultPhotoModel}, " +
+                      "the recommended photo model (make it with `fmnist train cnn-photo`).",
         DefaultValueFactory = _ => DefaultPhotoModel,
         HelpName = "FILE",
     };
 
     /// <summary>Loads the --model file; the default photo model, when missing, says how to make it.</summary>
-    public static IClassifier LoadModel(ParseResult parse)
-    {
-        string path = parse.GetValue(Model)!;
-        if (path == DefaultPhotoModel && !File.Exists(path))
-            throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
-                "Train it with `fmnist train cnn-photo` (about 20 minutes on 2 cores), or pass --model FILE.");
-        return ModelFile.Load(path);
-    }
 
     public static readonly Option<string> Pipeline = new("--pipeline")
     {
@@ -42,6 +35,28 @@ public static class PredictCommands
         Description = "Turn off test-time augmentation. By default the garment is segmented at 3 thresholds, each also mirrored, " +
                       "and the model's probabilities for the 6 inputs are averaged (about 3x the pipeline time; docs/photos.md).",
     };
+
+    public static readonly Option<string> Runtime = new("--runtime")
+    {
+        Description = "What runs the model: auto (the faster one as measured for this model by bench/run.sh onnx; default), " +
+                      "native (fmnist's engine) or onnx (ONNX Runtime on the model exported in memory).",
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|native|onnx",
+    };
+
+    /// <summary>Loads --model (fmnist or ONNX file, with the --input-* flags) and puts it on the --runtime asked for.</summary>
+    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used)
+    {
+        RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
+        string path = parse.GetValue(Model)!;
+        if (path == DefaultPhotoModel && !File.Exists(path))
+            throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
+                "Train it with `fmnist train cnn-photo` (about 20 minutes on 2 cores), or pass --model FILE.");
+        IClassifier model = ImportFlags.Load(parse, path);
+        IClassifier chosen = ModelRuntime.Apply(model, choice, out used);
+        if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
+        return chosen;
+    }
 
     /// <summary>The augmentation the --no-tta flag selects.</summary>
     public static TestTimeAugmentation Augmentation(ParseResult parse) =>
@@ -76,8 +91,9 @@ public static class PredictCommands
             "Classify photos of real clothes: each photo is turned into a Fashion-MNIST-like 28x28 image and given to the model. " +
             "Example: fmnist predict --model cnn.fmm shirt.jpg --show sheet.png")
         {
-            photos, Model, labels, top, json, show, debug, Pipeline, NoTta,
+            photos, Model, labels, top, json, show, debug, Pipeline, NoTta, Runtime,
         };
+        ImportFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string[] files = parse.GetValue(photos) ?? [];
@@ -92,7 +108,7 @@ public static class PredictCommands
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
             var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
-            IClassifier model = LoadModel(parse);
+            using IClassifier model = LoadForPrediction(parse, out _);
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
             bool asJson = parse.GetValue(json);
             if (labelled is not null)
