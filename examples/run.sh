@@ -11,6 +11,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 feed="$root/artifacts/packages"
 work="$root/artifacts/examples"
+# Other packages (ONNX Runtime alone is ~500 MB) are read from the user-wide cache the repository's own build filled, as a
+# fallback folder: used in place, never written, so a fresh clone downloads nothing again. FashionMnist is never there
+# (only the examples restore it, into their own cache), and the DLL check below catches a stale copy if it ever were.
+global_cache="$(dotnet nuget locals global-packages --list 2>/dev/null | sed -n 's/^global-packages: *//p')"
 export NUGET_PACKAGES="$work/nuget-packages"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -32,7 +36,7 @@ run_example() {
   fi
   echo "== build examples/$name against $package"
   rm -rf "$example/bin" "$example/obj"
-  dotnet restore "$example" --force -nologo -v:quiet
+  dotnet restore "$example" --force -nologo -v:quiet ${global_cache:+"-p:RestoreFallbackFolders=$global_cache"}
   dotnet build "$example" -c Release --no-restore -nologo -clp:ErrorsOnly -v:quiet
   # The example must run on the library just packed, not on an older copy from some cache.
   if ! cmp -s "$example/bin/Release/net10.0/FashionMnist.dll" "$root/src/FashionMnist/bin/Release/net10.0/FashionMnist.dll"; then
