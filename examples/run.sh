@@ -15,11 +15,12 @@ work="$root/artifacts/examples"
 # fallback folder: used in place, never written, so a fresh clone downloads nothing again. FashionMnist is never there
 # (only the examples restore it, into their own cache), and the DLL check below catches a stale copy if it ever were.
 global_cache="$(dotnet nuget locals global-packages --list 2>/dev/null | sed -n 's/^global-packages: *//p')"
-export NUGET_PACKAGES="$work/nuget-packages"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== pack the library"
+# With the repository's own package cache (the one its build restored into), before the examples' cache is set.
 dotnet pack "$root/src/FashionMnist" -c Release -nologo -clp:ErrorsOnly -v:quiet
+export NUGET_PACKAGES="$work/nuget-packages"
 rm -rf "$NUGET_PACKAGES/fashionmnist"
 mkdir -p "$work"
 
