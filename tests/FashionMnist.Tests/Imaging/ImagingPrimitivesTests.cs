@@ -102,21 +102,3 @@ public class ImagingPrimitivesTests
         Assert.True(model.Distance([red, green, blue], 35 * w + 5) < 0.02f);
     }
 }
-
-public class TinyFontTests
-{
-    [Fact]
-    public void Glyphs_are_drawn_from_their_bitmaps()
-    {
-        var image = new RgbaImage(8, 5);
-        TinyFont.Draw(image, "t1", 0, 0, (255, 0, 0));
-        // 'T' = "###/.#./.#./.#./.#.", '1' starts at x = 4 with ".#./##./.#./.#./###"
-        bool Ink(int x, int y) => image.Pixels[(y * 8 + x) * 4] == 255;
-        Assert.True(Ink(0, 0) && Ink(1, 0) && Ink(2, 0) && Ink(1, 4));
-        Assert.False(Ink(0, 1) || Ink(2, 4));
-        Assert.True(Ink(4, 1) && Ink(5, 0) && Ink(4, 4) && Ink(6, 4));
-        Assert.False(Ink(4, 0) || Ink(3, 0));
-        Assert.Equal(7, TinyFont.Measure("t1"));
-        Assert.Equal(14, TinyFont.Measure("t1", scale: 2));
-    }
-}
