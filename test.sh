@@ -18,7 +18,19 @@ set +e
 dotnet test "$root/tests/FashionMnist.Tests/FashionMnist.Tests.csproj" -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 status=$?
+# The study on a real (one-node) Slurm with its own PostgreSQL, about a minute: on full runs only (not with a --filter),
+# and skipped with FMNIST_SKIP_SLURM_TEST=1. It installs slurm-wlm and munge if missing and stops every daemon it starts.
+slurm_line=""
+if [ $# -eq 0 ] && [ "${FMNIST_SKIP_SLURM_TEST:-0}" != "1" ]; then
+  if "$root/deploy/slurm/local-test.sh" "$root/artifacts/slurm-test"; then
+    slurm_line="deploy/slurm/local-test.sh: passed (report in artifacts/slurm-test/report)"
+  else
+    slurm_line="deploy/slurm/local-test.sh: FAILED (see its output above)"
+    status=1
+  fi
+fi
 set -e
+[ -n "$slurm_line" ] && echo "$slurm_line"
 # One plain closing line, whatever the runner printed: "N passed, N failed, N skipped".
 trx="$results/tests.trx"
 if [ -f "$trx" ]; then

@@ -280,9 +280,9 @@ public static class DataCommands
             string title = $"Fashion-MNIST {(train ? "train" : "test")}: {perClass} per class, " +
                            (chosenSeed is int s ? $"seed {s}" : "first in file order");
             var clock = Stopwatch.StartNew();
-            var (pixels, width, height) = SampleSheet.Render(set, perClass, chosenSeed, factor, title);
-            PngWriter.Save(path, pixels, width, height, PngColor.Gray);
-            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(path))}[/] ({width}x{height}, {perClass * FashionMnistClasses.Count} images, {clock.ElapsedMilliseconds} ms).");
+            RgbaImage sheet = SampleSheet.Render(set, perClass, chosenSeed, factor, title);
+            ImageCodec.SavePng(path, sheet);
+            AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(path))}[/] ({sheet.Width}x{sheet.Height}, {perClass * FashionMnistClasses.Count} images, {clock.ElapsedMilliseconds} ms).");
             return ExitCodes.Ok;
         });
         return show;

@@ -42,7 +42,7 @@ internal static class PhotoReports
             if (showPath is not null) sheetRows.Add(new PredictionSheet.Row(Path.GetFileName(path), photo, prediction));
             results.Add(new PhotoResult(path, VerdictJson.Of(PhotoVerdict.Of(prediction)), prediction.Top(top), prediction.Input.Notes));
         }
-        if (showPath is not null) AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(sheetRows)));
+        if (showPath is not null) ImageCodec.SavePng(showPath, PredictionSheet.Render(sheetRows));
         return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results, debugDirectory);
     }
 
@@ -82,8 +82,8 @@ internal static class PhotoReports
             throw e.InnerExceptions.OfType<FashionMnistException>().First();
         }
         if (showPath is not null)
-            AtomicFile.WriteAllBytes(showPath, ImageCodec.EncodePng(PredictionSheet.Render(
-                results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList())));
+            ImageCodec.SavePng(showPath, PredictionSheet.Render(
+                results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList()));
         PhotoScore score = PhotoScoring.Score(results);
         var predictions = results.Select(r =>
         {
@@ -105,8 +105,8 @@ internal static class PhotoReports
 
     private static void WriteStages(string directory, string stem, RgbaImage photo, PhotoPrediction prediction)
     {
-        AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-0-original.png"), ImageCodec.EncodePng(PhotoPlanes.From(photo, 512).ToRgba()));
+        ImageCodec.SavePng(Path.Combine(directory, $"{stem}-0-original.png"), PhotoPlanes.From(photo, 512).ToRgba());
         foreach (PipelineStage stage in prediction.Input.Stages)
-            AtomicFile.WriteAllBytes(Path.Combine(directory, $"{stem}-{stage.Name}.png"), ImageCodec.EncodePng(stage.Image));
+            ImageCodec.SavePng(Path.Combine(directory, $"{stem}-{stage.Name}.png"), stage.Image);
     }
 }

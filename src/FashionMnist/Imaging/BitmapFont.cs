@@ -1,11 +1,13 @@
 namespace FashionMnist.Imaging;
 
 /// <summary>
-/// A built-in 5x7 pixel font for printable ASCII (32-126), so images get text labels without any font library.
-/// Lower-case g, j, p, q and y use an eighth row below the baseline, so a line of text is 8 pixels tall.
-/// Characters outside that range are drawn as '?'. Text is drawn into a row-major pixel buffer of 1 (gray),
-/// 3 (RGB) or 4 (RGBA) bytes per pixel, scaled by an integer factor and clipped to the image.
+/// The library's one built-in pixel font: 5x7 glyphs for printable ASCII (32-126) in upper and lower case, so
+/// sheets get readable labels and file names without a font library. Lower-case g, j, p, q and y use an eighth row
+/// below the baseline, so a line of text is 8 pixels tall. Characters outside that range are drawn as '?'. Text is
+/// drawn onto an <see cref="RgbaImage"/> or into a row-major buffer of 1 (gray), 3 (RGB) or 4 (RGBA) bytes per
+/// pixel, scaled by an integer factor and clipped to the image.
 /// </summary>
+/// <remarks>It replaced a 3x5 capitals-only font that the prediction sheet used: file names in it were hard to read.</remarks>
 public static class BitmapFont
 {
     public const int GlyphWidth = 5;
@@ -180,4 +182,8 @@ public static class BitmapFont
                 }
         }
     }
+
+    /// <summary>Draws opaque <paramref name="text"/> onto <paramref name="image"/> with its top-left corner at (<paramref name="x"/>, <paramref name="y"/>), clipped.</summary>
+    public static void Draw(RgbaImage image, string text, int x, int y, (byte R, byte G, byte B) color, int scale = 1) =>
+        Draw(image.Pixels, image.Width, image.Height, x, y, text, [color.R, color.G, color.B, 255], scale);
 }

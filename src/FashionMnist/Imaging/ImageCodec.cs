@@ -23,6 +23,9 @@ public static class ImageCodec
     /// <summary>Encodes an image as PNG (RGB, or RGBA when <paramref name="keepAlpha"/>).</summary>
     public static byte[] EncodePng(RgbaImage image, bool keepAlpha = false) => Encode(image, "png", keepAlpha);
 
+    /// <summary>Writes <paramref name="image"/> as an RGB PNG file, atomically (<see cref="AtomicFile"/>): a reader never sees half an image.</summary>
+    public static void SavePng(string path, RgbaImage image) => AtomicFile.WriteAllBytes(path, EncodePng(image));
+
     /// <summary>Encodes with one of gdk-pixbuf's savers: "png", "jpeg", "bmp", "tiff", "ico".</summary>
     public static byte[] Encode(RgbaImage image, string format, bool keepAlpha = false) =>
         GdkPixbufCodec.Encode(image.Pixels, image.Width, image.Height, format, keepAlpha);

@@ -4,11 +4,12 @@ namespace FashionMnist.Imaging;
 
 /// <summary>
 /// A labelled grid of sample images, one row per class like Zalando's sprite: the class name on the left,
-/// then <c>perClass</c> images of that class, each upscaled (nearest neighbour) for readability. Grayscale.
+/// then <c>perClass</c> images of that class, each upscaled (nearest neighbour) for readability. Gray on RGBA.
 /// </summary>
 public static class SampleSheet
 {
-    private const byte Background = 48, TextColor = 255;
+    private const byte Background = 48;
+    private static readonly (byte, byte, byte) TextColor = (255, 255, 255);
     private const int Margin = 8, Gap = 2, FontScale = 2;
 
     /// <summary>
@@ -29,8 +30,8 @@ public static class SampleSheet
         return picked.Select(row => row.ToArray()).ToArray();
     }
 
-    /// <summary>Renders the grid; returns grayscale pixels and the image size.</summary>
-    public static (byte[] Pixels, int Width, int Height) Render(ImageSet set, int perClass, int? seed, int scale, string title)
+    /// <summary>Renders the grid.</summary>
+    public static RgbaImage Render(ImageSet set, int perClass, int? seed, int scale, string title)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
         int[][] rows = Pick(set, perClass, seed);
@@ -39,32 +40,29 @@ public static class SampleSheet
         int titleHeight = BitmapFont.MeasureHeight(FontScale) + 2 * Margin;
         int width = Math.Max(labelWidth + perClass * (cell + Gap) - Gap + Margin, BitmapFont.MeasureWidth(title, FontScale) + 2 * Margin);
         int height = titleHeight + rows.Length * (cell + Gap) - Gap + Margin;
-        var pixels = new byte[width * height];
-        pixels.AsSpan().Fill(Background);
-        ReadOnlySpan<byte> text = [TextColor];
-        BitmapFont.Draw(pixels, width, height, Margin, Margin, title, text, FontScale);
+        var sheet = new RgbaImage(width, height);
+        sheet.Fill(0, 0, width, height, Background, Background, Background);
+        BitmapFont.Draw(sheet, title, Margin, Margin, TextColor, FontScale);
 
         for (int c = 0; c < rows.Length; c++)
         {
             int top = titleHeight + c * (cell + Gap);
-            BitmapFont.Draw(pixels, width, height, Margin, top + (cell - BitmapFont.MeasureHeight(FontScale)) / 2,
-                FashionMnistClasses.Name(c), text, FontScale);
+            BitmapFont.Draw(sheet, FashionMnistClasses.Name(c), Margin, top + (cell - BitmapFont.MeasureHeight(FontScale)) / 2,
+                TextColor, FontScale);
             for (int k = 0; k < rows[c].Length; k++)
-                Blit(set.Image(rows[c][k]), pixels, width, labelWidth + k * (cell + Gap), top, scale);
+                Blit(set.Image(rows[c][k]), sheet, labelWidth + k * (cell + Gap), top, scale);
         }
-        return (pixels, width, height);
+        return sheet;
     }
 
     /// <summary>Copies a 28x28 image into the sheet at (left, top), each pixel as a scale x scale block.</summary>
-    private static void Blit(ReadOnlySpan<byte> image, Span<byte> sheet, int sheetWidth, int left, int top, int scale)
+    private static void Blit(ReadOnlySpan<byte> image, RgbaImage sheet, int left, int top, int scale)
     {
         for (int y = 0; y < ImageSet.Height; y++)
-        {
-            ReadOnlySpan<byte> source = image.Slice(y * ImageSet.Width, ImageSet.Width);
-            Span<byte> target = sheet.Slice((top + y * scale) * sheetWidth + left, ImageSet.Width * scale);
-            for (int x = 0; x < ImageSet.Width; x++) target.Slice(x * scale, scale).Fill(source[x]);
-            for (int dy = 1; dy < scale; dy++)
-                target.CopyTo(sheet.Slice((top + y * scale + dy) * sheetWidth + left, target.Length));
-        }
+            for (int x = 0; x < ImageSet.Width; x++)
+            {
+                byte v = image[y * ImageSet.Width + x];
+                sheet.Fill(left + x * scale, top + y * scale, scale, scale, v, v, v);
+            }
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Data;
@@ -128,6 +129,11 @@ public sealed class DataCliTests : IDisposable
         Assert.True(ok.ExitCode == 0, ok.ToString());
         byte[] png = File.ReadAllBytes(output);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        // The file holds exactly the sheet (default scale 2), pixel for pixel.
+        RgbaImage expected = SampleSheet.Render(TestData.Test, 3, seed: 1, scale: 2, "Fashion-MNIST test: 3 per class, seed 1");
+        RgbaImage written = ImageCodec.Decode(png, "sheet.png");
+        Assert.Equal((expected.Width, expected.Height), (written.Width, written.Height));
+        Assert.Equal(expected.Pixels, written.Pixels);
 
         AssertBadInput(CliRunner.Run("data", "show", "--split", "validation", "--out", output), "validation");
 

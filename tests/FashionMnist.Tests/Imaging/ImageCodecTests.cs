@@ -1,5 +1,6 @@
 using FashionMnist.Imaging;
 using FashionMnist.Interop;
+using FashionMnist.Tests.Data;
 
 namespace FashionMnist.Tests.Imaging;
 
@@ -16,6 +17,30 @@ public class ImageCodecTests
         RgbaImage decoded = ImageCodec.Decode(encoded, $"test.{format}");
         Assert.Equal((37, 21), (decoded.Width, decoded.Height));
         Assert.Equal(original.Pixels, decoded.Pixels);
+    }
+
+    [Fact]
+    public void Png_bytes_depend_only_on_the_pixels()
+    {
+        // Same image, same bytes (no time stamp or other varying chunk): reports and sheets can be compared by hash.
+        RgbaImage first = TestImages.Noise(64, 48, seed: 2), copy = TestImages.Noise(64, 48, seed: 2);
+        Assert.Equal(ImageCodec.EncodePng(first), ImageCodec.EncodePng(copy));
+        Assert.NotEqual(ImageCodec.EncodePng(first), ImageCodec.EncodePng(TestImages.Noise(64, 48, seed: 3)));
+    }
+
+    [Fact]
+    public void SavePng_writes_the_image_atomically_and_refuses_a_path_under_a_file()
+    {
+        using var folder = new TempFolder();
+        RgbaImage image = TestImages.Gradient(9, 5);
+        string path = folder.File("out/sheet.png");
+        ImageCodec.SavePng(path, image);
+        Assert.Equal(image.Pixels, ImageCodec.DecodeFile(path).Pixels);
+        Assert.Equal([Path.GetFileName(path)], Directory.GetFiles(folder.File("out")).Select(Path.GetFileName)); // no temporary left
+
+        File.WriteAllText(folder.File("a-file"), "");
+        var e = Assert.Throws<FashionMnistException>(() => ImageCodec.SavePng(folder.File("a-file/x.png"), image));
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
     }
 
     [Fact]

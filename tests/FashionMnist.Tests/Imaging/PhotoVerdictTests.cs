@@ -99,19 +99,20 @@ public sealed class PhotoVerdictTests : IDisposable
         ]);
         Assert.Equal(PredictionSheet.Width, sheet.Width);
         Assert.Equal(8 + 2 * PredictionSheet.RowHeight, sheet.Height);
-        int Count(byte[] color, int rowTop, int rowBottom)
+        int Count((byte R, byte G, byte B) color, int rowTop, int rowBottom)
         {
             int n = 0;
             for (int y = rowTop; y < rowBottom; y++)
                 for (int x = 0; x < sheet.Width; x++)
                 {
                     int i = (y * sheet.Width + x) * 4;
-                    if (sheet.Pixels[i] == color[0] && sheet.Pixels[i + 1] == color[1] && sheet.Pixels[i + 2] == color[2]) n++;
+                    if (sheet.Pixels[i] == color.R && sheet.Pixels[i + 1] == color.G && sheet.Pixels[i + 2] == color.B) n++;
                 }
             return n;
         }
         int titleBottom = 8 + BitmapFont.MeasureHeight(2);
-        byte[] red = PredictionSheet.VerdictColors[VerdictConfidence.Uncertain], green = PredictionSheet.VerdictColors[VerdictConfidence.Confident];
+        var red = PredictionSheet.VerdictColors[VerdictConfidence.Uncertain];
+        var green = PredictionSheet.VerdictColors[VerdictConfidence.Confident];
         Assert.True(Count(red, 8, titleBottom) > 50, "the first photo's uncertain verdict is drawn in red");
         Assert.Equal(0, Count(green, 8, titleBottom));
         int secondTop = 8 + PredictionSheet.RowHeight;

@@ -27,8 +27,12 @@ public sealed class SampleSheetTests
     public void Renders_images_upscaled_in_rows_with_labels()
     {
         var set = TestData.Test.Take(500);
-        var (pixels, width, height) = SampleSheet.Render(set, 4, seed: null, scale: 3, title: "t");
-        Assert.Equal(width * height, pixels.Length);
+        RgbaImage sheet = SampleSheet.Render(set, 4, seed: null, scale: 3, title: "t");
+        int width = sheet.Width, height = sheet.Height;
+        // Gray: every pixel has R = G = B and is opaque.
+        for (int i = 0; i < sheet.Pixels.Length; i += 4)
+            Assert.True(sheet.Pixels[i] == sheet.Pixels[i + 1] && sheet.Pixels[i] == sheet.Pixels[i + 2] && sheet.Pixels[i + 3] == 255);
+        byte Gray(int x, int y) => sheet.Pixels[(y * width + x) * 4];
         int[][] picked = SampleSheet.Pick(set, 4, null);
         // Find where the first image of row 0 starts by matching its upscaled top-left 3x3 block.
         // The layout: title band, then rows of 84-pixel cells; check one full image of row 2 exactly.
@@ -41,11 +45,11 @@ public sealed class SampleSheetTests
                 bool same = true;
                 for (int y = 0; y < cell && same; y++)
                     for (int x = 0; x < cell && same; x++)
-                        same = pixels[(top + y) * width + left + x] == image[(y / 3) * 28 + x / 3];
+                        same = Gray(left + x, top + y) == image[(y / 3) * 28 + x / 3];
                 if (same) matches++;
             }
         Assert.Equal(1, matches);
         // Label column has white text pixels.
-        Assert.Contains((byte)255, pixels.AsSpan(0, width * height).ToArray().Where((_, i) => i % width < 20));
+        Assert.Contains((byte)255, Enumerable.Range(0, height).SelectMany(y => Enumerable.Range(0, 20).Select(x => Gray(x, y))));
     }
 }

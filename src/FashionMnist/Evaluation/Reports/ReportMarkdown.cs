@@ -34,6 +34,7 @@ public static class ReportMarkdown
 
         md.Append("\n## Key findings\n\n");
         foreach (string finding in ReportFindings.For(report)) md.Append("- ").Append(finding).Append('\n');
+        ReportStudySections.Markdown(md, report);
         if (report.Skipped.Count > 0)
         {
             md.Append("\n## Not run\n\n");

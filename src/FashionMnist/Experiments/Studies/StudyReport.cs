@@ -37,7 +37,7 @@ public static class StudyReport
             {
                 var model = JsonSerializer.Deserialize<ModelResult>(json, ReportWriter.JsonOptions)!;
                 if (model.Search is SearchSummary search && search.Results.Count == 0)
-                    model = model with { Search = StudyResults.Search(entry, mine, model.TrainImages) ?? search };
+                    model = model with { Search = StudyResults.Search(entry, mine) ?? search };
                 models.Add(model with { Worker = refit.Worker ?? model.Worker });
                 if (machine is null && refit.RunId is Guid runId)
                     machine = store.List().FirstOrDefault(r => r.Id == runId)?.Environment;

@@ -20,18 +20,19 @@ public static class StudyResults
     /// (mean ± population std, as <see cref="MetricSummary"/>), the best by mean accuracy (ties: lower index, as
     /// <see cref="SearchRunner.Rank"/>). Null when the entry has no search or no candidate finished every fold.
     /// </summary>
-    public static SearchSummary? Search(ProfileEntry entry, IEnumerable<UnitState> units, int entryTrainImages)
+    public static SearchSummary? Search(ProfileEntry entry, IEnumerable<UnitState> units)
     {
         if (entry.Search is not ProfileSearch plan) return null;
         var mine = units.Where(u => u.Unit.Entry == entry.Name && u.Unit.Kind == UnitKind.Cv).ToList();
         var candidates = new List<CandidateScore>();
         double seconds = 0;
-        int trainImages = Math.Min(entryTrainImages, plan.TrainLimit ?? int.MaxValue);
+        int trainImages = 0; // the search's images: a fold's training plus held-out images
         foreach (var group in mine.GroupBy(u => u.Unit.Candidate!.Value).OrderBy(g => g.Key))
         {
             var folds = group.OrderBy(u => u.Unit.Fold).Select(FoldOf).ToList();
             seconds += group.Sum(u => u.Seconds ?? 0);
             if (folds.Any(f => f is null)) continue; // a fold failed for good: the candidate has no fair score
+            trainImages = Math.Max(trainImages, folds[0]!.TrainImages + folds[0]!.TestImages);
             var accuracy = MetricSummary.Of(folds.Select(f => f!.Accuracy).ToList());
             candidates.Add(new CandidateScore(group.Key, group.First().Unit.Settings, accuracy.Mean, accuracy.Std, folds.Count, group.Sum(u => u.Seconds ?? 0))
             {

@@ -105,7 +105,7 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
         {
             SearchSummary? search = null;
             if (unit.Kind == UnitKind.Refit && entry.Search is not null)
-                search = StudyResults.Search(entry, _queue.Units(), int.MaxValue)
+                search = StudyResults.Search(entry, _queue.Units())
                          ?? throw new FashionMnistException($"No candidate of {entry.Name}'s search finished all its folds", "See the failed units' errors (fmnist report lists them).");
             var result = executor.Run(unit, new UnitInputs(entry, plan.Request, search), heartbeat.Token);
             double seconds = clock.Elapsed.TotalSeconds;

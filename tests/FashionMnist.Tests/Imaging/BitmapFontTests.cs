@@ -1,6 +1,6 @@
 using FashionMnist.Imaging;
 
-namespace FashionMnist.Tests.Data;
+namespace FashionMnist.Tests.Imaging;
 
 public sealed class BitmapFontTests
 {
@@ -47,6 +47,13 @@ public sealed class BitmapFontTests
         Assert.Equal(pixels.AsSpan(2 * width, width).ToArray(), pixels.AsSpan(3 * width, width).ToArray());
         Assert.Equal(2 * BitmapFont.MeasureWidth("AB"), BitmapFont.MeasureWidth("AB", 2));
         Assert.Equal(11, BitmapFont.MeasureWidth("AB"));
+
+        var image = new RgbaImage(12, 8);
+        BitmapFont.Draw(image, "Ag", 0, 0, (200, 100, 50));
+        // 'A' row 0 is .###.: (1,0) inked opaque, (0,0) untouched; 'g' starts at x = 6 and reaches the descender row 7.
+        Assert.Equal(new byte[] { 200, 100, 50, 255 }, image.Pixels[4..8]);
+        Assert.Equal(new byte[] { 0, 0, 0, 0 }, image.Pixels[0..4]);
+        Assert.Contains(Enumerable.Range(6, 5), x => image.Pixels[(7 * 12 + x) * 4 + 3] == 255);
 
         var rgb = new byte[4 * 4 * 3];
         BitmapFont.Draw(rgb, 4, 4, -4, -3, "W", [10, 20, 30]); // mostly off-image: must not throw
