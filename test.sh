@@ -18,6 +18,10 @@ set +e
 dotnet test "$root/tests/FashionMnist.Tests/FashionMnist.Tests.csproj" -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 status=$?
+# Each fuzz harness for a short time (docs/hardening.md); a crash or hang fails the run.
+if [ "${FMNIST_SKIP_FUZZ:-0}" != "1" ]; then
+  "$root/fuzz/run.sh" --seconds "${FMNIST_FUZZ_SECONDS:-20}" || status=1
+fi
 # The study on a real (one-node) Slurm with its own PostgreSQL, about a minute: on full runs only (not with a --filter),
 # and skipped with FMNIST_SKIP_SLURM_TEST=1. It installs slurm-wlm and munge if missing and stops every daemon it starts.
 slurm_line=""

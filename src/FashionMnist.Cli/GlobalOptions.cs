@@ -34,6 +34,8 @@ public static class GlobalOptions
     public static void Apply(ParseResult parse)
     {
         Terminal.Configure(parse.GetValue(NoColor));
+        ComputeThreads.CheckEnvironment();
+        Numerics.Gemm.CheckEnvironment();
         if (parse.GetValue(Threads) is int threads) ComputeThreads.Count = threads;
         if (parse.GetValue(Gemm) is GemmBackend backend) Numerics.Gemm.Backend = backend;
     }

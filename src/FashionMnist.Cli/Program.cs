@@ -35,7 +35,7 @@ namespace FashionMnist.Cli
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (string line in ParseErrorMessages.Describe(parse)) WriteError(line);
+                foreach (string line in ParseErrorMessages.Describe(parse)) WriteError(FriendlyParseError(line));
                 Console.Error.WriteLine($"Run '{ParseErrorMessages.CommandPath(parse)} --help' to see what it accepts.");
                 return ExitCodes.BadInput;
             }
@@ -62,6 +62,23 @@ namespace FashionMnist.Cli
                 if (Environment.GetEnvironmentVariable("FMNIST_DEBUG") == "1") Console.Error.WriteLine(inner);
                 return ExitCodes.Failure;
             }
+        }
+
+        /// <summary>System.CommandLine names .NET types ("System.Nullable`1[System.Int32]"); a user reads "a whole number".</summary>
+        internal static string FriendlyParseError(string message) =>
+            System.Text.RegularExpressions.Regex.Replace(message, @" as expected type '([^']+)'\.?", m => $": expected {FriendlyType(m.Groups[1].Value)}.");
+
+        private static string FriendlyType(string type)
+        {
+            string inner = System.Text.RegularExpressions.Regex.Match(type, @"^System\.Nullable`1\[(.+)\]$") is { Success: true } m ? m.Groups[1].Value : type;
+            return inner switch
+            {
+                "System.Int32" or "System.Int64" => "a whole number",
+                "System.Double" or "System.Single" => "a number (e.g. 0.5)",
+                "System.Boolean" => "true or false",
+                _ when inner.StartsWith("FashionMnist.Numerics.GemmBackend", StringComparison.Ordinal) => "auto, openblas or managed",
+                _ => "a value of another form (see --help)",
+            };
         }
 
         private static Exception Unwrap(Exception e)

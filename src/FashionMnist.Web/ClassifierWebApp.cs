@@ -20,15 +20,28 @@ public static class ClassifierWebApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = Math.Max(ClassifyEndpoint.DrainLimit, options.MaxUploadBytes + ClassifyEndpoint.MultipartAllowance + 1));
+        {
+            kestrel.Limits.MaxRequestBodySize = Math.Max(ClassifyEndpoint.DrainLimit, options.MaxUploadBytes + ClassifyEndpoint.MultipartAllowance + 1);
+            kestrel.AddServerHeader = false;
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A start-up failure (port in use) is thrown to the caller, which prints one message; the host would also
+        // log it, with the whole stack trace, to the console.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
 
         WebApplication app = builder.Build();
         var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options);
         string page = ReadPage();
+        var guards = new RequestGuards(options, page);
 
         app.Use(async (context, next) =>
         {
+            context.Response.OnStarting(() => { guards.AddSecurityHeaders(context.Response); return Task.CompletedTask; });
+            if (guards.Check(context.Request) is (int status, string message))
+            {
+                await WriteErrorAsync(context, status, message);
+                return;
+            }
             // Whatever goes wrong, the client gets JSON, and the server stays up.
             try
             {
@@ -46,7 +59,9 @@ public static class ClassifierWebApp
             }
             catch (Exception e) when (!context.Response.HasStarted)
             {
-                app.Logger.LogError(e, "Unhandled error for {Path}", context.Request.Path);
+                // The operator's log: one line, the stack trace only with FMNIST_DEBUG=1.
+                if (Environment.GetEnvironmentVariable("FMNIST_DEBUG") == "1") app.Logger.LogError(e, "Unhandled error for {Path}", context.Request.Path);
+                else app.Logger.LogError("Unhandled error for {Path}: {Type}: {Message}", context.Request.Path, e.GetType().Name, e.Message);
                 await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Internal error while classifying; see the server log.");
             }
         });

@@ -27,7 +27,7 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
     /// </summary>
     internal const long DrainLimit = 64L << 20;
 
-    private readonly SemaphoreSlim _slots = new(options.MaxConcurrentPhotos);
+    private readonly ClientGate _gate = new(options.MaxConcurrentPhotos, options.MaxPhotosPerClient ?? options.MaxConcurrentPhotos, options.MaxQueuedPerClient);
 
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken cancellation)
     {
@@ -44,13 +44,30 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
             {
                 form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = max + MultipartAllowance }, cancellation);
             }
-            catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+            catch (InvalidDataException e) when (e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
             {
                 return await TooLargeAsync(request, cancellation);
+            }
+            catch (InvalidDataException e) when (e.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+            {
+                return Error(StatusCodes.Status400BadRequest, $"The form has too many fields or parts ({e.Message.TrimEnd('.')}). Send one 'image' field.");
+            }
+            catch (InvalidDataException e) when (e.Message.Contains("header", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+            {
+                return Error(StatusCodes.Status400BadRequest, $"A part's header is too long ({e.Message.TrimEnd('.')}); a very long file name does this. Rename the file.");
             }
             catch (InvalidDataException e)
             {
                 return Error(StatusCodes.Status400BadRequest, $"The multipart form data is malformed: {e.Message}");
+            }
+            catch (InvalidOperationException e)
+            {
+                // Found by fuzzing: a multipart Content-Type without a usable boundary was a 500.
+                return Error(StatusCodes.Status400BadRequest, $"The multipart Content-Type has no usable boundary ({e.Message}). Let the browser or client set it.");
+            }
+            catch (IOException e) when (!cancellation.IsCancellationRequested)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"The multipart form data ends before its closing boundary (the upload was cut off): {e.Message}");
             }
             IFormFile? file = form.Files.GetFile("image");
             if (file is null)
@@ -74,10 +91,14 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
         if (bytes.Length == 0)
             return Error(StatusCodes.Status400BadRequest, "The request has no image (the body is empty). Send a photo.");
 
-        await _slots.WaitAsync(cancellation);
+        string client = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
+        using IDisposable? slot = await _gate.EnterAsync(client, cancellation);
+        if (slot is null)
+            return Error(StatusCodes.Status429TooManyRequests,
+                $"Too many photos from your address at once (more than {options.MaxQueuedPerClient} waiting). Wait for the answers, then send more.");
         try
         {
-            RgbaImage photo = ImageCodec.Decode(bytes, "the uploaded file", options.MaxPixels);
+            RgbaImage photo = ImageCodec.Decode(bytes, "the uploaded file", options.MaxPixels, options.DecodeTimeout, cancellation);
             PhotoPrediction prediction = classifier.Classify(photo);
             byte[] png = ImageCodec.EncodePng(prediction.Input.ToGray().ToRgba());
             return Results.Json(new ClassifyResponse(prediction.Top(3), "data:image/png;base64," + Convert.ToBase64String(png),
@@ -87,13 +108,13 @@ internal sealed class ClassifyEndpoint(PhotoClassifier classifier, WebOptions op
         {
             return Error(StatusCodes.Status413PayloadTooLarge, e.Message);
         }
+        catch (UnsupportedImageFormatException e)
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, e.Message);
+        }
         catch (ImageDecodeException e)
         {
             return Error(StatusCodes.Status422UnprocessableEntity, e.Message);
-        }
-        finally
-        {
-            _slots.Release();
         }
     }
 

@@ -25,4 +25,18 @@ public sealed record WebOptions
     /// needs 160 MB while decoding) and keeps the CPU for the requests in progress. Default: the compute threads, at least 2.
     /// </summary>
     public int MaxConcurrentPhotos { get; init; } = Math.Max(2, Numerics.ComputeThreads.Count);
+
+    /// <summary>Photos of one client (remote address) in progress at once; default: all of <see cref="MaxConcurrentPhotos"/>
+    /// (a lone client can use the whole machine; with several clients the free slots go to the one with fewest in progress).</summary>
+    public int? MaxPhotosPerClient { get; init; }
+
+    /// <summary>Photos of one client waiting for a slot; more get 429 Too Many Requests.</summary>
+    public int MaxQueuedPerClient { get; init; } = 64;
+
+    /// <summary>Longest a decode may run; checked between 32 KB pieces of the upload (the pixel budget bounds one piece).</summary>
+    public TimeSpan DecodeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Host names accepted besides the address bound (DNS-rebinding guard); loopback names are always accepted
+    /// on a loopback address, and on a wildcard address (0.0.0.0) also IP literals and this machine's name.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 }

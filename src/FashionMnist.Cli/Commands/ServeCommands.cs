@@ -17,11 +17,18 @@ public static class ServeCommands
             DefaultValueFactory = _ => new WebOptions().Urls,
             HelpName = "URL",
         };
+        var allowedHosts = new Option<string[]>("--allowed-hosts")
+        {
+            Description = "Host names the server answers to besides its own address (e.g. a DNS name on your network). " +
+                          "Requests naming any other host are refused, which stops DNS-rebinding pages.",
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "NAME",
+        };
         var command = new Command("serve",
             "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +
             "POST /api/classify (multipart field 'image' or raw image bytes), GET /healthz. Stop with Ctrl+C.")
         {
-            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta,
+            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta, allowedHosts,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -31,7 +38,10 @@ public static class ServeCommands
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
             IClassifier model = ModelFile.Load(parse.GetValue(PredictCommands.Model)!);
-            await using var app = ClassifierWebApp.Build(model, new WebOptions { Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse) });
+            await using var app = ClassifierWebApp.Build(model, new WebOptions
+            {
+                Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse), AllowedHosts = parse.GetValue(allowedHosts) ?? [],
+            });
             try
             {
                 await app.StartAsync(cancellation);

@@ -104,6 +104,9 @@ public static class DataLocator
 
     private static DataLocation Explicit(string directory, DataSource source, IReadOnlyList<DataFileSpec> specs, string origin)
     {
+        if (System.IO.File.Exists(directory))
+            throw new FashionMnistException($"The data folder '{directory}' (from {origin}) is a file, not a folder",
+                "Pass the folder holding the four Fashion-MNIST idx files, not one of the files.");
         if (!System.IO.Directory.Exists(directory))
             throw new FashionMnistException($"The data folder '{directory}' (from {origin}) does not exist",
                 $"Pass the folder holding the four Fashion-MNIST idx files, or download them with `fmnist data fetch --dir {directory}`.");

@@ -40,6 +40,7 @@ public sealed class ExperimentRunner
         var descriptor = request.Descriptor ?? ModelCatalog.DescriptorOf(request.Options);
         request.Options.Validate();
         if (request.SavePath is string path) AtomicFile.CheckWritable(path);
+        if (request.CheckpointPath is string checkpointPath) AtomicFile.CheckWritable(checkpointPath, "The checkpoint path");
         RequireLabels(request.Test);
 
         var run = Store?.Begin(Record(request, descriptor.Name, request.Options));
@@ -118,6 +119,8 @@ public sealed class ExperimentRunner
             Stage?.Invoke("saving");
             AtomicFile.WriteAllBytes(path, file);
             savedTo = Path.GetFullPath(path);
+            // The model file is the run's result: a checkpoint only serves to resume an unfinished run.
+            if (request.CheckpointPath is string usedCheckpoint) DeleteCheckpoint(usedCheckpoint);
         }
 
         var result = new ExperimentResult
@@ -231,5 +234,14 @@ public sealed class ExperimentRunner
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    private void DeleteCheckpoint(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log?.Invoke($"warning: could not delete the finished run's checkpoint '{path}': {e.Message}");
+        }
     }
 }

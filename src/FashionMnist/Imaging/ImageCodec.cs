@@ -14,11 +14,27 @@ public static class ImageCodec
 
     /// <summary>Reads and decodes an image file, upright (EXIF orientation applied); errors name the file.</summary>
     public static RgbaImage DecodeFile(string path, long maxPixels = DefaultMaxPixels) =>
-        FromPixels(GdkPixbufCodec.DecodeFile(path, maxPixels));
+        Decode(InputFile.ReadAllBytes(path, "Photo", "Check the path.", GdkPixbufCodec.DefaultMaxFileBytes), path, maxPixels);
 
-    /// <summary>Decodes an image held in memory; <paramref name="source"/> names it in error messages.</summary>
-    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels) =>
-        FromPixels(GdkPixbufCodec.Decode(data, source, maxPixels));
+    /// <summary>
+    /// Decodes an image held in memory; <paramref name="source"/> names it in error messages. Only whole
+    /// <see cref="ImageFormats.Accepted"/> files, recognised by their magic bytes, reach a decoder (with only that
+    /// format's loader allowed); <paramref name="timeout"/> and <paramref name="cancellation"/> bound the decode.
+    /// </summary>
+    public static RgbaImage Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels,
+        TimeSpan? timeout = null, CancellationToken cancellation = default)
+    {
+        if (data.IsEmpty) throw new ImageDecodeException(source, "the data is empty");
+        ImageFormat format = ImageFormats.Sniff(data);
+        if (format == ImageFormat.Unknown)
+            throw ImageFormats.DescribeOther(data) is string other ? new UnsupportedImageFormatException(source, other)
+                : new ImageDecodeException(source, $"it is not a {ImageFormats.Accepted} image (unrecognised data)");
+        RgbaPixels pixels = GdkPixbufCodec.Decode(data, source, maxPixels, ImageFormats.LoaderName(format), timeout, cancellation);
+        // After the decode, so that an oversized image is reported as such (413) even when cut short.
+        if (ImageFormats.FindTruncation(format, data) is string cut)
+            throw new ImageDecodeException(source, $"the data ends early (truncated or corrupt): {cut}");
+        return FromPixels(pixels);
+    }
 
     /// <summary>Encodes an image as PNG (RGB, or RGBA when <paramref name="keepAlpha"/>).</summary>
     public static byte[] EncodePng(RgbaImage image, bool keepAlpha = false) => Encode(image, "png", keepAlpha);

@@ -13,9 +13,9 @@ public sealed class ImageTooLargeException(string source, int width, int height,
 }
 
 /// <summary>Raised when bytes are not an image gdk-pixbuf can decode (unknown format, corrupt or truncated).</summary>
-public sealed class ImageDecodeException(string source, string reason, Exception? inner = null)
+public class ImageDecodeException(string source, string reason, Exception? inner = null)
     : FashionMnistException($"'{source}' is not an image gdk-pixbuf can read: {reason}",
-        "Pass a JPEG, PNG, GIF, BMP or TIFF photo (WebP only if its gdk-pixbuf loader is installed).", ExitCodes.BadInput, inner)
+        "Pass a JPEG, PNG, GIF, BMP, TIFF or WebP photo (WebP only if its gdk-pixbuf loader is installed).", ExitCodes.BadInput, inner)
 {
     public string Reason { get; } = reason;
 }
@@ -56,34 +56,39 @@ internal static unsafe class GdkPixbufCodec
     /// <summary>Reads and decodes an image file; errors name the file.</summary>
     public static RgbaPixels DecodeFile(string path, long maxPixels = DefaultMaxPixels)
     {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw new FashionMnistException($"Photo '{path}' does not exist", "Check the path.");
-            if (info.Length > DefaultMaxFileBytes)
-                throw new FashionMnistException($"Photo '{path}' is {info.Length >> 20} MB, more than the {DefaultMaxFileBytes >> 20} MB allowed",
-                    "Pass a smaller (compressed) photo.");
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read photo '{path}': {e.Message}", "Check the path and its permissions.", ExitCodes.BadInput, e);
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path, "Photo", "Check the path.", DefaultMaxFileBytes);
         return Decode(bytes, path, maxPixels);
     }
 
-    /// <summary>Decodes an image held in memory; <paramref name="source"/> names it in error messages.</summary>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels)
+    /// <summary>Bytes handed to the loader at a time: between two pieces the decode can be cancelled or timed out.</summary>
+    private const int FeedBytes = 32 * 1024;
+
+    /// <summary>
+    /// Decodes an image held in memory; <paramref name="source"/> names it in error messages. With
+    /// <paramref name="loaderType"/> ("jpeg", "png", ...) only that loader may run (no sniffing: Imaging's ImageCodec
+    /// decides the format from the magic bytes). <paramref name="timeout"/> and <paramref name="cancellation"/> are
+    /// checked between 32 KB pieces of the data, so a decode stops at most one piece's work after either (the pixel
+    /// budget bounds that work).
+    /// </summary>
+    public static RgbaPixels Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels, string? loaderType = null,
+        TimeSpan? timeout = null, CancellationToken cancellation = default)
     {
         if (data.IsEmpty) throw new ImageDecodeException(source, "the data is empty");
+        cancellation.ThrowIfCancellationRequested();
         NativeLibraries.Require(NativeLibraries.GdkPixbuf);
         NativeLibraries.Require(NativeLibraries.GObject);
         NativeLibraries.Require(NativeLibraries.GLib);
+        long deadline = timeout is TimeSpan t ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : long.MaxValue;
 
-        using GObjectHandle loader = GObjectHandle.Own(GdkPixbufNative.gdk_pixbuf_loader_new());
-        if (loader.IsInvalid) throw new OutOfMemoryException("gdk_pixbuf_loader_new failed.");
+        GdkPixbufNative.GError* typeError = null;
+        using GObjectHandle loader = GObjectHandle.Own(loaderType is null ? GdkPixbufNative.gdk_pixbuf_loader_new()
+            : GdkPixbufNative.gdk_pixbuf_loader_new_with_type(loaderType, out typeError));
+        if (loader.IsInvalid)
+        {
+            if (loaderType is null) throw new OutOfMemoryException("gdk_pixbuf_loader_new failed.");
+            throw new ImageDecodeException(source, $"its format's gdk-pixbuf loader is not installed ({GdkPixbufNative.TakeMessage(typeError)})"
+                + (loaderType == "webp" ? "; WebP needs Debian's webp-pixbuf-loader" : ""));
+        }
 
         SizeGuard guard = new() { MaxPixels = maxPixels };
         GdkPixbufNative.g_signal_connect_data(loader, "size-prepared", &OnSizePrepared, (IntPtr)(&guard), IntPtr.Zero, 0);
@@ -92,8 +97,19 @@ internal static unsafe class GdkPixbufCodec
         string? failure = null;
         fixed (byte* bytes = data)
         {
-            if (GdkPixbufNative.gdk_pixbuf_loader_write(loader, bytes, (nuint)data.Length, out var writeError) == 0)
-                failure = GdkPixbufNative.TakeMessage(writeError);
+            for (int offset = 0; offset < data.Length && failure is null && guard.TooLarge == 0; offset += FeedBytes)
+            {
+                if (cancellation.IsCancellationRequested || System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                {
+                    GdkPixbufNative.gdk_pixbuf_loader_close(loader, out var abandoned);
+                    if (abandoned is not null) GdkPixbufNative.g_error_free(abandoned);
+                    cancellation.ThrowIfCancellationRequested();
+                    throw new ImageDecodeException(source, $"decoding took longer than {timeout!.Value.TotalSeconds:0.###} s");
+                }
+                int count = Math.Min(FeedBytes, data.Length - offset);
+                if (GdkPixbufNative.gdk_pixbuf_loader_write(loader, bytes + offset, (nuint)count, out var writeError) == 0)
+                    failure = GdkPixbufNative.TakeMessage(writeError);
+            }
         }
         // Rows decoded from the data itself: on close, some loaders fill the rows the data never reached with grey.
         int rowsFromData = guard.RowsDecoded;

@@ -26,6 +26,8 @@ internal static unsafe class GdkPixbufNative
 
     // --- loader (decoding from bytes in memory) ---
     [DllImport(Pixbuf)] public static extern IntPtr gdk_pixbuf_loader_new();
+    /// <summary>A loader for one named format only ("jpeg", "png", ...): no sniffing, so no other loader can run.</summary>
+    [DllImport(Pixbuf)] public static extern IntPtr gdk_pixbuf_loader_new_with_type([MarshalAs(UnmanagedType.LPUTF8Str)] string imageType, out GError* error);
     [DllImport(Pixbuf)] public static extern int gdk_pixbuf_loader_write(GObjectHandle loader, byte* buffer, nuint count, out GError* error);
     [DllImport(Pixbuf)] public static extern int gdk_pixbuf_loader_close(GObjectHandle loader, out GError* error);
     /// <summary>Borrowed reference: owned by the loader (take a ref before the loader goes away).</summary>

@@ -105,23 +105,8 @@ public static class ModelFile
         }
     }
 
-    private static byte[] ReadAll(string path)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FashionMnistException($"Model file '{path}' does not exist",
-                "Check the path, or make one with `fmnist train MODEL --out FILE`.", ExitCodes.BadInput, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read model file '{path}': {e.Message}",
-                "Check the path and its permissions.", ExitCodes.BadInput, e);
-        }
-    }
+    private static byte[] ReadAll(string path) =>
+        InputFile.ReadAllBytes(path, "Model file", "Check the path, or make one with `fmnist train MODEL --out FILE`.");
 
     private static BinaryReader Open(byte[] bytes, string source, out Header header)
     {
@@ -157,7 +142,8 @@ public static class ModelFile
             header = new Header(name, settings, metadata, stateBytes);
             return reader;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
+        // FormatException: a bad 7-bit string length prefix.
+        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException or FormatException or OverflowException)
         {
             reader.Dispose();
             throw Truncated(source, e);

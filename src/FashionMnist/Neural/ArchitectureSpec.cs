@@ -45,38 +45,31 @@ public static class ArchitectureSpec
         new("elu", [], ["alpha"], a => new ELU(a.Float("alpha", 1f))),
     ];
 
+    /// <summary>Largest spec file read (a spec is a few hundred bytes).</summary>
+    public const long MaxSpecBytes = 1L << 20;
+
     public static IEnumerable<string> LayerNames => s_kinds.Select(k => k.Name);
 
     /// <summary>Reads a spec file into an unbuilt network.</summary>
     public static Sequential Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FashionMnistException($"Spec file '{path}' does not exist", "Check the path given with --spec.", ExitCodes.BadInput, e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read spec file '{path}': {e.Message}", "Check the path and its permissions.", ExitCodes.BadInput, e);
-        }
+        string text = InputFile.ReadAllText(path, "Spec file", "Check the path given with --spec.", MaxSpecBytes);
         return Parse(text, path);
     }
 
     /// <summary>Parses spec text; <paramref name="source"/> names it in errors.</summary>
     public static Sequential Parse(string text, string source = "spec")
     {
+        YamlDepth.Check(text, $"Spec '{source}'");
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException e)
+        catch (Exception e) when (YamlDepth.IsSyntaxError(e))
         {
-            throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {e.Start.Line}, column {e.Start.Column}): {e.Message}",
+            long line = (e as YamlException)?.Start.Line ?? 0, column = (e as YamlException)?.Start.Column ?? 0;
+            throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {line}, column {column}): {e.Message}",
                 "Fix the syntax; see docs/neural.md for an example.", ExitCodes.BadInput, e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -84,7 +77,7 @@ public static class ArchitectureSpec
         YamlSequenceNode? layers = null;
         foreach (var (keyNode, valueNode) in root.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            string key = KeyText(keyNode, source);
             if (key == "layers") layers = valueNode as YamlSequenceNode ?? throw Problem(source, "'layers' must be a list");
             else throw Problem(source, $"has an unknown top-level key '{key}' (only 'layers' is allowed)");
         }
@@ -110,7 +103,7 @@ public static class ArchitectureSpec
                 break;
             case YamlMappingNode { Children.Count: 1 } single:
                 var (keyNode, valueNode) = single.Children.First();
-                name = ((YamlScalarNode)keyNode).Value ?? "";
+                name = KeyText(keyNode, source);
                 if (valueNode is YamlMappingNode map) parameters = map;
                 else if (!(valueNode is YamlScalarNode { Value: null or "" or "~" or "null" }))
                     throw Problem(source, $"layer {position} ({name}) needs its parameters as a mapping, e.g. {{units: 10}}");
@@ -127,9 +120,9 @@ public static class ArchitectureSpec
         {
             foreach (var (k, v) in parameters.Children)
             {
-                string parameter = Normalize(((YamlScalarNode)k).Value ?? "");
+                string parameter = Normalize(KeyText(k, source));
                 if (!kind.Parameters.Contains(parameter))
-                    throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}) has no parameter '{((YamlScalarNode)k).Value}'",
+                    throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}) has no parameter '{KeyText(k, source)}'",
                         kind.Parameters.Length == 0 ? $"{kind.Name} takes no parameters." : $"Its parameters are: {string.Join(", ", kind.Parameters)}.");
                 values[parameter] = v is YamlScalarNode s ? s.Value ?? ""
                     : throw new FashionMnistException($"Spec '{source}' layer {position} ({kind.Name}): '{parameter}' must be a single value",
@@ -161,6 +154,10 @@ public static class ArchitectureSpec
         }
         return text.ToString();
     }
+
+    /// <summary>A mapping key as text; a key that is itself a list or mapping is a spec error, not a crash.</summary>
+    private static string KeyText(YamlNode key, string source) => key is YamlScalarNode scalar ? scalar.Value ?? ""
+        : throw Problem(source, $"has a list or mapping as a key (line {key.Start.Line}); keys are names such as 'layers' or 'units'");
 
     private static string Normalize(string name) => name.Trim().Replace("_", "").Replace("-", "").ToLowerInvariant();
 

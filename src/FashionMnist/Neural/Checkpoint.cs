@@ -50,12 +50,7 @@ internal static class Checkpoint
 
     public static NeuralTrainer.RunState Read(string path, NeuralClassifier model, ulong fingerprint, Sequential network, Optimizer optimizer)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read checkpoint '{path}': {e.Message}", "Check the path, or train without --resume.", ExitCodes.BadInput, e);
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path, "Checkpoint", "Check the path, or train without --resume.");
         if (bytes.Length < s_magic.Length + 32 || !bytes.AsSpan(0, s_magic.Length).SequenceEqual(s_magic))
             throw Damaged(path, "it is not an fmnist checkpoint");
         int bodyLength = bytes.Length - 32;

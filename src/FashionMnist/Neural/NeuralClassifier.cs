@@ -121,7 +121,9 @@ public sealed class NeuralClassifier : ICheckpointable
         Sequential network;
         try
         {
-            network = ArchitectureSpec.Parse(spec, "stored architecture").Build(0);
+            // Every parameter is stored in the file, so the rest of the state bounds how many the architecture may ask for.
+            long left = reader.BaseStream.Length - reader.BaseStream.Position;
+            network = ArchitectureSpec.Parse(spec, "stored architecture").Build(0, NetworkLimits.ForStoredState(left));
         }
         catch (FashionMnistException e)
         {

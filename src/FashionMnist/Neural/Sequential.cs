@@ -64,19 +64,22 @@ public sealed class Sequential
     /// Checks every layer against the shape it receives and draws initial weights from <paramref name="seed"/>
     /// (each layer from its own stream). Shape problems name the layer (1-based, as in a spec file).
     /// </summary>
-    public Sequential Build(int seed)
+    public Sequential Build(int seed, NetworkLimits? limits = null)
     {
         EnsureNotBuilt();
         if (_layers.Count == 0)
             throw new FashionMnistException("The network has no layers", "Add at least one layer (e.g. dense with 10 units).");
+        limits ??= NetworkLimits.Default;
         Shape shape = InputShape;
+        long allowance = limits.MaxParameters;
         for (int i = 0; i < _layers.Count; i++)
         {
             Layer layer = _layers[i];
             try
             {
                 var random = new SplitMix64(SplitMix64.Key((ulong)seed, 0x5EED_1417, (ulong)i));
-                layer.Build(shape, i, ref random);
+                layer.Build(shape, i, ref random, limits, allowance);
+                allowance -= layer.Parameters.Sum(p => (long)p.Value.Length) + layer.States.Sum(s => (long)s.Length);
             }
             catch (LayerConfigurationException e)
             {

@@ -110,13 +110,25 @@ public static partial class Gemm
     private static GemmBackend InitialBackend()
     {
         string? forced = Environment.GetEnvironmentVariable("FMNIST_GEMM");
-        GemmBackend wanted = forced?.Trim().ToLowerInvariant() switch
-        {
-            "managed" => GemmBackend.Managed,
-            "openblas" => GemmBackend.OpenBlas,
-            _ => GemmBackend.Auto,
-        };
-        return Resolve(wanted);
+        // Lenient here (a type initializer must not throw); the CLI calls CheckEnvironment to report a bad value.
+        return Resolve(TryParse(forced) ?? GemmBackend.Auto);
+    }
+
+    private static GemmBackend? TryParse(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "auto" or "" => GemmBackend.Auto,
+        "managed" => GemmBackend.Managed,
+        "openblas" => GemmBackend.OpenBlas,
+        _ => null,
+    };
+
+    /// <summary>FMNIST_GEMM checked, when set: an unknown backend is an error, not silently ignored.</summary>
+    public static void CheckEnvironment()
+    {
+        string? text = Environment.GetEnvironmentVariable("FMNIST_GEMM");
+        if (text is null) return;
+        Backend = TryParse(text) ?? throw new FashionMnistException($"FMNIST_GEMM='{text}' is not a GEMM backend",
+            "Set it to auto, openblas or managed, or unset it.");
     }
 
     private static GemmBackend Resolve(GemmBackend wanted) => Resolve(wanted, NativeLibraries.OpenBlas);

@@ -112,21 +112,20 @@ public sealed class ParameterSpace
     /// </summary>
     public static ParameterSpace ReadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FashionMnistException($"Cannot read the grid file '{path}': {e.Message}", "Check the path (--grid-file).", ExitCodes.BadInput, e);
-        }
+        string text = InputFile.ReadAllText(path, "Grid file", "Check the path given with --grid-file.", 1L << 20);
+        return FromYaml(text, path);
+    }
+
+    /// <summary>The search space of YAML or JSON text (a grid file's content); <paramref name="path"/> names it in messages.</summary>
+    public static ParameterSpace FromYaml(string text, string path)
+    {
+        YamlDepth.Check(text, $"The grid file '{path}'");
         Dictionary<string, object?>? map;
         try
         {
             map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(text);
         }
-        catch (YamlException e)
+        catch (Exception e) when (YamlDepth.IsSyntaxError(e))
         {
             throw new FashionMnistException($"The grid file '{path}' is not valid YAML/JSON: {e.Message}",
                 "Write it as a mapping of setting names to value lists, e.g. k: [1, 3, 5].", ExitCodes.BadInput, e);

@@ -140,7 +140,7 @@ public class ModelCommandsTests
     [InlineData("knn --grid kk=1", "has no option 'kk'")]
     [InlineData("knn", "search needs a search space")]
     [InlineData("knn --grid k=1 --cv 1", "--cv must be at least 2")]
-    [InlineData("knn --grid-file /nonexistent/space.yaml", "Cannot read the grid file")]
+    [InlineData("knn --grid-file /nonexistent/space.yaml", "Grid file '/nonexistent/space.yaml' does not exist")]
     [InlineData("--merge /nonexistent/a.jsonl", "Cannot read search results")]
     public void Search_bad_input_is_a_clear_error_with_exit_code_2(string arguments, string message)
     {

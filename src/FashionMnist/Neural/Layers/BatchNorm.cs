@@ -33,6 +33,7 @@ public sealed class BatchNorm : Layer
 
     protected override Shape Configure(Shape input)
     {
+        AllowParameters(4L * input.Channels);
         _channels = input.Channels;
         _pixels = input.Height * input.Width;
         Gamma = new Parameter($"batchnorm{Index}.gamma", _channels, decay: false);

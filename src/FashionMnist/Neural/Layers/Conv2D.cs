@@ -67,6 +67,7 @@ public sealed partial class Conv2D : Layer
 
     protected override Shape Configure(Shape input)
     {
+        AllowParameters((long)Filters * input.Channels * KernelHeight * KernelWidth + (UseBias ? Filters : 0));
         _inChannels = input.Channels;
         _kernelSize = input.Channels * KernelHeight * KernelWidth;
         if (Padding == Padding.Valid)

@@ -31,6 +31,7 @@ public sealed class Dense : Layer
     {
         if (!input.IsFlat)
             throw new LayerConfigurationException($"it needs a flat input but gets {input} (put a flatten or globalavgpool layer before it)");
+        AllowParameters((long)Units * input.Channels + (UseBias ? Units : 0));
         _inputs = input.Channels;
         Weights = new Parameter($"dense{Index}.weights", Units * _inputs, decay: true);
         Bias = UseBias ? new Parameter($"dense{Index}.bias", Units, decay: false) : null;

@@ -38,15 +38,37 @@ public abstract class Layer
     /// <summary>The constructor arguments, as written in a spec file.</summary>
     public virtual IReadOnlyList<(string Name, object Value)> Settings => [];
 
-    internal void Build(Shape input, int index, ref SplitMix64 random)
+    /// <summary>Parameters this layer may still allocate (the network's budget minus what earlier layers took).</summary>
+    private long _parameterAllowance = long.MaxValue;
+    private NetworkLimits _limits = NetworkLimits.Default;
+
+    internal void Build(Shape input, int index, ref SplitMix64 random, NetworkLimits? limits = null, long parameterAllowance = long.MaxValue)
     {
         Index = index;
         InputShape = input;
+        _limits = limits ?? NetworkLimits.Default;
+        _parameterAllowance = Math.Min(parameterAllowance, _limits.MaxParameters);
         OutputShape = Configure(input);
         if (OutputShape.Channels < 1 || OutputShape.Height < 1 || OutputShape.Width < 1)
             throw new LayerConfigurationException($"its output would be {OutputShape}, which is empty");
+        long values = (long)OutputShape.Channels * OutputShape.Height * OutputShape.Width;
+        if (values > _limits.MaxValuesPerImage)
+            throw new LayerConfigurationException($"its output has {values:N0} values per image, more than the {_limits.MaxValuesPerImage:N0} allowed");
         Initialize(ref random);
         IsBuilt = true;
+    }
+
+    /// <summary>
+    /// Called by <see cref="Configure"/> before it allocates <paramref name="count"/> parameters (and state values):
+    /// a network from a spec or a model file asking for more than its budget is refused before any allocation.
+    /// </summary>
+    protected long AllowParameters(long count)
+    {
+        if (count > _parameterAllowance)
+            throw new LayerConfigurationException(_parameterAllowance < _limits.MaxParameters
+                ? $"it needs {count:N0} parameters, more than the {_parameterAllowance:N0} left of the network's budget ({_limits.Describe})"
+                : $"it needs {count:N0} parameters, more than the {_limits.MaxParameters:N0} a network may have");
+        return count;
     }
 
     /// <summary>Checks the input shape, sizes parameters, and returns the output shape.</summary>
