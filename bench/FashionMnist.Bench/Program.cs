@@ -4,6 +4,8 @@ using FashionMnist.Bench;
 
 try
 {
+    // ort-infer: the ONNX Runtime inference peer (bench/neural-side-by-side.sh calls it).
+    if (args.Length > 0 && args[0] == "ort-infer") return FashionMnist.Bench.Peers.OrtInference.RunFromCommandLine(args[1..]);
     return BenchRunner.Run(args);
 }
 catch (FashionMnistException e)

@@ -10,17 +10,22 @@ namespace FashionMnist.Interop;
 /// </summary>
 internal static unsafe class CpuClock
 {
-    private const int ThreadCpuTimeId = 3;
+    private const int ProcessCpuTimeId = 2, ThreadCpuTimeId = 3;
     private static readonly delegate* unmanaged<int, long*, int> s_clockGetTime = Load();
 
     public static bool IsAvailable => s_clockGetTime != null;
 
     /// <summary>Milliseconds of CPU time this thread has used, or NaN where unsupported.</summary>
-    public static double ThreadMs()
+    public static double ThreadMs() => Read(ThreadCpuTimeId);
+
+    /// <summary>Milliseconds of CPU time all threads of this process have used, or NaN where unsupported.</summary>
+    public static double ProcessMs() => Read(ProcessCpuTimeId);
+
+    private static double Read(int clock)
     {
         if (s_clockGetTime == null) return double.NaN;
         long* spec = stackalloc long[2]; // struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux
-        return s_clockGetTime(ThreadCpuTimeId, spec) == 0 ? spec[0] * 1e3 + spec[1] / 1e6 : double.NaN;
+        return s_clockGetTime(clock, spec) == 0 ? spec[0] * 1e3 + spec[1] / 1e6 : double.NaN;
     }
 
     /// <summary>Seconds of CPU time this thread has used, or NaN where unsupported.</summary>

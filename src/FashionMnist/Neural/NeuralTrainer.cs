@@ -22,6 +22,9 @@ internal sealed class NeuralTrainer
     private readonly NeuralOptions _options;
     private readonly FitContext _context;
 
+    /// <summary>When set, the next training run on this thread charges its time to the profile's phases and layers (bench).</summary>
+    [ThreadStatic] internal static TrainingProfile? Profile;
+
     public NeuralTrainer(NeuralClassifier model, NeuralOptions options, FitContext context)
     {
         _model = model;
@@ -81,12 +84,15 @@ internal sealed class NeuralTrainer
         var gradient = new float[batchSize * FashionMnistClasses.Count];
         var order = new int[fitSet.Count];
         AugmentationSettings? augmentation = _options.TrainingAugmentation;
+        TrainingProfile? profile = Profile;
+        profile?.Start(network);
 
         for (int epoch = state.EpochsDone; epoch < _options.Epochs && !state.Finished; epoch++)
         {
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < order.Length; i++) order[i] = i;
             new SplitMix64(SplitMix64.Key((ulong)seed, ShufflePurpose, (ulong)epoch)).Shuffle(order);
+            profile?.Mark(TrainingProfile.Phase.Shuffle);
             double lossSum = 0;
             long correct = 0, seen = 0;
             double rate = 0;
@@ -97,16 +103,21 @@ internal sealed class NeuralTrainer
                 int start = b * batchSize, n = Math.Min(batchSize, fitSet.Count - start);
                 InputBatch.Fill(fitSet, order.AsSpan(start, n), input, labels, augmentation,
                     SplitMix64.Key((ulong)seed, AugmentPurpose, (ulong)state.Step));
+                profile?.Mark(TrainingProfile.Phase.Data);
                 float[] logits = network.Forward(input, n, new PassInfo(true, SplitMix64.Key((ulong)seed, DropoutPurpose, (ulong)state.Step)));
+                profile?.Mark(TrainingProfile.Phase.Other);
                 var (loss, right) = SoftmaxCrossEntropy.Compute(logits, labels, n, FashionMnistClasses.Count, (float)_options.LabelSmoothing, gradient);
+                profile?.Mark(TrainingProfile.Phase.Loss);
                 if (!double.IsFinite(loss))
                     throw new FashionMnistException(
                         $"Training diverged: the loss became {(double.IsNaN(loss) ? "NaN" : "infinite")} at epoch {epoch + 1}, batch {b + 1} (learning rate {_options.LearningRate.ToString(CultureInfo.InvariantCulture)})",
                         "Lower the learning rate (--lr), or clip gradients with --set clip-norm=1.");
                 network.Backward(input, gradient, n);
+                profile?.Mark(TrainingProfile.Phase.Other);
                 if (_options.ClipNorm > 0) ClipGlobalNorm(parameters, _options.ClipNorm);
                 rate = Schedules.Rate(_options.Schedule, _options.LearningRate, state.Step, totalSteps, stepsPerEpoch, _options.StepEpochs, _options.StepGamma);
                 optimizer.Step((float)rate);
+                profile?.Mark(TrainingProfile.Phase.Optimizer);
                 state.Step++;
                 lossSum += loss * n;
                 correct += right;
@@ -114,6 +125,12 @@ internal sealed class NeuralTrainer
                 _context.Progress?.Report(new FitProgress(stage, b + 1, stepsPerEpoch,
                     string.Create(CultureInfo.InvariantCulture,
                         $"loss {lossSum / seen:F4} acc {(double)correct / seen:F4} {seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} img/s")));
+                if (profile is not null)
+                {
+                    profile.Mark(TrainingProfile.Phase.Progress);
+                    profile.Steps++;
+                    profile.Images += n;
+                }
             }
 
             double? validationLoss = null, validationAccuracy = null;
@@ -121,6 +138,7 @@ internal sealed class NeuralTrainer
             {
                 var (vl, va) = Evaluate(network, validation, _options.Tta);
                 (validationLoss, validationAccuracy) = (vl, va);
+                profile?.Mark(TrainingProfile.Phase.Validation);
             }
             var metrics = new EpochMetrics(epoch + 1, lossSum / seen, (double)correct / seen, validationLoss, validationAccuracy,
                 clock.Elapsed.TotalSeconds, rate);
@@ -145,7 +163,9 @@ internal sealed class NeuralTrainer
             if (state.EpochsDone == _options.Epochs) state.Finished = true;
             Log(Describe(metrics, _options.Epochs));
             if (checkpoint is not null) Checkpoint.Write(checkpoint, _model, fingerprint, network, optimizer, state);
+            profile?.Mark(TrainingProfile.Phase.Checkpoint);
         }
+        profile?.Stop(network);
 
         if (validation is not null && _options.RestoreBest && state.BestTensors is not null)
         {

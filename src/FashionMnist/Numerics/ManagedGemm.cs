@@ -36,7 +36,72 @@ internal static unsafe class ManagedGemm
             var am = transA ? new StridedMatrix(pa, 1, lda) : new StridedMatrix(pa, lda, 1);
             var bm = transB ? new StridedMatrix(pb, 1, ldb) : new StridedMatrix(pb, ldb, 1);
             var cm = new StridedMatrix(pc, ldc, 1);
-            Run(kernel ?? GemmKernel.Best, m, n, k, alpha, am, bm, beta, cm, threads);
+            Run(kernel ?? GemmKernel.ForRows(m), m, n, k, alpha, am, bm, beta, cm, threads);
+        }
+    }
+
+    /// <summary>The width of the B panels <see cref="MultiplyPrepackedB"/> reads (the kernels' NR).</summary>
+    public static int PackedPanelWidth => GemmKernel.Best.NR;
+
+    /// <summary>
+    /// C = A * B + beta * C, single-threaded, where B (k x n) arrives already packed by the caller: ceil(n / NR) panels
+    /// (NR = <see cref="PackedPanelWidth"/>), panel p holding columns [p * NR, p * NR + NR) as k rows of NR floats.
+    /// A layer that builds its B itself (the convolution's unfolded image) writes these panels directly instead of a
+    /// row-major matrix that would be copied into the same panels here, saving a pass over the operand. Columns of
+    /// the last panel beyond n are read but never stored. The sums are formed exactly as by <see cref="Multiply"/>.
+    /// </summary>
+    public static void MultiplyPrepackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB,
+        float beta, Span<float> c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        GemmKernel kernel = GemmKernel.ForRows(m);
+        int nr = PackedPanelWidth;
+        if (kernel.NR != nr) throw new InvalidOperationException("pre-packed B panels need a kernel of the same NR");
+        if (a.Length < (long)(m - 1) * lda + k || packedB.Length < (long)(n + nr - 1) / nr * nr * k || c.Length < (long)(m - 1) * ldc + n)
+            throw new ArgumentException("an operand is smaller than its shape");
+        fixed (float* pa = a)
+        fixed (float* pb = packedB)
+        fixed (float* cp = c)
+        {
+            var am = new StridedMatrix(pa, lda, 1);
+            var cm = new StridedMatrix(cp, ldc, 1);
+            if (k == 0)
+            {
+                Scale(cm, m, n, beta);
+                return;
+            }
+            int mr = kernel.MR;
+            int kBlocks = DivUp(k, KcMax);
+            int kcStep = DivUp(k, kBlocks); // the same K blocks as Sequential: the same sums
+            int mcStep = Math.Min(McFor(kernel), RoundUp(m, mr));
+            float[] aBuffer = ArrayPool<float>.Shared.Rent(mcStep * kcStep + AlignFloats);
+            try
+            {
+                fixed (float* aRaw = aBuffer)
+                {
+                    float* ap = Align(aRaw);
+                    for (int jc = 0; jc < n; jc += NcMax)
+                    {
+                        int nc = Math.Min(NcMax, n - jc);
+                        for (int pc = 0; pc < k; pc += kcStep)
+                        {
+                            int kc = Math.Min(kcStep, k - pc);
+                            float betaNow = pc == 0 ? beta : 1f;
+                            for (int ic = 0; ic < m; ic += mcStep)
+                            {
+                                int mc = Math.Min(mcStep, m - ic);
+                                GemmPacking.PackA(am.At(ic, pc), mc, kc, mr, 1f, ap);
+                                var panels = new Panels(ap, pb + (long)jc * k + pc * nr, 0, 0, am.At(ic, pc), default, 1f, bPanelStride: k);
+                                MacroKernel(kernel, mc, nc, kc, panels, cm.At(ic, jc), betaNow);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(aBuffer);
+            }
         }
     }
 
@@ -179,10 +244,13 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Where the macro-kernel finds its panels: packed buffers, or (below the packed-from index) the operands in place.</summary>
-    private readonly struct Panels(float* ap, float* bp, int packedFromRow, int packedFromCol, StridedMatrix a, StridedMatrix b, float alpha)
+    private readonly struct Panels(float* ap, float* bp, int packedFromRow, int packedFromCol, StridedMatrix a, StridedMatrix b, float alpha,
+        int bPanelStride = 0)
     {
         public readonly float* PackedA = ap, PackedB = bp;
         public readonly int PackedFromRow = packedFromRow, PackedFromCol = packedFromCol;
+        /// <summary>Floats per packed B column (0: kc, the block packed here; k for panels pre-packed over the whole K).</summary>
+        public readonly int BPanelStride = bPanelStride;
         public readonly StridedMatrix A = a, B = b;
         public readonly float Alpha = alpha;
     }
@@ -195,7 +263,7 @@ internal static unsafe class ManagedGemm
         for (int jr = 0; jr < nc; jr += nr)
         {
             bool bInPlace = jr < panels.PackedFromCol;
-            float* bPanel = bInPlace ? panels.B.P + jr : panels.PackedB + jr * kc;
+            float* bPanel = bInPlace ? panels.B.P + jr : panels.PackedB + (long)jr * (panels.BPanelStride == 0 ? kc : panels.BPanelStride);
             nint bStep = bInPlace ? panels.B.RowStride : nr;
             int cols = Math.Min(nr, nc - jr);
             for (int ir = 0; ir < mc; ir += mr)

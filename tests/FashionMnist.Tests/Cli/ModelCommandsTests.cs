@@ -40,6 +40,41 @@ public class ModelCommandsTests
         Assert.Equal(10, eval.RootElement.GetProperty("per_class_accuracy").EnumerateObject().Count());
     }
 
+    [Fact]
+    public void Train_json_reports_each_epochs_seconds_and_evaluate_repeat_reports_the_prediction_speed()
+    {
+        string dir = Directory.CreateTempSubdirectory("fmnist-cli-").FullName;
+        string path = Path.Combine(dir, "mlp.fmm");
+        var train = CliRunner.Run("train", "mlp", "--epochs", "3", "--set", "validation-fraction=0", "--train-limit", "600",
+            "--test-limit", "200", "--out", path, "--no-store", "--json");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        using var doc = JsonDocument.Parse(train.Stdout);
+        double[] epochs = doc.RootElement.GetProperty("epoch_seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(3, epochs.Length);
+        Assert.All(epochs, s => Assert.True(s > 0));
+        // The epochs are the training time (plus the load, the model set-up and saving, which they leave out).
+        Assert.True(epochs.Sum() <= doc.RootElement.GetProperty("train_seconds").GetDouble());
+
+        var evaluate = CliRunner.Run("evaluate", "--model", path, "--test-limit", "200", "--repeat", "3", "--json", "--no-store");
+        Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        using var eval = JsonDocument.Parse(evaluate.Stdout);
+        var root = eval.RootElement;
+        Assert.Equal(doc.RootElement.GetProperty("test_accuracy").GetDouble(), root.GetProperty("test_accuracy").GetDouble(), 12);
+        Assert.Equal(3, root.GetProperty("predict_repeat").GetInt32());
+        double seconds = root.GetProperty("predict_seconds").GetDouble();
+        Assert.True(seconds > 0);
+        Assert.Equal(200 / seconds, root.GetProperty("predict_images_per_second").GetDouble(), 6);
+
+        var text = CliRunner.Run("evaluate", "--model", path, "--test-limit", "200", "--repeat", "2", "--no-store");
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("img/s, median of 2", text.Stdout);
+
+        var bad = CliRunner.Run("evaluate", "--model", path, "--repeat", "0", "--no-store");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--repeat must be at least 1, got 0", bad.Stderr);
+        Assert.DoesNotContain("   at ", bad.Stderr);
+    }
+
     [Theory]
     [InlineData("--set k=0", "'k' must be at least 1, got 0")]
     [InlineData("--set kk=3", "has no option 'kk'")]

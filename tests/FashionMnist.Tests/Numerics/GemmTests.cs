@@ -115,6 +115,35 @@ public class GemmTests
         Assert.NotEqual(g.C0, managed); // it did compute something
     }
 
+    [Theory]
+    [InlineData(64, 605, 288, false, false)]  // cnn3 conv2 forward (5 images side by side)
+    [InlineData(64, 288, 605, false, true)]   // its weight gradient
+    [InlineData(128, 9, 576, false, false)]   // conv3 forward, one image
+    [InlineData(8, 40, 7, true, false)]
+    [InlineData(16, 33, 300, false, true)]
+    public void The_kernel_picked_by_row_count_gives_the_same_bits_as_the_wide_kernel(int m, int n, int k, bool transA, bool transB)
+    {
+        if (!GemmKernel.Avx512Tall.IsAccelerated) return; // the choice only exists between the two AVX-512 kernels
+        Assert.Same(GemmKernel.Avx512, GemmKernel.ForRows(m)); // multiples of 8 but not of 12 pad less with MR = 8
+        foreach (float beta in new[] { 0f, 1f })
+        {
+            var g = new GemmCase(m, n, k, transA, transB, beta: beta, seed: m + n);
+            float[] chosen = g.FreshC(), wide = g.FreshC();
+            ManagedGemm.Multiply(transA, transB, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, chosen, g.Ldc, 1);
+            ManagedGemm.Multiply(transA, transB, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, wide, g.Ldc, 1, GemmKernel.Avx512Tall);
+            g.Verify(chosen, "ForRows");
+            Assert.Equal(wide.Select(BitConverter.SingleToInt32Bits), chosen.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Theory]
+    [InlineData(12)]
+    [InlineData(288)]
+    [InlineData(10)]
+    [InlineData(576)]
+    public void Row_counts_that_the_wide_kernel_pads_no_worse_keep_the_best_kernel(int m) =>
+        Assert.Same(GemmKernel.Best, GemmKernel.ForRows(m));
+
     [Fact]
     public void Beta_zero_ignores_NaN_in_C_like_BLAS()
     {

@@ -104,6 +104,8 @@ public sealed partial class Conv2D : Layer
         Array.Resize(ref _gathered, slices);
         Array.Resize(ref _weightPartial, slices);
         Array.Resize(ref _biasPartial, slices);
+        Array.Resize(ref _packed, slices);
+        Array.Resize(ref _runs, slices);
     }
 
     internal override bool CanFuseReLU => true;
@@ -113,14 +115,23 @@ public sealed partial class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
-        bool relu = FusedReLU;
+        bool relu = FusedReLU, packed = UsePacked;
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
-            float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+            float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
             float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
             for (int first = start; first < start + count; first += _group)
             {
                 int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+                if (packed)
+                {
+                    ForwardPacked(x, s, first, g, gathered);
+                    for (int j = 0; j < g; j++)
+                    for (int f = 0; f < Filters; f++)
+                        Kernels.AddBias(gathered.AsSpan(f * width + j * _outPixels, _outPixels), Bias is null ? 0f : Bias.Value[f],
+                            y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels), relu);
+                    continue;
+                }
                 for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
                 if (g == 1)
                 {

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FashionMnist.Data;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FashionMnist.Bench.Peers;
+
+/// <summary>
+/// The inference peer: ONNX Runtime (NuGet Microsoft.ML.OnnxRuntime) running a PyTorch export of the same network
+/// over the 10,000 test images, batch 1000, with the same thread count as ours (intra-op threads; inter-op 1).
+/// Inputs are the PyTorch peers' preprocessing (pixels / 255, N x 1 x 28 x 28), converted before the clock starts;
+/// outputs are written into preallocated tensors, so the timed loop is session.Run only. One warm-up pass over the
+/// test set, then the median of <c>--repeat</c> passes.
+/// Usage: <c>FashionMnist.Bench.dll ort-infer MODEL.onnx [--threads 2] [--repeat 5] [--batch 1000]</c>; prints one JSON object.
+/// </summary>
+public static class OrtInference
+{
+    public sealed record Result(string Model, string OnnxRuntimeVersion, int Threads, int Batch, int Repeat, int Images,
+        double MedianSeconds, double ImagesPerSecond, double TestAccuracy);
+
+    public static int RunFromCommandLine(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+            throw new FashionMnistException("ort-infer needs an ONNX model file", "Usage: ort-infer MODEL.onnx [--threads 2] [--repeat 5] [--batch 1000].");
+        string path = args[0];
+        int threads = 2, repeat = 5, batch = 1000;
+        for (int i = 1; i < args.Length; i++)
+        {
+            int value = i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 1 ? v
+                : throw new FashionMnistException($"{args[i]} needs a whole number of at least 1", "Usage: ort-infer MODEL.onnx [--threads 2] [--repeat 5] [--batch 1000].");
+            switch (args[i++])
+            {
+                case "--threads": threads = value; break;
+                case "--repeat": repeat = value; break;
+                case "--batch": batch = value; break;
+                default: throw new FashionMnistException($"Unknown option {args[i - 1]}", "Use --threads, --repeat or --batch.");
+            }
+        }
+        if (!File.Exists(path)) throw new FashionMnistException($"The ONNX model {path} does not exist", "Export it first (bench/python/peers.py --export-onnx DIR).");
+        var result = Run(path, FashionMnistData.Load().Test, threads, repeat, batch);
+        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
+        return 0;
+    }
+
+    public static Result Run(string path, ImageSet test, int threads, int repeat, int batch)
+    {
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        using var session = new InferenceSession(path, options);
+        string inputName = session.InputNames[0], outputName = session.OutputNames[0];
+        int images = test.Count, batches = (images + batch - 1) / batch;
+        var inputs = new List<OrtValue>();
+        var outputs = new List<OrtValue>();
+        var logits = new float[batches][];
+        try
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                int n = Math.Min(batch, images - b * batch);
+                var pixels = new float[n * ImageSet.PixelCount];
+                ReadOnlySpan<byte> source = test.Pixels.AsSpan(b * batch * ImageSet.PixelCount, n * ImageSet.PixelCount);
+                for (int i = 0; i < pixels.Length; i++) pixels[i] = source[i] / 255f;
+                logits[b] = new float[n * FashionMnistClasses.Count];
+                inputs.Add(OrtValue.CreateTensorValueFromMemory(pixels, [n, 1, ImageSet.Height, ImageSet.Width]));
+                outputs.Add(OrtValue.CreateTensorValueFromMemory(logits[b], [n, FashionMnistClasses.Count]));
+            }
+            using var runOptions = new RunOptions();
+            void Pass()
+            {
+                for (int b = 0; b < batches; b++) session.Run(runOptions, [inputName], [inputs[b]], [outputName], [outputs[b]]);
+            }
+            Pass(); // warm-up
+            var seconds = new double[repeat];
+            for (int r = 0; r < repeat; r++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                Pass();
+                seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+            Array.Sort(seconds);
+            double median = repeat % 2 == 1 ? seconds[repeat / 2] : 0.5 * (seconds[repeat / 2 - 1] + seconds[repeat / 2]);
+            int correct = 0;
+            for (int i = 0; i < images; i++)
+            {
+                ReadOnlySpan<float> row = logits[i / batch].AsSpan(i % batch * FashionMnistClasses.Count, FashionMnistClasses.Count);
+                int best = 0;
+                for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+                if (best == test.Labels[i]) correct++;
+            }
+            return new Result(Path.GetFileName(path), OrtEnv.Instance().GetVersionString(), threads, batch, repeat, images,
+                Measure.Round(median, 6), Measure.Round(images / median, 1), (double)correct / images);
+        }
+        finally
+        {
+            foreach (var v in inputs.Concat(outputs)) v.Dispose();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+using FashionMnist.Numerics;
+
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>
+/// The forward pass of stride-1 'valid' convolutions without a row-major im2col matrix: the unfolded images are
+/// written straight into the GEMM's B panels (NR columns x K rows each, <see cref="ManagedGemm.MultiplyPrepackedB"/>),
+/// which the GEMM would otherwise copy them into. Each panel's NR columns are a few runs of output pixels (an output
+/// row of one image is one run of an input row), so for every kernel tap (c, ki, kj) the panel row is those runs
+/// copied from the input shifted by (c, ki, kj): writes are sequential, reads hit the L1-resident images. One pass
+/// over the unfolded operand instead of three (im2col write, packing read and write); the products and their order
+/// are the same, so the output is bit-identical to the im2col path (tested).
+/// </summary>
+public sealed partial class Conv2D
+{
+    private float[]?[] _packed = [];
+    private int[]?[] _runs = [];
+
+    /// <summary>Tests switch the packed path off to compare it with im2col + GEMM.</summary>
+    internal bool PackedAllowed { get; init; } = true;
+
+    private bool UsePacked => PackedAllowed && Stride == 1 && Padding == Padding.Valid && NeuralGemm.Backend == GemmBackend.Managed;
+
+    /// <summary>y[first .. first + g) = conv of images x[first ..] (g images side by side, as the im2col path groups them); returns the GEMM output (Filters x g*outPixels).</summary>
+    private void ForwardPacked(float[] x, int s, int first, int g, float[] gathered)
+    {
+        int nr = ManagedGemm.PackedPanelWidth, width = g * _outPixels, panels = (width + nr - 1) / nr;
+        float[] packed = Ensure(ref _packed[s], (long)panels * nr * _kernelSize);
+        int[] runs = Ensure(ref _runs[s], (long)panels * MaxRunsPerPanel(nr) * 3 + panels + 1);
+        PlanRuns(first, g, nr, panels, runs);
+        PackColumns(x, packed, runs, panels, nr, width);
+        ManagedGemm.MultiplyPrepackedB(Filters, width, _kernelSize, Weights.Value, _kernelSize, packed, 0f, gathered, width);
+    }
+
+    /// <summary>An output row crosses at most one panel boundary, so a panel holds at most NR / outWidth + 2 runs.</summary>
+    private int MaxRunsPerPanel(int nr) => nr / _outWidth + 2;
+
+    /// <summary>
+    /// runs[p] .. runs[p + 1] (after the panels + 1 offsets) index triples (lane, count, source) for panel p: lanes
+    /// [lane, lane + count) of every row of the panel come from input offset source + (c, ki, kj)'s shift.
+    /// </summary>
+    private void PlanRuns(int first, int g, int nr, int panels, int[] runs)
+    {
+        int inSize = InputShape.Size, width = InputShape.Width, outW = _outWidth;
+        int at = panels + 1;
+        int column = 0, total = g * _outPixels;
+        for (int p = 0; p < panels; p++)
+        {
+            runs[p] = at;
+            int end = Math.Min(total, (p + 1) * nr);
+            while (column < end)
+            {
+                int image = column / _outPixels, pixel = column % _outPixels, oy = pixel / outW, ox = pixel % outW;
+                int count = Math.Min(outW - ox, end - column);
+                runs[at++] = column - p * nr;
+                runs[at++] = count;
+                runs[at++] = (first + image) * inSize + oy * width + ox;
+                column += count;
+            }
+        }
+        runs[panels] = at;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void PackColumns(float[] x, float[] packed, int[] runs, int panels, int nr, int width)
+    {
+        int height = InputShape.Height, inWidth = InputShape.Width, kh = KernelHeight, kw = KernelWidth;
+        fixed (float* source = x, target = packed)
+        fixed (int* plan = runs)
+        {
+            for (int p = 0; p < panels; p++)
+            {
+                int from = plan[p], to = plan[p + 1];
+                float* panel = target + (long)p * nr * _kernelSize;
+                int valid = Math.Min(nr, width - p * nr);
+                for (int c = 0, row = 0; c < _inChannels; c++)
+                for (int ki = 0; ki < kh; ki++)
+                for (int kj = 0; kj < kw; kj++, row++)
+                {
+                    float* dst = panel + (long)row * nr;
+                    int shift = (c * height + ki) * inWidth + kj;
+                    for (int r = from; r < to; r += 3)
+                        CopyRun(source + plan[r + 2] + shift, dst + plan[r], plan[r + 1]);
+                    // The last panel's columns beyond the output are computed but never stored: keep them finite.
+                    for (int lane = valid; lane < nr; lane++) dst[lane] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies a run of 1..NR floats; runs of 4 or more with overlapping vectors instead of a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRun(float* source, float* target, int count)
+    {
+        if (count >= 4)
+        {
+            Copy(source, target, count);
+            return;
+        }
+        for (int i = 0; i < count; i++) target[i] = source[i];
+    }
+}

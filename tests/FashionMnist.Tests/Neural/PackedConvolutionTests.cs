@@ -1,0 +1,86 @@
+using FashionMnist.Neural;
+using FashionMnist.Neural.Layers;
+
+namespace FashionMnist.Tests.Neural;
+
+/// <summary>
+/// The forward pass that unfolds images straight into the GEMM's packed panels (<c>Conv2D.Packed.cs</c>) against the
+/// im2col + GEMM path (bit for bit: same products, same order) and against naive loops (float tolerance), on shapes
+/// that exercise grouped images, runs split by panel boundaries, a partial last panel, 1-3 wide outputs, non-square
+/// kernels and fused ReLU.
+/// </summary>
+public class PackedConvolutionTests
+{
+    public static TheoryData<int, int, int, int, int, int, int, bool> Shapes => new()
+    {
+        // channels, height, width, filters, kernel h, kernel w, batch, relu
+        { 1, 28, 28, 32, 3, 3, 5, false },  // cnn3 conv1: 26-wide rows, two images per GEMM
+        { 32, 13, 13, 64, 3, 3, 7, true },  // conv2: 11-wide rows, five images side by side, runs split by panels
+        { 64, 5, 5, 128, 3, 3, 40, true },  // conv3: 3x3 outputs, 37 images per group then a group of 3
+        { 3, 7, 9, 5, 2, 3, 3, false },     // odd everything
+        { 2, 4, 4, 3, 4, 4, 2, true },      // kernel = input: 1x1 output
+        { 5, 6, 40, 7, 1, 1, 1, false },    // 1x1 kernel, 40-wide rows longer than a panel
+        { 4, 3, 35, 6, 3, 1, 3, false },    // rows of 35 cross panel boundaries
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Packed_forward_equals_im2col_bit_for_bit_and_the_naive_convolution(int channels, int height, int width, int filters,
+        int kh, int kw, int n, bool relu)
+    {
+        var shape = new Shape(channels, height, width);
+        Sequential Build(bool packed)
+        {
+            var network = new Sequential().Input(shape).Add(new Conv2D(filters, kh, kw) { PackedAllowed = packed });
+            if (relu) network.ReLU();
+            return network.Build(3);
+        }
+        Sequential packed = Build(true), plain = Build(false);
+        var conv = (Conv2D)packed.Layers[0];
+        var rng = new SplitMix64(11);
+        float[] bias = conv.Bias!.Value;
+        for (int f = 0; f < bias.Length; f++) bias[f] = (float)rng.NextGaussian() * 0.1f;
+        bias.CopyTo(((Conv2D)plain.Layers[0]).Bias!.Value, 0);
+        float[] input = Enumerable.Range(0, n * shape.Size).Select(_ => (float)rng.NextGaussian()).ToArray();
+
+        float[] a = packed.Forward(input, n, PassInfo.Inference).AsSpan(0, n * packed.OutputShape.Size).ToArray();
+        float[] b = plain.Forward(input, n, PassInfo.Inference).AsSpan(0, n * plain.OutputShape.Size).ToArray();
+        Assert.Equal(b.Select(BitConverter.SingleToInt32Bits), a.Select(BitConverter.SingleToInt32Bits));
+
+        int oh = height - kh + 1, ow = width - kw + 1;
+        float[] w = conv.Weights.Value;
+        for (int i = 0; i < n; i++)
+            for (int f = 0; f < filters; f++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        double sum = bias[f], size = Math.Abs(bias[f]);
+                        for (int c = 0; c < channels; c++)
+                            for (int ki = 0; ki < kh; ki++)
+                                for (int kj = 0; kj < kw; kj++)
+                                {
+                                    double product = (double)w[((f * channels + c) * kh + ki) * kw + kj] * input[i * shape.Size + (c * height + oy + ki) * width + ox + kj];
+                                    sum += product;
+                                    size += Math.Abs(product);
+                                }
+                        if (relu) sum = Math.Max(sum, 0);
+                        float actual = a[i * filters * oh * ow + (f * oh + oy) * ow + ox];
+                        Assert.True(Math.Abs(actual - sum) <= 1e-6 * (size + 1), $"image {i} filter {f} ({oy},{ox}): {actual} vs {sum}");
+                    }
+    }
+
+    [Fact]
+    public void Padded_and_strided_convolutions_keep_the_im2col_path_and_still_agree()
+    {
+        foreach (var (padding, stride) in new[] { (Padding.Same, 1), (Padding.Valid, 2) })
+        {
+            Sequential Build(bool packed) => new Sequential().Input(new Shape(3, 9, 8))
+                .Add(new Conv2D(4, 3, 3, stride, padding) { PackedAllowed = packed }).Build(5);
+            var rng = new SplitMix64(2);
+            float[] input = Enumerable.Range(0, 4 * 3 * 9 * 8).Select(_ => (float)rng.NextGaussian()).ToArray();
+            Sequential a = Build(true), b = Build(false);
+            Assert.Equal(b.Forward(input, 4, PassInfo.Inference).AsSpan(0, 4 * b.OutputShape.Size).ToArray(),
+                a.Forward(input, 4, PassInfo.Inference).AsSpan(0, 4 * a.OutputShape.Size).ToArray());
+        }
+    }
+}
