@@ -12,7 +12,8 @@ internal sealed record VerdictJson(int Label, string Name, float Probability, st
         new(verdict.Top.Label, verdict.Top.Name, verdict.Top.Probability, verdict.Word, verdict.Headline);
 }
 
-internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos, string? DebugDirectory);
+internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos, string? DebugDirectory = null,
+    string? Sheet = null);
 
 internal sealed record LabelledResult(string File, string SourceClass, IReadOnlyList<int> CorrectLabels, VerdictJson Verdict,
     IReadOnlyList<ClassProbability> Top, bool Top1Correct, bool Top3Correct);
@@ -43,7 +44,7 @@ internal static class PhotoReports
             results.Add(new PhotoResult(path, VerdictJson.Of(PhotoVerdict.Of(prediction)), prediction.Top(top), prediction.Input.Notes));
         }
         if (showPath is not null) ImageCodec.SavePng(showPath, PredictionSheet.Render(sheetRows));
-        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results, debugDirectory);
+        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results, debugDirectory, showPath);
     }
 
     /// <summary>Reads a labels.csv and checks that every photo it lists exists (before any model is loaded).</summary>

@@ -111,9 +111,12 @@ public static class PredictCommands
         int uncertain = report.Photos.Count(p => p.Verdict.Confidence == "uncertain");
         if (uncertain == 0) return;
         string which = uncertain == 1 ? "1 photo is" : $"{uncertain} photos are";
-        string where = report.DebugDirectory is string dir
-            ? $"its pipeline stages are in {dir}: check that the final 28x28 image looks like the garment."
-            : "see what the model was given with --debug-dir DIR (every stage of the photo pipeline as PNGs) or --show sheet.png.";
+        string where = (report.DebugDirectory, report.Sheet) switch
+        {
+            (string dir, _) => $"its pipeline stages are in {dir}: check that the final 28x28 image looks like the garment.",
+            (null, string sheet) => $"{sheet} shows the 28x28 input beside each photo, and --debug-dir DIR writes every stage of the photo pipeline as PNGs.",
+            _ => "see what the model was given with --debug-dir DIR (every stage of the photo pipeline as PNGs) or --show sheet.png.",
+        };
         console.MarkupLine(Markup.Escape(
             $"{which} uncertain (top class below {PhotoVerdict.LikelyAt * 100:0} %): usually the 28x28 input does not look like the garment; {where}"));
     }

@@ -3,7 +3,7 @@ using FashionMnist.Data;
 namespace FashionMnist.Imaging;
 
 /// <summary>
-/// A picture of predictions for `fmnist predict --show`: per photo a title line — the file name (shortened in the
+/// A picture of predictions for `fmnist predict --show`: per photo two title lines — the file name (shortened in the
 /// middle when long) and the verdict (<see cref="PhotoVerdict"/>: green when confident, orange when likely, red when
 /// uncertain) — over the photo (downscaled), the 28x28 input the model saw (upscaled, crisp pixels) and a bar per
 /// class, the most probable in orange. Text is <see cref="BitmapFont"/>'s 5x7 mixed-case font.
@@ -28,8 +28,11 @@ public static class PredictionSheet
     /// <summary>Width of the sheet in pixels (the same for any rows).</summary>
     public static int Width => Pad + Cell + Pad + Cell + Pad + LabelWidth + BarWidth + 6 + BitmapFont.MeasureWidth("100%") + Pad;
 
-    /// <summary>Height of a row's title line.</summary>
-    public static int TitleHeight => BitmapFont.MeasureHeight(TitleScale) + 6;
+    /// <summary>Height of one title line.</summary>
+    public static int TitleLineHeight => BitmapFont.MeasureHeight(TitleScale) + 4;
+
+    /// <summary>Height of a row's title: the file name and the verdict.</summary>
+    public static int TitleHeight => 2 * TitleLineHeight + 2;
 
     /// <summary>Height of one photo's row, title included.</summary>
     public static int RowHeight => TitleHeight + Cell + Pad;
@@ -45,10 +48,8 @@ public static class PredictionSheet
             int top = Pad + r * rowHeight;
             Row row = rows[r];
             var verdict = PhotoVerdict.Of(row.Prediction);
-            string headline = verdict.AsciiHeadline;
-            string title = Shorten(row.Title, Math.Max(8, titleCharacters - headline.Length - 2));
-            BitmapFont.Draw(sheet, title, Pad, top, Ink, TitleScale);
-            BitmapFont.Draw(sheet, headline, Pad + BitmapFont.MeasureWidth(title + "  ", TitleScale), top, VerdictColors[verdict.Confidence], TitleScale);
+            BitmapFont.Draw(sheet, Shorten(row.Title, titleCharacters), Pad, top, Ink, TitleScale);
+            BitmapFont.Draw(sheet, verdict.AsciiHeadline, Pad, top + TitleLineHeight, VerdictColors[verdict.Confidence], TitleScale);
             int y = top + TitleHeight;
 
             RgbaImage thumbnail = PhotoPlanes.From(row.Photo, Cell).ToRgba();

@@ -54,6 +54,9 @@ public sealed class PhotoVerdictTests : IDisposable
         var writer2 = new StringWriter();
         PredictCommands.PrintPredictions(report with { DebugDirectory = "stages/" }, Terminal.Create(writer2, OutputStyle.Decide(false, 0, false, null, null, null)));
         Assert.Contains("its pipeline stages are in stages/", writer2.ToString());
+        var writer4 = new StringWriter();
+        PredictCommands.PrintPredictions(report with { Sheet = "sheet.png" }, Terminal.Create(writer4, OutputStyle.Decide(false, 0, false, null, null, null)));
+        Assert.Contains("sheet.png shows the 28x28 input beside each photo, and --debug-dir DIR", writer4.ToString());
 
         // Nothing to worry about: no hint.
         var writer3 = new StringWriter();
@@ -110,13 +113,13 @@ public sealed class PhotoVerdictTests : IDisposable
                 }
             return n;
         }
-        int titleBottom = 8 + BitmapFont.MeasureHeight(2);
+        int titleBottom = 8 + PredictionSheet.TitleHeight;
         var red = PredictionSheet.VerdictColors[VerdictConfidence.Uncertain];
         var green = PredictionSheet.VerdictColors[VerdictConfidence.Confident];
         Assert.True(Count(red, 8, titleBottom) > 50, "the first photo's uncertain verdict is drawn in red");
         Assert.Equal(0, Count(green, 8, titleBottom));
         int secondTop = 8 + PredictionSheet.RowHeight;
-        Assert.True(Count(green, secondTop, secondTop + BitmapFont.MeasureHeight(2)) > 50, "the second photo's confident verdict is green");
+        Assert.True(Count(green, secondTop, secondTop + PredictionSheet.TitleHeight) > 50, "the second photo's confident verdict is green");
     }
 
     [Fact]
