@@ -44,7 +44,7 @@ internal static class PhotoReports
             results.Add(new PhotoResult(path, VerdictJson.Of(PhotoVerdict.Of(prediction)), prediction.Top(top), prediction.Input.Notes));
         }
         if (showPath is not null) ImageCodec.SavePng(showPath, PredictionSheet.Render(sheetRows));
-        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), results, debugDirectory, showPath);
+        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, results, debugDirectory, showPath);
     }
 
     /// <summary>Reads a labels.csv and checks that every photo it lists exists (before any model is loaded).</summary>
@@ -92,7 +92,7 @@ internal static class PhotoReports
             return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), VerdictJson.Of(PhotoVerdict.Of(r.Item2)), best.Take(top).ToList(),
                 r.Item1.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Item1.CorrectLabels.Contains(c.Label)));
         }).ToList();
-        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.Augmentation.ViewCount(classifier.Pipeline), labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions);
+        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions);
     }
 
     private static string FolderOf(string labelsPath) => Path.GetDirectoryName(Path.GetFullPath(labelsPath))!;

@@ -26,6 +26,11 @@ public sealed record PhotoPrediction(float[] Probabilities, PreparedPhoto Input)
 /// decoding and the pipeline are.</para>
 /// <para>With <see cref="TestTimeAugmentation"/> the model sees several versions of the input in one batch and the
 /// probabilities are averaged; the prediction's input is the pipeline's own (first) version.</para>
+/// <para>Two layers may ask for mirrored images: the photo TTA (<see cref="TestTimeAugmentation.Flip"/>) and a model
+/// that averages every image with its mirror (<see cref="IMirrorAveraging"/>, a network's <c>tta</c> option). Each
+/// distinct image goes through the model once: the mirrors are made here, the model predicts single views, and each
+/// view's probability is then what that model would have said for it (the mean of the view and its mirror), so the
+/// result is the same, to the bit, as letting the model mirror every view again.</para>
 /// </summary>
 public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, TestTimeAugmentation? augmentation = null)
 {
@@ -35,16 +40,38 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
     public IPhotoPipeline Pipeline { get; } = pipeline;
     public TestTimeAugmentation Augmentation { get; } = augmentation ?? TestTimeAugmentation.None;
 
+    /// <summary>Whether the model averages each image with its mirror (then this class makes the mirrors).</summary>
+    private bool ModelMirrors => Model is IMirrorAveraging { AveragesMirror: true };
+
+    /// <summary>Distinct images the model sees per photo: the photo TTA's views, and their mirrors if the model wants them.</summary>
+    public int ImagesPerPhoto => Augmentation.ViewCount(Pipeline) * (ModelMirrors && !Augmentation.Flip ? 2 : 1);
+
     public PhotoPrediction Classify(RgbaImage photo, bool keepStages = false)
     {
         PreparedPhoto input = Pipeline.Prepare(photo, keepStages);
-        byte[] views = Augmentation.Views(photo, Pipeline, input);
-        int count = views.Length / ImageSet.PixelCount, classes = FashionMnistClasses.Count;
-        var all = new float[count * classes];
-        lock (_modelGate) Model.PredictProbabilities(ImageSet.Unlabeled(views), all);
+        bool modelMirrors = ModelMirrors, withMirrors = Augmentation.Flip || modelMirrors;
+        byte[] images = Augmentation.Views(photo, Pipeline, input, withMirrors);
+        int distinct = images.Length / ImageSet.PixelCount, classes = FashionMnistClasses.Count;
+        var single = new float[distinct * classes];
+        lock (_modelGate)
+        {
+            if (modelMirrors) ((IMirrorAveraging)Model).PredictSingleView(ImageSet.Unlabeled(images), single);
+            else Model.PredictProbabilities(ImageSet.Unlabeled(images), single);
+        }
+
+        // The views are every image when the photo TTA flips, else every other one (the mirrors are only for the model).
+        int step = withMirrors && !Augmentation.Flip ? 2 : 1, count = distinct / step;
         var probabilities = new float[classes];
-        for (int v = 0; v < count; v++)
-            for (int c = 0; c < classes; c++) probabilities[c] += all[v * classes + c] / count;
+        for (int v = 0; v < distinct; v += step)
+        {
+            int mirror = v ^ 1; // an image and its mirror are neighbours
+            for (int c = 0; c < classes; c++)
+            {
+                // As the model's own mirror TTA computes it (NeuralClassifier.Predict): view first, then its mirror.
+                float p = modelMirrors ? 0.5f * (single[v * classes + c] + single[mirror * classes + c]) : single[v * classes + c];
+                probabilities[c] += p / count;
+            }
+        }
         return new PhotoPrediction(probabilities, input);
     }
 }

@@ -8,6 +8,8 @@ namespace FashionMnist.Imaging;
 /// whether a shadow, a strap or a bit of floor belongs to the garment, so averaging over it hedges that one
 /// decision), each also mirrored left-right (a photo's garment or shoe may face either way; Fashion-MNIST's
 /// shoes face left). Deterministic: the same photo always gives the same views in the same order.
+/// <para>A model that mirrors on its own (<see cref="Models.IMirrorAveraging"/>, e.g. a network with <c>tta</c>) is
+/// not asked to mirror again: <see cref="PhotoClassifier"/> runs each distinct image once (docs/photos.md).</para>
 /// </summary>
 public sealed record TestTimeAugmentation
 {
@@ -31,10 +33,17 @@ public sealed record TestTimeAugmentation
     /// <paramref name="prepared"/> (the pipeline's own result, which is what gets shown); threshold variants only
     /// apply to <see cref="GarmentPipeline"/> (the seed pipeline has no segmentation), flips to every pipeline.
     /// </summary>
-    public byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared)
+    public byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared) =>
+        Views(photo, pipeline, prepared, Flip);
+
+    /// <summary>
+    /// The distinct images behind the views: each threshold's input, followed by its mirror when
+    /// <paramref name="withMirrors"/> (so an image and its mirror are neighbours: 0 and 1, 2 and 3, ...).
+    /// </summary>
+    internal byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared, bool withMirrors)
     {
         IReadOnlyList<double> scales = Scales(pipeline);
-        int perScale = Flip ? 2 : 1;
+        int perScale = withMirrors ? 2 : 1;
         var views = new byte[scales.Count * perScale * ImageSet.PixelCount];
         for (int s = 0; s < scales.Count; s++)
         {
@@ -46,7 +55,7 @@ public sealed record TestTimeAugmentation
                 }).Prepare(photo).Pixels;
             Span<byte> target = views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount);
             input.CopyTo(target);
-            if (Flip) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
+            if (withMirrors) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
         }
         return views;
     }

@@ -1,3 +1,5 @@
+using FashionMnist.Data;
+
 namespace FashionMnist.Models;
 
 // What a model can offer beyond the contract of IClassifier. Evaluation, reports and the CLI ask for these
@@ -47,4 +49,19 @@ public interface ICheckpointable : IClassifier, ITrainingCurves
 {
     /// <summary>The per-epoch curves so far (empty before fitting).</summary>
     new TrainingHistory History { get; }
+}
+
+/// <summary>
+/// A model whose <see cref="IClassifier.PredictProbabilities"/> may average each image's probabilities with those of
+/// its left-right mirror (test-time augmentation), and that can also predict the images only as given. A caller that
+/// feeds mirrored images itself (the photo TTA) uses <see cref="PredictSingleView"/> and averages the pairs, so every
+/// distinct image goes through the model once.
+/// </summary>
+public interface IMirrorAveraging : IClassifier
+{
+    /// <summary>Whether <see cref="IClassifier.PredictProbabilities"/> averages each image with its mirror (for this model's options).</summary>
+    bool AveragesMirror { get; }
+
+    /// <summary>Like <see cref="IClassifier.PredictProbabilities"/>, but for the images exactly as given: never mirrored.</summary>
+    void PredictSingleView(ImageSet images, Span<float> probabilities);
 }

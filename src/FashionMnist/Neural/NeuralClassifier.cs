@@ -10,7 +10,7 @@ namespace FashionMnist.Neural;
 /// The saved state holds the architecture (spec text), weights, batch-norm running statistics and the history,
 /// so a model file loads without the code or spec that defined it.
 /// </summary>
-public sealed class NeuralClassifier : ICheckpointable
+public sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
 {
     public const int InferenceBatch = 1000;
     private const int StateVersion = 1;
@@ -50,7 +50,16 @@ public sealed class NeuralClassifier : ICheckpointable
         IsFitted = true;
     }
 
-    public void PredictProbabilities(ImageSet images, Span<float> probabilities)
+    public void PredictProbabilities(ImageSet images, Span<float> probabilities) =>
+        Predict(FittedNetwork(images, probabilities), images, probabilities, NeuralOptions.Tta);
+
+    /// <summary>The <c>tta</c> option: each image is averaged with its mirror.</summary>
+    public bool AveragesMirror => NeuralOptions.Tta;
+
+    public void PredictSingleView(ImageSet images, Span<float> probabilities) =>
+        Predict(FittedNetwork(images, probabilities), images, probabilities, mirror: false);
+
+    private Sequential FittedNetwork(ImageSet images, Span<float> probabilities)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!IsFitted || Network is null)
@@ -58,7 +67,7 @@ public sealed class NeuralClassifier : ICheckpointable
         int classes = FashionMnistClasses.Count;
         if (probabilities.Length < (long)images.Count * classes)
             throw new ArgumentException($"{images.Count} images need {images.Count * classes} probabilities; the span holds {probabilities.Length}.", nameof(probabilities));
-        Predict(Network, images, probabilities, NeuralOptions.Tta);
+        return Network;
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using FashionMnist.Cli.Commands;
 using FashionMnist.Data;
 using FashionMnist.Imaging;
+using FashionMnist.Models;
+using FashionMnist.Neural;
 using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Imaging;
@@ -80,6 +82,97 @@ public class TestTimeAugmentationTests
         var single = new float[10];
         TestModels.Linear.PredictProbabilities(ImageSet.Unlabeled(View(views, 0)), single);
         Assert.Equal(single, new PhotoClassifier(TestModels.Linear, pipeline).Classify(s_shoes.Value).Probabilities);
+    }
+
+    /// <summary>A small conv net with the mirror TTA on (as cnn3 and cnn-deep have by default), fitted once.</summary>
+    private static readonly Lazy<NeuralClassifier> s_mirroringNet = new(() =>
+    {
+        var model = (NeuralClassifier)ModelCatalog.Create("cnn1", new Dictionary<string, string>
+        {
+            ["epochs"] = "1", ["validation-fraction"] = "0", ["tta"] = "true",
+        });
+        model.Fit(TestData.BalancedTrain(30), new FitContext { Seed = 5 });
+        return model;
+    });
+
+    /// <summary>What PhotoClassifier computed before each distinct image ran once: the model (mirroring every view
+    /// itself) on all the photo TTA's views, then their plain mean.</summary>
+    private static float[] TwiceMirrored(IClassifier model, IPhotoPipeline pipeline, TestTimeAugmentation tta, RgbaImage photo)
+    {
+        byte[] views = tta.Views(photo, pipeline, pipeline.Prepare(photo));
+        int count = views.Length / ImageSet.PixelCount;
+        var all = new float[count * 10];
+        model.PredictProbabilities(ImageSet.Unlabeled(views), all);
+        var probabilities = new float[10];
+        for (int v = 0; v < count; v++)
+            for (int c = 0; c < 10; c++) probabilities[c] += all[v * 10 + c] / count;
+        return probabilities;
+    }
+
+    [Theory]
+    [InlineData("garment", true)]
+    [InlineData("garment", false)]
+    [InlineData("seed", true)]
+    [InlineData("seed", false)]
+    public void A_mirroring_model_gives_the_same_probabilities_to_the_bit_with_each_image_run_once(string pipelineName, bool tta)
+    {
+        NeuralClassifier model = s_mirroringNet.Value;
+        IPhotoPipeline pipeline = pipelineName == "seed" ? new SeedPipeline() : new GarmentPipeline();
+        TestTimeAugmentation augmentation = tta ? TestTimeAugmentation.Default : TestTimeAugmentation.None;
+        var classifier = new PhotoClassifier(model, pipeline, augmentation);
+        foreach (string name in TestImages.FixturePhotos)
+        {
+            RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath(name));
+            float[] expected = TwiceMirrored(model, pipeline, augmentation, photo);
+            Assert.Equal(expected, classifier.Classify(photo).Probabilities);
+        }
+        // The model sees each distinct image once: 3 thresholds x 2 (or the seed pipeline's 2) with TTA, else the input and its mirror.
+        Assert.Equal(tta && pipelineName == "garment" ? 6 : 2, classifier.ImagesPerPhoto);
+    }
+
+    [Fact]
+    public void Each_distinct_image_goes_through_the_model_once()
+    {
+        var photo = s_shoes.Value;
+        var pipeline = new GarmentPipeline();
+        var mirroring = new CountingModel(averagesMirror: true);
+        new PhotoClassifier(mirroring, pipeline, TestTimeAugmentation.Default).Classify(photo);
+        Assert.Equal((0, 1, 6), (mirroring.PlainCalls, mirroring.SingleViewCalls, mirroring.Images)); // not 12
+
+        byte[] expected = TestTimeAugmentation.Default.Views(photo, pipeline, pipeline.Prepare(photo));
+        Assert.Equal(expected, mirroring.LastImages);
+
+        mirroring = new CountingModel(averagesMirror: true);
+        new PhotoClassifier(mirroring, pipeline).Classify(photo); // no photo TTA: the input and its mirror, for the model
+        Assert.Equal((0, 1, 2), (mirroring.PlainCalls, mirroring.SingleViewCalls, mirroring.Images));
+        Assert.Equal(expected[..(2 * ImageSet.PixelCount)], mirroring.LastImages);
+
+        var plain = new CountingModel(averagesMirror: false);
+        new PhotoClassifier(plain, pipeline, TestTimeAugmentation.Default).Classify(photo);
+        Assert.Equal((1, 0, 6), (plain.PlainCalls, plain.SingleViewCalls, plain.Images));
+    }
+
+    /// <summary>Counts what it is asked; its probabilities are uniform.</summary>
+    private sealed class CountingModel(bool averagesMirror) : IMirrorAveraging
+    {
+        public int PlainCalls, SingleViewCalls, Images;
+        public byte[] LastImages = [];
+        public string Name => "counting";
+        public ModelOptions Options => throw new NotSupportedException();
+        public bool AveragesMirror => averagesMirror;
+        public bool IsFitted => true;
+        public void Fit(ImageSet train, FitContext? context = null) => throw new NotSupportedException();
+        public void SaveState(BinaryWriter writer) => throw new NotSupportedException();
+        public void Dispose() { }
+        public void PredictProbabilities(ImageSet images, Span<float> probabilities) { PlainCalls++; Record(images, probabilities); }
+        public void PredictSingleView(ImageSet images, Span<float> probabilities) { SingleViewCalls++; Record(images, probabilities); }
+
+        private void Record(ImageSet images, Span<float> probabilities)
+        {
+            Images += images.Count;
+            LastImages = images.Pixels.ToArray();
+            probabilities[..(images.Count * 10)].Fill(0.1f);
+        }
     }
 
     [Fact]
