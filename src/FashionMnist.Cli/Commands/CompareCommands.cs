@@ -58,6 +58,8 @@ public static class CompareCommands
         };
         var compare = new Command("compare",
             "Train each model on the training data, evaluate it on the test set, record every run in the experiment store, " +
+            "as a study of resumable units (one per search candidate and fold, one refit per model): rerun the same command to continue it, " +
+            "and run it on several machines against one PostgreSQL store to share it (docs/study.md); " +
             "and write a report: a self-contained index.html (leaderboard, charts, confusion matrices, learning curves, " +
             "misclassified images, how to reproduce), summary.md and results.json.")
         { profile, models, set, output, store, trainLimit, testLimit, seed, dataDir, json, from, study, shard, shards, claimTimeout };
@@ -180,22 +182,6 @@ public static class CompareCommands
             return Task.FromResult(ExitCodes.Ok);
         });
         return compare;
-    }
-
-    private static void ReportProgress(IAnsiConsole console, CompareProgress p, IReadOnlyList<string> all, TimeSpan elapsed)
-    {
-        string step = $"[grey]{elapsed:mm\\:ss} [[{p.Index + (p.Result is null && !p.Stage.StartsWith("failed", StringComparison.Ordinal) ? 1 : 0)}/{p.Total}]][/]";
-        if (p.Result is ModelResult r)
-        {
-            var left = all.Skip(p.Index).ToList();
-            string cpu = r.TrainCpuSeconds is double c ? $" ({c.ToString(c < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} CPU-s)" : "";
-            console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: [green]{ReportFindings.Percent(r.TestAccuracy)}[/] test accuracy, trained in {ReportFindings.Duration(r.TrainSeconds)}{cpu}" +
-                               (left.Count > 0 ? $" [grey](left: {Markup.Escape(string.Join(", ", left))})[/]" : " [grey](last one)[/]"));
-        }
-        else if (p.Stage.StartsWith("failed", StringComparison.Ordinal))
-            console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: [red]{Markup.Escape(p.Stage)}[/]");
-        else
-            console.MarkupLine($"{step} [bold]{Markup.Escape(p.Model)}[/]: {Markup.Escape(p.Stage)}…");
     }
 
     /// <summary>"MODEL:name=value" items grouped by model; a malformed item is a clear error.</summary>

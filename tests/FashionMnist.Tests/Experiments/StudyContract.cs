@@ -132,6 +132,26 @@ internal static class StudyContract
         Assert.Equal((UnitStatus.Done, "other-host-b"), (state.Status, state.Worker!.Host));
     }
 
+    /// <summary>A unit that runs longer than the claim timeout keeps its claim while its worker's heartbeat goes on.</summary>
+    public static void A_live_heartbeat_keeps_a_unit_that_runs_longer_than_the_timeout(string location)
+    {
+        var plan = StudyFixtures.Plan(name: "heartbeat");
+        using var store = ExperimentStore.Open(location);
+        var timeout = TimeSpan.FromMilliseconds(800);
+        var slow = new StudyWorker(store, plan, new FakeExecutor { Delay = TimeSpan.FromMilliseconds(2500) },
+            new StudyWorkerOptions { ClaimTimeout = timeout, MaxUnits = 1 });
+        slow.Register([]);
+        var running = Task.Run(slow.Run);
+        Thread.Sleep(1600); // twice the timeout: without heartbeats the unit would be free again
+        using var other = ExperimentStore.Open(location);
+        var queue = new UnitQueue(other, plan.Name);
+        var claim = queue.Claim(WorkerIdentity.Current() with { Host = "elsewhere" }, timeout)!;
+        Assert.NotEqual(plan.Units[0].Key, claim.Unit.Key);
+        var summary = running.Result;
+        Assert.Equal((1, 0), (summary.Ran, summary.Lost));
+        Assert.Equal(UnitStatus.Done, queue.Units().Single(u => u.Unit.Key == plan.Units[0].Key).Status);
+    }
+
     /// <summary>A unit held by a process of this host that no longer exists is free at once, without waiting for the timeout.</summary>
     public static void A_dead_local_worker_frees_its_units_at_once(string location)
     {

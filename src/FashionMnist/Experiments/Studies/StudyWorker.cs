@@ -225,10 +225,12 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
                                 return;
                             }
                         }
-                        catch (FashionMnistException)
+                        catch (Exception e) when (e is FashionMnistException or System.Data.Common.DbException or InvalidOperationException or IOException)
                         {
-                            own?.Dispose();
-                            own = null; // try again at the next beat
+                            // A store that cannot be reached now: try again at the next beat. An exception escaping this
+                            // thread would end the process, and the claim timing out meanwhile is safe.
+                            try { own?.Dispose(); } catch (Exception e2) when (e2 is System.Data.Common.DbException or InvalidOperationException or IOException) { }
+                            own = null;
                         }
                     }
                 }
