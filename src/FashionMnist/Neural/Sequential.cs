@@ -21,9 +21,16 @@ public sealed class Sequential
     // Fixed at Build: ReLUs folded into a neighbour, and which layers must produce dL/dx (some earlier layer has parameters).
     private bool[] _foldedReLU = [];
     private bool[] _needsInputGradient = [];
+    // Fixed at Build: for a conv whose output (after a folded ReLU) feeds a 2x2/2 max-pool, the pool's index, else -1.
+    // Inference passes run the two as one (Conv2D.ForwardPooled); training passes keep them apart.
+    private int[] _pooledInto = [];
+    private bool _passPooled;
 
     /// <summary>Fold ReLUs into the neighbouring conv/dense/max-pool (on by default; tests switch it off to compare).</summary>
     internal bool FuseReLUs { get; init; } = true;
+
+    /// <summary>Run conv → (ReLU) → 2x2 max-pool as one pass at inference (on by default; tests switch it off to compare).</summary>
+    internal bool FusePooling { get; init; } = true;
 
     public Shape InputShape { get; private set; } = Shape.Image;
 
@@ -110,6 +117,7 @@ public sealed class Sequential
             parametersBefore |= _layers[i].Parameters.Count > 0;
             _layers[i].FusedReLU = false;
         }
+        _pooledInto = Enumerable.Repeat(-1, count).ToArray();
         if (!FuseReLUs) return;
         for (int i = 0; i < count; i++)
         {
@@ -124,6 +132,30 @@ public sealed class Sequential
                 _layers[i - 1].FusedReLU = true;
                 _foldedReLU[i] = true;
             }
+        }
+        if (!FusePooling) return;
+        for (int i = 0; i < count; i++)
+        {
+            if (_layers[i] is not FashionMnist.Neural.Layers.Conv2D { FusedReLU: false }) continue;
+            int j = i + 1;
+            while (j < count && _foldedReLU[j]) j++;
+            if (j < count && _layers[j] is MaxPool2D pool && FashionMnist.Neural.Layers.Conv2D.CanPoolInto(pool)) _pooledInto[i] = j;
+        }
+    }
+
+    /// <summary>
+    /// Floats per sample of the largest activation an inference pass writes to memory (folded ReLUs and reshapes write
+    /// none; a convolution pooled inside its pass writes only the pooled output). Inference chunks are sized by it.
+    /// </summary>
+    internal int LargestInferenceActivation
+    {
+        get
+        {
+            EnsureBuilt();
+            int largest = 1;
+            for (int i = 0; i < _layers.Count; i++)
+                if (!_foldedReLU[i] && !_layers[i].IsReshape && _pooledInto[i] < 0) largest = Math.Max(largest, _layers[i].OutputShape.Size);
+            return largest;
         }
     }
 
@@ -154,9 +186,26 @@ public sealed class Sequential
             throw new ArgumentException($"The input holds {input.Length} floats, fewer than {n} samples of {InputShape}.", nameof(input));
         EnsureCapacity(n);
         float[] x = input;
+        _passPooled = false;
         for (int i = 0; i < _layers.Count; i++)
         {
             Layer layer = _layers[i];
+            if (!pass.Training && _pooledInto[i] > i)
+            {
+                int pool = _pooledInto[i];
+                Observer?.Begin(i, backward: false);
+                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooled(x, _outputs[pool], n, _layers[pool].FusedReLU);
+                Observer?.End(i, backward: false);
+                x = _outputs[pool];
+                for (int k = i; k <= pool; k++)
+                {
+                    _skipped[k] = k != i;
+                    _passOutputs[k] = x;
+                }
+                _passPooled = true;
+                i = pool;
+                continue;
+            }
             _skipped[i] = _foldedReLU[i] || layer.IsIdentity(pass);
             if (!_skipped[i])
             {
@@ -179,6 +228,7 @@ public sealed class Sequential
     {
         EnsureBuilt();
         if (n > _capacity || n != _passCount) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
+        if (_passPooled) throw new InvalidOperationException("Backward needs a training forward pass (an inference pass pooled inside the convolution).");
         float[] dy = outputGradient;
         for (int i = _layers.Count - 1; i >= 0; i--)
         {

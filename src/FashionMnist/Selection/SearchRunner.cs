@@ -1,4 +1,3 @@
-using FashionMnist.Classic;
 using FashionMnist.Data;
 using FashionMnist.Models;
 

@@ -1,4 +1,3 @@
-using FashionMnist.Classic;
 using System.Globalization;
 
 namespace FashionMnist.Selection;

@@ -6,7 +6,7 @@ namespace FashionMnist.Tests.Architecture;
 /// </summary>
 public class FolderCycleTests
 {
-    private static string LibraryFolder()
+    internal static string LibraryFolder()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
             if (File.Exists(Path.Combine(folder.FullName, "FashionMnist.slnx"))) return Path.Combine(folder.FullName, "src", "FashionMnist");

@@ -137,6 +137,29 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 33, 5)]
+    [InlineData(64, 605, 288)]   // cnn3 conv2 forward
+    [InlineData(13, 70, 777)]    // K in three blocks, a partial last panel, rows not a multiple of MR
+    [InlineData(128, 32, 576)]
+    public void Prepacked_B_matches_the_reference_and_the_ordinary_multiply(int m, int n, int k)
+    {
+        var g = new GemmCase(m, n, k, false, false, seed: m * 7 + n);
+        int nr = ManagedGemm.PackedPanelWidth, panels = (n + nr - 1) / nr;
+        // The layout MultiplyPrepackedB documents, written with plain loops: panel p, row kk, lane j = B[kk, p*NR + j].
+        var packedB = new float[panels * nr * k];
+        for (int p = 0; p < panels; p++)
+            for (int kk = 0; kk < k; kk++)
+                for (int j = 0; j < nr && p * nr + j < n; j++)
+                    packedB[(p * k + kk) * nr + j] = g.B[kk * g.Ldb + p * nr + j];
+        float[] packedHere = g.FreshC(), plain = g.FreshC();
+        ManagedGemm.MultiplyPrepackedB(m, n, k, g.A, g.Lda, packedB, 0f, packedHere, g.Ldc);
+        ManagedGemm.Multiply(false, false, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, 0f, plain, g.Ldc, 1);
+        g.Verify(packedHere, "prepacked B");
+        Assert.Equal(plain, packedHere); // the same K blocks and order as the ordinary multiply
+    }
+
+    [Theory]
     [InlineData(12)]
     [InlineData(288)]
     [InlineData(10)]

@@ -1,9 +1,12 @@
+using FashionMnist.Tests.Support;
 using FashionMnist.Classic;
 using FashionMnist.Models;
 using static FashionMnist.Tests.Classic.Trees.TreeTestHelpers;
 
 namespace FashionMnist.Tests.Classic.Trees;
 
+// Changes the process-wide ComputeThreads.Count: runs alone, so no other test fits with a thread count it did not choose.
+[Collection(Isolated.Name)]
 public class GradientBoostingTests
 {
     // 20 rows, two per class, feature = 10 x class. The start scores are the log priors, so p = 0.1 everywhere:

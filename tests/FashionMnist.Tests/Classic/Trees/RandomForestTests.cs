@@ -1,3 +1,4 @@
+using FashionMnist.Tests.Support;
 using FashionMnist.Classic;
 using FashionMnist.Data;
 using FashionMnist.Models;
@@ -5,6 +6,8 @@ using static FashionMnist.Tests.Classic.Trees.TreeTestHelpers;
 
 namespace FashionMnist.Tests.Classic.Trees;
 
+// Changes the process-wide ComputeThreads.Count: runs alone, so no other test fits with a thread count it did not choose.
+[Collection(Isolated.Name)]
 public class RandomForestTests
 {
     // x = 10..70 with classes 0 0 1 0 1 1 1. Weighted Gini of the children for each threshold (by hand):

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FashionMnist.Neural.Layers;
+
+/// <summary>
+/// Inference through conv → (ReLU) → 2x2/2 max-pool in one pass (<see cref="Sequential"/> plans it for inference passes
+/// only; training keeps the layers apart, as the pool's backward needs the full-size conv output). Each group of images
+/// is multiplied into the per-thread GEMM buffer as in <see cref="Forward"/>, and the bias, the 2x2 maximum and the
+/// ReLU go from there straight into the pooled output: the full-size activation (cnn3's first conv: 86 KB per image,
+/// 4x the pooled one) is never written to memory and read back. Same additions and maxima in the same order as the
+/// separate layers (bias added to each of the four values, vertical then horizontal maximum), so bit-identical (tested).
+/// </summary>
+public sealed partial class Conv2D
+{
+    /// <summary>Whether this convolution can pool its own output for <paramref name="pool"/> (2x2, stride 2).</summary>
+    internal static bool CanPoolInto(MaxPool2D pool) => pool.Size == 2 && pool.Stride == 2;
+
+    /// <summary>y (n x pooled shape) = maxpool2x2(conv(x) + bias), then ReLU when <paramref name="relu"/>.</summary>
+    internal void ForwardPooled(float[] x, float[] y, int n, bool relu)
+    {
+        int slices = BatchParallel.Slices(n);
+        EnsureSlices(slices);
+        int inSize = InputShape.Size;
+        int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
+        bool packed = UsePacked;
+        BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
+        {
+            float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+            float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
+            for (int first = start; first < start + count; first += _group)
+            {
+                int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+                if (packed) ForwardPacked(x, s, first, g, gathered);
+                else
+                {
+                    for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+                    NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
+                }
+                for (int j = 0; j < g; j++)
+                    PoolGroupImage(gathered, width, j, y, (first + j) * pooledSize, pooledHeight, pooledWidth, relu);
+            }
+        });
+    }
+
+    /// <summary>Bias + 2x2 max (+ ReLU) of image j's planes in the GEMM output (row f, columns j*outPixels ...) into y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void PoolGroupImage(float[] gathered, int width, int j, float[] y, int outOffset, int outH, int outW, bool relu)
+    {
+        int inW = _outWidth;
+        bool wide = Avx2.IsSupported && outW >= 8, narrow = Sse.IsSupported && outW >= 4;
+        fixed (float* pg = gathered, py = y)
+        {
+            for (int f = 0; f < Filters; f++)
+            {
+                float bias = Bias is null ? 0f : Bias.Value[f];
+                float* plane = pg + (long)f * width + j * _outPixels;
+                float* output = py + outOffset + f * outH * outW;
+                var b8 = Vector256.Create(bias);
+                var b4 = Vector128.Create(bias);
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* row0 = plane + 2 * oy * inW, row1 = row0 + inW, target = output + oy * outW;
+                    if (wide)
+                    {
+                        for (int ox = 0; ; ox += 8)
+                        {
+                            if (ox > outW - 8) ox = outW - 8; // overlapping last vector, as MaxPool2D
+                            Vector256<float> lo = Avx.Max(Avx.LoadVector256(row0 + 2 * ox) + b8, Avx.LoadVector256(row1 + 2 * ox) + b8);
+                            Vector256<float> hi = Avx.Max(Avx.LoadVector256(row0 + 2 * ox + 8) + b8, Avx.LoadVector256(row1 + 2 * ox + 8) + b8);
+                            Vector256<float> pairs = Avx.Max(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01));
+                            Vector256<float> result = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
+                            if (relu) result = Avx.Max(result, Vector256<float>.Zero);
+                            Avx.Store(target + ox, result);
+                            if (ox == outW - 8) break;
+                        }
+                    }
+                    else if (narrow)
+                    {
+                        for (int ox = 0; ; ox += 4)
+                        {
+                            if (ox > outW - 4) ox = outW - 4;
+                            Vector128<float> lo = Sse.Max(Sse.LoadVector128(row0 + 2 * ox) + b4, Sse.LoadVector128(row1 + 2 * ox) + b4);
+                            Vector128<float> hi = Sse.Max(Sse.LoadVector128(row0 + 2 * ox + 4) + b4, Sse.LoadVector128(row1 + 2 * ox + 4) + b4);
+                            Vector128<float> result = Sse.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01));
+                            if (relu) result = Sse.Max(result, Vector128<float>.Zero);
+                            Sse.Store(target + ox, result);
+                            if (ox == outW - 4) break;
+                        }
+                    }
+                    else
+                    {
+                        for (int ox = 0; ox < outW; ox++)
+                        {
+                            float max = MathF.Max(MathF.Max(row0[2 * ox] + bias, row0[2 * ox + 1] + bias), MathF.Max(row1[2 * ox] + bias, row1[2 * ox + 1] + bias));
+                            target[ox] = relu ? MathF.Max(max, 0f) : max;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
