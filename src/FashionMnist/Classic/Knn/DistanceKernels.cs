@@ -21,39 +21,8 @@ internal static unsafe class DistanceKernels
         Avx512BW.IsSupported ? "AVX-512BW vpsadbw" : Avx2.IsSupported ? "AVX2 vpsadbw" : "Vector128";
 
     /// <summary>distances[i * trainCount + j] = L1(query i, train j) for byte rows of <paramref name="stride"/> bytes.</summary>
-    public static void Bytes(byte* queries, int queryCount, byte* train, int trainCount, int stride, int* distances)
-    {
-        int i = 0;
-        for (; i + 1 < queryCount; i += 2)
-        {
-            byte* q0 = queries + (long)i * stride, q1 = q0 + stride;
-            int* d0 = distances + i * trainCount, d1 = d0 + trainCount;
-            int j = 0;
-            for (; j + 1 < trainCount; j += 2)
-            {
-                byte* t0 = train + (long)j * stride, t1 = t0 + stride;
-                if (Avx512BW.IsSupported) Sad2x2Avx512(q0, q1, t0, t1, stride, d0 + j, d1 + j);
-                else if (Avx2.IsSupported) Sad2x2Avx2(q0, q1, t0, t1, stride, d0 + j, d1 + j);
-                else
-                {
-                    d0[j] = SadPortable(q0, t0, stride); d0[j + 1] = SadPortable(q0, t1, stride);
-                    d1[j] = SadPortable(q1, t0, stride); d1[j + 1] = SadPortable(q1, t1, stride);
-                }
-            }
-            if (j < trainCount)
-            {
-                byte* t = train + (long)j * stride;
-                d0[j] = Sad(q0, t, stride);
-                d1[j] = Sad(q1, t, stride);
-            }
-        }
-        if (i < queryCount)
-        {
-            byte* q = queries + (long)i * stride;
-            int* d = distances + i * trainCount;
-            for (int j = 0; j < trainCount; j++) d[j] = Sad(q, train + (long)j * stride, stride);
-        }
-    }
+    public static void Bytes(byte* queries, int queryCount, byte* train, int trainCount, int stride, int* distances) =>
+        Tiles<ByteL1, byte, byte, int>(queries, queryCount, train, trainCount, stride, distances);
 
     /// <summary>True when <see cref="Dots"/> can run: the AVX-VNNI u8 x s8 dot-product instruction (vpdpbusd).</summary>
     public static bool HasByteDot => AvxVnni.IsSupported;
@@ -66,43 +35,102 @@ internal static unsafe class DistanceKernels
     public static void Dots(byte* queries, int queryCount, sbyte* train, int trainCount, int stride, int* dots)
     {
         if (!AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not available.");
+        Tiles<ByteDot, byte, sbyte, int>(queries, queryCount, train, trainCount, stride, dots);
+    }
+
+    /// <summary>distances[i * trainCount + j] = L1(query i, train j) for float rows of <paramref name="stride"/> floats.</summary>
+    public static void Floats(float* queries, int queryCount, float* train, int trainCount, int stride, float* distances) =>
+        Tiles<FloatL1, float, float, float>(queries, queryCount, train, trainCount, stride, distances);
+
+    /// <summary>A 2x2 micro-kernel (two queries against two training rows, every loaded vector used twice) and the one-pair kernel for the edges.</summary>
+    private interface ITileKernel<TQuery, TTrain, TResult>
+        where TQuery : unmanaged where TTrain : unmanaged where TResult : unmanaged
+    {
+        static abstract void Pair(TQuery* q0, TQuery* q1, TTrain* t0, TTrain* t1, int stride, TResult* d0, TResult* d1);
+        static abstract TResult One(TQuery* q, TTrain* t, int stride);
+    }
+
+    /// <summary>results[i * trainCount + j] = kernel(query i, train j): 2x2 tiles, then the odd row and column one pair at a time.</summary>
+    private static void Tiles<TKernel, TQuery, TTrain, TResult>(TQuery* queries, int queryCount, TTrain* train, int trainCount, int stride, TResult* results)
+        where TKernel : ITileKernel<TQuery, TTrain, TResult> where TQuery : unmanaged where TTrain : unmanaged where TResult : unmanaged
+    {
         int i = 0;
         for (; i + 1 < queryCount; i += 2)
         {
-            byte* q0 = queries + (long)i * stride, q1 = q0 + stride;
-            int* d0 = dots + i * trainCount, d1 = d0 + trainCount;
+            TQuery* q0 = queries + (long)i * stride, q1 = q0 + stride;
+            TResult* d0 = results + i * trainCount, d1 = d0 + trainCount;
             int j = 0;
             for (; j + 1 < trainCount; j += 2)
             {
-                sbyte* t0 = train + (long)j * stride, t1 = t0 + stride;
-                Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default;
-                for (int o = 0; o < stride; o += 32)
-                {
-                    var x0 = Vector256.Load(q0 + o);
-                    var x1 = Vector256.Load(q1 + o);
-                    var y0 = Vector256.Load(t0 + o);
-                    var y1 = Vector256.Load(t1 + o);
-                    a00 = AvxVnni.MultiplyWideningAndAdd(a00, x0, y0);
-                    a01 = AvxVnni.MultiplyWideningAndAdd(a01, x0, y1);
-                    a10 = AvxVnni.MultiplyWideningAndAdd(a10, x1, y0);
-                    a11 = AvxVnni.MultiplyWideningAndAdd(a11, x1, y1);
-                }
-                d0[j] = Vector256.Sum(a00); d0[j + 1] = Vector256.Sum(a01);
-                d1[j] = Vector256.Sum(a10); d1[j + 1] = Vector256.Sum(a11);
+                TTrain* t0 = train + (long)j * stride, t1 = t0 + stride;
+                TKernel.Pair(q0, q1, t0, t1, stride, d0 + j, d1 + j);
             }
             if (j < trainCount)
             {
-                sbyte* t = train + (long)j * stride;
-                d0[j] = Dot(q0, t, stride);
-                d1[j] = Dot(q1, t, stride);
+                TTrain* t = train + (long)j * stride;
+                d0[j] = TKernel.One(q0, t, stride);
+                d1[j] = TKernel.One(q1, t, stride);
             }
         }
         if (i < queryCount)
         {
-            byte* q = queries + (long)i * stride;
-            int* d = dots + i * trainCount;
-            for (int j = 0; j < trainCount; j++) d[j] = Dot(q, train + (long)j * stride, stride);
+            TQuery* q = queries + (long)i * stride;
+            TResult* d = results + i * trainCount;
+            for (int j = 0; j < trainCount; j++) d[j] = TKernel.One(q, train + (long)j * stride, stride);
         }
+    }
+
+    private readonly struct ByteL1 : ITileKernel<byte, byte, int>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Pair(byte* q0, byte* q1, byte* t0, byte* t1, int stride, int* d0, int* d1)
+        {
+            if (Avx512BW.IsSupported) Sad2x2Avx512(q0, q1, t0, t1, stride, d0, d1);
+            else if (Avx2.IsSupported) Sad2x2Avx2(q0, q1, t0, t1, stride, d0, d1);
+            else
+            {
+                d0[0] = SadPortable(q0, t0, stride); d0[1] = SadPortable(q0, t1, stride);
+                d1[0] = SadPortable(q1, t0, stride); d1[1] = SadPortable(q1, t1, stride);
+            }
+        }
+
+        public static int One(byte* q, byte* t, int stride) => Sad(q, t, stride);
+    }
+
+    private readonly struct ByteDot : ITileKernel<byte, sbyte, int>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Pair(byte* q0, byte* q1, sbyte* t0, sbyte* t1, int stride, int* d0, int* d1)
+        {
+            Vector256<int> a00 = default, a01 = default, a10 = default, a11 = default;
+            for (int o = 0; o < stride; o += 32)
+            {
+                var x0 = Vector256.Load(q0 + o);
+                var x1 = Vector256.Load(q1 + o);
+                var y0 = Vector256.Load(t0 + o);
+                var y1 = Vector256.Load(t1 + o);
+                a00 = AvxVnni.MultiplyWideningAndAdd(a00, x0, y0);
+                a01 = AvxVnni.MultiplyWideningAndAdd(a01, x0, y1);
+                a10 = AvxVnni.MultiplyWideningAndAdd(a10, x1, y0);
+                a11 = AvxVnni.MultiplyWideningAndAdd(a11, x1, y1);
+            }
+            d0[0] = Vector256.Sum(a00); d0[1] = Vector256.Sum(a01);
+            d1[0] = Vector256.Sum(a10); d1[1] = Vector256.Sum(a11);
+        }
+
+        public static int One(byte* q, sbyte* t, int stride) => Dot(q, t, stride);
+    }
+
+    private readonly struct FloatL1 : ITileKernel<float, float, float>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Pair(float* q0, float* q1, float* t0, float* t1, int stride, float* d0, float* d1)
+        {
+            if (Vector512.IsHardwareAccelerated) Vector512Ops.Accumulate(q0, q1, t0, t1, stride, d0, d1);
+            else Vector256Ops.Accumulate(q0, q1, t0, t1, stride, d0, d1);
+        }
+
+        public static float One(float* q, float* t, int stride) => AbsDiff(q, t, stride);
     }
 
     private static int Dot(byte* a, sbyte* b, int stride)
@@ -199,36 +227,6 @@ internal static unsafe class DistanceKernels
         return (int)total;
     }
 
-    /// <summary>distances[i * trainCount + j] = L1(query i, train j) for float rows of <paramref name="stride"/> floats.</summary>
-    public static void Floats(float* queries, int queryCount, float* train, int trainCount, int stride, float* distances)
-    {
-        int i = 0;
-        for (; i + 1 < queryCount; i += 2)
-        {
-            float* q0 = queries + (long)i * stride, q1 = q0 + stride;
-            float* d0 = distances + i * trainCount, d1 = d0 + trainCount;
-            int j = 0;
-            for (; j + 1 < trainCount; j += 2)
-            {
-                float* t0 = train + (long)j * stride, t1 = t0 + stride;
-                if (Vector512.IsHardwareAccelerated) Vector512Ops.Accumulate(q0, q1, t0, t1, stride, d0 + j, d1 + j);
-                else Vector256Ops.Accumulate(q0, q1, t0, t1, stride, d0 + j, d1 + j);
-            }
-            if (j < trainCount)
-            {
-                float* t = train + (long)j * stride;
-                d0[j] = AbsDiff(q0, t, stride);
-                d1[j] = AbsDiff(q1, t, stride);
-            }
-        }
-        if (i < queryCount)
-        {
-            float* q = queries + (long)i * stride;
-            float* d = distances + i * trainCount;
-            for (int j = 0; j < trainCount; j++) d[j] = AbsDiff(q, train + (long)j * stride, stride);
-        }
-    }
-
     public static float AbsDiff(float* a, float* b, int stride)
     {
         var acc = Vector256<float>.Zero;
@@ -280,5 +278,4 @@ internal static unsafe class DistanceKernels
             d1[0] = Vector256.Sum(a10); d1[1] = Vector256.Sum(a11);
         }
     }
-
 }

@@ -130,9 +130,7 @@ internal sealed unsafe class NeighbourIndex
             int[] best = ArrayPool<int>.Shared.Rent(L1QueryBlock * k);
             try
             {
-                Array.Clear(padded, 0, count * stride);
-                for (int q = 0; q < count; q++)
-                    source.AsSpan((first + q) * columns, columns).CopyTo(padded.AsSpan(q * stride));
+                PadRows(source.AsSpan(first * columns, count * columns), columns, padded.AsSpan(0, count * stride));
                 NeighbourList.Reset(best.AsSpan(0, count * k), indices.AsSpan(first * k, count * k), int.MaxValue);
                 // L2 ranks by |t|^2 - 2 q.t; q.t = VNNI(q, t - 128) + 128 sum(q). |q|^2 is added back at the end.
                 Span<int> querySums = stackalloc int[L1QueryBlock];
@@ -200,9 +198,7 @@ internal sealed unsafe class NeighbourIndex
             float[] chunk = ArrayPool<float>.Shared.Rent(L1QueryBlock * trainChunk);
             try
             {
-                Array.Clear(padded, 0, count * stride);
-                for (int q = 0; q < count; q++)
-                    source.AsSpan((first + q) * columns, columns).CopyTo(padded.AsSpan(q * stride));
+                PadRows(source.AsSpan(first * columns, count * columns), columns, padded.AsSpan(0, count * stride));
                 NeighbourList.Reset(distances.AsSpan(first * k, count * k), indices.AsSpan(first * k, count * k), float.PositiveInfinity);
                 fixed (float* queryPointer = padded)
                 fixed (float* trainPointer = train)
@@ -345,7 +341,19 @@ internal sealed unsafe class NeighbourIndex
     {
         if (stride == columns) return source;
         var padded = new T[(long)rows * stride];
-        for (int r = 0; r < rows; r++) source.AsSpan(r * columns, columns).CopyTo(padded.AsSpan(r * stride));
+        PadRows<T>(source, columns, padded);
         return padded;
+    }
+
+    /// <summary>Copies rows of <paramref name="columns"/> values into the longer rows of <paramref name="padded"/> (as many rows), zeroing the padding of each.</summary>
+    private static void PadRows<T>(ReadOnlySpan<T> source, int columns, Span<T> padded) where T : struct
+    {
+        if (source.IsEmpty) return;
+        int rows = source.Length / columns, stride = padded.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            source.Slice(r * columns, columns).CopyTo(padded.Slice(r * stride));
+            padded.Slice(r * stride + columns, stride - columns).Clear();
+        }
     }
 }

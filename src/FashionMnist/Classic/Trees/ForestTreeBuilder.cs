@@ -300,20 +300,7 @@ internal sealed class ForestTreeBuilder
             Unsafe.Add(ref binRows, bin)++;
         }
         // Merge the row counts and list the occupied bins, 16 at a time: no data-dependent branch in the loop above.
-        int occupied = 0;
-        for (int b = 0; b < FeatureBinner.MaxBins; b += 16)
-        {
-            Vector512<int> merged = Vector512.LoadUnsafe(ref binRows, (nuint)b) + Vector512.LoadUnsafe(ref binRows2, (nuint)b);
-            merged.StoreUnsafe(ref binRows, (nuint)b);
-            Vector512<int>.Zero.StoreUnsafe(ref binRows2, (nuint)b);
-            ulong bits = Vector512.GreaterThan(merged, Vector512<int>.Zero).ExtractMostSignificantBits();
-            while (bits != 0)
-            {
-                _occupiedBins[occupied++] = b + BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-            }
-        }
-        return occupied;
+        return ListOccupied(ref binRows, 0, mergeSecondCopy: true);
     }
 
     /// <summary>
@@ -344,16 +331,26 @@ internal sealed class ForestTreeBuilder
             Unsafe.Add(ref binRows0, bin0)++;
             Unsafe.Add(ref binRows1, bin1)++;
         }
-        return (ListOccupied(ref binRows0, 0), ListOccupied(ref binRows1, FeatureBinner.MaxBins));
+        return (ListOccupied(ref binRows0, 0, mergeSecondCopy: false), ListOccupied(ref binRows1, FeatureBinner.MaxBins, mergeSecondCopy: false));
     }
 
-    /// <summary>Lists the bins with rows (ascending) at _occupiedBins[listOffset..]; returns how many.</summary>
-    private int ListOccupied(ref int binRows, int listOffset)
+    /// <summary>
+    /// Lists the bins with rows (ascending) at _occupiedBins[listOffset..]; returns how many. With
+    /// <paramref name="mergeSecondCopy"/> the row counts of the second copy (the next 256 ints) are first added in and cleared.
+    /// </summary>
+    private int ListOccupied(ref int binRows, int listOffset, bool mergeSecondCopy)
     {
         int occupied = 0;
         for (int b = 0; b < FeatureBinner.MaxBins; b += 16)
         {
-            ulong bits = Vector512.GreaterThan(Vector512.LoadUnsafe(ref binRows, (nuint)b), Vector512<int>.Zero).ExtractMostSignificantBits();
+            Vector512<int> rows = Vector512.LoadUnsafe(ref binRows, (nuint)b);
+            if (mergeSecondCopy)
+            {
+                rows += Vector512.LoadUnsafe(ref binRows, (nuint)(FeatureBinner.MaxBins + b));
+                rows.StoreUnsafe(ref binRows, (nuint)b);
+                Vector512<int>.Zero.StoreUnsafe(ref binRows, (nuint)(FeatureBinner.MaxBins + b));
+            }
+            ulong bits = Vector512.GreaterThan(rows, Vector512<int>.Zero).ExtractMostSignificantBits();
             while (bits != 0)
             {
                 _occupiedBins[listOffset + occupied++] = b + BitOperations.TrailingZeroCount(bits);
