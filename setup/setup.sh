@@ -36,6 +36,8 @@ if [ "${FMNIST_SKIP_APT:-0}" != "1" ]; then
   fi
 fi
 
+"$here/npm-packages.sh"
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log "Building (Release)…"
 dotnet build "$root/FashionMnist.slnx" -c Release -nologo -clp:ErrorsOnly -v:quiet >&2

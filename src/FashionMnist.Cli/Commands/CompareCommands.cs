@@ -14,6 +14,19 @@ namespace FashionMnist.Cli.Commands;
 /// <summary>`fmnist compare`: train several models, evaluate them on the test set, record the runs and write a report.</summary>
 public static class CompareCommands
 {
+    /// <summary>`--models cnn3,onnx:PATH`: an ONNX file is evaluated beside the trained models (docs/onnx.md).</summary>
+    private const string OnnxPrefix = "onnx:";
+
+    private static ModelDescriptor? Resolve(string name)
+    {
+        if (!name.StartsWith(OnnxPrefix, StringComparison.OrdinalIgnoreCase))
+            return ModelCatalog.TryGet(name, out var descriptor) ? descriptor : null;
+        string path = name[OnnxPrefix.Length..];
+        if (!File.Exists(path))
+            throw new FashionMnistException($"--models {name}: the ONNX file '{path}' does not exist", "Give the path after onnx:, e.g. --models cnn3,onnx:models/cnn3.onnx.");
+        return FashionMnist.Onnx.OnnxModelFormat.ImportDescriptor(name, path);
+    }
+
     public static Command Create()
     {
         var profile = new Option<string>("--profile")
@@ -86,7 +99,7 @@ public static class CompareCommands
                 TrainLimit = parse.GetValue(trainLimit), TestLimit = parse.GetValue(testLimit), Seed = parse.GetValue(seed), Command = CommandSupport.CommandLine(),
             };
             var entries = request.Entries();
-            if (!entries.Any(e => ModelCatalog.TryGet(e.Model, out _)))
+            if (!entries.Any(e => ModelCatalog.TryGet(e.Model, out _) || e.Model.StartsWith(OnnxPrefix, StringComparison.OrdinalIgnoreCase)))
                 throw new FashionMnistException(
                     $"None of the requested models ({string.Join(", ", entries.Select(e => e.Name))}) is in this build's catalog",
                     ModelCatalog.Names.Any() ? $"Choose from: {string.Join(", ", ModelCatalog.Names)}." : "No models are registered in this build yet.");
@@ -101,30 +114,25 @@ public static class CompareCommands
             if (parse.GetValue(claimTimeout) is var timeout && !(timeout >= 1))
                 throw new FashionMnistException($"--claim-timeout must be at least 1 second, got {timeout}", "Pass a number of seconds, e.g. --claim-timeout 120.");
             var shardChoice = ShardSelection.Resolve(parse.GetValue(shard), parse.GetValue(shards));
-            var (runnableEntries, skipped) = new ComparisonRunner().Partition(entries);
-            var plan = StudyPlan.Create(request, runnableEntries.Select(r => r.Entry).ToList(), parse.GetValue(study));
             using var db = ExperimentStore.Open(parse.GetValue(store)!);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            double cpuAtStart = ProcessCpuSeconds();
-            double? machineAtStart = MachineLoad.BusySeconds();
             void Line(string text) => progressConsole.MarkupLine($"[grey]{clock.Elapsed:mm\\:ss}[/] {Markup.Escape(text)}");
-            var executor = new ComparisonUnitExecutor(data.Train, data.Test)
+            var outcome = new ComparisonStudy
             {
+                Store = db, Name = parse.GetValue(study), Cancellation = cancellation, Resolve = Resolve,
                 Log = line => progressConsole.MarkupLine($"      [grey]{Markup.Escape(line)}[/]"),
                 Progress = new SynchronousProgress<CompareProgress>(p => { if (p.Result is null) Line($"{p.Model}: {p.Stage}…"); }),
-            };
-            var worker = new StudyWorker(db, plan, executor, new StudyWorkerOptions
-            {
-                ClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
-                PollInterval = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(claimTimeout) / 4, 0.5, 5)),
-                Shard = shardChoice is { } part ? (part.Number, part.Count) : null,
-                Log = Line, Cancellation = cancellation,
-            });
-            worker.Register(skipped);
-            Line($"{plan} in {db.Path}" + (shardChoice is { } ownShard ? $", shard {ownShard}" : "") + $"; this worker: {worker.Identity.Describe()}");
-            var summary = worker.Run();
+                Worker = new StudyWorkerOptions
+                {
+                    ClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
+                    PollInterval = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(claimTimeout) / 4, 0.5, 5)),
+                    Shard = shardChoice is { } part ? (part.Number, part.Count) : null,
+                    Log = Line,
+                },
+            }.Run(request, data.Train, data.Test);
+            var (plan, summary) = (outcome.Plan, outcome.Summary);
             Line($"this worker: {summary.Ran} unit(s) done, {summary.Failed} failed, {summary.Lost} taken over; study: {summary.Progress}");
-            if (!summary.Progress.Finished)
+            if (outcome.Report is not ComparisonReport report)
             {
                 string next = summary.WaitingForOtherShards
                     ? "The rest needs other shards' units: when every shard has finished, merge their stores (fmnist runs merge OUT.db shard*.db) and run this command again with --store OUT.db (without --shard)."
@@ -133,23 +141,6 @@ public static class CompareCommands
                 else progressConsole.MarkupLine(Markup.Escape(next));
                 return Task.FromResult(ExitCodes.Ok);
             }
-            var report = StudyReport.Build(db, plan.Name);
-            // One process that ran the whole study measured its own wall time, CPU time and the machine's other load: keep them.
-            if (summary.Ran == summary.Progress.Total)
-                report = report with
-                {
-                    Run = report.Run with
-                    {
-                        TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ProcessCpuSeconds() - cpuAtStart, LoadAverage = MachineLoad.LoadAverage(),
-                        OtherCoresBusy = MachineLoad.OtherCoresBusy(machineAtStart, MachineLoad.BusySeconds(), ProcessCpuSeconds() - cpuAtStart, clock.Elapsed.TotalSeconds),
-                    },
-                };
-            db.Complete(db.Get(StudyWorker.CompareRunId(plan.Name).ToString()) with
-            {
-                Metrics = report.Models.ToDictionary(r => r.Name + ".accuracy", r => r.TestAccuracy),
-                FitSeconds = report.Run.TotalSeconds,
-                Notes = new Dictionary<string, string> { ["study"] = plan.Name, ["skipped"] = string.Join("; ", report.Skipped.Select(s => $"{s.Name}: {s.Reason}")) },
-            });
             var files = ReportWriter.Write(report, outFolder);
             if (asJson)
             {
@@ -198,12 +189,6 @@ public static class CompareCommands
             foreach (var (name, value) in ModelFlags.ParseSettings([item[(colon + 1)..]], "--set")) settings[name] = value;
         }
         return grouped.ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.Value, StringComparer.OrdinalIgnoreCase);
-    }
-
-    private static double ProcessCpuSeconds()
-    {
-        using var self = System.Diagnostics.Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalSeconds;
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

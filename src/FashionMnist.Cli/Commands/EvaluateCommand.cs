@@ -16,7 +16,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`.", Required = true };
+        var modelFile = new Option<string>("--model") { Description = "Model file written by `fmnist train --out`, or an ONNX classifier (.onnx; see --input-*).", Required = true };
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var repeat = new Option<int?>("--repeat")
@@ -30,11 +30,14 @@ public static class EvaluateCommand
             modelFile, testLimit, json, repeat, store, noStore,
         };
         CommandSupport.AddDataDir(command);
+        ImportFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelFile)!;
-            var (loaded, header) = ModelFile.LoadWithHeader(path);
+            var (loaded, header) = ModelFile.LoadWithHeader(path, ImportFlags.Settings(parse));
             using IClassifier model = loaded;
+            // An imported ONNX model's settings are how it is fed (file metadata and --input-* flags), not what the file says.
+            IReadOnlyDictionary<string, string> parameters = model is FashionMnist.Onnx.OnnxClassifier ? OptionBinder.ToSettings(model.Options) : header.Settings;
             var data = CommandSupport.LoadData(parse);
             ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
             int? repeats = parse.GetValue(repeat);
@@ -68,7 +71,7 @@ public static class EvaluateCommand
                     Model = model.Name,
                     ModelPath = Path.GetFullPath(path),
                     Pipeline = pipeline,
-                    Parameters = header.Settings,
+                    Parameters = parameters,
                     Metadata = header.Metadata,
                     TestCount = test.Count,
                     TestAccuracy = accuracy,

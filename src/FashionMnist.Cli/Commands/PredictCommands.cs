@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FashionMnist.Imaging;
 using FashionMnist.Models;
+using FashionMnist.Onnx;
 using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
@@ -11,7 +12,7 @@ public static class PredictCommands
 {
     public static readonly Option<string> Model = new("--model")
     {
-        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos).",
+        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos), or an ONNX classifier (.onnx).",
         Required = true,
         HelpName = "FILE",
     };
@@ -29,6 +30,24 @@ public static class PredictCommands
         Description = "Turn off test-time augmentation. By default the garment is segmented at 3 thresholds, each also mirrored, " +
                       "and the model's probabilities for the 6 inputs are averaged (about 3x the pipeline time; docs/photos.md).",
     };
+
+    public static readonly Option<string> Runtime = new("--runtime")
+    {
+        Description = "What runs the model: auto (the faster one as measured for this model by bench/run.sh onnx; default), " +
+                      "native (fmnist's engine) or onnx (ONNX Runtime on the model exported in memory).",
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|native|onnx",
+    };
+
+    /// <summary>Loads --model (fmnist or ONNX file, with the --input-* flags) and puts it on the --runtime asked for.</summary>
+    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used)
+    {
+        RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
+        IClassifier model = ImportFlags.Load(parse, parse.GetValue(Model)!);
+        IClassifier chosen = ModelRuntime.Apply(model, choice, out used);
+        if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
+        return chosen;
+    }
 
     /// <summary>The augmentation the --no-tta flag selects.</summary>
     public static TestTimeAugmentation Augmentation(ParseResult parse) =>
@@ -63,8 +82,9 @@ public static class PredictCommands
             "Classify photos of real clothes: each photo is turned into a Fashion-MNIST-like 28x28 image and given to the model. " +
             "Example: fmnist predict --model cnn.fmm shirt.jpg --show sheet.png")
         {
-            photos, Model, labels, top, json, show, debug, Pipeline, NoTta,
+            photos, Model, labels, top, json, show, debug, Pipeline, NoTta, Runtime,
         };
+        ImportFlags.AddTo(command);
         command.SetAction(parse =>
         {
             string[] files = parse.GetValue(photos) ?? [];
@@ -79,7 +99,7 @@ public static class PredictCommands
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
             var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
-            IClassifier model = ModelFile.Load(parse.GetValue(Model)!);
+            using IClassifier model = LoadForPrediction(parse, out _);
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
             bool asJson = parse.GetValue(json);
             if (labelled is not null)

@@ -28,8 +28,9 @@ public static class ServeCommands
             "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +
             "POST /api/classify (multipart field 'image' or raw image bytes), GET /healthz. Stop with Ctrl+C.")
         {
-            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta, allowedHosts,
+            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta, PredictCommands.Runtime, allowedHosts,
         };
+        ImportFlags.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             string pipeline = parse.GetValue(PredictCommands.Pipeline)!;
@@ -37,7 +38,7 @@ public static class ServeCommands
             string url = parse.GetValue(urls)!;
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
-            IClassifier model = ModelFile.Load(parse.GetValue(PredictCommands.Model)!);
+            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime);
             await using var app = ClassifierWebApp.Build(model, new WebOptions
             {
                 Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse), AllowedHosts = parse.GetValue(allowedHosts) ?? [],
@@ -50,7 +51,7 @@ public static class ServeCommands
             {
                 throw new FashionMnistException($"Cannot listen on {url}: {e.Message}", "Choose another port with --urls.", ExitCodes.BadInput, e);
             }
-            Console.Error.WriteLine($"Serving model '{model.Name}' on {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
+            Console.Error.WriteLine($"Serving model '{model.Name}' ({(runtime == FashionMnist.Onnx.RuntimeChoice.Onnx ? "ONNX Runtime" : "fmnist's engine")}) on {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
             await app.WaitForShutdownAsync(cancellation);
             return ExitCodes.Ok;
         });

@@ -31,6 +31,10 @@ public sealed class FeatureScaler : IFeatureTransform
 
     public int Columns => _offset.Length;
 
+    /// <summary>What is subtracted from each feature, then what the difference is multiplied by (for ONNX export).</summary>
+    internal float[] Offsets => _offset;
+    internal float[] Scales => _scale;
+
     public string Describe() => Scaling == ScalingKind.Unit ? "scale(unit)" : "scale(standard)";
 
     public FeatureMatrix FitTransform(FeatureMatrix features, FitContext context)

@@ -45,6 +45,8 @@ public sealed class GradientBoosting : IFeatureClassifier, IEarlyStoppingEstimat
 
     internal IReadOnlyList<float> BaseScores => _baseScores;
 
+    internal FeatureBinner? Binner => _binner;
+
     private readonly PendingValidation _validation = new();
 
     /// <summary>Held-out rows for early stopping in the next fit (the pipeline passes them transformed).</summary>

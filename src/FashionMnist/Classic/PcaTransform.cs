@@ -58,6 +58,9 @@ public sealed class PcaTransform : IFeatureTransform
 
     public float[] Mean => _mean;
 
+    /// <summary>The matrix the fit projects with (features x components, whitening included), for ONNX export.</summary>
+    internal float[] Projection => _components;
+
     public string Describe() =>
         (RequestedComponents is int n ? $"pca({n}" : $"pca({VarianceRatio:0.###} → {Components}") + (Whiten ? ",whiten)" : ")");
 

@@ -45,6 +45,8 @@ public sealed class RandomForest : IFeatureClassifier, IFeatureImportances
 
     internal IReadOnlyList<DecisionTree> Trees => _trees;
 
+    internal FeatureBinner? Binner => _binner;
+
     public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
         if (labels.Length != features.Rows)

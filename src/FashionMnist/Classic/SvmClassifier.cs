@@ -182,6 +182,9 @@ public sealed class SvmClassifier : IFeatureClassifier, IDisposable
     /// <summary>Raw pixels (scaled by 1/255 for LIBSVM) or computed float features: prediction must get the same kind.</summary>
     private bool _trainedOnBytes;
 
+    /// <summary>True when the model was trained on raw pixels, which LIBSVM saw divided by 255.</summary>
+    internal bool TrainedOnBytes => _trainedOnBytes;
+
     public void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
     {
         LibSvmModel model = _model ?? throw new InvalidOperationException("The SVM is not fitted.");

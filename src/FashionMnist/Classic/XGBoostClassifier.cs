@@ -43,6 +43,9 @@ public sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstima
 
     public int FeatureCount { get; private set; }
 
+    /// <summary>The booster as XGBoost's JSON model (trees, base score), for ONNX export.</summary>
+    internal byte[] SaveJson() => (_booster ?? throw new InvalidOperationException("The XGBoost model is not fitted.")).Save("json");
+
     private readonly PendingValidation _validation = new();
 
     /// <summary>Held-out rows for the next fit, already through the pipeline's steps.</summary>

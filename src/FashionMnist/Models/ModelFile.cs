@@ -63,21 +63,39 @@ public static class ModelFile
         destination.Write(hash);
     }
 
-    public static IClassifier Load(string path) => Load(ReadAll(path), path);
+    public static IClassifier Load(string path) => Load(path, null);
 
-    /// <summary>Loads a model and its header from one read of the file (one checksum pass).</summary>
-    public static (IClassifier Model, Header Header) LoadWithHeader(string path)
+    /// <summary>
+    /// Loads an fmnist model file, or a file of another registered format (<see cref="ModelFileFormats"/>, e.g. ONNX);
+    /// <paramref name="formatSettings"/> go to that format's loader and are an error for .fmm files.
+    /// </summary>
+    public static IClassifier Load(string path, IReadOnlyDictionary<string, string>? formatSettings) => LoadWithHeader(path, formatSettings).Model;
+
+    /// <summary>Loads a model and its header from one read of the file (one checksum pass); any registered format.</summary>
+    public static (IClassifier Model, Header Header) LoadWithHeader(string path, IReadOnlyDictionary<string, string>? formatSettings = null)
     {
         byte[] bytes = ReadAll(path);
+        if (!IsFmnistFile(bytes) && ModelFileFormats.Find(path, bytes) is IModelFileFormat format)
+        {
+            Header foreign = format.ReadHeader(bytes, path);
+            return (format.Load(bytes, path, formatSettings ?? new Dictionary<string, string>()), foreign);
+        }
+        if (formatSettings is { Count: > 0 })
+            throw new FashionMnistException($"{string.Join(", ", formatSettings.Keys.Select(k => "--" + k))} only apply to imported model files, and '{path}' is an fmnist model",
+                "Leave those options out for .fmm files: they know their own preprocessing.");
         return (Load(bytes, path, out var header), header);
     }
 
     public static Header ReadHeader(string path)
     {
         byte[] bytes = ReadAll(path);
+        if (!IsFmnistFile(bytes) && ModelFileFormats.Find(path, bytes) is IModelFileFormat format)
+            return format.ReadHeader(bytes, path);
         using var reader = Open(bytes, path, out var header);
         return header;
     }
+
+    private static bool IsFmnistFile(ReadOnlySpan<byte> bytes) => bytes.StartsWith(s_magic);
 
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
     public static IClassifier Load(byte[] bytes, string source) => Load(bytes, source, out _);
@@ -111,8 +129,9 @@ public static class ModelFile
     private static BinaryReader Open(byte[] bytes, string source, out Header header)
     {
         if (bytes.Length < s_magic.Length || !bytes.AsSpan(0, s_magic.Length).SequenceEqual(s_magic))
-            throw new FashionMnistException($"'{source}' is not an fmnist model file (it does not start with FMNISTMD)",
-                "Pass a file written by `fmnist train --out`.");
+            throw new FashionMnistException($"'{source}' is not an fmnist model file (it does not start with FMNISTMD)"
+                + (ModelFileFormats.All.Count > 0 ? $" nor a {string.Join(" or ", ModelFileFormats.All.Select(f => f.Name))} model" : ""),
+                "Pass a file written by `fmnist train --out`" + (ModelFileFormats.All.Count > 0 ? $" or a {string.Join("/", ModelFileFormats.All.Select(f => f.Name))} model file." : "."));
         if (bytes.Length < s_magic.Length + 4 + 32)
             throw Truncated(source);
         int version = BitConverter.ToInt32(bytes, s_magic.Length);

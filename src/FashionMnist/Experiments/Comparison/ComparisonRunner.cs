@@ -51,9 +51,9 @@ public sealed record ComparisonRequest
 public readonly record struct CompareProgress(int Index, int Total, string Model, string Stage, ModelResult? Result = null);
 
 /// <summary>
-/// Trains each requested model on the training data, evaluates it on the test data, records every run in
-/// the experiment store and gathers the <see cref="ComparisonReport"/>. Models the catalog does not know (or whose
-/// profile settings it rejects) are skipped with a note; a model that fails is recorded as failed and the comparison goes on.
+/// One entry of a comparison at a time: which entries this build can run (<see cref="Partition"/>), an entry's search
+/// (when the study does not run it as units), and its refit as one <see cref="ExperimentRunner"/> unit turned into the
+/// report's <see cref="ModelResult"/>. The whole comparison is <see cref="Studies.ComparisonStudy"/>.
 /// </summary>
 public sealed class ComparisonRunner
 {
@@ -73,85 +73,6 @@ public sealed class ComparisonRunner
     public Action<string>? Log { get; init; }
 
     public CancellationToken Cancellation { get; init; }
-
-    public ComparisonReport Run(ComparisonRequest request, ImageSet train, ImageSet test)
-    {
-        var clock = Stopwatch.StartNew();
-        double cpuAtStart = ProcessCpu();
-        double? machineAtStart = MachineLoad.BusySeconds();
-        var entries = request.Entries();
-        if (entries.Count == 0) throw new FashionMnistException("No models to compare", "Pass --models a,b,c or use a profile that lists models.");
-        if (request.TestLimit is int testLimit) test = test.Take(testLimit);
-
-        var (runnable, skipped) = Partition(entries);
-
-        var environment = RunEnvironment.Current();
-        var compareRun = Store?.Begin(new RunRecord
-        {
-            Kind = "compare", Command = request.Command, Seed = request.Seed, Environment = environment,
-            DataSlice = $"train[0:{train.Count}] test[0:{test.Count}]", Preprocessing = "per model",
-            Options = new Dictionary<string, string> { ["profile"] = request.Profile.Name, ["models"] = string.Join(",", entries.Select(e => e.Name)) },
-        });
-
-        var results = new List<ModelResult>();
-        try
-        {
-            for (int i = 0; i < runnable.Count; i++)
-            {
-                Cancellation.ThrowIfCancellationRequested();
-                var (entry, descriptor) = runnable[i];
-                try
-                {
-                    var result = RunOne(i, runnable.Count, descriptor, entry, request, train, test, compareRun?.Id, environment);
-                    results.Add(result);
-                    Progress?.Report(new CompareProgress(i + 1, runnable.Count, entry.Name, "done", result));
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    string reason = e is FashionMnistException known ? known.Message : $"{e.GetType().Name}: {e.Message}";
-                    skipped.Add(new SkippedModel(entry.Name, "failed: " + reason));
-                    Progress?.Report(new CompareProgress(i + 1, runnable.Count, entry.Name, "failed: " + reason));
-                }
-            }
-        }
-        catch (Exception e) when (compareRun is not null)
-        {
-            Store!.Fail(compareRun, e is OperationCanceledException ? "cancelled" : e.Message);
-            throw;
-        }
-
-        var notes = new List<string> { $"Profile '{request.Profile.Name}': {request.Profile.Description}" };
-        if (request.TrainLimit is int limit) notes.Add($"Training data capped at {limit:N0} images for every model (--train-limit).");
-        if (request.Overrides.Count > 0)
-            notes.Add("Settings changed with --set: " + string.Join("; ", request.Overrides.Select(o => $"{o.Key}: {string.Join(" ", o.Value.Select(kv => $"{kv.Key}={kv.Value}"))}")) + ".");
-        if (test.Count < 10_000) notes.Add($"Evaluated on the first {test.Count:N0} test images only.");
-        if (results.Any(r => r.TrainAccuracy is not null && r.TrainImages > TrainAccuracySample))
-            notes.Add($"Train accuracy is measured on the first {TrainAccuracySample:N0} training images of each model.");
-
-        double ownCpu = ProcessCpu() - cpuAtStart;
-        var report = new ComparisonReport
-        {
-            Models = results,
-            Skipped = skipped,
-            Notes = notes,
-            Run = new RunInfo
-            {
-                Command = request.Command, Profile = request.Profile.Name, Seed = request.Seed, DataChecksums = request.DataChecksums,
-                DataSource = request.DataSource, Machine = environment, StartedUtc = compareRun?.StartedUtc ?? DateTimeOffset.UtcNow - clock.Elapsed,
-                TotalSeconds = clock.Elapsed.TotalSeconds, CpuSeconds = ownCpu, LoadAverage = MachineLoad.LoadAverage(),
-                OtherCoresBusy = MachineLoad.OtherCoresBusy(machineAtStart, MachineLoad.BusySeconds(), ownCpu, clock.Elapsed.TotalSeconds),
-                Store = Store?.Path, RunId = compareRun?.Id,
-            },
-        };
-        if (compareRun is not null)
-            Store!.Complete(compareRun with
-            {
-                Metrics = results.ToDictionary(r => r.Name + ".accuracy", r => r.TestAccuracy),
-                FitSeconds = clock.Elapsed.TotalSeconds,
-                Notes = new Dictionary<string, string> { ["skipped"] = string.Join("; ", skipped.Select(s => $"{s.Name}: {s.Reason}")) },
-            });
-        return report;
-    }
 
     /// <summary>
     /// The entries this build can run (with their model), and those it cannot, with why: a model the catalog does not
@@ -323,11 +244,6 @@ public sealed class ComparisonRunner
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
-    private static double ProcessCpu()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalSeconds;
-    }
 
     /// <summary>Turns the search's candidate-fold progress into a log line every few folds.</summary>
     private sealed class CandidateLog(Action<string> log) : IProgress<FitProgress>

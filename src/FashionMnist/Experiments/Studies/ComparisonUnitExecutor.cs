@@ -9,7 +9,8 @@ namespace FashionMnist.Experiments.Studies;
 /// <summary>
 /// Runs a study's units with the code a comparison uses: a cross-validation unit is one fold of
 /// <see cref="CrossValidation.Evaluate"/> (the same stratified folds for every candidate, from the seed); a refit unit is
-/// <see cref="ComparisonRunner.RunEntry"/>. (When the shared experiment runner of issue 11 lands, it takes this place.)
+/// <see cref="ComparisonRunner.RunEntry"/>, i.e. one <see cref="ExperimentRunner"/> unit (recorded by the study worker, in the
+/// same transaction that marks the unit done).
 /// </summary>
 public sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IUnitExecutor
 {
@@ -32,7 +33,8 @@ public sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IUni
         if (unit.Kind == UnitKind.Refit)
         {
             var runner = new ComparisonRunner { Resolve = Resolve, Log = Log, Progress = Progress, Cancellation = cancellation };
-            return new UnitResult { Model = runner.RunEntry(entry, request, entryTrain, test, inputs.Search) };
+            // The full training set: the entry's limits are applied inside, where the report's note says how many images it had.
+            return new UnitResult { Model = runner.RunEntry(entry, request, train, test, inputs.Search) };
         }
 
         var search = entry.Search ?? throw new InvalidOperationException($"{unit.Key} is a cross-validation unit of an entry without a search.");
