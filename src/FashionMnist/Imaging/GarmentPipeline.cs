@@ -130,7 +130,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     private GrayImage Frame(GrayImage crop)
     {
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
-        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill);
+        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, Options.AspectScale);
         return final;
     }
 

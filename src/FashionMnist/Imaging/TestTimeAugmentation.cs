@@ -16,6 +16,12 @@ public sealed record TestTimeAugmentation
     /// <summary>Factors applied to the garment pipeline's segmentation threshold; 1 is the pipeline's own mask.</summary>
     public IReadOnlyList<double> ThresholdScales { get; init; } = [1.0];
 
+    /// <summary>
+    /// Factors applied to the garment's width before framing, for every threshold (1 = as the pipeline frames it). Each
+    /// factor other than 1 adds a view per threshold: a squeezed flat-lay looks more like Fashion-MNIST's hanging garments.
+    /// </summary>
+    public IReadOnlyList<double> AspectScales { get; init; } = [1.0];
+
     /// <summary>Also classify every view mirrored left-right.</summary>
     public bool Flip { get; init; }
 
@@ -26,7 +32,7 @@ public sealed record TestTimeAugmentation
     public static TestTimeAugmentation Default { get; } = new() { ThresholdScales = [1.0, 0.7, 1.4], Flip = true };
 
     /// <summary>How many inputs the model sees per photo with <paramref name="pipeline"/>.</summary>
-    public int ViewCount(IPhotoPipeline pipeline) => Scales(pipeline).Count * (Flip ? 2 : 1);
+    public int ViewCount(IPhotoPipeline pipeline) => Variants(pipeline).Count * (Flip ? 2 : 1);
 
     /// <summary>
     /// The model inputs for <paramref name="photo"/>, 784 bytes each, back to back. The first is
@@ -42,16 +48,18 @@ public sealed record TestTimeAugmentation
     /// </summary>
     internal byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared, bool withMirrors)
     {
-        IReadOnlyList<double> scales = Scales(pipeline);
+        var variants = Variants(pipeline);
         int perScale = withMirrors ? 2 : 1;
-        var views = new byte[scales.Count * perScale * ImageSet.PixelCount];
-        for (int s = 0; s < scales.Count; s++)
+        var views = new byte[variants.Count * perScale * ImageSet.PixelCount];
+        for (int s = 0; s < variants.Count; s++)
         {
-            byte[] input = s == 0 && scales[0] == 1.0
+            var (threshold, aspect) = variants[s];
+            byte[] input = s == 0 && threshold == 1.0 && aspect == 1.0
                 ? prepared.Pixels
                 : new GarmentPipeline(((GarmentPipeline)pipeline).Options with
                 {
-                    ThresholdScale = ((GarmentPipeline)pipeline).Options.ThresholdScale * scales[s],
+                    ThresholdScale = ((GarmentPipeline)pipeline).Options.ThresholdScale * threshold,
+                    AspectScale = ((GarmentPipeline)pipeline).Options.AspectScale * aspect,
                 }).Prepare(photo).Pixels;
             Span<byte> target = views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount);
             input.CopyTo(target);
@@ -68,12 +76,14 @@ public sealed record TestTimeAugmentation
                 destination[y * ImageSet.Width + x] = image[y * ImageSet.Width + ImageSet.Width - 1 - x];
     }
 
-    private IReadOnlyList<double> Scales(IPhotoPipeline pipeline)
+    /// <summary>(threshold scale, aspect scale) per view, thresholds outer: the pipeline's own input first.</summary>
+    private List<(double Threshold, double Aspect)> Variants(IPhotoPipeline pipeline)
     {
-        if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [1.0];
-        foreach (double scale in ThresholdScales)
+        if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [(1.0, 1.0)];
+        foreach (double scale in ThresholdScales.Concat(AspectScales))
             if (!(scale > 0) || double.IsInfinity(scale))
-                throw new ArgumentOutOfRangeException(nameof(ThresholdScales), scale, "Threshold scales must be positive.");
-        return ThresholdScales;
+                throw new ArgumentOutOfRangeException(nameof(ThresholdScales), scale, "Threshold and aspect scales must be positive.");
+        IReadOnlyList<double> aspects = AspectScales.Count == 0 ? [1.0] : AspectScales;
+        return ThresholdScales.SelectMany(t => aspects.Select(a => (t, a))).ToList();
     }
 }

@@ -95,6 +95,13 @@ public static class ModelFile
         return header;
     }
 
+    /// <summary>The header of a model file held in memory (checksum verified); <paramref name="source"/> names it in errors.</summary>
+    public static Header ReadHeader(byte[] bytes, string source)
+    {
+        using var reader = Open(bytes, source, out var header);
+        return header;
+    }
+
     private static bool IsFmnistFile(ReadOnlySpan<byte> bytes) => bytes.StartsWith(s_magic);
 
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>

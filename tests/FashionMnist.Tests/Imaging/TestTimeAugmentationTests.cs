@@ -38,6 +38,36 @@ public class TestTimeAugmentationTests
     }
 
     [Fact]
+    public void Aspect_scales_add_squeezed_views_for_every_threshold()
+    {
+        var pipeline = new GarmentPipeline();
+        RgbaImage photo = s_shoes.Value;
+        PreparedPhoto prepared = pipeline.Prepare(photo);
+        var tta = TestTimeAugmentation.Default with { AspectScales = [1.0, 0.75] };
+        byte[] views = tta.Views(photo, pipeline, prepared);
+        Assert.Equal(12, tta.ViewCount(pipeline));
+        Assert.Equal(12 * ImageSet.PixelCount, views.Length);
+        // Order: threshold x1 (aspect 1, 0.75), x0.7 (1, 0.75), x1.4 (1, 0.75); each followed by its mirror.
+        Assert.Equal(prepared.Pixels, View(views, 0));
+        byte[] squeezed = new GarmentPipeline(new GarmentPipelineOptions { AspectScale = 0.75 }).Prepare(photo).Pixels;
+        Assert.Equal(squeezed, View(views, 2));
+        Assert.Equal(new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = 0.7, AspectScale = 0.75 }).Prepare(photo).Pixels, View(views, 6));
+        // The squeezed garment is narrower: fewer lit columns.
+        static int Columns(byte[] image) => Enumerable.Range(0, 28).Count(x => Enumerable.Range(0, 28).Any(y => image[y * 28 + x] > 0));
+        Assert.True(Columns(squeezed) < Columns(prepared.Pixels), $"{Columns(squeezed)} vs {Columns(prepared.Pixels)} columns");
+    }
+
+    [Theory]
+    [InlineData(100, 50, 1.0, 28, 14)]   // wide garment: width fills the frame
+    [InlineData(100, 50, 0.5, 28, 28)]   // squeezed to square
+    [InlineData(100, 50, 0.25, 14, 28)]  // squeezed past square: now the height fills
+    [InlineData(40, 70, 0.75, 12, 28)]   // tall garment: 30 x 70 -> 12 x 28
+    public void Framed_size_applies_the_aspect_before_filling_the_frame(int width, int height, double aspect, int expectedWidth, int expectedHeight)
+    {
+        Assert.Equal((expectedWidth, expectedHeight), GarmentFraming.FramedSize(width, height, 1.0, aspect));
+    }
+
+    [Fact]
     public void Seed_pipeline_has_no_segmentation_so_only_flips()
     {
         var pipeline = new SeedPipeline();
