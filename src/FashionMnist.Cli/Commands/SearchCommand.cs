@@ -177,7 +177,8 @@ public static class SearchCommand
             }
             foreach (var round in outcome.Rounds)
                 AnsiConsole.MarkupLine($"halving round {round.Round}: {round.Candidates} candidates on {round.TrainCount:N0} images");
-            WriteTable(lines, parse.GetValue(top), $"{descriptor.Name}: {lines.Count} candidates x {plan.Folds} folds on {train.Count:N0} images, {searchSeconds:F1} s (shard {shardValue})");
+            WriteTable(lines, parse.GetValue(top), $"{descriptor.Name}: {lines.Count} candidates x {plan.Folds} folds on {train.Count:N0} images, {searchSeconds:F1} s" +
+                (shardValue.Count > 1 ? $" (shard {shardValue})" : ""));
             WriteSummary(summary, shardValue.Count > 1);
             if (refit is not null)
             {

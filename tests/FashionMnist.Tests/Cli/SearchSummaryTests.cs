@@ -71,6 +71,7 @@ public sealed class SearchSummaryTests : IDisposable
         Assert.True(header.IndexOf("Grid index", StringComparison.Ordinal) > header.IndexOf("Score s/fold", StringComparison.Ordinal), header);
         Assert.Contains("Fit s/fold", header);
         Assert.Contains("means per fold", text.Stdout);
+        Assert.DoesNotContain("(shard", text.Stdout);   // a whole search does not talk about shards
 
         using (var store = ExperimentStore.Open(db, readOnly: true))
         {
