@@ -16,8 +16,9 @@ public enum SplitCriterion
 /// <summary>Hyper-parameters of the "random-forest" model (names and defaults follow scikit-learn's RandomForestClassifier).</summary>
 public sealed record ForestOptions : ClassicOptions
 {
-    /// <summary>Number of trees (scikit-learn n_estimators).</summary>
-    [Description("Number of trees (scikit-learn n_estimators).")]
+    /// <summary>Number of trees.</summary>
+    [Description("Number of trees.")]
+    [AlsoNamed("n_estimators")]
     public int Trees { get; init; } = 100;
 
     /// <summary>Impurity measure for splits: gini or entropy.</summary>

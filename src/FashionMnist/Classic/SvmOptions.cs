@@ -46,6 +46,7 @@ public sealed record SvmOptions : ClassicOptions
 
     /// <summary>Stopping tolerance of the solver.</summary>
     [Description("Stopping tolerance of the solver.")]
+    [AlsoNamed("tol")]
     public double Tolerance { get; init; } = 1e-3;
 
     /// <summary>Use LIBSVM's shrinking heuristic (usually faster).</summary>

@@ -19,10 +19,12 @@ public sealed record XGBoostOptions : ClassicOptions
 {
     /// <summary>Boosting rounds (each adds one tree per class).</summary>
     [Description("Boosting rounds (each adds one tree per class).")]
+    [AlsoNamed("rounds", "num_boost_round")]
     public int NEstimators { get; init; } = 200;
 
     /// <summary>Learning rate: shrinkage of each round's trees (0 &lt; eta &lt;= 1).</summary>
     [Description("Learning rate: shrinkage of each round's trees (0 < eta <= 1).")]
+    [AlsoNamed("learning_rate", "lr")]
     public double Eta { get; init; } = 0.3;
 
     /// <summary>Maximum tree depth (0 = no limit, only sensible with tree-method=hist).</summary>
@@ -35,6 +37,7 @@ public sealed record XGBoostOptions : ClassicOptions
 
     /// <summary>Fraction of features sampled for each tree (0 &lt; colsample-bytree &lt;= 1).</summary>
     [Description("Fraction of features sampled for each tree (0 < colsample-bytree <= 1).")]
+    [AlsoNamed("column_sample")]
     public double ColsampleBytree { get; init; } = 1;
 
     /// <summary>Minimum sum of instance weight (hessian) in a leaf.</summary>
@@ -43,6 +46,7 @@ public sealed record XGBoostOptions : ClassicOptions
 
     /// <summary>L2 regularisation of leaf weights (reg_lambda).</summary>
     [Description("L2 regularisation of leaf weights (reg_lambda).")]
+    [AlsoNamed("reg_lambda", "l2")]
     public double Lambda { get; init; } = 1;
 
     /// <summary>Tree construction: hist, approx or exact.</summary>

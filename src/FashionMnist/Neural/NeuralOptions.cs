@@ -14,6 +14,7 @@ public abstract record NeuralOptions : ModelOptions
 {
     /// <summary>Passes over the training data.</summary>
     [Description("Passes over the training data.")]
+    [AlsoNamed("max_iter")]
     public int Epochs { get; init; } = 10;
 
     /// <summary>Images per optimiser step.</summary>
@@ -22,6 +23,7 @@ public abstract record NeuralOptions : ModelOptions
 
     /// <summary>Peak learning rate (the schedule scales it).</summary>
     [Description("Peak learning rate (the schedule scales it).")]
+    [AlsoNamed("lr", "learning_rate_init")]
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>adam, sgd (momentum, Nesterov) or adamw (decoupled weight decay).</summary>
@@ -110,6 +112,7 @@ public abstract record NeuralOptions : ModelOptions
 
     /// <summary>Stop after this many epochs without a better validation loss (0 = never stop early).</summary>
     [Description("Stop after this many epochs without a better validation loss (0 = never stop early).")]
+    [AlsoNamed("n_iter_no_change")]
     public int Patience { get; init; } = 5;
 
     /// <summary>Keep the weights of the epoch with the best validation loss.</summary>
@@ -167,6 +170,7 @@ public sealed record MlpOptions : NeuralOptions
 
     /// <summary>Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).</summary>
     [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
+    [AlsoNamed("hidden_layer_sizes")]
     public int[] Hidden { get; init; } = [256, 128];
 
     /// <summary>Value equality, the layer sizes compared by their elements (a record would compare the array reference).</summary>

@@ -26,6 +26,7 @@ public sealed record KnnOptions : ClassicOptions
 {
     /// <summary>Number of neighbours that vote.</summary>
     [Description("Number of neighbours that vote.")]
+    [AlsoNamed("n_neighbors")]
     public int K { get; init; } = 5;
 
     /// <summary>uniform: one vote each; distance: votes weighted by 1/distance.</summary>
