@@ -1,9 +1,3 @@
-using System.CommandLine;
-using FashionMnist.Data;
-using FashionMnist.Experiments;
-using FashionMnist.Models;
-using Spectre.Console;
-
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>Small pieces the model commands share.</summary>

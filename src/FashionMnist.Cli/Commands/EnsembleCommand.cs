@@ -1,10 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
-using FashionMnist.Data;
 using FashionMnist.Ensembles;
-using FashionMnist.Experiments;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

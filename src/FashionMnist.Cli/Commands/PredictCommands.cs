@@ -1,8 +1,5 @@
-using System.CommandLine;
 using FashionMnist.Imaging;
-using FashionMnist.Models;
 using FashionMnist.Onnx;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

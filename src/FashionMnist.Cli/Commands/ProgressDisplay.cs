@@ -1,6 +1,3 @@
-using FashionMnist.Models;
-using Spectre.Console;
-
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>

@@ -1,9 +1,4 @@
-using System.CommandLine;
 using FashionMnist.Classic;
-using FashionMnist.Data;
-using FashionMnist.Experiments;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 
