@@ -28,13 +28,13 @@ internal static class CommandSupport
 
     /// <summary>
     /// Runs one experiment under the progress display, recording it in <paramref name="store"/> (none with --no-store);
-    /// its log lines go to stderr unless the command prints JSON.
+    /// its log lines go to stderr (<see cref="ProgressDisplay.Log"/>) unless the command prints JSON.
     /// </summary>
     public static ExperimentResult RunExperiment(ExperimentStore? store, ExperimentRequest request, bool asJson) =>
         ProgressDisplay.Run(progress => new ExperimentRunner
         {
             Store = store, Progress = progress,
-            Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
+            Log = asJson ? null : ProgressDisplay.Log,
         }.Run(request));
 
     /// <summary>The exact command line as typed (arguments with spaces quoted), for the experiment store and reports.</summary>
@@ -48,7 +48,7 @@ internal static class CommandSupport
         var table = new Table().AddColumn("Option").AddColumn("Type").AddColumn("Default").AddColumn("Description");
         foreach (var option in OptionBinder.Describe(descriptor.OptionsType))
             table.AddRow(Markup.Escape(option.Name), Markup.Escape(TypeName(option.Type)),
-                Markup.Escape(OptionBinder.Format(option.DefaultValue)), Markup.Escape(option.Description));
+                Markup.Escape(OptionBinder.Format(option.DefaultValue)), Markup.Escape(DescribeWithAliases(option)));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Set them with [bold]--set name=value[/], e.g. fmnist train {Markup.Escape(descriptor.Name)} --set {Markup.Escape(OptionBinder.Describe(descriptor.OptionsType).FirstOrDefault()?.Name ?? "name")}=VALUE");
     }
@@ -64,13 +64,18 @@ internal static class CommandSupport
             Type = TypeName(o.Type),
             Default = OptionBinder.Format(o.DefaultValue),
             o.Description,
+            o.Aliases,
         }).ToList(),
     };
+
+    /// <summary>The description, and the other names the option answers to (scikit-learn's, XGBoost's, ...).</summary>
+    private static string DescribeWithAliases(OptionInfo option) =>
+        option.Aliases.Count == 0 ? option.Description : $"{option.Description} Also: {string.Join(", ", option.Aliases)}.";
 
     private static string TypeName(Type type)
     {
         Type target = Nullable.GetUnderlyingType(type) ?? type;
-        string name = target.IsEnum ? string.Join("|", Enum.GetNames(target).Select(OptionBinder.KebabCase))
+        string name = target.IsEnum ? string.Join("|", OptionBinder.EnumWords(target))
             : target == typeof(int) || target == typeof(long) ? "int"
             : target == typeof(double) || target == typeof(float) ? "number"
             : target == typeof(bool) ? "bool"
