@@ -21,8 +21,11 @@ public static class HostileKinds
     /// <summary>No answer: the client left, or the server closed the connection.</summary>
     private static readonly int? NoAnswer = null;
 
-    public static IReadOnlyList<HostileKind> All(byte[] goodPhoto, TimeSpan slowClientTime)
+    /// <summary>Every kind; a request that gets neither an answer nor a close within <paramref name="hangAfter"/>
+    /// (plus its own sending time) is a hang.</summary>
+    public static IReadOnlyList<HostileKind> All(byte[] goodPhoto, TimeSpan slowClientTime, TimeSpan hangAfter)
     {
+        var normal = new Pacing { Timeout = hangAfter };
         string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='4000' height='4000'><filter id='f'><feGaussianBlur stdDeviation='900'/>" +
                      "<feTurbulence baseFrequency='0.9' numOctaves='12'/></filter><rect width='4000' height='4000' filter='url(#f)'/></svg>";
         byte[] svgBytes = Encoding.UTF8.GetBytes(svg);
@@ -41,59 +44,59 @@ public static class HostileKinds
         manyFields.Append($"--{Boundary}--\r\n");
 
         int slowPieces = 40;
-        var slow = new Pacing { PieceBytes = Math.Max(1, goodPhoto.Length / slowPieces), Pause = slowClientTime / slowPieces, Timeout = slowClientTime + TimeSpan.FromSeconds(30) };
-        var trickle = new Pacing { PieceBytes = 1, Pause = TimeSpan.FromMilliseconds(100), Timeout = slowClientTime + TimeSpan.FromSeconds(30) };
+        var slow = new Pacing { PieceBytes = Math.Max(1, goodPhoto.Length / slowPieces), Pause = slowClientTime / slowPieces, Timeout = slowClientTime + hangAfter };
+        var trickle = new Pacing { PieceBytes = 1, Pause = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(30) + hangAfter };
 
         return
         [
             Kind("svg", "an SVG with heavy filters (the 10-CPU-second DoS before the allowlist)",
-                u => Post(u, "image/svg+xml", svgBytes), 415),
+                u => Post(normal, u, "image/svg+xml", svgBytes), 415),
             Kind("svg-in-form", "an SVG as the form's image field, named photo.jpg",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Form(svgBytes, "photo.jpg", "image/jpeg")), 415),
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Form(svgBytes, "photo.jpg", "image/jpeg")), 415),
             Kind("not-an-image", "text sent as image/jpeg",
-                u => Post(u, "image/jpeg", "this is not a photo"u8.ToArray()), 422),
+                u => Post(normal, u, "image/jpeg", "this is not a photo"u8.ToArray()), 422),
             Kind("truncated-png", "a 300x300 PNG cut at 60 % (inside its image data)",
-                u => Post(u, "image/png", truncatedPng), 422),
+                u => Post(normal, u, "image/png", truncatedPng), 422),
             Kind("truncated-jpeg", "a real photo cut at 60 %",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Form(truncatedJpeg, "cut.jpg", "image/jpeg")), 422),
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Form(truncatedJpeg, "cut.jpg", "image/jpeg")), 422),
             Kind("multipart-unclosed", "a form whose body ends before its closing boundary",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Encoding.ASCII.GetBytes(
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Encoding.ASCII.GetBytes(
                     $"--{Boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").Concat(goodPhoto[..1000]).ToArray()), 400),
             Kind("multipart-no-boundary", "multipart/form-data without a boundary parameter",
-                u => Post(u, "multipart/form-data", goodPhoto), 400),
+                u => Post(normal, u, "multipart/form-data", goodPhoto), 400),
             Kind("form-many-fields", "a form with 3,000 fields",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Encoding.ASCII.GetBytes(manyFields.ToString())), 400),
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Encoding.ASCII.GetBytes(manyFields.ToString())), 400),
             Kind("form-long-filename", "a file name of 40,000 characters",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Form(goodPhoto, new string('a', 40_000) + ".jpg", "image/jpeg")), 400),
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Form(goodPhoto, new string('a', 40_000) + ".jpg", "image/jpeg")), 400),
             Kind("empty-body", "a POST without a body",
-                u => Post(u, "image/jpeg", []), 400),
+                u => Post(normal, u, "image/jpeg", []), 400),
             Kind("wrong-content-type", "a photo sent as text/plain",
-                u => Post(u, "text/plain", goodPhoto), 415),
+                u => Post(normal, u, "text/plain", goodPhoto), 415),
             Kind("deep-json", "200,000 nested JSON arrays (the server takes no JSON: refused by type, never parsed)",
-                u => Post(u, "application/json", deepJson), 415),
+                u => Post(normal, u, "application/json", deepJson), 415),
             Kind("deep-multipart", "an image field holding 5,000 nested multipart/mixed headers",
-                u => Post(u, $"multipart/form-data; boundary={Boundary}", Form(Encoding.ASCII.GetBytes(deepMultipart.ToString()), "nested.jpg", "multipart/mixed; boundary=n0")), 422),
+                u => Post(normal, u, $"multipart/form-data; boundary={Boundary}", Form(Encoding.ASCII.GetBytes(deepMultipart.ToString()), "nested.jpg", "multipart/mixed; boundary=n0")), 422),
             Kind("oversized-body", "12 MB with a Content-Length (limit 10 MB)",
-                u => Post(u, "image/jpeg", oversized), 413),
+                u => Post(normal, u, "image/jpeg", oversized), 413),
             Kind("oversized-chunked", "12 MB chunked, no Content-Length (counted while reading)",
                 u => (RawHttp.Build("POST", "/api/classify", HostOf(u), [("Content-Type", "image/jpeg"), ("Transfer-Encoding", "chunked")],
-                    RawHttp.Chunked(oversized), contentLength: false), Pacing.Normal), 413),
+                    RawHttp.Chunked(oversized), contentLength: false), normal), 413),
             Kind("pixel-bomb", "a 50-megapixel PNG of 5 KB-ish (over the 40 MP budget)",
-                u => Post(u, "image/png", pixelBomb), 413),
+                u => Post(normal, u, "image/png", pixelBomb), 413),
             Kind("large-photo", "a 12-megapixel PNG (allowed; a phone photo's size, heavy to decode)",
-                u => Post(u, "image/png", largePhoto), 200),
+                u => Post(normal, u, "image/png", largePhoto), 200),
             Kind("bad-host", "Host: attacker.example (DNS rebinding)",
-                u => (RawHttp.Build("POST", "/api/classify", "attacker.example", [("Content-Type", "image/jpeg")], goodPhoto), Pacing.Normal), 400),
+                u => (RawHttp.Build("POST", "/api/classify", "attacker.example", [("Content-Type", "image/jpeg")], goodPhoto), normal), 400),
             Kind("bad-origin", "a cross-site POST (Origin: http://attacker.example)",
-                u => (RawHttp.Build("POST", "/api/classify", HostOf(u), [("Content-Type", "image/jpeg"), ("Origin", "http://attacker.example")], goodPhoto), Pacing.Normal), 403),
+                u => (RawHttp.Build("POST", "/api/classify", HostOf(u), [("Content-Type", "image/jpeg"), ("Origin", "http://attacker.example")], goodPhoto), normal), 403),
             Kind("slow-upload", $"a good photo sent in {slowPieces} pieces over {slowClientTime.TotalSeconds:0} s",
-                u => (Post(u, "image/jpeg", goodPhoto).Request, slow), 200),
+                u => (Post(normal, u, "image/jpeg", goodPhoto).Request, slow), 200),
             Kind("trickle-upload", "a body at 10 bytes per second (below Kestrel's minimum data rate: cut off)",
-                u => (Post(u, "image/jpeg", goodPhoto).Request, trickle), 408, NoAnswer),
+                u => (Post(normal, u, "image/jpeg", goodPhoto).Request, trickle), 408, NoAnswer),
             Kind("disconnect-mid-upload", "half of a photo's body, then a reset",
-                u => (Post(u, "image/jpeg", goodPhoto).Request, new Pacing { CloseAfterBytes = 200 + goodPhoto.Length / 2 }), NoAnswer),
+                u => (Post(normal, u, "image/jpeg", goodPhoto).Request, new Pacing { CloseAfterBytes = 200 + goodPhoto.Length / 2 }), NoAnswer),
             Kind("disconnect-after-upload", "a whole photo, then a reset before the answer",
-                u => (Post(u, "image/jpeg", goodPhoto).Request, new Pacing { CloseAfterSending = true }), NoAnswer),
+                u => (Post(normal, u, "image/jpeg", goodPhoto).Request, new Pacing { CloseAfterSending = true }), NoAnswer),
         ];
     }
 
@@ -102,8 +105,8 @@ public static class HostileKinds
 
     private static string HostOf(Uri u) => $"{u.Host}:{u.Port}";
 
-    private static (byte[] Request, Pacing Pacing) Post(Uri u, string contentType, byte[] body) =>
-        (RawHttp.Build("POST", "/api/classify", HostOf(u), [("Content-Type", contentType)], body), Pacing.Normal);
+    private static (byte[] Request, Pacing Pacing) Post(Pacing pacing, Uri u, string contentType, byte[] body) =>
+        (RawHttp.Build("POST", "/api/classify", HostOf(u), [("Content-Type", contentType)], body), pacing);
 
     private static byte[] Form(byte[] file, string fileName, string contentType) =>
     [

@@ -132,6 +132,11 @@ public static class LoadPhase
                 return new GoodOutcome((int)response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds, clock.Elapsed.TotalSeconds, null, timing);
             }
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The phase's deadline stopped it (reported once as the phase's failure, not as a failed request).
+            return new GoodOutcome(-1, Stopwatch.GetElapsedTime(start).TotalMilliseconds, clock.Elapsed.TotalSeconds, "stopped at the phase's deadline", null);
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             return new GoodOutcome(0, Stopwatch.GetElapsedTime(start).TotalMilliseconds, clock.Elapsed.TotalSeconds, $"{e.GetType().Name}: {e.Message}", null);
@@ -147,7 +152,9 @@ public static class LoadPhase
         {
             var (request, pacing) = kind.Build(server);
             long start = Stopwatch.GetTimestamp();
-            RawAnswer answer = await RawHttp.SendAsync(server, request, pacing, cancellation);
+            RawAnswer answer;
+            try { answer = await RawHttp.SendAsync(server, request, pacing, cancellation); }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { return; } // the phase's deadline: reported once, as its failure
             outcomes.Add(new HostileOutcome(kind.Name, answer.Status, answer.TimedOut, !answer.TimedOut && kind.Expected.Contains(answer.Status),
                 Stopwatch.GetElapsedTime(start).TotalMilliseconds));
         }

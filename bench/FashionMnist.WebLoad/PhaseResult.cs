@@ -16,6 +16,8 @@ public sealed record PhaseResult(
         double[]? loadAtStart, LoadSummary loadDuring, double[]? loadAtEnd, List<Snapshot> timeline)
     {
         var latencies = good.Where(g => g.Status == 200).Select(g => g.Milliseconds).ToList();
+        int stopped = good.Count(g => g.Status == -1);
+        good = good.Where(g => g.Status != -1).ToList(); // stopped by the deadline: counted apart
         var goodSummary = new GoodSummary(
             good.Count, good.Count(g => g.Status == 200), good.Count(g => g.Status != 200),
             good.GroupBy(g => g.Error is null ? g.Status.ToString() : "no answer").ToDictionary(g => g.Key, g => g.Count()),
@@ -34,7 +36,7 @@ public sealed record PhaseResult(
         int serverErrors = good.Count(g => g.Status >= 500) + hostile.Count(h => h.Status >= 500);
 
         var failures = new List<string>();
-        if (timedOut) failures.Add($"the phase passed its deadline of {settings.Deadline.TotalSeconds:0} s");
+        if (timedOut) failures.Add($"the phase passed its deadline of {settings.Deadline.TotalSeconds:0} s ({stopped} good requests in flight were stopped)");
         if (serverErrors > 0) failures.Add($"{serverErrors} answers were 5xx");
         if (goodSummary.Failed > 0) failures.Add($"{goodSummary.Failed} good requests failed ({string.Join(", ", goodSummary.ByStatus.Where(s => s.Key != "200").Select(s => $"{s.Key}: {s.Value}"))})");
         foreach (var (kind, k) in kinds.Where(k => k.Value.AsExpected < k.Value.Sent))

@@ -17,6 +17,7 @@ const string Usage = """
       --requests N            speed phase: N good requests (2000; 0 skips it), in --rounds R (4) alternating between builds
       --hostile-good N        hostile phase: N good requests (2000; 0 skips it) ...
       --hostile N             ... interleaved with N hostile ones of every kind (200)
+      --hang-seconds S        a hostile request with no answer and no close after S seconds is a hang (60)
       --slow-seconds S        how long a slow client takes to send a photo (6)
       --soak-seconds S        soak phase: S seconds of mixed load (0 = off; the issue's soak is 600)
       --rss-limit-mb N        fail when the server's resident memory passes N MB in any phase (1024)
@@ -33,7 +34,7 @@ string? model = null, photos = null, output = null, conditions = null;
 int generated = 24, concurrency = 16, warmUp = 64, requests = 2000, rounds = 4, hostileGood = 2000, hostile = 200;
 double slowSeconds = 6, soakSeconds = 0;
 long rssLimit = 1024;
-double deadlineSeconds = 1800;
+double deadlineSeconds = 1800, hangSeconds = 60;
 bool raw = false;
 try
 {
@@ -57,6 +58,7 @@ try
             case "--rounds": rounds = Math.Max(1, Int()); break;
             case "--hostile-good": hostileGood = Int(); break;
             case "--hostile": hostile = Int(); break;
+            case "--hang-seconds": hangSeconds = Math.Max(1, Seconds()); break;
             case "--slow-seconds": slowSeconds = Seconds(); break;
             case "--soak-seconds": soakSeconds = Seconds(); break;
             case "--rss-limit-mb": rssLimit = Math.Max(1, Int()); break;
@@ -103,6 +105,7 @@ var settings = new WebLoadSettings
     HostileGoodRequests = hostileGood,
     HostileRequests = hostile,
     SlowClientTime = TimeSpan.FromSeconds(slowSeconds),
+    HangAfter = TimeSpan.FromSeconds(hangSeconds),
     SoakDuration = TimeSpan.FromSeconds(soakSeconds),
     RssLimitMb = rssLimit,
     PhaseDeadline = TimeSpan.FromSeconds(deadlineSeconds),

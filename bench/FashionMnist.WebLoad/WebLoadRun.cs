@@ -28,6 +28,9 @@ public sealed record WebLoadSettings
     public int HostileGoodRequests { get; init; } = 2000;
     public int HostileRequests { get; init; } = 200;
 
+    /// <summary>A hostile request with neither an answer nor a close this long after it was sent is a hang (a failure).</summary>
+    public TimeSpan HangAfter { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Slow clients spread a photo over this long.</summary>
     public TimeSpan SlowClientTime { get; init; } = TimeSpan.FromSeconds(6);
 
@@ -76,7 +79,7 @@ public static class WebLoadRun
     {
         var started = DateTimeOffset.Now;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var hostileKinds = HostileKinds.All(settings.Photos[0], settings.SlowClientTime);
+        var hostileKinds = HostileKinds.All(settings.Photos[0], settings.SlowClientTime, settings.HangAfter);
         var servers = new List<ServerUnderTest>();
         var summaries = new List<ServerSummary>();
         var clients = new Dictionary<ServerUnderTest, HttpClient>();
