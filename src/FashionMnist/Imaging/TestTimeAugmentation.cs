@@ -43,18 +43,45 @@ public sealed record TestTimeAugmentation
     internal byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared, bool withMirrors)
     {
         IReadOnlyList<double> scales = Scales(pipeline);
-        int perScale = withMirrors ? 2 : 1;
-        var views = new byte[scales.Count * perScale * ImageSet.PixelCount];
-        for (int s = 0; s < scales.Count; s++)
+        if (scales.Count == 1 && scales[0] == 1.0) return Views([prepared], withMirrors);
+        // The other thresholds share one analysis of the photo (GarmentPipeline.PrepareAtScales).
+        bool reuse = scales[0] == 1.0;
+        var inputs = ((GarmentPipeline)pipeline).PrepareAtScales(photo, reuse ? scales.Skip(1).ToList() : scales).ToList();
+        if (reuse) inputs.Insert(0, prepared);
+        return Views(inputs, withMirrors);
+    }
+
+    /// <summary>
+    /// The pipeline's own input for <paramref name="photo"/> (with its stages when asked: what is shown) and the inputs
+    /// behind the views, one per threshold, all from one analysis of the photo (<see cref="GarmentPipeline.PrepareAtScales"/>).
+    /// </summary>
+    internal (PreparedPhoto Shown, IReadOnlyList<PreparedPhoto> Inputs) Prepare(RgbaImage photo, IPhotoPipeline pipeline, bool keepStages)
+    {
+        IReadOnlyList<double> scales = Scales(pipeline);
+        if (scales.Count == 1 && scales[0] == 1.0)
         {
-            byte[] input = s == 0 && scales[0] == 1.0
-                ? prepared.Pixels
-                : new GarmentPipeline(((GarmentPipeline)pipeline).Options with
-                {
-                    ThresholdScale = ((GarmentPipeline)pipeline).Options.ThresholdScale * scales[s],
-                }).Prepare(photo).Pixels;
-            Span<byte> target = views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount);
-            input.CopyTo(target);
+            PreparedPhoto own = pipeline.Prepare(photo, keepStages);
+            return (own, [own]);
+        }
+        var garment = (GarmentPipeline)pipeline;
+        if (scales[0] == 1.0)
+        {
+            var all = garment.PrepareAtScales(photo, scales, keepStages);
+            return (all[0], all);
+        }
+        var withOwn = garment.PrepareAtScales(photo, [1.0, .. scales], keepStages);
+        return (withOwn[0], withOwn.Skip(1).ToList());
+    }
+
+    /// <summary>The model's images for prepared inputs (one per threshold): each, then its mirror when asked.</summary>
+    internal static byte[] Views(IReadOnlyList<PreparedPhoto> inputs, bool withMirrors)
+    {
+        int perScale = withMirrors ? 2 : 1;
+        var views = new byte[inputs.Count * perScale * ImageSet.PixelCount];
+        for (int s = 0; s < inputs.Count; s++)
+        {
+            byte[] input = inputs[s].Pixels;
+            input.CopyTo(views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount));
             if (withMirrors) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
         }
         return views;
