@@ -9,12 +9,18 @@ namespace FashionMnist.Cli.Commands;
 /// <summary>`fmnist predict`: classify photos of real clothes, or score a labelled photo folder.</summary>
 public static class PredictCommands
 {
+    /// <summary>Where `fmnist train cnn-photo` saves by default: the model predict and serve use without --model.</summary>
+    public const string DefaultPhotoModel = "models/cnn-photo.fmm";
+
     public static readonly Option<string> Model = new("--model")
     {
-        Description = "Model file made by `fmnist train ... --out FILE` (a CNN is best on photos), or an ONNX classifier (.onnx).",
-        Required = true,
+        Description = $"Model file made by `fmnist train ... --out FILE`, or an ONNX classifier (.onnx). Default: {DefaultPhotoModel}, " +
+                      "the recommended photo model (make it with `fmnist train cnn-photo`).",
+        DefaultValueFactory = _ => DefaultPhotoModel,
         HelpName = "FILE",
     };
+
+    /// <summary>Loads the --model file; the default photo model, when missing, says how to make it.</summary>
 
     public static readonly Option<string> Pipeline = new("--pipeline")
     {
@@ -42,7 +48,11 @@ public static class PredictCommands
     public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used)
     {
         RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
-        IClassifier model = ImportFlags.Load(parse, parse.GetValue(Model)!);
+        string path = parse.GetValue(Model)!;
+        if (path == DefaultPhotoModel && !File.Exists(path))
+            throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
+                "Train it with `fmnist train cnn-photo` (about 20 minutes on 2 cores), or pass --model FILE.");
+        IClassifier model = ImportFlags.Load(parse, path);
         IClassifier chosen = ModelRuntime.Apply(model, choice, out used);
         if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
         return chosen;

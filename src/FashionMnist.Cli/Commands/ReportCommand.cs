@@ -17,7 +17,7 @@ public static class ReportCommand
         var report = new Command("report",
             "Write the report of a study (index.html, summary.md, results.json) from the experiment store: every entry whose refit has finished, " +
             "once, with its search's cross-validation results and the worker that ran it; unfinished entries are listed with how far they got. " +
-            "Works on any machine that reaches the store, while the study runs or after.") { store, study, output, json };
+            "Works on any machine that reaches the store, while the study runs or after.") { store, study, output, json, DataCommands.DataDir };
         report.SetAction(parse =>
         {
             string folder = parse.GetValue(output)!;
@@ -25,7 +25,7 @@ public static class ReportCommand
             using var db = StoreOption.OpenExisting(parse.GetValue(store)!, "Pass --store with the store the study was run against.");
             string? note = null;
             string name = parse.GetValue(study) ?? StudyReport.Choose(db, out note);
-            var built = StudyReport.Build(db, name);
+            var built = StudyReport.Build(db, name, EnsembleTestSet(db, name, parse.GetValue(DataCommands.DataDir)));
             var progress = new UnitQueue(db, name).Progress();
             var files = ReportWriter.Write(built, folder);
             if (parse.GetValue(json))
@@ -39,5 +39,19 @@ public static class ReportCommand
             return ExitCodes.Ok;
         });
         return report;
+    }
+
+    /// <summary>
+    /// The test set, when the study's profile has an ensemble row (computed from the members' stored probabilities and the
+    /// test labels and images); null otherwise, or when the data cannot be loaded here (the report then says so).
+    /// </summary>
+    private static FashionMnist.Data.ImageSet? EnsembleTestSet(FashionMnist.Experiments.ExperimentStore db, string study, string? dataDir)
+    {
+        try
+        {
+            if (UnitQueue.Find(db, study) is not { } found || StudySpec.Parse(found.PlanJson).EnsembleOf.Count < 2) return null;
+            return FashionMnist.Data.FashionMnistData.Load(dataDir).Test;
+        }
+        catch (Exception e) when (e is FashionMnistException or System.Text.Json.JsonException) { return null; } // Build reports both
     }
 }

@@ -14,24 +14,29 @@ public static class GarmentFraming
     /// <summary>Framed values below this (after scaling the brightest pixel to 1) become black.</summary>
     public const float BlackLevel = 0.02f;
 
-    /// <summary>The resampled garment's size in the frame: its longest side is <paramref name="fill"/> x 28 (rounded).</summary>
-    public static (int Width, int Height) FramedSize(int cropWidth, int cropHeight, double fill = 1.0)
+    /// <summary>
+    /// The resampled garment's size in the frame: its longest side is <paramref name="fill"/> x 28 (rounded), after its
+    /// width is multiplied by <paramref name="aspect"/> (1 keeps the aspect ratio; 0.75 squeezes a wide flat-lay towards
+    /// Fashion-MNIST's narrower product shots).
+    /// </summary>
+    public static (int Width, int Height) FramedSize(int cropWidth, int cropHeight, double fill = 1.0, double aspect = 1.0)
     {
         const int frame = ImageSet.Width;
         double target = frame * Math.Clamp(fill, 0.3, 1.0);
-        double scale = target / Math.Max(cropWidth, cropHeight);
-        return (Math.Clamp((int)Math.Round(cropWidth * scale), 1, frame), Math.Clamp((int)Math.Round(cropHeight * scale), 1, frame));
+        double width = cropWidth * Math.Clamp(aspect, 0.25, 4.0);
+        double scale = target / Math.Max(width, cropHeight);
+        return (Math.Clamp((int)Math.Round(width * scale), 1, frame), Math.Clamp((int)Math.Round(cropHeight * scale), 1, frame));
     }
 
     /// <summary>
     /// Frames <paramref name="crop"/> (<paramref name="cropWidth"/> x <paramref name="cropHeight"/>, values in [0, 1])
     /// into the 28x28 <paramref name="destination"/>. Allocation-free for crops up to 64 pixels tall.
     /// </summary>
-    public static void Frame(ReadOnlySpan<float> crop, int cropWidth, int cropHeight, Span<float> destination, double fill = 1.0)
+    public static void Frame(ReadOnlySpan<float> crop, int cropWidth, int cropHeight, Span<float> destination, double fill = 1.0, double aspect = 1.0)
     {
         const int frame = ImageSet.Width, stackRows = frame * 64;
         if (destination.Length < frame * frame) throw new ArgumentException($"The destination needs {frame * frame} floats.", nameof(destination));
-        var (width, height) = FramedSize(cropWidth, cropHeight, fill);
+        var (width, height) = FramedSize(cropWidth, cropHeight, fill, aspect);
         int need = width * cropHeight;
         float[]? rented = need > stackRows ? ArrayPool<float>.Shared.Rent(need) : null;
         try

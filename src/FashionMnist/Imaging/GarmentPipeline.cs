@@ -22,19 +22,22 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
 
     public string Name => "garment";
 
-    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) => Finish(Analyse(photo), Options.ThresholdScale, keepStages);
+    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) =>
+        Finish(Analyse(photo), Options.ThresholdScale, Options.AspectScale, keepStages);
 
     /// <summary>
-    /// The photo prepared once per threshold scale (each multiplies <see cref="GarmentPipelineOptions.ThresholdScale"/>),
-    /// as test-time augmentation needs it. Everything before the threshold (working image, background, distance map,
-    /// Otsu and border texture) is computed once and shared, so each result is, to the bit, what <see cref="Prepare"/>
-    /// gives with that scale in the options, at a fraction of the cost. Stages are kept for the first scale only.
+    /// The photo prepared once per variant, as test-time augmentation needs it: each multiplies
+    /// <see cref="GarmentPipelineOptions.ThresholdScale"/> and <see cref="GarmentPipelineOptions.AspectScale"/> by its
+    /// factors. Everything before the threshold (working image, background, distance map, Otsu and border texture) is
+    /// computed once and shared, so each result is, to the bit, what <see cref="Prepare"/> gives with those scales in
+    /// the options, at a fraction of the cost. Stages are kept for the first variant only.
     /// </summary>
-    public IReadOnlyList<PreparedPhoto> PrepareAtScales(RgbaImage photo, IReadOnlyList<double> scales, bool keepStages = false)
+    public IReadOnlyList<PreparedPhoto> PrepareVariants(RgbaImage photo, IReadOnlyList<(double Threshold, double Aspect)> variants, bool keepStages = false)
     {
         Analysis analysis = Analyse(photo);
-        var result = new PreparedPhoto[scales.Count];
-        for (int s = 0; s < scales.Count; s++) result[s] = Finish(analysis, Options.ThresholdScale * scales[s], keepStages && s == 0);
+        var result = new PreparedPhoto[variants.Count];
+        for (int v = 0; v < variants.Count; v++)
+            result[v] = Finish(analysis, Options.ThresholdScale * variants[v].Threshold, Options.AspectScale * variants[v].Aspect, keepStages && v == 0);
         return result;
     }
 
@@ -65,7 +68,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(border, 0.95));
     }
 
-    private PreparedPhoto Finish(Analysis analysis, double thresholdScale, bool keepStages)
+    private PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
     {
         var stages = new List<PipelineStage>();
         var notes = new List<string>();
@@ -100,7 +103,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         GrayImage crop = intensity.Crop(box.X, box.Y, box.Width, box.Height);
         if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
 
-        GrayImage final = Frame(crop);
+        GrayImage final = Frame(crop, aspectScale);
         if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
         return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
     }
@@ -155,10 +158,10 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
-    private GrayImage Frame(GrayImage crop)
+    private GrayImage Frame(GrayImage crop, double aspectScale)
     {
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
-        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill);
+        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, aspectScale);
         return final;
     }
 

@@ -38,6 +38,13 @@ public sealed record GarmentPipelineOptions
 
     /// <summary>Share of the 28-pixel frame the garment's longest side fills (Fashion-MNIST: all of it).</summary>
     public double Fill { get; init; } = 1.0;
+
+    /// <summary>
+    /// The garment's width is multiplied by this before framing (1 = aspect ratio kept). Flat-laid clothes are 1.3-1.9x
+    /// wider for their height than Fashion-MNIST's product shots of the same class (docs/photos.md); the test-time
+    /// augmentation can add squeezed views.
+    /// </summary>
+    public double AspectScale { get; init; } = 1.0;
 }
 
 /// <summary>How <see cref="GarmentPipeline"/> turns garment luminance into Fashion-MNIST-like intensity.</summary>

@@ -16,6 +16,12 @@ public sealed record TestTimeAugmentation
     /// <summary>Factors applied to the garment pipeline's segmentation threshold; 1 is the pipeline's own mask.</summary>
     public IReadOnlyList<double> ThresholdScales { get; init; } = [1.0];
 
+    /// <summary>
+    /// Factors applied to the garment's width before framing, for every threshold (1 = as the pipeline frames it). Each
+    /// factor other than 1 adds a view per threshold: a squeezed flat-lay looks more like Fashion-MNIST's hanging garments.
+    /// </summary>
+    public IReadOnlyList<double> AspectScales { get; init; } = [1.0];
+
     /// <summary>Also classify every view mirrored left-right.</summary>
     public bool Flip { get; init; }
 
@@ -26,7 +32,7 @@ public sealed record TestTimeAugmentation
     public static TestTimeAugmentation Default { get; } = new() { ThresholdScales = [1.0, 0.7, 1.4], Flip = true };
 
     /// <summary>How many inputs the model sees per photo with <paramref name="pipeline"/>.</summary>
-    public int ViewCount(IPhotoPipeline pipeline) => Scales(pipeline).Count * (Flip ? 2 : 1);
+    public int ViewCount(IPhotoPipeline pipeline) => Variants(pipeline).Count * (Flip ? 2 : 1);
 
     /// <summary>
     /// The model inputs for <paramref name="photo"/>, 784 bytes each, back to back. The first is
@@ -42,38 +48,38 @@ public sealed record TestTimeAugmentation
     /// </summary>
     internal byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared, bool withMirrors)
     {
-        IReadOnlyList<double> scales = Scales(pipeline);
-        if (scales.Count == 1 && scales[0] == 1.0) return Views([prepared], withMirrors);
-        // The other thresholds share one analysis of the photo (GarmentPipeline.PrepareAtScales).
-        bool reuse = scales[0] == 1.0;
-        var inputs = ((GarmentPipeline)pipeline).PrepareAtScales(photo, reuse ? scales.Skip(1).ToList() : scales).ToList();
+        var variants = Variants(pipeline);
+        bool reuse = variants[0] == (1.0, 1.0);
+        if (reuse && variants.Count == 1) return Views([prepared], withMirrors);
+        // The other variants share one analysis of the photo (GarmentPipeline.PrepareVariants).
+        var inputs = ((GarmentPipeline)pipeline).PrepareVariants(photo, reuse ? variants.Skip(1).ToList() : variants).ToList();
         if (reuse) inputs.Insert(0, prepared);
         return Views(inputs, withMirrors);
     }
 
     /// <summary>
     /// The pipeline's own input for <paramref name="photo"/> (with its stages when asked: what is shown) and the inputs
-    /// behind the views, one per threshold, all from one analysis of the photo (<see cref="GarmentPipeline.PrepareAtScales"/>).
+    /// behind the views, one per variant, all from one analysis of the photo (<see cref="GarmentPipeline.PrepareVariants"/>).
     /// </summary>
     internal (PreparedPhoto Shown, IReadOnlyList<PreparedPhoto> Inputs) Prepare(RgbaImage photo, IPhotoPipeline pipeline, bool keepStages)
     {
-        IReadOnlyList<double> scales = Scales(pipeline);
-        if (scales.Count == 1 && scales[0] == 1.0)
+        var variants = Variants(pipeline);
+        if (variants.Count == 1 && variants[0] == (1.0, 1.0))
         {
             PreparedPhoto own = pipeline.Prepare(photo, keepStages);
             return (own, [own]);
         }
         var garment = (GarmentPipeline)pipeline;
-        if (scales[0] == 1.0)
+        if (variants[0] == (1.0, 1.0))
         {
-            var all = garment.PrepareAtScales(photo, scales, keepStages);
+            var all = garment.PrepareVariants(photo, variants, keepStages);
             return (all[0], all);
         }
-        var withOwn = garment.PrepareAtScales(photo, [1.0, .. scales], keepStages);
+        var withOwn = garment.PrepareVariants(photo, [(1.0, 1.0), .. variants], keepStages);
         return (withOwn[0], withOwn.Skip(1).ToList());
     }
 
-    /// <summary>The model's images for prepared inputs (one per threshold): each, then its mirror when asked.</summary>
+    /// <summary>The model's images for prepared inputs (one per variant): each, then its mirror when asked.</summary>
     internal static byte[] Views(IReadOnlyList<PreparedPhoto> inputs, bool withMirrors)
     {
         int perScale = withMirrors ? 2 : 1;
@@ -95,12 +101,14 @@ public sealed record TestTimeAugmentation
                 destination[y * ImageSet.Width + x] = image[y * ImageSet.Width + ImageSet.Width - 1 - x];
     }
 
-    private IReadOnlyList<double> Scales(IPhotoPipeline pipeline)
+    /// <summary>(threshold scale, aspect scale) per view, thresholds outer: the pipeline's own input first.</summary>
+    private List<(double Threshold, double Aspect)> Variants(IPhotoPipeline pipeline)
     {
-        if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [1.0];
-        foreach (double scale in ThresholdScales)
+        if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [(1.0, 1.0)];
+        foreach (double scale in ThresholdScales.Concat(AspectScales))
             if (!(scale > 0) || double.IsInfinity(scale))
-                throw new ArgumentOutOfRangeException(nameof(ThresholdScales), scale, "Threshold scales must be positive.");
-        return ThresholdScales;
+                throw new ArgumentOutOfRangeException(nameof(ThresholdScales), scale, "Threshold and aspect scales must be positive.");
+        IReadOnlyList<double> aspects = AspectScales.Count == 0 ? [1.0] : AspectScales;
+        return ThresholdScales.SelectMany(t => aspects.Select(a => (t, a))).ToList();
     }
 }

@@ -95,6 +95,13 @@ public static class ModelFile
         return header;
     }
 
+    /// <summary>The header of a model file held in memory (checksum verified); <paramref name="source"/> names it in errors.</summary>
+    public static Header ReadHeader(byte[] bytes, string source)
+    {
+        using var reader = Open(bytes, source, out var header);
+        return header;
+    }
+
     private static bool IsFmnistFile(ReadOnlySpan<byte> bytes) => bytes.StartsWith(s_magic);
 
     /// <summary>Loads a model from the bytes of a model file; <paramref name="source"/> names it in errors.</summary>
@@ -130,8 +137,8 @@ public static class ModelFile
     {
         if (bytes.Length < s_magic.Length || !bytes.AsSpan(0, s_magic.Length).SequenceEqual(s_magic))
             throw new FashionMnistException($"'{source}' is not an fmnist model file (it does not start with FMNISTMD)"
-                + (ModelFileFormats.All.Count > 0 ? $" nor a {string.Join(" or ", ModelFileFormats.All.Select(f => f.Name))} model" : ""),
-                "Pass a file written by `fmnist train --out`" + (ModelFileFormats.All.Count > 0 ? $" or a {string.Join("/", ModelFileFormats.All.Select(f => f.Name))} model file." : "."));
+                + (ModelFileFormats.All.Count > 0 ? $" nor an {string.Join(" or ", ModelFileFormats.All.Select(f => f.Name))} model" : ""),
+                "Pass a file written by `fmnist train --out`" + (ModelFileFormats.All.Count > 0 ? $" or an {string.Join("/", ModelFileFormats.All.Select(f => f.Name))} model file." : "."));
         if (bytes.Length < s_magic.Length + 4 + 32)
             throw Truncated(source);
         int version = BitConverter.ToInt32(bytes, s_magic.Length);

@@ -45,10 +45,13 @@ public static class ArchitectureSpec
         new("elu", [], ["alpha"], a => new ELU(a.Float("alpha", 1f))),
     ];
 
+    /// <summary>The one layer with a nested list: <c>residual: {layers: [...]}</c>.</summary>
+    private const string ResidualName = "residual";
+
     /// <summary>Largest spec file read (a spec is a few hundred bytes).</summary>
     public const long MaxSpecBytes = 1L << 20;
 
-    public static IEnumerable<string> LayerNames => s_kinds.Select(k => k.Name);
+    public static IEnumerable<string> LayerNames => s_kinds.Select(k => k.Name).Append(ResidualName);
 
     /// <summary>Reads a spec file into an unbuilt network.</summary>
     public static Sequential Load(string path)
@@ -82,17 +85,49 @@ public static class ArchitectureSpec
             else throw Problem(source, $"has an unknown top-level key '{key}' (only 'layers' is allowed)");
         }
         if (layers is null || layers.Children.Count == 0) throw Problem(source, "has no layers (add a 'layers' list)");
+        return ParseLayers(layers, "", source);
+    }
+
+    /// <summary>The layers of a list; <paramref name="prefix"/> is "" at the top and "3." inside the block at position 3.</summary>
+    private static Sequential ParseLayers(YamlSequenceNode layers, string prefix, string source)
+    {
         var network = new Sequential();
         int position = 0;
         foreach (YamlNode node in layers.Children)
         {
             position++;
-            network.Add(ParseLayer(node, position, source));
+            network.Add(ParseLayer(node, $"{prefix}{position}", source));
         }
         return network;
     }
 
-    private static Layer ParseLayer(YamlNode node, int position, string source)
+    private static Layer ParseResidual(YamlMappingNode? parameters, string position, string source)
+    {
+        YamlSequenceNode? body = null;
+        foreach (var (k, v) in parameters?.Children ?? Enumerable.Empty<KeyValuePair<YamlNode, YamlNode>>())
+        {
+            string key = KeyText(k, source), parameter = Normalize(key);
+            if (parameter != "layers")
+                throw new FashionMnistException($"Spec '{source}' layer {position} (residual) has no parameter '{key}'",
+                    "Its only parameter is: layers (the block's list of layers).");
+            body = v as YamlSequenceNode
+                ?? throw new FashionMnistException($"Spec '{source}' layer {position} (residual): 'layers' must be a list", "Write layers: [ ... ] or a '- layer' list under it.");
+        }
+        if (body is null || body.Children.Count == 0)
+            throw new FashionMnistException($"Spec '{source}' layer {position} (residual) has no layers",
+                "Give the block its layers: residual: {layers: [conv2d: {filters: 32, padding: same}, batchnorm]}.");
+        Sequential network = ParseLayers(body, position + ".", source);
+        try
+        {
+            return new Residual(network);
+        }
+        catch (LayerConfigurationException e)
+        {
+            throw new FashionMnistException($"Spec '{source}' layer {position} (residual): {e.Message}", "Fix that block's layers.");
+        }
+    }
+
+    private static Layer ParseLayer(YamlNode node, string position, string source)
     {
         string name;
         YamlMappingNode? parameters = null;
@@ -104,6 +139,8 @@ public static class ArchitectureSpec
             case YamlMappingNode { Children.Count: 1 } single:
                 var (keyNode, valueNode) = single.Children.First();
                 name = KeyText(keyNode, source);
+                if (Normalize(name) == ResidualName && valueNode is YamlSequenceNode shortBody) // residual: [layers...]
+                    return ParseResidual(new YamlMappingNode(new YamlScalarNode("layers"), shortBody), position, source);
                 if (valueNode is YamlMappingNode map) parameters = map;
                 else if (!(valueNode is YamlScalarNode { Value: null or "" or "~" or "null" }))
                     throw Problem(source, $"layer {position} ({name}) needs its parameters as a mapping, e.g. {{units: 10}}");
@@ -112,6 +149,7 @@ public static class ArchitectureSpec
                 throw Problem(source, $"layer {position} must be a layer name or 'name: {{parameters}}'");
         }
         string wanted = Normalize(name);
+        if (wanted is ResidualName or "residualblock" or "skip") return ParseResidual(parameters, position, source);
         LayerKind kind = s_kinds.FirstOrDefault(k => k.Name == wanted || k.Aliases.Contains(wanted))
             ?? throw new FashionMnistException($"Spec '{source}' layer {position}: unknown layer '{name}'",
                 $"Use one of: {string.Join(", ", LayerNames)}.");
@@ -143,16 +181,26 @@ public static class ArchitectureSpec
     public static string Write(Sequential network)
     {
         var text = new StringBuilder("layers:\n");
-        foreach (Layer layer in network.Layers)
+        WriteLayers(network.Layers, "  ", text);
+        return text.ToString();
+    }
+
+    private static void WriteLayers(IEnumerable<Layer> layers, string indent, StringBuilder text)
+    {
+        foreach (Layer layer in layers)
         {
             var settings = layer.Settings;
-            if (settings.Count == 0) text.Append("  - ").Append(layer.Kind).Append('\n');
+            if (layer is Residual block)
+            {
+                text.Append(indent).Append("- residual:\n").Append(indent).Append("    layers:\n");
+                WriteLayers(block.Body, indent + "      ", text);
+            }
+            else if (settings.Count == 0) text.Append(indent).Append("- ").Append(layer.Kind).Append('\n');
             else
-                text.Append("  - ").Append(layer.Kind).Append(": {")
+                text.Append(indent).Append("- ").Append(layer.Kind).Append(": {")
                     .Append(string.Join(", ", settings.Select(s => $"{s.Name}: {Layer.Format(s.Value)}")))
                     .Append("}\n");
         }
-        return text.ToString();
     }
 
     /// <summary>A mapping key as text; a key that is itself a list or mapping is a spec error, not a crash.</summary>

@@ -13,7 +13,7 @@ namespace FashionMnist.Neural;
 /// </summary>
 internal static class Checkpoint
 {
-    private const int Version = 1;
+    private const int Version = 2; // 2: the weight average (ema) after the best weights
     private static readonly byte[] s_magic = "FMNISTCK"u8.ToArray();
 
     public static void Write(string path, NeuralClassifier model, ulong fingerprint, Sequential network, Optimizer optimizer, NeuralTrainer.RunState state)
@@ -39,6 +39,9 @@ internal static class Checkpoint
             writer.Write(state.BestTensors is not null);
             if (state.BestTensors is not null)
                 foreach (float[] tensor in state.BestTensors) Serialization.WriteFloats(writer, tensor);
+            writer.Write(state.Average is not null);
+            if (state.Average is not null)
+                foreach (float[] tensor in state.Average.Tensors) Serialization.WriteFloats(writer, tensor);
         }
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
         AtomicFile.Write(path, stream =>
@@ -48,7 +51,7 @@ internal static class Checkpoint
         });
     }
 
-    public static NeuralTrainer.RunState Read(string path, NeuralClassifier model, ulong fingerprint, Sequential network, Optimizer optimizer)
+    public static NeuralTrainer.RunState Read(string path, NeuralClassifier model, ulong fingerprint, Sequential network, Optimizer optimizer, WeightAverage? average)
     {
         byte[] bytes = InputFile.ReadAllBytes(path, "Checkpoint", "Check the path, or train without --resume.");
         if (bytes.Length < s_magic.Length + 32 || !bytes.AsSpan(0, s_magic.Length).SequenceEqual(s_magic))
@@ -72,6 +75,7 @@ internal static class Checkpoint
             reader.ReadInt32(); // thread count at the time (documented: results are exact only with the same count)
             var state = new NeuralTrainer.RunState
             {
+                Average = average,
                 EpochsDone = reader.ReadInt32(),
                 Step = reader.ReadInt64(),
                 Finished = reader.ReadBoolean(),
@@ -88,6 +92,10 @@ internal static class Checkpoint
                 foreach (float[] tensor in best) Serialization.ReadFloats(reader, tensor);
                 state.BestTensors = best;
             }
+            bool averaged = reader.ReadBoolean();
+            if (averaged != (state.Average is not null)) throw Damaged(path, "its weight average does not match the options");
+            if (state.Average is not null)
+                foreach (float[] tensor in state.Average.Tensors) Serialization.ReadFloats(reader, tensor);
             if (reader.BaseStream.Position != bodyLength) throw Damaged(path, "it has trailing bytes");
             return state;
         }

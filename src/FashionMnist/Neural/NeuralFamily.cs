@@ -13,6 +13,8 @@ public sealed class NeuralFamily : IModelFamily
         Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
         Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
+        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images too (what serve should get)", Zoo.Photo,
+            ("width", "8")),
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
 
@@ -78,24 +80,56 @@ public static class Zoo
     }
 
     /// <summary>
-    /// VGG-style, 'same' padding: [32, 32] pool [64, 64] pool [128] pool, dense 256. Trained with augmentation,
-    /// AdamW, one-cycle and label smoothing by default (see <see cref="DeepCnnOptions"/>).
+    /// VGG-style, 'same' padding: [w, w] pool [2w, 2w] pool [4w] pool, dense 256 (w = <see cref="DeepCnnOptions.Width"/>, 32
+    /// by default). With <see cref="DeepCnnOptions.Residual"/> the second and third stages are residual blocks of two
+    /// convolutions each (a 1x1 projection on the shortcut, since the block doubles the channels). Trained with
+    /// augmentation, AdamW, one-cycle and label smoothing by default (see <see cref="DeepCnnOptions"/>).
     /// </summary>
     public static Sequential Deep(NeuralOptions options)
     {
-        float dropout = (float)options.Dropout;
-        return new Sequential()
-            .Conv2D(32, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
-            .Conv2D(32, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
-            .MaxPool(2).Dropout(dropout / 2)                                        // 14
-            .Conv2D(64, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
-            .Conv2D(64, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
-            .MaxPool(2).Dropout(dropout)                                            // 7
-            .Conv2D(128, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
-            .MaxPool(2).Dropout(dropout)                                            // 3
+        var deep = (DeepCnnOptions)options;
+        return DeepNetwork(deep.Width, deep.Residual, (float)options.Dropout);
+    }
+
+    /// <summary>cnn-deep's network, trained for photos (see <see cref="PhotoCnnOptions"/>).</summary>
+    public static Sequential Photo(NeuralOptions options)
+    {
+        var photo = (PhotoCnnOptions)options;
+        return DeepNetwork(photo.Width, photo.Residual, (float)options.Dropout);
+    }
+
+    private static Sequential DeepNetwork(int w, bool residual, float dropout)
+    {
+        var network = new Sequential()
+            .Conv2D(w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .Conv2D(w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+            .MaxPool(2).Dropout(dropout / 2);                                      // 14
+        if (residual)
+        {
+            network
+                .Residual(b => ResidualBody(b, 2 * w)).ReLU()
+                .MaxPool(2).Dropout(dropout)                                       // 7
+                .Residual(b => ResidualBody(b, 4 * w)).ReLU()
+                .MaxPool(2).Dropout(dropout);                                      // 3
+        }
+        else
+        {
+            network
+                .Conv2D(2 * w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+                .Conv2D(2 * w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+                .MaxPool(2).Dropout(dropout)                                       // 7
+                .Conv2D(4 * w, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+                .MaxPool(2).Dropout(dropout);                                      // 3
+        }
+        return network
             .Flatten().Dense(256, bias: false).BatchNorm().ReLU().Dropout(dropout)
             .Dense(10, Initializer.Glorot);
     }
+
+    /// <summary>conv → BN → ReLU → conv → BN, 'same' 3x3 (ResNet's basic block body).</summary>
+    private static Sequential ResidualBody(Sequential body, int filters) => body
+        .Conv2D(filters, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU()
+        .Conv2D(filters, 3, padding: Padding.Same, bias: false).BatchNorm();
 
     public static Sequential Custom(NeuralOptions options) => ArchitectureSpec.Load(((CustomOptions)options).Spec!);
 }

@@ -67,6 +67,18 @@ public abstract record NeuralOptions : ModelOptions
         + "(tilted; shoes turned and paired; stretched, re-framed, unevenly lit, noisy). 0 = off; works without --augment too.")]
     public double PhotoLike { get; init; }
 
+    [Description("Mixup: alpha of the Beta(alpha, alpha) blend weight; each mixed batch blends every image with another and aims at both labels. 0 = off.")]
+    public double Mixup { get; init; }
+
+    [Description("CutMix: alpha of the Beta(alpha, alpha) share kept; each mixed batch pastes a box of another image into every image. 0 = off (with mixup too: half the mixed batches each).")]
+    public double Cutmix { get; init; }
+
+    [Description("Share of the batches mixed when mixup or cutmix is on (0-1).")]
+    public double MixProbability { get; init; } = 1.0;
+
+    [Description("Keep an exponential moving average of the weights with this decay per step (e.g. 0.999) and use it as the model; 0 = off.")]
+    public double Ema { get; init; }
+
     [Description("Share of the training images held out (stratified) for validation, early stopping and best-epoch restore; 0 = none.")]
     public double ValidationFraction { get; init; } = 0.1;
 
@@ -99,6 +111,10 @@ public abstract record NeuralOptions : ModelOptions
         Require(Shift is >= 0 and <= 14, "shift", "must be 0-14 pixels", Shift);
         Require(Erasing is >= 0 and <= 1, "erasing", "must be in [0, 1]", Erasing);
         Require(PhotoLike is >= 0 and <= 1, "photo-like", "must be in [0, 1] (the share of training images made photo-like; 0 = off)", PhotoLike);
+        Require(Mixup is >= 0 and <= 10, "mixup", "must be 0 (off) or an alpha up to 10", Mixup);
+        Require(Cutmix is >= 0 and <= 10, "cutmix", "must be 0 (off) or an alpha up to 10", Cutmix);
+        Require(MixProbability is >= 0 and <= 1, "mix-probability", "must be in [0, 1]", MixProbability);
+        Require(Ema == 0 || Ema is >= 0.5 and < 1, "ema", "must be 0 (off) or a decay in [0.5, 1)", Ema);
         Require(ValidationFraction is >= 0 and <= 0.5, "validation-fraction", "must be in [0, 0.5]", ValidationFraction);
         Require(Patience >= 0, "patience", "must be 0 (off) or more", Patience);
     }
@@ -208,6 +224,18 @@ public sealed record DeepCnnOptions : NeuralOptions
         // Mirror TTA: +0.25 points on the first 18-epoch model (0.9361 -> 0.9386) for twice the inference time.
         Tta = true;
     }
+
+    [Description("Filters of the first stage; the second and third stages have 2x and 4x as many.")]
+    public int Width { get; init; } = 32;
+
+    [Description("Make the second and third stages residual blocks (two convolutions each, a 1x1 projection on the shortcut).")]
+    public bool Residual { get; init; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Width is >= 4 and <= 256, "width", "must be 4-256 filters", Width);
+    }
 }
 
 public sealed record CustomOptions : NeuralOptions
@@ -220,5 +248,44 @@ public sealed record CustomOptions : NeuralOptions
         base.Validate();
         if (string.IsNullOrWhiteSpace(Spec))
             throw new FashionMnistException("Model 'custom' needs an architecture spec", "Pass --spec FILE (YAML or JSON; see docs/neural.md).");
+    }
+}
+
+/// <summary>
+/// The recommended model for real photos (issue 16; docs/photos.md): cnn-deep's network, trained with the photo-like
+/// augmentation on half of the images so the photo pipeline's output is in its training distribution, and with stronger
+/// label smoothing so its top-3 probabilities stay graded on photos unlike anything it saw. `fmnist serve` and
+/// `fmnist predict` use its file (models/cnn-photo.fmm) when no --model is given.
+/// </summary>
+public sealed record PhotoCnnOptions : NeuralOptions
+{
+    public PhotoCnnOptions()
+    {
+        Epochs = 20;
+        Optimizer = OptimizerKind.AdamW;
+        LearningRate = 3e-3;
+        WeightDecay = 5e-4;
+        Schedule = LearningRateSchedule.OneCycle;
+        Augment = true;
+        Erasing = 0.1;
+        PhotoLike = 0.5;
+        Dropout = 0.05;
+        LabelSmoothing = 0.1;
+        Patience = 0;
+        ValidationFraction = 0;
+        RestoreBest = false;
+        Tta = true;
+    }
+
+    [Description("Filters of the first stage; the second and third stages have 2x and 4x as many.")]
+    public int Width { get; init; } = 32;
+
+    [Description("Make the second and third stages residual blocks (two convolutions each, a 1x1 projection on the shortcut).")]
+    public bool Residual { get; init; }
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Width is >= 4 and <= 256, "width", "must be 4-256 filters", Width);
     }
 }

@@ -16,7 +16,7 @@ namespace FashionMnist.Neural;
 /// </summary>
 internal sealed class NeuralTrainer
 {
-    private const ulong ShufflePurpose = 0x5_4FF1E, AugmentPurpose = 0xA_0C3E7, DropoutPurpose = 0xD_0D0D0;
+    private const ulong ShufflePurpose = 0x5_4FF1E, AugmentPurpose = 0xA_0C3E7, DropoutPurpose = 0xD_0D0D0, MixPurpose = 0x3_1C5ED;
 
     private readonly NeuralClassifier _model;
     private readonly NeuralOptions _options;
@@ -43,6 +43,7 @@ internal sealed class NeuralTrainer
         public int EpochsWithoutImprovement;
         public float[][]? BestTensors;
         public TrainingHistory History = new();
+        public WeightAverage? Average;
     }
 
     public (Sequential Network, TrainingHistory History) Run(ImageSet train)
@@ -67,12 +68,12 @@ internal sealed class NeuralTrainer
         var parameters = network.Parameters.ToList();
         Optimizer optimizer = Optimizer.Create(_options.Optimizer, parameters, (float)_options.WeightDecay, (float)_options.Momentum);
 
-        var state = new RunState();
+        var state = new RunState { Average = _options.Ema > 0 ? new WeightAverage(network, _options.Ema) : null };
         string? checkpoint = _context.CheckpointPath;
         ulong fingerprint = Fingerprint(fitSet, validation);
         if (_context.Resume && checkpoint is not null && File.Exists(checkpoint))
         {
-            state = Checkpoint.Read(checkpoint, _model, fingerprint, network, optimizer);
+            state = Checkpoint.Read(checkpoint, _model, fingerprint, network, optimizer, state.Average);
             Log($"resumed from '{checkpoint}' after epoch {state.EpochsDone}");
         }
 
@@ -81,6 +82,8 @@ internal sealed class NeuralTrainer
         long totalSteps = (long)stepsPerEpoch * _options.Epochs;
         var input = new float[batchSize * ImageSet.PixelCount];
         var labels = new byte[batchSize];
+        var partners = new byte[batchSize];
+        var mixing = new BatchMixing(_options.Mixup, _options.Cutmix, _options.MixProbability);
         var gradient = new float[batchSize * FashionMnistClasses.Count];
         var order = new int[fitSet.Count];
         AugmentationSettings? augmentation = _options.TrainingAugmentation;
@@ -103,10 +106,12 @@ internal sealed class NeuralTrainer
                 int start = b * batchSize, n = Math.Min(batchSize, fitSet.Count - start);
                 InputBatch.Fill(fitSet, order.AsSpan(start, n), input, labels, augmentation,
                     SplitMix64.Key((ulong)seed, AugmentPurpose, (ulong)state.Step));
+                float lambda = mixing.Apply(input, labels, partners, n, SplitMix64.Key((ulong)seed, MixPurpose, (ulong)state.Step));
                 profile?.Mark(TrainingProfile.Phase.Data);
                 float[] logits = network.Forward(input, n, new PassInfo(true, SplitMix64.Key((ulong)seed, DropoutPurpose, (ulong)state.Step)));
                 profile?.Mark(TrainingProfile.Phase.Other);
-                var (loss, right) = SoftmaxCrossEntropy.Compute(logits, labels, n, FashionMnistClasses.Count, (float)_options.LabelSmoothing, gradient);
+                var (loss, right) = SoftmaxCrossEntropy.Compute(logits, labels, partners, lambda, n, FashionMnistClasses.Count,
+                    (float)_options.LabelSmoothing, gradient);
                 profile?.Mark(TrainingProfile.Phase.Loss);
                 if (!double.IsFinite(loss))
                     throw new FashionMnistException(
@@ -117,6 +122,7 @@ internal sealed class NeuralTrainer
                 if (_options.ClipNorm > 0) ClipGlobalNorm(parameters, _options.ClipNorm);
                 rate = Schedules.Rate(_options.Schedule, _options.LearningRate, state.Step, totalSteps, stepsPerEpoch, _options.StepEpochs, _options.StepGamma);
                 optimizer.Step((float)rate);
+                state.Average?.Update(state.Step);
                 profile?.Mark(TrainingProfile.Phase.Optimizer);
                 state.Step++;
                 lossSum += loss * n;
@@ -134,6 +140,8 @@ internal sealed class NeuralTrainer
             }
 
             double? validationLoss = null, validationAccuracy = null;
+            // With a weight average, validation scores (and best-epoch restore keeps) the averaged weights: they are the model.
+            state.Average?.Swap();
             if (validation is not null)
             {
                 var (vl, va) = Evaluate(network, validation, _options.Tta);
@@ -160,6 +168,7 @@ internal sealed class NeuralTrainer
                     Log($"early stop: no better validation loss for {_options.Patience} epochs (best epoch {state.BestEpoch})");
                 }
             }
+            state.Average?.Swap();
             if (state.EpochsDone == _options.Epochs) state.Finished = true;
             Log(Describe(metrics, _options.Epochs));
             if (checkpoint is not null) Checkpoint.Write(checkpoint, _model, fingerprint, network, optimizer, state);
@@ -167,6 +176,7 @@ internal sealed class NeuralTrainer
         }
         profile?.Stop(network);
 
+        state.Average?.Install();
         if (validation is not null && _options.RestoreBest && state.BestTensors is not null)
         {
             RestoreTensors(network, state.BestTensors);

@@ -29,6 +29,12 @@ public sealed class Sequential
     /// <summary>Fold ReLUs into the neighbouring conv/dense/max-pool (on by default; tests switch it off to compare).</summary>
     internal bool FuseReLUs { get; init; } = true;
 
+    /// <summary>
+    /// Whether <see cref="BackwardToInput"/> must produce dL/dx of the input too (a network nested in a residual block):
+    /// then the first layer computes its input gradient even though no parameters come before it.
+    /// </summary>
+    internal bool ProducesInputGradient { get; init; }
+
     /// <summary>Run conv → (ReLU) → 2x2 max-pool as one pass at inference (on by default; tests switch it off to compare).</summary>
     internal bool FusePooling { get; init; } = true;
 
@@ -67,6 +73,9 @@ public sealed class Sequential
     public Sequential LeakyReLU(float alpha = 0.01f) => Add(new LeakyReLU(alpha));
     public Sequential ELU(float alpha = 1f) => Add(new ELU(alpha));
 
+    /// <summary>A residual block y = body(x) + x (or + a 1x1 projection when the body changes the shape): <c>.Residual(b =&gt; b.Conv2D(...).BatchNorm())</c>.</summary>
+    public Sequential Residual(Func<Sequential, Sequential> body) => Add(new Residual(body(new Sequential())));
+
     /// <summary>
     /// Checks every layer against the shape it receives and draws initial weights from <paramref name="seed"/>
     /// (each layer from its own stream). Shape problems name the layer (1-based, as in a spec file).
@@ -100,6 +109,17 @@ public sealed class Sequential
         return this;
     }
 
+    /// <summary>Draws every layer's initial weights again from the streams of <paramref name="key"/> (a nested network's own seed).</summary>
+    internal void Reinitialize(ulong key)
+    {
+        EnsureBuilt();
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            var random = new SplitMix64(SplitMix64.Key(key, 0x5EED_1417, (ulong)i));
+            _layers[i].Reinitialize(ref random);
+        }
+    }
+
     /// <summary>
     /// Decides which ReLUs are folded into a neighbour: relu → maxpool becomes maxpool with ReLU on its (4x smaller)
     /// output (pooling and ReLU commute); otherwise conv/dense → relu becomes a ReLU epilogue of the conv/dense.
@@ -110,7 +130,7 @@ public sealed class Sequential
         int count = _layers.Count;
         _foldedReLU = new bool[count];
         _needsInputGradient = new bool[count];
-        bool parametersBefore = false;
+        bool parametersBefore = ProducesInputGradient;
         for (int i = 0; i < count; i++)
         {
             _needsInputGradient[i] = parametersBefore;
@@ -224,7 +244,14 @@ public sealed class Sequential
     /// Back-propagates dL/d(output) through the layers of the last <see cref="Forward"/> (same input, same n),
     /// overwriting every parameter's gradient.
     /// </summary>
-    public void Backward(float[] input, float[] outputGradient, int n)
+    public void Backward(float[] input, float[] outputGradient, int n) => BackwardToInput(input, outputGradient, n);
+
+    /// <summary>
+    /// <see cref="Backward"/>, returning the buffer that holds dL/d(input) when the network was built with
+    /// <see cref="ProducesInputGradient"/> (the output gradient itself when every layer was skipped), else null.
+    /// The buffer belongs to the network and is valid until its next pass.
+    /// </summary>
+    internal float[]? BackwardToInput(float[] input, float[] outputGradient, int n)
     {
         EnsureBuilt();
         if (n > _capacity || n != _passCount) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
@@ -238,9 +265,10 @@ public sealed class Sequential
             Observer?.Begin(i, backward: true);
             _layers[i].Backward(x, _passOutputs[i], dy, dx, n);
             Observer?.End(i, backward: true);
-            if (dx is null) break; // no earlier layer has parameters
+            if (dx is null) return null; // no earlier layer has parameters
             dy = dx;
         }
+        return ProducesInputGradient ? dy : null;
     }
 
     private void EnsureCapacity(int n)
@@ -249,6 +277,7 @@ public sealed class Sequential
         // Folded ReLUs and reshapes never write their own buffer.
         _outputs = _layers.Select((l, i) => _foldedReLU[i] || l.IsReshape ? [] : new float[checked(n * l.OutputShape.Size)]).ToArray();
         int largest = _layers.Max(l => l.OutputShape.Size);
+        if (ProducesInputGradient) largest = Math.Max(largest, InputShape.Size); // dL/dx of the input is written too
         _gradientA = new float[checked(n * largest)];
         _gradientB = new float[checked(n * largest)];
         _passOutputs = new float[_layers.Count][];
@@ -264,6 +293,7 @@ public sealed class Sequential
         _passOutputs = [];
         _capacity = 0;
         _passCount = 0;
+        foreach (Layer layer in _layers) layer.ReleaseBuffers();
     }
 
     private void EnsureBuilt()

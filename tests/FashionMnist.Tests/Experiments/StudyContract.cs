@@ -137,14 +137,22 @@ internal static class StudyContract
     {
         var plan = StudyFixtures.Plan(name: "heartbeat");
         using var store = ExperimentStore.Open(location);
-        var timeout = TimeSpan.FromMilliseconds(800);
-        var slow = new StudyWorker(store, plan, new FakeExecutor { Delay = TimeSpan.FromMilliseconds(2500) },
+        // Margins for a loaded CI machine (a beat every timeout/4 = 375 ms; starved threads can lag by a second): the
+        // clock starts only once the worker holds its claim, since a busy thread pool may start it late.
+        var timeout = TimeSpan.FromMilliseconds(1500);
+        var slow = new StudyWorker(store, plan, new FakeExecutor { Delay = TimeSpan.FromMilliseconds(4500) },
             new StudyWorkerOptions { ClaimTimeout = timeout, MaxUnits = 1 });
         slow.Register([]);
-        var running = Task.Run(slow.Run);
-        Thread.Sleep(1600); // twice the timeout: without heartbeats the unit would be free again
         using var other = ExperimentStore.Open(location);
         var queue = new UnitQueue(other, plan.Name);
+        var running = Task.Run(slow.Run);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (queue.Units().Single(u => u.Unit.Key == plan.Units[0].Key).Status != UnitStatus.Claimed)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the worker never claimed its first unit");
+            Thread.Sleep(20);
+        }
+        Thread.Sleep(3000); // twice the timeout: without heartbeats the unit would be free again
         var claim = queue.Claim(WorkerIdentity.Current() with { Host = "elsewhere" }, timeout)!;
         Assert.NotEqual(plan.Units[0].Key, claim.Unit.Key);
         var summary = running.Result;

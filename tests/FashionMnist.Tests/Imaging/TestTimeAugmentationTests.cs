@@ -38,19 +38,19 @@ public class TestTimeAugmentationTests
     }
 
     [Fact]
-    public void One_shared_analysis_gives_each_threshold_exactly_what_its_own_pipeline_gives()
+    public void One_shared_analysis_gives_each_variant_exactly_what_its_own_pipeline_gives()
     {
-        // PrepareAtScales computes the working image, background and distance map once for every threshold; each
-        // result must equal, pixel for pixel and note for note, a pipeline run from scratch with that scale.
+        // PrepareVariants computes the working image, background and distance map once for every variant; each
+        // result must equal, pixel for pixel and note for note, a pipeline run from scratch with those scales.
         var pipeline = new GarmentPipeline();
-        double[] scales = [1.0, 0.7, 1.4, 2.5];
+        (double Threshold, double Aspect)[] scales = [(1.0, 1.0), (0.7, 1.0), (1.4, 0.75), (2.5, 1.0)];
         foreach (string name in TestImages.FixturePhotos)
         {
             RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath(name));
-            IReadOnlyList<PreparedPhoto> shared = pipeline.PrepareAtScales(photo, scales, keepStages: true);
+            IReadOnlyList<PreparedPhoto> shared = pipeline.PrepareVariants(photo, scales, keepStages: true);
             for (int s = 0; s < scales.Length; s++)
             {
-                PreparedPhoto alone = new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = scales[s] }).Prepare(photo, keepStages: s == 0);
+                PreparedPhoto alone = new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = scales[s].Threshold, AspectScale = scales[s].Aspect }).Prepare(photo, keepStages: s == 0);
                 Assert.Equal(alone.Pixels, shared[s].Pixels);
                 Assert.Equal(alone.Notes, shared[s].Notes);
                 Assert.Equal(alone.Stages.Select(t => (t.Name, t.Image.Pixels)), shared[s].Stages.Select(t => (t.Name, t.Image.Pixels)));
@@ -61,9 +61,39 @@ public class TestTimeAugmentationTests
         var cutout = new RgbaImage(40, 60);
         for (int y = 10; y < 50; y++)
             for (int x = 10; x < 30; x++) cutout.SetPixel(x, y, 90, 40, 20);
-        var both = pipeline.PrepareAtScales(cutout, [1.0, 0.7]);
+        var both = pipeline.PrepareVariants(cutout, [(1.0, 1.0), (0.7, 1.0)]);
         Assert.Equal(pipeline.Prepare(cutout).Pixels, both[0].Pixels);
         Assert.Equal(both[0].Pixels, both[1].Pixels);
+    }
+
+    [Fact]
+    public void Aspect_scales_add_squeezed_views_for_every_threshold()
+    {
+        var pipeline = new GarmentPipeline();
+        RgbaImage photo = s_shoes.Value;
+        PreparedPhoto prepared = pipeline.Prepare(photo);
+        var tta = TestTimeAugmentation.Default with { AspectScales = [1.0, 0.75] };
+        byte[] views = tta.Views(photo, pipeline, prepared);
+        Assert.Equal(12, tta.ViewCount(pipeline));
+        Assert.Equal(12 * ImageSet.PixelCount, views.Length);
+        // Order: threshold x1 (aspect 1, 0.75), x0.7 (1, 0.75), x1.4 (1, 0.75); each followed by its mirror.
+        Assert.Equal(prepared.Pixels, View(views, 0));
+        byte[] squeezed = new GarmentPipeline(new GarmentPipelineOptions { AspectScale = 0.75 }).Prepare(photo).Pixels;
+        Assert.Equal(squeezed, View(views, 2));
+        Assert.Equal(new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = 0.7, AspectScale = 0.75 }).Prepare(photo).Pixels, View(views, 6));
+        // The squeezed garment is narrower: fewer lit columns.
+        static int Columns(byte[] image) => Enumerable.Range(0, 28).Count(x => Enumerable.Range(0, 28).Any(y => image[y * 28 + x] > 0));
+        Assert.True(Columns(squeezed) < Columns(prepared.Pixels), $"{Columns(squeezed)} vs {Columns(prepared.Pixels)} columns");
+    }
+
+    [Theory]
+    [InlineData(100, 50, 1.0, 28, 14)]   // wide garment: width fills the frame
+    [InlineData(100, 50, 0.5, 28, 28)]   // squeezed to square
+    [InlineData(100, 50, 0.25, 14, 28)]  // squeezed past square: now the height fills
+    [InlineData(40, 70, 0.75, 12, 28)]   // tall garment: 30 x 70 -> 12 x 28
+    public void Framed_size_applies_the_aspect_before_filling_the_frame(int width, int height, double aspect, int expectedWidth, int expectedHeight)
+    {
+        Assert.Equal((expectedWidth, expectedHeight), GarmentFraming.FramedSize(width, height, 1.0, aspect));
     }
 
     [Fact]

@@ -26,10 +26,10 @@ public sealed class ModelConformanceTests : IClassFixture<ModelConformanceTests.
     }
 
     [Fact]
-    public void The_catalog_holds_the_eleven_models_of_this_library()
+    public void The_catalog_holds_the_thirteen_models_of_this_library()
     {
         Assert.Equal(
-            ["gradient-boosting", "knn", "random-forest", "svm", "xgboost", "cnn-deep", "cnn1", "cnn3", "cnn4", "custom", "mlp"],
+            ["gradient-boosting", "knn", "random-forest", "svm", "xgboost", "ensemble", "cnn-deep", "cnn-photo", "cnn1", "cnn3", "cnn4", "custom", "mlp"],
             ModelCatalog.All.Where(d => d.OptionsType.Assembly == typeof(ModelCatalog).Assembly).Select(d => d.Name));
     }
 

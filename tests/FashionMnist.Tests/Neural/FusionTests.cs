@@ -10,7 +10,7 @@ namespace FashionMnist.Tests.Neural;
 /// </summary>
 public class FusionTests
 {
-    public static TheoryData<string> Networks => new() { "conv-relu-pool", "conv-relu", "dense-relu", "bn-relu-pool", "odd-pool", "pool3", "conv-bn-relu" };
+    public static TheoryData<string> Networks => new() { "conv-relu-pool", "conv-relu", "dense-relu", "bn-relu-pool", "odd-pool", "pool3", "conv-bn-relu", "residual-relu" };
 
     private static Sequential Create(string name, bool fuse)
     {
@@ -23,6 +23,9 @@ public class FusionTests
             "odd-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 9, 11)).Conv2D(3, 2).ReLU().MaxPool(2).Flatten().Dense(3),
             "pool3" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 9, 9)).Conv2D(3, 2).ReLU().MaxPool(3, 2).Flatten().Dense(3),
             "conv-bn-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 8, 8)).Conv2D(3, 3).BatchNorm().ReLU().Conv2D(2, 3).Flatten().Dense(4).BatchNorm().ReLU().Dense(3),
+            "residual-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 6, 6)).Conv2D(2, 3, padding: Padding.Same)
+                .Residual(b => b.Conv2D(2, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().Conv2D(3, 3, stride: 2, padding: Padding.Same)).ReLU()
+                .Flatten().Dense(3),
             _ => throw new ArgumentException(name),
         };
         return network.Build(21);

@@ -98,6 +98,8 @@ public class TrainingTests
                   - batchnorm
                   - relu
                   - maxpool2d: {size: 2}
+                  - residual: [conv2d: {filters: 4, padding: same}, batchnorm, relu, dropout: {rate: 0.2}, conv2d: {filters: 6, padding: same}]
+                  - relu
                   - dropout: {rate: 0.2}
                   - flatten
                   - dense: {units: 10}
@@ -107,6 +109,8 @@ public class TrainingTests
                 ["spec"] = spec, ["epochs"] = "4", ["batch-size"] = "64", ["augment"] = "true", ["validation-fraction"] = "0.2",
                 ["schedule"] = "one-cycle", ["optimizer"] = "adamw", ["weight-decay"] = "0.01", ["patience"] = "0",
                 ["photo-like"] = "0.5", // keyed like the rest of the augmentation (shoes included: 40 images per class)
+                // Batch mixing (both kinds, not every batch) and the weight average, which the checkpoint carries.
+                ["mixup"] = "0.4", ["cutmix"] = "1", ["mix-probability"] = "0.8", ["ema"] = "0.9",
             };
             ImageSet train = TestData.BalancedTrain(40);
 

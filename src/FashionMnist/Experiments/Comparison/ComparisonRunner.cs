@@ -117,19 +117,22 @@ public sealed class ComparisonRunner
     /// <summary>
     /// One entry's fit on its training data and evaluation on the test set, with its options already tuned when
     /// <paramref name="tuned"/> is given (a study's refit unit: the search ran as separate units). Records nothing itself
-    /// when <see cref="Store"/> is null.
+    /// when <see cref="Store"/> is null. When <c>kept</c> is given, it receives the entry's test-set probabilities under its
+    /// name (for the ensemble row).
     /// </summary>
-    public ModelResult RunEntry(ProfileEntry entry, ComparisonRequest request, ImageSet train, ImageSet test, SearchSummary? tuned)
+    public ModelResult RunEntry(ProfileEntry entry, ComparisonRequest request, ImageSet train, ImageSet test, SearchSummary? tuned,
+        Dictionary<string, float[]>? kept = null)
     {
         var descriptor = Resolve(entry.Model)
             ?? throw new FashionMnistException($"{entry.Model} is not in this build's model catalog", "Run the study with the fmnist build its other workers use.");
         if (request.TestLimit is int testLimit) test = test.Take(testLimit);
-        return RunOne(0, 1, descriptor, entry, request, train, test, null, RunEnvironment.Current(), tuned);
+        return RunOne(0, 1, descriptor, entry, request, train, test, null, RunEnvironment.Current(), tuned, kept);
     }
 
     /// <summary>One entry: its search (unless already tuned), then the <see cref="ExperimentRunner"/> unit, then what the report shows.</summary>
     private ModelResult RunOne(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ComparisonRequest request,
-        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null)
+        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null,
+        Dictionary<string, float[]>? kept = null)
     {
         int limit = Math.Min(entry.TrainLimit ?? int.MaxValue, request.TrainLimit ?? int.MaxValue);
         ImageSet train = fullTrain.Take(limit);
@@ -158,6 +161,7 @@ public sealed class ComparisonRunner
         });
         var model = result.Model;
         var evaluation = result.Evaluation;
+        if (kept is not null) kept[entry.Name] = evaluation.Probabilities;
         var pca = (model as IPreprocessingInsights)?.Pca;
         var options = model.Options;
         return new ModelResult

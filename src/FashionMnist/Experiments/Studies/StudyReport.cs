@@ -12,7 +12,11 @@ namespace FashionMnist.Experiments.Studies;
 /// </summary>
 public static class StudyReport
 {
-    public static ComparisonReport Build(ExperimentStore store, string study)
+    /// <summary>
+    /// The report of <c>study</c>; <c>test</c> is the test set the study scored (the ensemble row needs its labels and
+    /// images): without it, the report has no ensemble row and says why.
+    /// </summary>
+    public static ComparisonReport Build(ExperimentStore store, string study, Data.ImageSet? test = null)
     {
         var found = UnitQueue.Find(store, study)
             ?? throw new FashionMnistException($"The store {store.Path} has no study named '{study}'",
@@ -50,13 +54,21 @@ public static class StudyReport
                 : $"not finished yet: {done} of {mine.Count} units done"));
         }
 
+        var notes = new List<string> { $"Profile '{spec.Profile}': {spec.ProfileDescription}" };
+        if (spec.EnsembleOf.Count > 1)
+        {
+            string? why = "the test set was not loaded";
+            var row = test is null ? null : EnsembleRow.Build(spec.EnsembleOf, models, units, test.Take(spec.TestLimit ?? int.MaxValue), out why);
+            if (row is not null) models.Add(row);
+            else notes.Add($"No ensemble row ({string.Join(", ", spec.EnsembleOf)}): {why}.");
+        }
+
         var workers = units.Where(u => u.Status == UnitStatus.Done && u.Worker is not null)
             .GroupBy(u => u.Worker!.Describe())
             .Select(g => new WorkerShare(g.Key, g.Count(), g.Sum(u => u.Seconds ?? 0)))
             .OrderBy(w => w.Worker, StringComparer.Ordinal).ToList();
         DateTimeOffset started = found.Created;
         DateTimeOffset? last = units.Where(u => u.FinishedUtc is not null).Select(u => u.FinishedUtc!.Value).DefaultIfEmpty().Max();
-        var notes = new List<string> { $"Profile '{spec.Profile}': {spec.ProfileDescription}" };
         if (spec.TrainLimit is int limit) notes.Add($"Training data capped at {limit:N0} images for every model (--train-limit).");
         if (spec.Overrides.Count > 0)
             notes.Add("Settings changed with --set: " + string.Join("; ", spec.Overrides.Select(o => $"{o.Key}: {string.Join(" ", o.Value.Select(kv => $"{kv.Key}={kv.Value}"))}")) + ".");

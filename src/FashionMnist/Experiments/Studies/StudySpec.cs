@@ -35,6 +35,9 @@ public sealed record StudySpec
     public IReadOnlyDictionary<string, string> DataChecksums { get; init; } = new Dictionary<string, string>();
     public string? DataSource { get; init; }
 
+    /// <summary>The entries whose soft vote the report adds as an "ensemble" row (the profile's choice, fixed before any test score).</summary>
+    public IReadOnlyList<string> EnsembleOf { get; init; } = [];
+
     /// <summary>The hashed plan description (what makes two studies the same study).</summary>
     public string Plan { get; init; } = "";
 
@@ -43,7 +46,7 @@ public sealed record StudySpec
         Profile = plan.Request.Profile.Name, ProfileDescription = plan.Request.Profile.Description, Seed = plan.Request.Seed,
         TrainLimit = plan.Request.TrainLimit, TestLimit = plan.Request.TestLimit, Entries = plan.Entries.Select(SpecEntry.From).ToList(),
         Skipped = skipped, Overrides = plan.Request.Overrides, DataChecksums = plan.Request.DataChecksums, DataSource = plan.Request.DataSource,
-        Plan = plan.Json,
+        EnsembleOf = plan.Request.Profile.EnsembleOf, Plan = plan.Json,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportWriter.JsonOptions);

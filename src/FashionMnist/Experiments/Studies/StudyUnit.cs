@@ -40,6 +40,9 @@ public sealed record UnitResult
 {
     public FoldScore? Fold { get; init; }
     public ModelResult? Model { get; init; }
+
+    /// <summary>A refit's test-set probabilities, kept when the entry is a member of the profile's ensemble row.</summary>
+    public float[]? TestProbabilities { get; init; }
 }
 
 /// <summary>A unit as the store holds it, with its state and (when done) its result.</summary>

@@ -111,7 +111,7 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
             double seconds = clock.Elapsed.TotalSeconds;
             bool recorded = unit.Kind == UnitKind.Cv
                 ? _queue.Complete(claim, Identity, StudyResults.ToJson(result.Fold ?? throw new InvalidOperationException("a cross-validation unit returned no fold score")), seconds, null)
-                : CompleteRefit(claim, entry, result.Model ?? throw new InvalidOperationException("a refit unit returned no model result"), search, seconds);
+                : CompleteRefit(claim, entry, result.Model ?? throw new InvalidOperationException("a refit unit returned no model result"), search, seconds, result.TestProbabilities);
             if (!recorded)
             {
                 options.Log?.Invoke($"{unit.Key}: another worker took this unit over (this one's heartbeat was late): result discarded");
@@ -145,7 +145,7 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
     }
 
     /// <summary>The refit's result, its train run (and search run) and the unit's status, in one transaction.</summary>
-    private bool CompleteRefit(UnitClaim claim, ProfileEntry entry, ModelResult model, SearchSummary? search, double seconds)
+    private bool CompleteRefit(UnitClaim claim, ProfileEntry entry, ModelResult model, SearchSummary? search, double seconds, float[]? probabilities)
     {
         Guid parent = CompareRunId(plan.Name);
         var environment = RunEnvironment.Current();
@@ -184,7 +184,7 @@ public sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitExec
             Confusion = model.Confusion, Epochs = model.Epochs, Environment = environment, Notes = notes,
         };
         model = model with { RunId = run.Id };
-        string json = JsonSerializer.Serialize(model, ReportWriter.JsonOptions);
+        string json = EnsembleRow.WithProbabilities(JsonSerializer.Serialize(model, ReportWriter.JsonOptions), probabilities);
         return _queue.Complete(claim, Identity, json, seconds, run.Id, transaction =>
         {
             if (searchRun is not null) store.WriteRun(searchRun, transaction);

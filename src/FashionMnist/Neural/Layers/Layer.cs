@@ -76,6 +76,12 @@ public abstract class Layer
 
     private protected virtual void Initialize(ref SplitMix64 random) { }
 
+    /// <summary>Draws the initial weights again (a layer inside a nested network gets its stream this way).</summary>
+    internal void Reinitialize(ref SplitMix64 random) => Initialize(ref random);
+
+    /// <summary>Drops scratch buffers that come back on the next pass (layers holding a nested network release its buffers).</summary>
+    internal virtual void ReleaseBuffers() { }
+
     public abstract void Forward(float[] x, float[] y, int n, PassInfo pass);
 
     /// <summary>Writes parameter gradients from dL/dy (<paramref name="dy"/>) and, unless <paramref name="dx"/> is null, dL/dx.</summary>
