@@ -41,8 +41,9 @@ public static class AreaResampler
             for (int x = 0; x < width; x++) down.Apply(rows[x..], width, destination[x..], width);
     }
 
-    /// <summary>The taps of one axis: for each output pixel, the first source pixel it covers and the weight of each.</summary>
-    private sealed class LineWeights : IDisposable
+    /// <summary>The taps of one axis: for each output pixel, the first source pixel it covers and the weight of each.
+    /// A struct over pooled arrays: the photo-like augmentation resizes per training image and must not allocate.</summary>
+    private readonly struct LineWeights : IDisposable
     {
         private readonly int _length, _stride;
         private readonly int[] _first, _count;
