@@ -18,14 +18,22 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> NoColor = new("--no-color")
+    {
+        Description = "No colours, styles or live progress bars (also when NO_COLOR is set, or output is not a terminal).",
+        Recursive = true,
+    };
+
     public static void AddTo(RootCommand root)
     {
         root.Add(Threads);
         root.Add(Gemm);
+        root.Add(NoColor);
     }
 
     public static void Apply(ParseResult parse)
     {
+        Terminal.Configure(parse.GetValue(NoColor));
         ComputeThreads.CheckEnvironment();
         Numerics.Gemm.CheckEnvironment();
         if (parse.GetValue(Threads) is int threads) ComputeThreads.Count = threads;

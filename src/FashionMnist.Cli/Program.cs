@@ -37,8 +37,8 @@ namespace FashionMnist.Cli
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {FriendlyParseError(error.Message)}");
-                Console.Error.WriteLine($"Run '{CommandPath(parse)} --help' to see what it accepts.");
+                foreach (string line in ParseErrorMessages.Describe(parse)) WriteError(FriendlyParseError(line));
+                Console.Error.WriteLine($"Run '{ParseErrorMessages.CommandPath(parse)} --help' to see what it accepts.");
                 return ExitCodes.BadInput;
             }
             try
@@ -48,18 +48,18 @@ namespace FashionMnist.Cli
             }
             catch (Exception e) when (Unwrap(e) is FashionMnistException known)
             {
-                Console.Error.WriteLine($"error: {known.Message}");
+                WriteError(known.Message);
                 return known.ExitCode;
             }
             catch (Exception e) when (Unwrap(e) is OperationCanceledException)
             {
-                Console.Error.WriteLine("Cancelled.");
+                WriteError("cancelled.");
                 return 130;
             }
             catch (Exception e)
             {
                 Exception inner = Unwrap(e);
-                Console.Error.WriteLine($"error: internal failure ({inner.GetType().Name}): {inner.Message}");
+                WriteError($"internal failure ({inner.GetType().Name}): {inner.Message}");
                 Console.Error.WriteLine("This is a bug in fmnist. Set FMNIST_DEBUG=1 to see the stack trace, and report it.");
                 if (Environment.GetEnvironmentVariable("FMNIST_DEBUG") == "1") Console.Error.WriteLine(inner);
                 return ExitCodes.Failure;
@@ -90,12 +90,7 @@ namespace FashionMnist.Cli
             return e;
         }
 
-        private static string CommandPath(ParseResult parse)
-        {
-            var names = new List<string>();
-            for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
-                names.Insert(0, result.Command is RootCommand ? "fmnist" : result.Command.Name);
-            return string.Join(' ', names);
-        }
+        /// <summary>Every error of every command starts the same way: "error: " in lower case, on stderr.</summary>
+        public static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");
     }
 }

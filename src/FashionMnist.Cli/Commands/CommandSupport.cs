@@ -35,7 +35,7 @@ internal static class CommandSupport
         var table = new Table().AddColumn("Option").AddColumn("Type").AddColumn("Default").AddColumn("Description");
         foreach (var option in OptionBinder.Describe(descriptor.OptionsType))
             table.AddRow(Markup.Escape(option.Name), Markup.Escape(TypeName(option.Type)),
-                Markup.Escape(OptionBinder.Format(option.DefaultValue)), Markup.Escape(option.Description));
+                Markup.Escape(OptionBinder.Format(option.DefaultValue)), Markup.Escape(DescribeWithAliases(option)));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Set them with [bold]--set name=value[/], e.g. fmnist train {Markup.Escape(descriptor.Name)} --set {Markup.Escape(OptionBinder.Describe(descriptor.OptionsType).FirstOrDefault()?.Name ?? "name")}=VALUE");
     }
@@ -51,13 +51,18 @@ internal static class CommandSupport
             Type = TypeName(o.Type),
             Default = OptionBinder.Format(o.DefaultValue),
             o.Description,
+            o.Aliases,
         }).ToList(),
     };
+
+    /// <summary>The description, and the other names the option answers to (scikit-learn's, XGBoost's, ...).</summary>
+    private static string DescribeWithAliases(OptionInfo option) =>
+        option.Aliases.Count == 0 ? option.Description : $"{option.Description} Also: {string.Join(", ", option.Aliases)}.";
 
     private static string TypeName(Type type)
     {
         Type target = Nullable.GetUnderlyingType(type) ?? type;
-        string name = target.IsEnum ? string.Join("|", Enum.GetNames(target).Select(OptionBinder.KebabCase))
+        string name = target.IsEnum ? string.Join("|", OptionBinder.EnumWords(target))
             : target == typeof(int) || target == typeof(long) ? "int"
             : target == typeof(double) || target == typeof(float) ? "number"
             : target == typeof(bool) ? "bool"

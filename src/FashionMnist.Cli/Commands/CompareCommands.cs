@@ -107,9 +107,7 @@ public static class CompareCommands
             if (File.Exists(outFolder)) throw new FashionMnistException($"The report folder '{outFolder}' is a file", "Pass --out with a folder path.");
 
             bool asJson = parse.GetValue(json);
-            var progressConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(asJson ? Console.Error : Console.Out) });
-            // Into a log file there is no terminal width to respect: long lines beat wrapped ones.
-            if (asJson ? Console.IsErrorRedirected : Console.IsOutputRedirected) progressConsole.Profile.Width = Math.Max(progressConsole.Profile.Width, 200);
+            var progressConsole = asJson ? Terminal.Stderr : Terminal.Stdout;
             var data = FashionMnistData.Load(parse.GetValue(dataDir));
             progressConsole.MarkupLine($"[grey]Data: {Markup.Escape(DataFingerprint.Describe(data))}; checking checksums…[/]");
             request = request with { DataChecksums = DataFingerprint.Of(data.Location), DataSource = DataFingerprint.Describe(data) };

@@ -33,10 +33,6 @@ public static class DataCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object on stdout instead of tables." };
 
-    /// <summary>Spectre console on stderr, for progress that must not mix with stdout (and --json).</summary>
-    private static IAnsiConsole StandardError() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
     private static Command Info()
     {
         var json = JsonOption();
@@ -160,14 +156,17 @@ public static class DataCommands
             var options = new FetchOptions { BaseUri = baseUri, Directory = parse.GetValue(dir) ?? DataLocator.UserCacheDirectory };
             var fetcher = new DataFetcher(options);
             IReadOnlyList<FetchResult> results = [];
-            await StandardError().Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
-                .StartAsync(async context =>
-                {
-                    var observer = new ProgressObserver(options.Files.ToDictionary(f => f.Name, f => context.AddTask(f.ArchiveName, autoStart: false)));
-                    results = await fetcher.FetchAsync(observer, cancellation);
-                });
+            if (Terminal.ErrorStyle.Live)
+                await Terminal.Stderr.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+                    .StartAsync(async context =>
+                    {
+                        var observer = new ProgressObserver(options.Files.ToDictionary(f => f.Name, f => context.AddTask(f.ArchiveName, autoStart: false)));
+                        results = await fetcher.FetchAsync(observer, cancellation);
+                    });
+            else
+                results = await fetcher.FetchAsync(new LineObserver(Terminal.Stderr), cancellation);
 
             string folder = Path.GetFullPath(options.Directory);
             if (parse.GetValue(json))
@@ -209,6 +208,21 @@ public static class DataCommands
         FetchOutcome.Replaced => "replaced an invalid file",
         _ => outcome.ToString(),
     };
+
+    /// <summary>Off a terminal: one plain line per download started, retried and finished.</summary>
+    private sealed class LineObserver(IAnsiConsole console) : IFetchObserver
+    {
+        public void Started(DataFileSpec spec, long? totalBytes) =>
+            console.WriteLine($"{spec.ArchiveName}: downloading" + (totalBytes is long total ? $" {total:N0} bytes" : ""));
+
+        public void Advanced(DataFileSpec spec, long bytesSoFar) { }
+
+        public void Retrying(DataFileSpec spec, int failedAttempt, string reason, TimeSpan delay) =>
+            console.WriteLine($"{spec.ArchiveName}: attempt {failedAttempt} failed ({reason}); retrying in {delay.TotalSeconds:0.#} s");
+
+        public void Finished(FetchResult result) =>
+            console.WriteLine($"{result.Spec.ArchiveName}: {OutcomeText(result.Outcome)}, {result.Verification.Size:N0} bytes");
+    }
 
     /// <summary>Feeds the fetcher's progress into Spectre progress bars (one per file).</summary>
     private sealed class ProgressObserver(Dictionary<string, ProgressTask> tasks) : IFetchObserver

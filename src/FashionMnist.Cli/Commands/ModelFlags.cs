@@ -32,7 +32,7 @@ internal sealed class ModelFlags
     // Neural conveniences: each maps to a model option of that name, and is an error for models without it.
     public readonly Option<int?> Epochs = new("--epochs") { Description = "Neural models: training epochs (→ epochs)." };
     public readonly Option<int?> BatchSize = new("--batch-size") { Description = "Neural models: mini-batch size (→ batch-size)." };
-    public readonly Option<double?> LearningRate = new("--lr") { Description = "Neural models: learning rate (→ learning-rate)." };
+    public readonly Option<double?> LearningRate = new("--lr", "--learning-rate") { Description = "Learning rate of neural models and boosting (→ learning-rate; eta for xgboost)." };
     public readonly Option<string?> Optimizer = new("--optimizer") { Description = "Neural models: adam, sgd or adamw (→ optimizer)." };
     public readonly Option<bool> Augment = new("--augment") { Description = "Neural models: augment training images (→ augment=true)." };
     public readonly Option<string?> Spec = new("--spec") { Description = "Neural models: network spec file (→ spec)." };
@@ -51,16 +51,17 @@ internal sealed class ModelFlags
     public Dictionary<string, string> Settings(ParseResult parse, ModelDescriptor descriptor)
     {
         var settings = ParseSettings(parse.GetValue(Set) ?? [], "--set");
-        var known = OptionBinder.Describe(descriptor.OptionsType).Select(o => o.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         void Map(string flag, string option, string? value)
         {
             if (value is null) return;
-            if (!known.Contains(option))
-                throw new FashionMnistException($"{flag} does not apply to {descriptor.Name} (a {descriptor.Family} model)",
+            // The flag sets the option that answers to its name, aliases included: --lr sets xgboost's eta.
+            string resolved = OptionBinder.Resolve(descriptor.OptionsType, option)
+                ?? throw new FashionMnistException($"{flag} does not apply to {descriptor.Name} (a {descriptor.Family} model)",
                     ClassicOptions.PreprocessingNames.Contains(option)
                         ? "Preprocessing flags (--features, --hog-*, --scale, --pca) are for classic models only."
-                        : $"{descriptor.Name} has no '{option}' option; its options are: {string.Join(", ", known)}.");
-            settings[option] = value;
+                        : $"{descriptor.Name} has no '{option}' option; its options are: " +
+                          $"{string.Join(", ", OptionBinder.Describe(descriptor.OptionsType).Select(o => o.Name))}.");
+            settings[resolved] = value;
         }
         Map("--features", "features", parse.GetValue(Features));
         Map("--hog-cell", "hog-cell", parse.GetValue(HogCell));

@@ -3,14 +3,23 @@ using FashionMnist.Imaging;
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>The JSON shapes `fmnist predict` prints (snake_case via <see cref="JsonOutput"/>).</summary>
-internal sealed record PhotoResult(string File, IReadOnlyList<ClassProbability> Top, string Notes);
+internal sealed record PhotoResult(string File, VerdictJson Verdict, IReadOnlyList<ClassProbability> Top, string Notes);
 
-internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos);
+/// <summary>A photo's verdict: its top class, how probable, and confident / likely / uncertain (see <see cref="PhotoVerdict"/>).</summary>
+internal sealed record VerdictJson(int Label, string Name, float Probability, string Confidence, string Headline)
+{
+    public static VerdictJson Of(PhotoVerdict verdict) =>
+        new(verdict.Top.Label, verdict.Top.Name, verdict.Top.Probability, verdict.Word, verdict.Headline);
+}
 
-internal sealed record LabelledResult(string File, string SourceClass, IReadOnlyList<int> CorrectLabels, IReadOnlyList<ClassProbability> Top, bool Top1Correct, bool Top3Correct);
+internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos, string? DebugDirectory = null,
+    string? Sheet = null);
+
+internal sealed record LabelledResult(string File, string SourceClass, IReadOnlyList<int> CorrectLabels, VerdictJson Verdict,
+    IReadOnlyList<ClassProbability> Top, bool Top1Correct, bool Top3Correct);
 
 internal sealed record ScoreReport(string Model, string Pipeline, int Views, string Labels, int Photos, double Top1, double Top3,
-    IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyList<LabelledResult> Predictions);
+    IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyDictionary<string, ClassScore> ByVerdict, IReadOnlyList<LabelledResult> Predictions);
 
 /// <summary>
 /// The work behind `fmnist predict`, separate from argument parsing and printing so tests can run it in-process
@@ -32,10 +41,10 @@ internal static class PhotoReports
             PhotoPrediction prediction = classifier.Classify(photo, keepStages: debugDirectory is not null);
             if (debugDirectory is not null) WriteStages(debugDirectory, StemOf(path), photo, prediction);
             if (showPath is not null) sheetRows.Add(new PredictionSheet.Row(Path.GetFileName(path), photo, prediction));
-            results.Add(new PhotoResult(path, prediction.Top(top), prediction.Input.Notes));
+            results.Add(new PhotoResult(path, VerdictJson.Of(PhotoVerdict.Of(prediction)), prediction.Top(top), prediction.Input.Notes));
         }
         if (showPath is not null) ImageCodec.SavePng(showPath, PredictionSheet.Render(sheetRows));
-        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, results);
+        return new PredictReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, results, debugDirectory, showPath);
     }
 
     /// <summary>Reads a labels.csv and checks that every photo it lists exists (before any model is loaded).</summary>
@@ -80,10 +89,10 @@ internal static class PhotoReports
         var predictions = results.Select(r =>
         {
             var best = r.Item2.Top(Math.Max(3, top));
-            return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), best.Take(top).ToList(),
+            return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), VerdictJson.Of(PhotoVerdict.Of(r.Item2)), best.Take(top).ToList(),
                 r.Item1.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Item1.CorrectLabels.Contains(c.Label)));
         }).ToList();
-        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, predictions);
+        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions);
     }
 
     private static string FolderOf(string labelsPath) => Path.GetDirectoryName(Path.GetFullPath(labelsPath))!;

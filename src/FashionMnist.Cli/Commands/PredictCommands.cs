@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FashionMnist.Imaging;
 using FashionMnist.Models;
 using FashionMnist.Onnx;
@@ -121,22 +122,38 @@ public static class PredictCommands
             {
                 PredictReport report = PhotoReports.Predict(classifier, decoded!, k, parse.GetValue(show), parse.GetValue(debug));
                 if (asJson) JsonOutput.Write(report);
-                else PrintPredictions(report);
+                else PrintPredictions(report, AnsiConsole.Console);
             }
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void PrintPredictions(PredictReport report)
+    /// <summary>Per photo its verdict headline and top classes; then, if any photo is uncertain, where to look.</summary>
+    internal static void PrintPredictions(PredictReport report, IAnsiConsole console)
     {
         foreach (PhotoResult photo in report.Photos)
         {
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(photo.File)}[/]");
+            console.MarkupLine($"[bold]{Markup.Escape(photo.File)}[/]  {VerdictMarkup(photo.Verdict)}");
             foreach (ClassProbability c in photo.Top)
-                AnsiConsole.MarkupLine($"  {c.Label} {Markup.Escape(c.Name),-12} {c.Probability,7:P1}");
+                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"  {c.Label} {c.Name,-12} {c.Probability * 100,5:0.0} %")));
         }
+        int uncertain = report.Photos.Count(p => p.Verdict.Confidence == "uncertain");
+        if (uncertain == 0) return;
+        string which = uncertain == 1 ? "1 photo is" : $"{uncertain} photos are";
+        string where = (report.DebugDirectory, report.Sheet) switch
+        {
+            (string dir, _) => $"its pipeline stages are in {dir}: check that the final 28x28 image looks like the garment.",
+            (null, string sheet) => $"{sheet} shows the 28x28 input beside each photo, and --debug-dir DIR writes every stage of the photo pipeline as PNGs.",
+            _ => "see what the model was given with --debug-dir DIR (every stage of the photo pipeline as PNGs) or --show sheet.png.",
+        };
+        console.MarkupLine(Markup.Escape(
+            $"{which} uncertain (top class below {PhotoVerdict.LikelyAt * 100:0} %): usually the 28x28 input does not look like the garment; {where}"));
     }
+
+    /// <summary>"→ Coat 35 % (uncertain)", coloured by confidence where colour is allowed.</summary>
+    private static string VerdictMarkup(VerdictJson verdict) =>
+        $"[{verdict.Confidence switch { "confident" => "green", "likely" => "yellow", _ => "red" }}]{Markup.Escape(verdict.Headline)}[/]";
 
     private static void PrintScore(ScoreReport report)
     {
@@ -146,5 +163,11 @@ public static class PredictCommands
         table.AddRow("[bold]all[/]", report.Photos.ToString(), $"[bold]{report.Top1:P1}[/]", $"[bold]{report.Top3:P1}[/]");
         AnsiConsole.MarkupLine($"Model [bold]{Markup.Escape(report.Model)}[/], pipeline [bold]{report.Pipeline}[/], {report.Views} view(s) per photo, {Markup.Escape(report.Labels)}");
         AnsiConsole.Write(table);
+        // How far each verdict can be trusted on these photos: the thresholds' evidence.
+        var verdicts = new Table().AddColumn("Verdict").AddColumn(new TableColumn("Photos").RightAligned())
+            .AddColumn(new TableColumn("Top-1").RightAligned()).AddColumn(new TableColumn("Top-3").RightAligned());
+        foreach (var (word, score) in report.ByVerdict)
+            verdicts.AddRow(word, score.Photos.ToString(CultureInfo.InvariantCulture), $"{score.Top1:P1}", $"{score.Top3:P1}");
+        AnsiConsole.Write(verdicts);
     }
 }

@@ -51,8 +51,6 @@ public static class RunsCommands
                 AnsiConsole.MarkupLine($"No runs recorded in [bold]{Markup.Escape(db.Path)}[/] yet.");
                 return ExitCodes.Ok;
             }
-            // Piped into a file or another program there is no terminal width to respect: use long lines, not wrapped cells.
-            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
             var table = new Table().Border(TableBorder.Simple)
                 .AddColumn("Id").AddColumn("Started (UTC)").AddColumn("Kind").AddColumn("Model").AddColumn("Status")
                 .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("Macro F1").RightAligned())
@@ -113,6 +111,10 @@ public static class RunsCommands
             Fact("Fit", run.FitSeconds?.ToString("0.00 s", CultureInfo.InvariantCulture));
             Fact("Predict", run.PredictSeconds?.ToString("0.00 s", CultureInfo.InvariantCulture));
             Fact("Fold scores", string.Join(", ", run.FoldScores.Select(f => f.ToString("0.0000", CultureInfo.InvariantCulture))));
+            // A search's winner first (the settings its refit used), then whatever else the run noted.
+            if (run.Notes.TryGetValue("best", out string? best)) Fact(run.Kind == "search" ? "Best settings" : "Best", best);
+            foreach (var (name, value) in run.Notes.Where(n => n.Key != "best").OrderBy(n => n.Key, StringComparer.Ordinal))
+                Fact(NoteName(name), value);
             var env = run.Environment;
             Fact("Machine", $"{env.CpuModel}, {env.Threads} threads, GEMM {env.GemmBackend}, {env.OperatingSystem}, {env.DotNetVersion}");
             Fact("Version", env.ProjectVersion + (env.GitCommit is null ? "" : $" ({env.GitCommit[..Math.Min(12, env.GitCommit.Length)]})"));
@@ -121,7 +123,7 @@ public static class RunsCommands
             {
                 var metrics = new Table().Border(TableBorder.Simple).AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
                 foreach (var (name, value) in run.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                    metrics.AddRow(Markup.Escape(name), Number(value, "0.0000"));
+                    metrics.AddRow(Markup.Escape(name), MetricText(value));
                 AnsiConsole.Write(metrics);
             }
             if (run.PerClass.Count > 0 && run.Confusion is not null)
@@ -180,6 +182,22 @@ public static class RunsCommands
         RunStatus.Running => "[blue]running[/]",
         _ => "[yellow]incomplete[/]",
     };
+
+    /// <summary>"within_one_std" → "Within one std".</summary>
+    private static string NoteName(string key)
+    {
+        string words = key.Replace('_', ' ');
+        return words.Length == 0 ? key : char.ToUpperInvariant(words[0]) + words[1..];
+    }
+
+    /// <summary>
+    /// A metric as text: counts (whole numbers from 2 up: candidates, bytes, rounds) as integers, scores and seconds with
+    /// four decimals — "candidates 6", not "candidates 6.0000".
+    /// </summary>
+    internal static string MetricText(double value) =>
+        !double.IsFinite(value) ? "–"
+        : Math.Abs(value) >= 2 && double.IsInteger(value) ? value.ToString("#,0", CultureInfo.InvariantCulture)
+        : value.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Number(double? value, string format) =>
         value is double v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";

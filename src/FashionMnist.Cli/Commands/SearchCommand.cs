@@ -34,7 +34,7 @@ public static class SearchCommand
         var testLimit = new Option<int?>("--test-limit") { Description = "Score the refitted best model on the first N test images (default: all)." };
         var seed = new Option<int>("--seed") { Description = "Seed for folds, sampling and fits.", DefaultValueFactory = _ => 42 };
         var noRefit = new Option<bool>("--no-refit") { Description = "Skip refitting the best candidate on the whole training set." };
-        var output = new Option<string?>("--out") { Description = "Save the refitted best model to this file." };
+        var output = new Option<string?>("--out") { Description = "Save the refitted best model to this file (without it, the refitted model is scored and discarded)." };
         var top = new Option<int>("--top") { Description = "Rows of the result table to print.", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
         var store = StoreOption.Create();
@@ -128,10 +128,12 @@ public static class SearchCommand
                 if (searchRun is not null) experimentStore!.Fail(searchRun, e is OperationCanceledException ? "cancelled" : e.Message);
                 throw;
             }
+            var summary = SearchWinner.Of(lines);
             if (searchRun is not null)
             {
                 var metrics = new Dictionary<string, double>();
                 var notes = new Dictionary<string, string> { ["candidates"] = outcome.Results.Count.ToString(CultureInfo.InvariantCulture) };
+                if (summary is not null) notes["within_one_std"] = summary.WithinOneStd.ToString(CultureInfo.InvariantCulture);
                 if (lines.Count > 0) notes["search_id"] = lines[0].SearchId;
                 IReadOnlyList<double> folds = [];
                 if (outcome.Best is { } winner)
@@ -166,6 +168,7 @@ public static class SearchCommand
                     TrainCount = train.Count,
                     SearchSeconds = searchSeconds,
                     Rounds = outcome.Rounds,
+                    Best = BestJson(summary),
                     Results = lines,
                     Refit = refit,
                     RunId = searchRun?.Id,
@@ -174,10 +177,18 @@ public static class SearchCommand
             }
             foreach (var round in outcome.Rounds)
                 AnsiConsole.MarkupLine($"halving round {round.Round}: {round.Candidates} candidates on {round.TrainCount:N0} images");
-            WriteTable(lines, parse.GetValue(top), $"{descriptor.Name}: {lines.Count} candidates x {plan.Folds} folds on {train.Count:N0} images, {searchSeconds:F1} s (shard {shardValue})");
+            WriteTable(lines, parse.GetValue(top), $"{descriptor.Name}: {lines.Count} candidates x {plan.Folds} folds on {train.Count:N0} images, {searchSeconds:F1} s" +
+                (shardValue.Count > 1 ? $" (shard {shardValue})" : ""));
+            WriteSummary(summary, shardValue.Count > 1);
             if (refit is not null)
-                AnsiConsole.MarkupLine($"Best refitted on all {train.Count:N0} training images: test accuracy [bold]{refit.TestAccuracy:P2}[/] " +
-                    $"on {refit.TestCount:N0} test images ({refit.FitSeconds:F1} s fit)");
+            {
+                AnsiConsole.MarkupLine($"Refitted on all {train.Count:N0} training images: test accuracy [bold]{refit.TestAccuracy:P2}[/] " +
+                    $"on {refit.TestCount:N0} test images ({refit.FitSeconds:F1} s fit).");
+                if (refit.ModelPath is not null)
+                    AnsiConsole.MarkupLine($"Saved the refitted model to [bold]{Markup.Escape(refit.ModelPath)}[/].");
+                else
+                    AnsiConsole.MarkupLine(Markup.Escape($"The refitted model was not saved: add --out FILE to keep it (e.g. --out models/{descriptor.Name}-best.fmm)."));
+            }
             return ExitCodes.Ok;
         });
         return command;
@@ -201,6 +212,7 @@ public static class SearchCommand
                 first.PlannedCandidates,
                 Found = lines.Count,
                 Missing = missing,
+                Best = BestJson(SearchWinner.Of(lines)),
                 first.Cv,
                 first.Seed,
                 first.TrainCount,
@@ -209,26 +221,57 @@ public static class SearchCommand
             return ExitCodes.Ok;
         }
         WriteTable(lines, top, $"{first.Model}: merged {files.Length} files, {lines.Count} of {first.PlannedCandidates} candidates x {first.Cv} folds on {first.TrainCount:N0} images");
+        WriteSummary(SearchWinner.Of(lines), absent > 0);
         if (absent > 0)
             ProgressDisplay.Stderr.MarkupLine($"[yellow]warning:[/] {absent} candidates have no result" +
                 (missing.Count > 0 ? $" (indices {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")})" : "") + "; run their shards.");
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// The ranked candidates. Times are means per fold, as scikit-learn's mean_fit_time and mean_score_time; the grid
+    /// index (which --shard slices by) comes last so it does not read as a second rank.
+    /// </summary>
     private static void WriteTable(IReadOnlyList<SearchResultLine> lines, int top, string title)
     {
         var table = new Table { Title = new TableTitle(Markup.Escape(title)) }
-            .AddColumn("#").AddColumn("Candidate").AddColumn("Settings")
-            .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("± std").RightAligned())
-            .AddColumn(new TableColumn("Macro-F1").RightAligned()).AddColumn(new TableColumn("Fit s").RightAligned());
+            .AddColumn(new TableColumn("Rank").RightAligned()).AddColumn("Settings")
+            .AddColumn(new TableColumn("CV accuracy").RightAligned()).AddColumn(new TableColumn("± std").RightAligned())
+            .AddColumn(new TableColumn("Macro-F1").RightAligned())
+            .AddColumn(new TableColumn("Fit s/fold").RightAligned()).AddColumn(new TableColumn("Score s/fold").RightAligned())
+            .AddColumn(new TableColumn("Grid index").RightAligned());
+        table.Caption = new TableTitle("Fit and score times are means per fold (scikit-learn's mean_fit_time, mean_score_time).");
         int rank = 0;
         foreach (var line in lines.Take(Math.Max(1, top)))
         {
             var accuracy = line.Metrics[Scores.Accuracy];
-            table.AddRow((++rank).ToString(), line.Candidate.ToString(),
+            table.AddRow((++rank).ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(string.Join(" ", line.Settings.Select(kv => $"{kv.Key}={kv.Value}"))),
-                $"{accuracy.Mean:F4}", $"{accuracy.Std:F4}", $"{line.Metrics[Scores.MacroF1].Mean:F4}", $"{line.FitSeconds:F1}");
+                Invariant($"{accuracy.Mean:F4}"), Invariant($"{accuracy.Std:F4}"), Invariant($"{line.Metrics[Scores.MacroF1].Mean:F4}"),
+                Seconds(line.FitSeconds), Seconds(line.ScoreSeconds), line.Candidate.ToString(CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
     }
+
+    /// <summary>The closing lines: the winner with its CV score, and how many others the folds cannot tell from it.</summary>
+    private static void WriteSummary(SearchWinner? summary, bool partial)
+    {
+        if (summary is null) return;
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Headline)}[/]" + (partial ? Markup.Escape(" (of the candidates scored so far)") : ""));
+        AnsiConsole.MarkupLine(Markup.Escape(summary.Closeness));
+    }
+
+    private static object? BestJson(SearchWinner? summary) => summary is null ? null : new
+    {
+        Settings = summary.Best,
+        Candidate = summary.BestCandidate,
+        CvAccuracy = summary.MeanAccuracy,
+        CvAccuracyStd = summary.StdAccuracy,
+        WithinOneStd = summary.WithinOneStd,
+    };
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Seconds to the millisecond, the same way in every row so a column lines up: 0.006, 1.200, 41.250.</summary>
+    private static string Seconds(double seconds) => seconds.ToString("0.000", CultureInfo.InvariantCulture);
 }

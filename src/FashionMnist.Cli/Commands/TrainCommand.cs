@@ -69,7 +69,7 @@ public static class TrainCommand
             using var result = ProgressDisplay.Run(progress => new ExperimentRunner
             {
                 Store = experimentStore, Progress = progress,
-                Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
+                Log = asJson ? null : ProgressDisplay.Log,
             }.Run(request));
 
             var parameters = OptionBinder.ToEffectiveSettings(options);

@@ -12,18 +12,22 @@ namespace FashionMnist.Classic;
 public sealed record BoostingOptions : ClassicOptions
 {
     [Description("Boosting rounds; each round adds one tree per class (10 trees).")]
+    [AlsoNamed("n_estimators", "max_iter", "num_boost_round")]
     public int Rounds { get; init; } = 200;
 
     [Description("Shrinkage applied to every tree's leaf values (XGBoost eta).")]
+    [AlsoNamed("lr", "eta")]
     public double LearningRate { get; init; } = 0.3;
 
     [Description("Deepest a tree may grow (root = 0); none for no limit (then set max-leaves).")]
     public int? MaxDepth { get; init; } = 6;
 
     [Description("Most leaves per tree; when set, trees grow leaf-wise (best gain first, as LightGBM); none for depth-wise only.")]
+    [AlsoNamed("max_leaf_nodes", "num_leaves")]
     public int? MaxLeaves { get; init; }
 
     [Description("L2 regularisation of leaf values (lambda): leaf = -G/(H+lambda).")]
+    [AlsoNamed("lambda", "reg_lambda", "l2_regularization")]
     public double L2 { get; init; } = 1.0;
 
     [Description("Smallest hessian sum a child may have (XGBoost min_child_weight).")]
@@ -33,15 +37,18 @@ public sealed record BoostingOptions : ClassicOptions
     public int MinSamplesLeaf { get; init; } = 1;
 
     [Description("Smallest loss reduction a split must bring (XGBoost gamma).")]
+    [AlsoNamed("gamma", "min_split_loss")]
     public double MinSplitGain { get; init; }
 
     [Description("Fraction of rows drawn (without replacement) for each round.")]
     public double Subsample { get; init; } = 1.0;
 
     [Description("Fraction of features drawn for each tree (XGBoost colsample_bytree); 0.5 halves the cost of a round.")]
+    [AlsoNamed("colsample_bytree")]
     public double ColumnSample { get; init; } = 0.5;
 
     [Description("Stop when the validation log-loss has not improved for this many rounds, keeping the best round (holds out validation-fraction of the training rows unless a validation set is given); 0 = off, all rows train.")]
+    [AlsoNamed("n_iter_no_change")]
     public int EarlyStoppingRounds { get; init; }
 
     [Description("Share of the training set held out (stratified) for early stopping when no validation set is given.")]

@@ -16,7 +16,8 @@ public enum SplitCriterion
 /// <summary>Hyper-parameters of <see cref="RandomForest"/> (names and defaults follow scikit-learn's RandomForestClassifier).</summary>
 public sealed record ForestOptions : ClassicOptions
 {
-    [Description("Number of trees (scikit-learn n_estimators).")]
+    [Description("Number of trees.")]
+    [AlsoNamed("n_estimators")]
     public int Trees { get; init; } = 100;
 
     [Description("Impurity measure for splits: gini or entropy.")]

@@ -39,6 +39,7 @@ public sealed record SvmOptions : ClassicOptions
     public double CacheSize { get; init; } = 1000;
 
     [Description("Stopping tolerance of the solver.")]
+    [AlsoNamed("tol")]
     public double Tolerance { get; init; } = 1e-3;
 
     [Description("Use LIBSVM's shrinking heuristic (usually faster).")]

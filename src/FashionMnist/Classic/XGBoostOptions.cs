@@ -18,9 +18,11 @@ public enum XGBoostTreeMethod
 public sealed record XGBoostOptions : ClassicOptions
 {
     [Description("Boosting rounds (each adds one tree per class).")]
+    [AlsoNamed("rounds", "num_boost_round")]
     public int NEstimators { get; init; } = 200;
 
     [Description("Learning rate: shrinkage of each round's trees (0 < eta <= 1).")]
+    [AlsoNamed("learning_rate", "lr")]
     public double Eta { get; init; } = 0.3;
 
     [Description("Maximum tree depth (0 = no limit, only sensible with tree-method=hist).")]
@@ -30,12 +32,14 @@ public sealed record XGBoostOptions : ClassicOptions
     public double Subsample { get; init; } = 1;
 
     [Description("Fraction of features sampled for each tree (0 < colsample-bytree <= 1).")]
+    [AlsoNamed("column_sample")]
     public double ColsampleBytree { get; init; } = 1;
 
     [Description("Minimum sum of instance weight (hessian) in a leaf.")]
     public double MinChildWeight { get; init; } = 1;
 
     [Description("L2 regularisation of leaf weights (reg_lambda).")]
+    [AlsoNamed("reg_lambda", "l2")]
     public double Lambda { get; init; } = 1;
 
     [Description("Tree construction: hist, approx or exact.")]

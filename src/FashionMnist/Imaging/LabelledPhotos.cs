@@ -60,8 +60,14 @@ public static class LabelledPhotos
     }
 }
 
-/// <summary>Accuracy of photo predictions against a labels.csv.</summary>
-public sealed record PhotoScore(int Photos, double Top1, double Top3, IReadOnlyDictionary<string, ClassScore> PerClass);
+/// <summary>Accuracy of photo predictions against a labels.csv, overall, per source class and per verdict.</summary>
+/// <param name="Photos">Photos scored.</param>
+/// <param name="Top1">Share whose top class is a correct label.</param>
+/// <param name="Top3">Share with a correct label among the top 3.</param>
+/// <param name="PerClass">The same per source class.</param>
+/// <param name="ByVerdict">Per <see cref="PhotoVerdict"/> word (confident, likely, uncertain): how often each verdict is right.</param>
+public sealed record PhotoScore(int Photos, double Top1, double Top3, IReadOnlyDictionary<string, ClassScore> PerClass,
+    IReadOnlyDictionary<string, ClassScore> ByVerdict);
 
 /// <summary>Per source class: photos, top-1 and top-3 accuracy.</summary>
 public sealed record ClassScore(int Photos, double Top1, double Top3);
@@ -72,6 +78,7 @@ public static class PhotoScoring
     public static PhotoScore Score(IReadOnlyList<(LabelledPhoto Photo, PhotoPrediction Prediction)> results)
     {
         var perClass = new SortedDictionary<string, (int n, int top1, int top3)>(StringComparer.Ordinal);
+        var byVerdict = new Dictionary<VerdictConfidence, (int n, int top1, int top3)>();
         int top1 = 0, top3 = 0;
         foreach (var (photo, prediction) in results)
         {
@@ -82,9 +89,15 @@ public static class PhotoScoring
             top3 += hit3 ? 1 : 0;
             var (n, c1, c3) = perClass.GetValueOrDefault(photo.SourceClass);
             perClass[photo.SourceClass] = (n + 1, c1 + (hit1 ? 1 : 0), c3 + (hit3 ? 1 : 0));
+            var confidence = PhotoVerdict.Of(prediction).Confidence;
+            var (vn, v1, v3) = byVerdict.GetValueOrDefault(confidence);
+            byVerdict[confidence] = (vn + 1, v1 + (hit1 ? 1 : 0), v3 + (hit3 ? 1 : 0));
         }
+        static ClassScore Of((int n, int top1, int top3) c) => new(c.n, (double)c.top1 / c.n, (double)c.top3 / c.n);
         int total = Math.Max(1, results.Count);
         return new PhotoScore(results.Count, (double)top1 / total, (double)top3 / total,
-            perClass.ToDictionary(kv => kv.Key, kv => new ClassScore(kv.Value.n, (double)kv.Value.top1 / kv.Value.n, (double)kv.Value.top3 / kv.Value.n)));
+            perClass.ToDictionary(kv => kv.Key, kv => Of(kv.Value)),
+            Enum.GetValues<VerdictConfidence>().Where(byVerdict.ContainsKey)
+                .ToDictionary(v => v.ToString().ToLowerInvariant(), v => Of(byVerdict[v])));
     }
 }

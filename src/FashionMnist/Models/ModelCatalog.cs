@@ -52,7 +52,8 @@ public static class ModelCatalog
         TryGet(name, out var descriptor)
             ? descriptor
             : throw new FashionMnistException($"Unknown model '{name}'",
-                $"Choose one of: {string.Join(", ", Names)}.");
+                (Spelling.DidYouMean(name, Names) is { Length: > 0 } hint ? hint + " " : "") +
+                $"Choose one of: {string.Join(", ", Names)} (`fmnist models` describes them).");
 
     /// <summary>The model whose options record is <paramref name="options"/>' type.</summary>
     public static ModelDescriptor DescriptorOf(ModelOptions options)

@@ -23,6 +23,17 @@ public sealed class AlsoAcceptedAttribute(params string[] words) : Attribute
 }
 
 /// <summary>
+/// The word an enum value is written as everywhere (help, errors, model files, run records) when its kebab-case name
+/// reads badly: <c>AdamW</c> would be <c>adam-w</c>, but everyone writes <c>adamw</c>. The kebab-case name is still
+/// accepted on input.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, AllowMultiple = false)]
+public sealed class WrittenAsAttribute(string word) : Attribute
+{
+    public string Word { get; } = word;
+}
+
+/// <summary>
 /// Setting this option also sets another one, unless that one is given too: <c>--hog-cell 4</c> means HOG features,
 /// so <c>hog-cell</c> implies <c>features=hog</c>.
 /// </summary>

@@ -5,7 +5,12 @@ using System.Reflection;
 namespace FashionMnist.Models;
 
 /// <summary>One settable option of a model, for --help and for binding.</summary>
-public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, string Description)
+/// <param name="Name">The kebab-case name: help, model files and run records use it.</param>
+/// <param name="Type">The property type.</param>
+/// <param name="DefaultValue">The value of a new options record.</param>
+/// <param name="Description">One line for help.</param>
+/// <param name="Aliases">Other names it answers to on input (<see cref="AlsoNamedAttribute"/>), e.g. scikit-learn's.</param>
+public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, string Description, IReadOnlyList<string> Aliases)
 {
     /// <summary>What a value must look like, in words ("a whole number", "one of: uniform, distance").</summary>
     public string Expected => OptionBinder.DescribeType(Type);
@@ -16,9 +21,10 @@ public sealed record OptionInfo(string Name, Type Type, object? DefaultValue, st
 /// search grids, YAML/JSON files, model files). Names match in kebab-case, snake_case or PascalCase
 /// ("max-depth", "max_depth", "MaxDepth"), and aliases given by <see cref="AlsoNamedAttribute"/>; values parse with
 /// the invariant culture; enums match by name ignoring case and dashes (or an <see cref="AlsoAcceptedAttribute"/>
-/// word); any other type that is <see cref="IParsable{TSelf}"/> parses itself. An option marked
+/// word; values print as their <see cref="WrittenAsAttribute"/> word if they have one); any other type that is <see cref="IParsable{TSelf}"/> parses itself. An option marked
 /// <see cref="ImpliesAttribute"/> sets its implied option too unless that one is given. Unknown names and bad values
-/// give a <see cref="FashionMnistException"/> naming the option and what is accepted; the result is validated before
+/// give a <see cref="FashionMnistException"/> naming the option and what is accepted, with a "did you mean" for a
+/// near miss (<see cref="Spelling"/>); the result is validated before
 /// it is returned. This is the only text parser of options: the CLI, search grids, profiles and model files use it.
 /// </summary>
 public static class OptionBinder
@@ -65,9 +71,23 @@ public static class OptionBinder
         object defaults = Activator.CreateInstance(optionsType)!;
         return OrderedProperties(optionsType)
             .Select(p => new OptionInfo(KebabCase(p.Name), p.PropertyType, p.GetValue(defaults),
-                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? ""))
+                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? "",
+                p.GetCustomAttribute<AlsoNamedAttribute>()?.Names ?? []))
             .ToList();
     }
+
+    /// <summary>
+    /// The option's own (kebab-case) name for any name it answers to ("n_neighbors" → "k", "lr" → "learning-rate"),
+    /// or null when the options type has no such option.
+    /// </summary>
+    public static string? Resolve(Type optionsType, string name) =>
+        SettableProperties(optionsType).TryGetValue(Normalize(name), out var property) ? KebabCase(property.Name) : null;
+
+    /// <summary>How each value of an enum is written: its <see cref="WrittenAsAttribute"/> word, else its kebab-case name.</summary>
+    public static IReadOnlyList<string> EnumWords(Type enumType) =>
+        enumType.GetFields(BindingFlags.Public | BindingFlags.Static).Select(WordOf).ToList();
+
+    private static string WordOf(FieldInfo field) => field.GetCustomAttribute<WrittenAsAttribute>()?.Word ?? KebabCase(field.Name);
 
     /// <summary>The options as "name=value" text, the inverse of <see cref="Bind"/> (for model files, stores and logs).</summary>
     public static IReadOnlyDictionary<string, string> ToSettings(ModelOptions options)
@@ -96,7 +116,7 @@ public static class OptionBinder
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        Enum e => KebabCase(e.ToString()),
+        Enum e => e.GetType().GetField(e.ToString()) is { } field ? WordOf(field) : KebabCase(e.ToString()),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         System.Collections.IEnumerable list and not string => string.Join(",", list.Cast<object?>().Select(Format)),
         _ => value.ToString() ?? "",
@@ -145,9 +165,21 @@ public static class OptionBinder
         return map;
     }
 
-    private static FashionMnistException UnknownOption(Type type, string rawName, string modelName) =>
-        new($"Model '{modelName}' has no option '{rawName}'",
-            $"Its options are: {string.Join(", ", Describe(type).Select(o => o.Name))}.");
+    private static FashionMnistException UnknownOption(Type type, string rawName, string modelName)
+    {
+        // A near miss of an alias suggests the option it stands for: "neighbors" → k (via n_neighbors).
+        var options = Describe(type);
+        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var option in options)
+        {
+            byName.TryAdd(option.Name, option.Name);
+            foreach (string alias in option.Aliases) byName.TryAdd(alias, option.Name);
+        }
+        var meant = Spelling.Closest(rawName, byName.Keys).Select(n => byName[n]).Distinct().ToList();
+        string hint = meant.Count == 0 ? "" : Spelling.Question(meant) + " ";
+        return new($"Model '{modelName}' has no option '{rawName}'",
+            $"{hint}Its options are: {string.Join(", ", options.Select(o => o.Name))} (`fmnist models {modelName}` describes them).");
+    }
 
     private static object? Parse(string text, Type type, string name)
     {
@@ -198,14 +230,17 @@ public static class OptionBinder
     private static object ParseEnum(string text, Type target, string name)
     {
         string wanted = Normalize(text);
-        foreach (var field in target.GetFields(BindingFlags.Public | BindingFlags.Static))
+        var fields = target.GetFields(BindingFlags.Public | BindingFlags.Static);
+        foreach (var field in fields)
         {
-            if (Normalize(field.Name) == wanted) return field.GetValue(null)!;
+            if (Normalize(field.Name) == wanted || Normalize(WordOf(field)) == wanted) return field.GetValue(null)!;
             foreach (string word in field.GetCustomAttribute<AlsoAcceptedAttribute>()?.Words ?? [])
                 if (Normalize(word) == wanted) return field.GetValue(null)!;
         }
+        var words = EnumWords(target);
+        string hint = Spelling.DidYouMean(text, words);
         throw new FashionMnistException($"Option '{name}' cannot be '{text}'",
-            $"Use one of: {string.Join(", ", Enum.GetNames(target).Select(KebabCase))}.");
+            (hint.Length > 0 ? hint + " " : "") + $"Use one of: {string.Join(", ", words)}.");
     }
 
     /// <summary>The static Parse(string, IFormatProvider) of an <see cref="IParsable{TSelf}"/> type, or null.</summary>
@@ -223,7 +258,7 @@ public static class OptionBinder
             : target == typeof(bool) ? "true or false"
             : target == typeof(int[]) ? "whole numbers separated by commas (e.g. 256,128)"
             : target == typeof(string) ? "text"
-            : target.IsEnum ? "one of: " + string.Join(", ", Enum.GetNames(target).Select(KebabCase))
+            : target.IsEnum ? "one of: " + string.Join(", ", EnumWords(target))
             : target.GetCustomAttribute<DescriptionAttribute>()?.Description ?? KebabCase(target.Name);
         return target != type ? words + " (or none)" : words;
     }

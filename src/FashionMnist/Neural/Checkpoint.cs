@@ -66,7 +66,7 @@ internal static class Checkpoint
             int version = reader.ReadInt32();
             if (version != Version) throw Damaged(path, $"it has version {version}, not {Version}");
             string name = reader.ReadString(), settings = reader.ReadString();
-            if (name != model.Name || settings != SettingsJson(model))
+            if (name != model.Name || !SameOptions(settings, model))
                 throw new FashionMnistException($"Checkpoint '{path}' was made by another model or other options ('{name}')",
                     "Resume with the same model and options, or delete the checkpoint to start over.");
             if (reader.ReadUInt64() != fingerprint)
@@ -106,6 +106,24 @@ internal static class Checkpoint
     }
 
     private static string SettingsJson(NeuralClassifier model) => JsonSerializer.Serialize(OptionBinder.ToSettings(model.Options));
+
+    /// <summary>
+    /// Whether the checkpoint's options are the model's: the same text, or text that binds to equal options (a value
+    /// written another way by an older version, such as optimizer "adam-w" before it was written "adamw").
+    /// </summary>
+    private static bool SameOptions(string settingsJson, NeuralClassifier model)
+    {
+        if (settingsJson == SettingsJson(model)) return true;
+        try
+        {
+            var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(settingsJson);
+            return stored is not null && OptionBinder.Bind(model.Options.GetType(), stored, model.Name).Equals(model.Options);
+        }
+        catch (Exception e) when (e is JsonException or FashionMnistException)
+        {
+            return false;
+        }
+    }
 
     private static FashionMnistException Damaged(string path, string why) =>
         new($"Checkpoint '{path}' cannot be resumed: {why}", "Delete it to train from the start.");

@@ -13,12 +13,14 @@ namespace FashionMnist.Neural;
 public abstract record NeuralOptions : ModelOptions
 {
     [Description("Passes over the training data.")]
+    [AlsoNamed("max_iter")]
     public int Epochs { get; init; } = 10;
 
     [Description("Images per optimiser step.")]
     public int BatchSize { get; init; } = 128;
 
     [Description("Peak learning rate (the schedule scales it).")]
+    [AlsoNamed("lr", "learning_rate_init")]
     public double LearningRate { get; init; } = 1e-3;
 
     [Description("adam, sgd (momentum, Nesterov) or adamw (decoupled weight decay).")]
@@ -83,6 +85,7 @@ public abstract record NeuralOptions : ModelOptions
     public double ValidationFraction { get; init; } = 0.1;
 
     [Description("Stop after this many epochs without a better validation loss (0 = never stop early).")]
+    [AlsoNamed("n_iter_no_change")]
     public int Patience { get; init; } = 5;
 
     [Description("Keep the weights of the epoch with the best validation loss.")]
@@ -135,6 +138,7 @@ public sealed record MlpOptions : NeuralOptions
     }
 
     [Description("Sizes of the hidden layers, e.g. 256,128 (or 128,64 or 512,128).")]
+    [AlsoNamed("hidden_layer_sizes")]
     public int[] Hidden { get; init; } = [256, 128];
 
     /// <summary>Value equality, the layer sizes compared by their elements (a record would compare the array reference).</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using FashionMnist.Models;
 
 namespace FashionMnist.Neural;
 
@@ -10,7 +11,9 @@ public enum OptimizerKind
     Adam,
     /// <summary>SGD with momentum (optionally Nesterov); weight decay as L2.</summary>
     Sgd,
-    /// <summary>Adam with decoupled weight decay (Loshchilov &amp; Hutter).</summary>
+    /// <summary>Adam with decoupled weight decay (Loshchilov &amp; Hutter); written "adamw", as PyTorch names it.</summary>
+    [WrittenAs("adamw")]
+    [AlsoAccepted("adam-w")]
     AdamW,
 }
 

@@ -85,7 +85,7 @@ public class ModelCommandsTests
     [InlineData("--pca abc", "Option 'pca' expects a component count such as 50, a variance ratio such as 0.95, or none, got 'abc'")]
     [InlineData("--hog-cell 30", "HOG cell size must be between 2 and 14")]
     [InlineData("--hog-norm l3", "Option 'hog-norm' cannot be 'l3'")]
-    [InlineData("--hog-signed maybe", "Unrecognized command or argument 'maybe'")]
+    [InlineData("--hog-signed maybe", "unexpected argument 'maybe' for 'fmnist train'")]
     [InlineData("--train-limit 0", "--train-limit must be at least 1")]
     public void Train_bad_input_is_a_clear_error_with_exit_code_2(string flags, string message)
     {

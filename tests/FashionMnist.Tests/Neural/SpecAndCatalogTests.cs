@@ -115,7 +115,7 @@ public class SpecAndCatalogTests
         var e = Assert.Throws<FashionMnistException>(() => ModelCatalog.Create("cnn3", new Dictionary<string, string> { ["dropout"] = "1.2" }));
         Assert.Contains("'dropout' must be in [0, 1)", e.Message);
         e = Assert.Throws<FashionMnistException>(() => ModelCatalog.Create("cnn3", new Dictionary<string, string> { ["optimizer"] = "rmsprop" }));
-        Assert.Contains("adam, sgd, adam-w", e.Message);
+        Assert.Contains("adam, sgd, adamw", e.Message);
     }
 
     [Fact]

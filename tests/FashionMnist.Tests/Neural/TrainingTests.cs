@@ -160,6 +160,45 @@ public class TrainingTests
     }
 
     [Fact]
+    public void A_checkpoint_that_wrote_an_option_the_old_way_still_resumes()
+    {
+        // Before "adamw" was the optimizer's one spelling, checkpoints said "adam-w": the same options, other text.
+        string folder = Directory.CreateTempSubdirectory("fmnist-resume-").FullName;
+        try
+        {
+            string checkpoint = Path.Combine(folder, "m.ckpt");
+            ImageSet train = TestData.BalancedTrain(30);
+            var settings = new Dictionary<string, string>(Small()) { ["optimizer"] = "adamw" };
+            var model = ModelCatalog.Create("mlp", settings);
+            model.Fit(train, new FitContext { CheckpointPath = checkpoint });
+            string json = System.Text.Json.JsonSerializer.Serialize(OptionBinder.ToSettings(model.Options));
+            Assert.Contains("\"optimizer\":\"adamw\"", json);
+            File.WriteAllBytes(checkpoint, ReplaceString(File.ReadAllBytes(checkpoint), json, json.Replace("\"adamw\"", "\"adam-w\"")));
+
+            var lines = new List<string>();
+            ModelCatalog.Create("mlp", settings).Fit(train, new FitContext { CheckpointPath = checkpoint, Resume = true, Log = lines.Add });
+            Assert.Contains(lines, l => l.StartsWith("resumed from", StringComparison.Ordinal));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    /// <summary>A checkpoint with one length-prefixed string replaced, and its SHA-256 trailer made right again.</summary>
+    private static byte[] ReplaceString(byte[] file, string old, string replacement)
+    {
+        static byte[] Prefixed(string text)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) writer.Write(text);
+            return stream.ToArray();
+        }
+        byte[] body = file[..^32], from = Prefixed(old), to = Prefixed(replacement);
+        int at = body.AsSpan().IndexOf(from);
+        Assert.True(at > 0, "the options string is in the checkpoint");
+        byte[] changed = [.. body[..at], .. to, .. body[(at + from.Length)..]];
+        return [.. changed, .. System.Security.Cryptography.SHA256.HashData(changed)];
+    }
+
+    [Fact]
     public void A_diverging_loss_stops_with_advice_to_lower_the_learning_rate()
     {
         var model = ModelCatalog.Create("mlp", new Dictionary<string, string>

@@ -28,7 +28,9 @@ public static class CliRunner
         start.Environment["NO_COLOR"] = "1";
         start.Environment["TERM"] = "dumb";
         if (environment is not null)
-            foreach (var (key, value) in environment) start.Environment[key] = value;
+            foreach (var (key, value) in environment)
+                if (value is null) start.Environment.Remove(key); // null: the variable is not set at all
+                else start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

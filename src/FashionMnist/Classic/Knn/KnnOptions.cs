@@ -25,6 +25,7 @@ public enum KnnMetric
 public sealed record KnnOptions : ClassicOptions
 {
     [Description("Number of neighbours that vote.")]
+    [AlsoNamed("n_neighbors")]
     public int K { get; init; } = 5;
 
     [Description("uniform: one vote each; distance: votes weighted by 1/distance.")]
