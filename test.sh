@@ -22,6 +22,11 @@ status=$?
 if [ "${FMNIST_SKIP_FUZZ:-0}" != "1" ]; then
   "$root/fuzz/run.sh" --seconds "${FMNIST_FUZZ_SECONDS:-20}" || status=1
 fi
+# The web server under load, under a minute (bench/web-load.sh --ci, docs/hardening.md): good and hostile requests at
+# 16 concurrent on loopback; any 5xx, hang, failed good request or unbounded memory fails the run. Full runs only.
+if [ $# -eq 0 ] && [ "${FMNIST_SKIP_WEB_LOAD:-0}" != "1" ]; then
+  "$root/bench/web-load.sh" --ci --out "$root/artifacts/web-load/ci.json" || status=1
+fi
 # The study on a real (one-node) Slurm with its own PostgreSQL, about a minute: on full runs only (not with a --filter),
 # and skipped with FMNIST_SKIP_SLURM_TEST=1. It installs slurm-wlm and munge if missing and stops every daemon it starts.
 slurm_line=""

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using FashionMnist.Numerics;
 
 namespace FashionMnist.Cli;

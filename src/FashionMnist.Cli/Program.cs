@@ -1,4 +1,3 @@
-using System.CommandLine;
 using FashionMnist;
 using FashionMnist.Cli;
 using FashionMnist.Cli.Commands;

@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace FashionMnist.Cli;
 
 /// <summary>How one output stream is written: escape codes or not, colours, line width, live progress.</summary>

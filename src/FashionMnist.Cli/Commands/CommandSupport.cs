@@ -1,8 +1,3 @@
-using System.CommandLine;
-using FashionMnist.Data;
-using FashionMnist.Models;
-using Spectre.Console;
-
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>Small pieces the model commands share.</summary>
@@ -23,6 +18,24 @@ internal static class CommandSupport
         if (limit < 1) throw new FashionMnistException($"{flag} must be at least 1, got {limit}", $"Pass {flag} N with N >= 1, or leave it out for all images.");
         return images.Take(limit.Value);
     }
+
+    /// <summary>The data set with its training and test images cut to <c>--train-limit</c> and <c>--test-limit</c>.</summary>
+    public static (ImageSet Train, ImageSet Test) LoadLimitedData(ParseResult parse, Option<int?> trainLimit, Option<int?> testLimit)
+    {
+        var data = LoadData(parse);
+        return (Limit(data.Train, parse.GetValue(trainLimit), "--train-limit"), Limit(data.Test, parse.GetValue(testLimit), "--test-limit"));
+    }
+
+    /// <summary>
+    /// Runs one experiment under the progress display, recording it in <paramref name="store"/> (none with --no-store);
+    /// its log lines go to stderr (<see cref="ProgressDisplay.Log"/>) unless the command prints JSON.
+    /// </summary>
+    public static ExperimentResult RunExperiment(ExperimentStore? store, ExperimentRequest request, bool asJson) =>
+        ProgressDisplay.Run(progress => new ExperimentRunner
+        {
+            Store = store, Progress = progress,
+            Log = asJson ? null : ProgressDisplay.Log,
+        }.Run(request));
 
     /// <summary>The exact command line as typed (arguments with spaces quoted), for the experiment store and reports.</summary>
     public static string CommandLine() =>

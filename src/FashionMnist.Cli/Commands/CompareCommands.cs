@@ -1,13 +1,8 @@
-using FashionMnist.Experiments;
-using System.CommandLine;
 using System.Globalization;
-using FashionMnist.Data;
 using FashionMnist.Evaluation;
 using FashionMnist.Experiments.Comparison;
 using FashionMnist.Experiments.Studies;
 using FashionMnist.Evaluation.Reports;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

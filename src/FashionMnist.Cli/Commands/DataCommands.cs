@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.Diagnostics;
-using FashionMnist.Data;
 using FashionMnist.Imaging;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

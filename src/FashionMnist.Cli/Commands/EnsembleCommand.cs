@@ -1,10 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
-using FashionMnist.Data;
 using FashionMnist.Ensembles;
-using FashionMnist.Experiments;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 
@@ -47,9 +42,7 @@ public static class EnsembleCommand
             var recorded = members.Select(m => m.Path is string path ? ModelFile.ReadHeader(path) : null).ToList();
             string modelPath = parse.GetValue(output) ?? Path.Combine("models", "ensemble.fmm");
 
-            var data = CommandSupport.LoadData(parse);
-            ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
-            ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
+            var (train, test) = CommandSupport.LoadLimitedData(parse, trainLimit, testLimit);
             bool asJson = parse.GetValue(json);
             using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
             var request = new ExperimentRequest
@@ -57,11 +50,7 @@ public static class EnsembleCommand
                 Options = options, Train = train, Test = test, Seed = parse.GetValue(seed), SavePath = modelPath,
                 Command = CommandSupport.CommandLine(),
             };
-            using var result = ProgressDisplay.Run(progress => new ExperimentRunner
-            {
-                Store = experimentStore, Progress = progress,
-                Log = asJson ? null : line => ProgressDisplay.Stderr.MarkupLine(Markup.Escape(line)),
-            }.Run(request));
+            using var result = CommandSupport.RunExperiment(experimentStore, request, asJson);
 
             var rows = members.Select((m, i) => new
             {

@@ -1,13 +1,8 @@
-using FashionMnist.Experiments;
 using System.Globalization;
-using System.CommandLine;
 using System.Diagnostics;
 using FashionMnist.Classic;
 using FashionMnist.Selection;
-using FashionMnist.Data;
 using FashionMnist.Evaluation;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,9 +1,5 @@
-using System.CommandLine;
-using FashionMnist.Data;
 using FashionMnist.Evaluation;
-using FashionMnist.Models;
 using FashionMnist.Onnx;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using FashionMnist.Models;
 
 namespace FashionMnist.Cli.Commands;
 

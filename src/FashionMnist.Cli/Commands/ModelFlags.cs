@@ -1,6 +1,4 @@
-using System.CommandLine;
 using FashionMnist.Classic;
-using FashionMnist.Models;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using FashionMnist.Models;
-using Spectre.Console;
-
 namespace FashionMnist.Cli.Commands;
 
 /// <summary>`fmnist models [MODEL]`: the catalog, or one model's options with defaults.</summary>

@@ -1,9 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using FashionMnist.Imaging;
-using FashionMnist.Models;
 using FashionMnist.Onnx;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using FashionMnist.Data;
-using FashionMnist.Models;
 
 namespace FashionMnist.Cli.Commands;
 

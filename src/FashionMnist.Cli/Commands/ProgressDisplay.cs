@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using FashionMnist.Evaluation.Reports;
 using FashionMnist.Experiments.Studies;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

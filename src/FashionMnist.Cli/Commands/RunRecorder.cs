@@ -1,5 +1,3 @@
-using FashionMnist.Experiments;
-using System.CommandLine;
 using FashionMnist.Evaluation;
 
 namespace FashionMnist.Cli.Commands;

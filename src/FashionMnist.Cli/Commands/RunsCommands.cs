@@ -1,8 +1,5 @@
-using FashionMnist.Experiments;
-using System.CommandLine;
 using System.Globalization;
 using FashionMnist.Evaluation;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using FashionMnist.Imaging;
-using FashionMnist.Models;
 using FashionMnist.Web;
 using Microsoft.Extensions.Hosting;
 

@@ -1,6 +1,4 @@
-using FashionMnist.Experiments;
 using FashionMnist.Experiments.Storage;
-using System.CommandLine;
 
 namespace FashionMnist.Cli.Commands;
 

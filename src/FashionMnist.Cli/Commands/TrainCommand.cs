@@ -1,9 +1,4 @@
-using System.CommandLine;
 using FashionMnist.Classic;
-using FashionMnist.Data;
-using FashionMnist.Experiments;
-using FashionMnist.Models;
-using Spectre.Console;
 
 namespace FashionMnist.Cli.Commands;
 
@@ -55,9 +50,7 @@ public static class TrainCommand
             if (wantsResume && checkpointPath is null)
                 throw new FashionMnistException("--resume needs a checkpoint, and --no-save writes none", "Pass --checkpoint FILE, or drop --no-save.");
 
-            var data = CommandSupport.LoadData(parse);
-            ImageSet train = CommandSupport.Limit(data.Train, parse.GetValue(trainLimit), "--train-limit");
-            ImageSet test = CommandSupport.Limit(data.Test, parse.GetValue(testLimit), "--test-limit");
+            var (train, test) = CommandSupport.LoadLimitedData(parse, trainLimit, testLimit);
             bool asJson = parse.GetValue(json);
 
             using var experimentStore = RunRecorder.OpenStore(parse, store, noStore);
@@ -66,11 +59,7 @@ public static class TrainCommand
                 Options = options, Train = train, Test = test, Seed = parse.GetValue(seed), SavePath = modelPath,
                 CheckpointPath = checkpointPath, Resume = wantsResume, Command = CommandSupport.CommandLine(),
             };
-            using var result = ProgressDisplay.Run(progress => new ExperimentRunner
-            {
-                Store = experimentStore, Progress = progress,
-                Log = asJson ? null : ProgressDisplay.Log,
-            }.Run(request));
+            using var result = CommandSupport.RunExperiment(experimentStore, request, asJson);
 
             var parameters = OptionBinder.ToEffectiveSettings(options);
             string pipeline = options is ClassicOptions { HasNoPreprocessing: false } classic

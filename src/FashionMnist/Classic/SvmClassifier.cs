@@ -24,32 +24,20 @@ namespace FashionMnist.Classic;
 /// on vote ties, which it resolves by confidence instead of by lowest class.</item>
 /// </list>
 /// </summary>
-internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
+internal sealed class SvmClassifier : NativeEstimator<SvmOptions>
 {
     private const int StateVersion = 1;
-    private LibSvmModel? _model;
 
-    public SvmClassifier(SvmOptions options)
-    {
-        options.Validate();
-        Options = options;
-    }
-
-    public SvmOptions Options { get; }
-
-    public bool IsFitted => _model is not null;
+    public SvmClassifier(SvmOptions options) : base(options, "SVM") { }
 
     /// <summary>The gamma the model was trained with ('scale'/'auto' resolved).</summary>
     public double EffectiveGamma { get; private set; }
 
-    /// <summary>Number of features the model expects.</summary>
-    public int FeatureCount { get; private set; }
-
     /// <summary>Number of support vectors over all pairwise machines.</summary>
-    public int SupportVectorCount => _model?.SupportVectorCount ?? 0;
+    public int SupportVectorCount => (Native as LibSvmModel)?.SupportVectorCount ?? 0;
 
     /// <summary>The LIBSVM model (for tests and diagnostics).</summary>
-    internal LibSvmModel NativeModel => _model ?? throw new InvalidOperationException("The SVM is not fitted.");
+    internal LibSvmModel NativeModel => (LibSvmModel)Fitted;
 
     /// <summary>Wall seconds of LIBSVM training in the last fit, all pairs (the rest of Fit is marshalling).</summary>
     public double TrainSeconds { get; private set; }
@@ -83,11 +71,9 @@ internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
 
     private bool KeepZeros => DenseLayout;
 
-    public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
+    public override void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
-        if (features.Rows != labels.Length)
-            throw new ArgumentException($"{features.Rows} feature rows but {labels.Length} labels.");
-        if (features.Rows == 0) throw new FashionMnistException("Cannot fit an SVM on 0 images", "Give it training images.");
+        CheckFitInput(features, labels, "Cannot fit an SVM on 0 images");
         int[] counts = new int[FashionMnistClasses.Count];
         foreach (byte label in labels) counts[label]++;
         if (counts.Count(c => c > 0) < 2)
@@ -135,8 +121,7 @@ internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
         TrainingThreads = threads;
         context.Log?.Invoke($"svm: trained in {TrainSeconds:F1} s, {model.SupportVectorCount} support vectors");
 
-        _model?.Dispose();
-        _model = model;
+        Replace(model);
         _kernelPredictor = null;
         EffectiveGamma = gamma;
         DenseLayout = dense;
@@ -185,20 +170,16 @@ internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
     /// <summary>True when the model was trained on raw pixels, which LIBSVM saw divided by 255.</summary>
     internal bool TrainedOnBytes => _trainedOnBytes;
 
-    public void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
+    public override void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
     {
-        LibSvmModel model = _model ?? throw new InvalidOperationException("The SVM is not fitted.");
-        if (features.Columns != FeatureCount)
-            throw new FashionMnistException($"The SVM was trained on {FeatureCount} features but got {features.Columns}",
-                "Use the same preprocessing steps as in training.");
+        CheckPredictInput(features, probabilities);
+        LibSvmModel model = NativeModel;
         if (features.IsBytes != _trainedOnBytes)
             throw new FashionMnistException(
                 $"The SVM was trained on {(_trainedOnBytes ? "raw pixels" : "computed float features")} but got {(features.IsBytes ? "raw pixels" : "float features")}",
                 "Use the same preprocessing steps as in training.");
-        const int classes = FashionMnistClasses.Count;
-        if (probabilities.Length < features.Rows * classes)
-            throw new ArgumentException($"Need room for {features.Rows} x {classes} probabilities.", nameof(probabilities));
         if (features.Rows == 0) return;
+        const int classes = FashionMnistClasses.Count;
 
         double scale = ValueScale(features);
         float[] output = new float[features.Rows * classes];
@@ -298,36 +279,27 @@ internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
         for (int i = 0; i < k; i++) row[labels[i]] = (float)(votes[i] / total);
     }
 
-    public void SaveState(BinaryWriter writer)
+    public override void SaveState(BinaryWriter writer)
     {
-        LibSvmModel model = _model ?? throw new InvalidOperationException("The SVM is not fitted.");
-        writer.Write(StateVersion);
-        writer.Write(FeatureCount);
+        LibSvmModel model = NativeModel;
+        WriteStateHeader(writer, StateVersion);
         writer.Write(_trainedOnBytes);
         writer.Write(DenseLayout);
         writer.Write(EffectiveGamma);
-        byte[] text = model.ToBytes();
-        writer.Write(text.Length);
-        writer.Write(text);
+        WriteModelBytes(writer, model.ToBytes());
     }
 
     /// <summary>Reads what <see cref="SaveState"/> wrote.</summary>
     public static SvmClassifier Load(SvmOptions options, BinaryReader reader)
     {
-        int version = reader.ReadInt32();
-        if (version != StateVersion) throw new InvalidDataException($"unknown SVM state version {version}");
-        int featureCount = reader.ReadInt32();
-        if (featureCount is < 1 or > 1 << 24) throw new InvalidDataException($"implausible SVM feature count {featureCount}");
+        int featureCount = ReadStateHeader(reader, StateVersion, "SVM");
         bool bytesScaled = reader.ReadBoolean();
         bool denseLayout = reader.ReadBoolean();
         double gamma = reader.ReadDouble();
-        int length = reader.ReadInt32();
-        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
-            throw new InvalidDataException($"implausible SVM model length {length}");
-        byte[] text = reader.ReadBytes(length);
+        byte[] text = ReadModelBytes(reader, "SVM", minimumLength: 0);
         return new SvmClassifier(options)
         {
-            _model = LibSvmModel.FromBytes(text),
+            Native = LibSvmModel.FromBytes(text),
             FeatureCount = featureCount,
             _trainedOnBytes = bytesScaled,
             DenseLayout = denseLayout,
@@ -389,11 +361,5 @@ internal sealed class SvmClassifier : IFeatureClassifier, IDisposable
         var order = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++) order[start[labels[i]]++] = i;
         return order;
-    }
-
-    public void Dispose()
-    {
-        _model?.Dispose();
-        _model = null;
     }
 }

@@ -20,20 +20,13 @@ namespace FashionMnist.Classic;
 /// <item>Predictions always go through a fresh DMatrix (trap 7: a matrix XGBoost evaluated before may give cached results).</item>
 /// </list>
 /// </summary>
-internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEstimator, ITrainingCurves, IDisposable
+internal sealed class XGBoostClassifier : NativeEstimator<XGBoostOptions>, IEarlyStoppingEstimator, ITrainingCurves
 {
     private const int StateVersion = 1;
-    private XGBoostBooster? _booster;
 
-    public XGBoostClassifier(XGBoostOptions options)
-    {
-        options.Validate();
-        Options = options;
-    }
+    public XGBoostClassifier(XGBoostOptions options) : base(options, "XGBoost model") { }
 
-    public XGBoostOptions Options { get; }
-
-    public bool IsFitted => _booster is not null;
+    private XGBoostBooster Booster => (XGBoostBooster)Fitted;
 
     /// <summary>Per-round train/validation mlogloss and accuracy (1 - merror) of the last fit; BestEpoch is the round kept.</summary>
     public TrainingHistory History { get; private set; } = new();
@@ -41,22 +34,18 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
     /// <summary>Rounds the model holds (the best round's count after early stopping).</summary>
     public int BoostedRounds { get; private set; }
 
-    public int FeatureCount { get; private set; }
-
     /// <summary>The booster as XGBoost's JSON model (trees, base score), for ONNX export.</summary>
-    internal byte[] SaveJson() => (_booster ?? throw new InvalidOperationException("The XGBoost model is not fitted.")).Save("json");
+    internal byte[] SaveJson() => Booster.Save("json");
 
     private readonly PendingValidation _validation = new();
 
     /// <summary>Held-out rows for the next fit, already through the pipeline's steps.</summary>
     public void SetValidation(FeatureMatrix features, byte[] labels) => _validation.Set(features, labels);
 
-    public void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
+    public override void Fit(FeatureMatrix features, ReadOnlySpan<byte> labels, FitContext context)
     {
         var given = _validation.Take(features.Columns);
-        if (features.Rows != labels.Length)
-            throw new ArgumentException($"{features.Rows} feature rows but {labels.Length} labels.");
-        if (features.Rows == 0) throw new FashionMnistException("Cannot fit XGBoost on 0 images", "Give it training images.");
+        CheckFitInput(features, labels, "Cannot fit XGBoost on 0 images");
         context.Cancellation.ThrowIfCancellationRequested();
 
         // Validation: the rows the pipeline handed over (transformed like the features), else a held-out share when early stopping.
@@ -140,8 +129,7 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
             throw;
         }
 
-        _booster?.Dispose();
-        _booster = booster;
+        Replace(booster);
         History = history;
         BoostedRounds = booster.BoostedRounds;
         FeatureCount = features.Columns;
@@ -194,16 +182,12 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
             ? XGBoostDMatrix.FromBytes(features.Bytes!, features.Rows, features.Columns, ComputeThreads.Count)
             : XGBoostDMatrix.FromFloats(features.Floats!, features.Rows, features.Columns, ComputeThreads.Count);
 
-    public void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
+    public override void PredictProbabilities(FeatureMatrix features, Span<float> probabilities)
     {
-        XGBoostBooster booster = _booster ?? throw new InvalidOperationException("The XGBoost model is not fitted.");
-        if (features.Columns != FeatureCount)
-            throw new FashionMnistException($"The XGBoost model was trained on {FeatureCount} features but got {features.Columns}",
-                "Use the same preprocessing steps as in training.");
-        const int classes = FashionMnistClasses.Count;
-        if (probabilities.Length < features.Rows * classes)
-            throw new ArgumentException($"Need room for {features.Rows} x {classes} probabilities.", nameof(probabilities));
+        CheckPredictInput(features, probabilities);
+        XGBoostBooster booster = Booster;
         if (features.Rows == 0) return;
+        const int classes = FashionMnistClasses.Count;
         booster.SetParameter("nthread", ComputeThreads.Count); // follow --threads changes since the fit or load
         using XGBoostDMatrix data = ToDMatrix(features);
         float[] result = booster.Predict(data);
@@ -212,29 +196,20 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
         result.CopyTo(probabilities);
     }
 
-    public void SaveState(BinaryWriter writer)
+    public override void SaveState(BinaryWriter writer)
     {
-        XGBoostBooster booster = _booster ?? throw new InvalidOperationException("The XGBoost model is not fitted.");
-        writer.Write(StateVersion);
-        writer.Write(FeatureCount);
+        XGBoostBooster booster = Booster;
+        WriteStateHeader(writer, StateVersion);
         History.Write(writer);
-        byte[] model = booster.Save("ubj");
-        writer.Write(model.Length);
-        writer.Write(model);
+        WriteModelBytes(writer, booster.Save("ubj"));
     }
 
     /// <summary>Reads what <see cref="SaveState"/> wrote.</summary>
     public static XGBoostClassifier Load(XGBoostOptions options, BinaryReader reader)
     {
-        int version = reader.ReadInt32();
-        if (version != StateVersion) throw new InvalidDataException($"unknown XGBoost state version {version}");
-        int featureCount = reader.ReadInt32();
-        if (featureCount is < 1 or > 1 << 24) throw new InvalidDataException($"implausible XGBoost feature count {featureCount}");
+        int featureCount = ReadStateHeader(reader, StateVersion, "XGBoost");
         TrainingHistory history = TrainingHistory.Read(reader);
-        int length = reader.ReadInt32();
-        if (length <= 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
-            throw new InvalidDataException($"implausible XGBoost model length {length}");
-        byte[] model = reader.ReadBytes(length);
+        byte[] model = ReadModelBytes(reader, "XGBoost", minimumLength: 1);
         XGBoostBooster booster;
         try
         {
@@ -251,7 +226,7 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
                 throw new InvalidDataException($"the stored booster has {booster.FeatureCount} features, the state says {featureCount}");
             return new XGBoostClassifier(options)
             {
-                _booster = booster,
+                Native = booster,
                 FeatureCount = featureCount,
                 History = history,
                 BoostedRounds = booster.BoostedRounds,
@@ -262,11 +237,5 @@ internal sealed class XGBoostClassifier : IFeatureClassifier, IEarlyStoppingEsti
             booster.Dispose();
             throw;
         }
-    }
-
-    public void Dispose()
-    {
-        _booster?.Dispose();
-        _booster = null;
     }
 }

@@ -34,34 +34,59 @@ internal static class AreaResampler
         if (destination.Length < width * height) throw new ArgumentException("Destination is smaller than its size.", nameof(destination));
         if (scratch.Length < width * sourceHeight) throw new ArgumentException($"Scratch needs {width * sourceHeight} floats.", nameof(scratch));
         Span<float> rows = scratch[..(width * sourceHeight)];
-        for (int y = 0; y < sourceHeight; y++)
-            ResampleLine(source.Slice(y * sourceWidth, sourceWidth), 1, sourceWidth, rows.Slice(y * width, width), 1, width);
-        for (int x = 0; x < width; x++)
-            ResampleLine(rows[x..], width, sourceHeight, destination[x..], width, height);
+        // Every row (column) of an image uses the same taps and weights: computed once per axis, not per line.
+        using (var across = new LineWeights(sourceWidth, width))
+            for (int y = 0; y < sourceHeight; y++) across.Apply(source.Slice(y * sourceWidth, sourceWidth), 1, rows.Slice(y * width, width), 1);
+        using (var down = new LineWeights(sourceHeight, height))
+            for (int x = 0; x < width; x++) down.Apply(rows[x..], width, destination[x..], width);
     }
 
-    /// <summary>
-    /// One row or column: output o covers source [o·s, (o+1)·s) with s = sourceLength / length; each source pixel
-    /// weighs by its overlap, normalised by the covered total. Weights are computed on the fly (cheap next to the
-    /// sums, and no table to allocate).
-    /// </summary>
-    private static void ResampleLine(ReadOnlySpan<float> source, int sourceStep, int sourceLength, Span<float> destination, int step, int length)
+    /// <summary>The taps of one axis: for each output pixel, the first source pixel it covers and the weight of each.
+    /// A struct over pooled arrays: the photo-like augmentation resizes per training image and must not allocate.</summary>
+    private readonly struct LineWeights : IDisposable
     {
-        double scale = (double)sourceLength / length;
-        for (int o = 0; o < length; o++)
+        private readonly int _length, _stride;
+        private readonly int[] _first, _count;
+        private readonly float[] _weights;
+
+        public LineWeights(int sourceLength, int length)
         {
-            double lo = o * scale, hi = (o + 1) * scale;
-            int first = (int)Math.Floor(lo), last = Math.Min(sourceLength - 1, (int)Math.Ceiling(hi) - 1);
-            double total = 0;
-            for (int i = first; i <= last; i++) total += Math.Min(hi, i + 1) - Math.Max(lo, i);
-            float sum = 0;
-            for (int i = first, s = first * sourceStep; i <= last; i++, s += sourceStep)
+            double scale = (double)sourceLength / length;
+            _length = length;
+            _stride = (int)Math.Ceiling(scale) + 2; // an output covers fewer than scale + 2 source pixels
+            _first = ArrayPool<int>.Shared.Rent(length);
+            _count = ArrayPool<int>.Shared.Rent(length);
+            _weights = ArrayPool<float>.Shared.Rent(length * _stride);
+            for (int o = 0; o < length; o++)
             {
-                // Rounded as the weight table this replaced did (float overlap, then normalised): identical outputs.
-                float weight = (float)((float)(Math.Min(hi, i + 1) - Math.Max(lo, i)) / total);
-                sum += weight * source[s];
+                double lo = o * scale, hi = (o + 1) * scale;
+                int first = (int)Math.Floor(lo), last = Math.Min(sourceLength - 1, (int)Math.Ceiling(hi) - 1);
+                double total = 0;
+                for (int i = first; i <= last; i++) total += Math.Min(hi, i + 1) - Math.Max(lo, i);
+                _first[o] = first;
+                _count[o] = last - first + 1;
+                for (int i = first; i <= last; i++)
+                    // Rounded as the weight table this replaced did (float overlap, then normalised): identical outputs.
+                    _weights[o * _stride + i - first] = (float)((float)(Math.Min(hi, i + 1) - Math.Max(lo, i)) / total);
             }
-            destination[o * step] = sum;
+        }
+
+        public void Apply(ReadOnlySpan<float> source, int sourceStep, Span<float> destination, int step)
+        {
+            for (int o = 0; o < _length; o++)
+            {
+                ReadOnlySpan<float> weights = _weights.AsSpan(o * _stride, _count[o]);
+                float sum = 0;
+                for (int k = 0, s = _first[o] * sourceStep; k < weights.Length; k++, s += sourceStep) sum += weights[k] * source[s];
+                destination[o * step] = sum;
+            }
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<int>.Shared.Return(_first);
+            ArrayPool<int>.Shared.Return(_count);
+            ArrayPool<float>.Shared.Return(_weights);
         }
     }
 }

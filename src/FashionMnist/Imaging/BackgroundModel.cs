@@ -44,9 +44,8 @@ internal sealed class BackgroundModel
             for (int i = 0; i < inliers.Length; i++)
                 if (InBand(i % width, i / width, width, height, band))
                     distances.Add(Distance(channels, coefficients, i, width, height));
-            float[] sorted = distances.ToArray();
-            Array.Sort(sorted);
-            float cutoff = Math.Max(2.5f * sorted[sorted.Length / 2], 0.03f);
+            float[] bandDistances = distances.ToArray();
+            float cutoff = Math.Max(2.5f * Thresholds.Select(bandDistances, bandDistances.Length / 2), 0.03f);
             for (int i = 0; i < inliers.Length; i++)
                 inliers[i] = InBand(i % width, i / width, width, height, band) && Distance(channels, coefficients, i, width, height) <= cutoff;
             coefficients = FitAll(channels, width, height, inliers);

@@ -20,9 +20,10 @@ internal static class GarmentIntensity
         {
             Span<float> sorted = (rented ?? stackalloc float[stackValues])[..values.Length];
             values.CopyTo(sorted);
-            sorted.Sort();
-            low = sorted[Thresholds.NearestRank(0.01, sorted.Length)];
-            high = sorted[Thresholds.NearestRank(0.99, sorted.Length)];
+            // Two selections, not a sort: the 99th percentile is then looked for above the 1st only.
+            int lowRank = Thresholds.NearestRank(0.01, sorted.Length), highRank = Thresholds.NearestRank(0.99, sorted.Length);
+            low = Thresholds.Select(sorted, lowRank);
+            high = lowRank + 1 < sorted.Length ? Thresholds.Select(sorted[(lowRank + 1)..], highRank - lowRank - 1) : low;
         }
         finally
         {

@@ -25,21 +25,62 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     public string Name => "garment";
 
     /// <inheritdoc/>
-    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
+    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) =>
+        Finish(Analyse(photo), Options.ThresholdScale, Options.AspectScale, keepStages);
+
+    /// <summary>
+    /// The photo prepared once per variant, as test-time augmentation needs it: each multiplies
+    /// <see cref="GarmentPipelineOptions.ThresholdScale"/> and <see cref="GarmentPipelineOptions.AspectScale"/> by its
+    /// factors. Everything before the threshold (working image, background, distance map, Otsu and border texture) is
+    /// computed once and shared, so each result is, to the bit, what <see cref="Prepare"/> gives with those scales in
+    /// the options, at a fraction of the cost. Stages are kept for the first variant only.
+    /// </summary>
+    public IReadOnlyList<PreparedPhoto> PrepareVariants(RgbaImage photo, IReadOnlyList<(double Threshold, double Aspect)> variants, bool keepStages = false)
     {
-        var stages = new List<PipelineStage>();
-        var notes = new List<string>();
+        Analysis analysis = Analyse(photo);
+        var result = new PreparedPhoto[variants.Count];
+        for (int v = 0; v < variants.Count; v++)
+            result[v] = Finish(analysis, Options.ThresholdScale * variants[v].Threshold, Options.AspectScale * variants[v].Aspect, keepStages && v == 0);
+        return result;
+    }
+
+    /// <summary>What every threshold shares: the working image, its background, and (without transparency) the
+    /// smoothed distance from the background with the two numbers the threshold is made of.</summary>
+    private sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
+        bool UseAlpha, float[]? Distance, float Otsu, float Texture);
+
+    private Analysis Analyse(RgbaImage photo)
+    {
         PhotoPlanes planes = PhotoPlanes.From(photo, Options.WorkingSize);
         int width = planes.Width, height = planes.Height, n = width * height;
         GrayImage luminance = planes.Luminance();
-        if (keepStages) stages.Add(new("1-gray", luminance.ToRgba()));
-
         float[][] channels = [planes.Red, planes.Green, planes.Blue];
         int band = Math.Max(1, (int)Math.Round(Options.BorderFraction * Math.Min(width, height)));
         BackgroundModel background = BackgroundModel.Fit(channels, width, height, band);
+        if (planes.TransparentFraction() > 0.05) return new Analysis(planes, luminance, channels, background, true, null, 0, 0);
+
+        var distance = new float[n];
+        for (int i = 0; i < n; i++) distance[i] = background.Distance(channels, i);
+        // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
+        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+
+        var border = new List<float>();
+        for (int i = 0; i < n; i++)
+            if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
+        return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(border, 0.95));
+    }
+
+    private PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
+    {
+        var stages = new List<PipelineStage>();
+        var notes = new List<string>();
+        PhotoPlanes planes = analysis.Planes;
+        int width = planes.Width, height = planes.Height, n = width * height;
+        if (keepStages) stages.Add(new("1-gray", analysis.Luminance.ToRgba()));
 
         BinaryMask garment;
-        if (planes.TransparentFraction() > 0.05)
+        if (analysis.UseAlpha)
         {
             garment = new BinaryMask(width, height);
             for (int i = 0; i < n; i++) garment.Bits[i] = (byte)(planes.Alpha[i] >= 0.5f ? 1 : 0);
@@ -47,7 +88,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         }
         else
         {
-            garment = Segment(channels, background, width, height, stages, notes, keepStages);
+            garment = Segment(analysis, thresholdScale, stages, notes, keepStages);
         }
 
         garment = garment.KeepLargestComponents(Options.ComponentFraction);
@@ -60,32 +101,22 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         }
         if (keepStages) stages.Add(new("4-garment-mask", garment.ToGray().ToRgba()));
 
-        GrayImage intensity = Intensity(luminance, background, garment, notes);
+        GrayImage intensity = Intensity(analysis.Luminance, analysis.Background, garment, notes);
         var box = garment.BoundingBox()!.Value;
         GrayImage crop = intensity.Crop(box.X, box.Y, box.Width, box.Height);
         if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
 
-        GrayImage final = Frame(crop);
+        GrayImage final = Frame(crop, aspectScale);
         if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
         return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
     }
 
-    private BinaryMask Segment(float[][] channels, BackgroundModel background, int width, int height,
-        List<PipelineStage> stages, List<string> notes, bool keepStages)
+    private BinaryMask Segment(Analysis analysis, double thresholdScale, List<PipelineStage> stages, List<string> notes, bool keepStages)
     {
-        int n = width * height;
-        var distance = new float[n];
-        for (int i = 0; i < n; i++) distance[i] = background.Distance(channels, i);
-        // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
-
-        var border = new List<float>();
-        for (int i = 0; i < n; i++)
-            if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
-        float texture = Thresholds.Percentile(border, 0.95);
-        float otsu = Thresholds.Otsu(distance);
-        float threshold = (float)Options.ThresholdScale * Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
+        int width = analysis.Planes.Width, height = analysis.Planes.Height, n = width * height;
+        float[] distance = analysis.Distance!;
+        float otsu = analysis.Otsu, texture = analysis.Texture;
+        float threshold = (float)thresholdScale * Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
         notes.Add($"threshold {threshold:0.000} (otsu {otsu:0.000}, border texture {texture:0.000})");
 
         var mask = new BinaryMask(width, height);
@@ -130,10 +161,10 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
-    private GrayImage Frame(GrayImage crop)
+    private GrayImage Frame(GrayImage crop, double aspectScale)
     {
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
-        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, Options.AspectScale);
+        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, aspectScale);
         return final;
     }
 

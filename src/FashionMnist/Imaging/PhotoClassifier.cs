@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FashionMnist.Data;
 using FashionMnist.Models;
 
@@ -6,9 +7,16 @@ namespace FashionMnist.Imaging;
 /// <summary>One class and its probability.</summary>
 public sealed record ClassProbability(int Label, string Name, float Probability);
 
+/// <summary>Where one classification's time went (wall clock): the pipeline with every TTA input, waiting for the
+/// model (one call at a time), and the model's call itself.</summary>
+public sealed record PhotoTiming(TimeSpan Prepare, TimeSpan ModelWait, TimeSpan Model);
+
 /// <summary>What the model said about one photo, and the 28x28 input it saw.</summary>
 public sealed record PhotoPrediction(float[] Probabilities, PreparedPhoto Input)
 {
+    /// <summary>Where the time went (set by <see cref="PhotoClassifier"/>; the web server reports it as Server-Timing).</summary>
+    public PhotoTiming? Timing { get; init; }
+
     /// <summary>The <paramref name="k"/> most probable classes, most probable first (ties: lower label first).</summary>
     public IReadOnlyList<ClassProbability> Top(int k) =>
         Enumerable.Range(0, Probabilities.Length)
@@ -52,13 +60,16 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
     /// <summary>The class probabilities of <paramref name="photo"/>; <paramref name="keepStages"/> keeps the pipeline's intermediate pictures.</summary>
     public PhotoPrediction Classify(RgbaImage photo, bool keepStages = false)
     {
-        PreparedPhoto input = Pipeline.Prepare(photo, keepStages);
+        long start = Stopwatch.GetTimestamp();
+        var (input, inputs) = Augmentation.Prepare(photo, Pipeline, keepStages);
         bool modelMirrors = ModelMirrors, withMirrors = Augmentation.Flip || modelMirrors;
-        byte[] images = Augmentation.Views(photo, Pipeline, input, withMirrors);
+        byte[] images = TestTimeAugmentation.Views(inputs, withMirrors);
         int distinct = images.Length / ImageSet.PixelCount, classes = FashionMnistClasses.Count;
         var single = new float[distinct * classes];
+        long prepared = Stopwatch.GetTimestamp(), admitted;
         lock (_modelGate)
         {
+            admitted = Stopwatch.GetTimestamp();
             if (modelMirrors) ((IMirrorAveraging)Model).PredictSingleView(ImageSet.Unlabeled(images), single);
             else Model.PredictProbabilities(ImageSet.Unlabeled(images), single);
         }
@@ -76,6 +87,9 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
                 probabilities[c] += p / count;
             }
         }
-        return new PhotoPrediction(probabilities, input);
+        return new PhotoPrediction(probabilities, input)
+        {
+            Timing = new PhotoTiming(Stopwatch.GetElapsedTime(start, prepared), Stopwatch.GetElapsedTime(prepared, admitted), Stopwatch.GetElapsedTime(admitted)),
+        };
     }
 }

@@ -24,6 +24,9 @@ internal sealed class PhotoPlanes
     public float[] Blue { get; private set; }
     public float[] Alpha { get; private set; }
 
+    /// <summary>Whether every pixel of the photo was fully opaque.</summary>
+    private bool Opaque { get; set; }
+
     /// <summary>The photo with its longest side at most <paramref name="maxSide"/> (never enlarged).</summary>
     public static PhotoPlanes From(RgbaImage photo, int maxSide)
     {
@@ -37,7 +40,10 @@ internal sealed class PhotoPlanes
         AreaResampler.Resize(boxed.Red, boxed.Width, boxed.Height, result.Red, width, height);
         AreaResampler.Resize(boxed.Green, boxed.Width, boxed.Height, result.Green, width, height);
         AreaResampler.Resize(boxed.Blue, boxed.Width, boxed.Height, result.Blue, width, height);
-        AreaResampler.Resize(boxed.Alpha, boxed.Width, boxed.Height, result.Alpha, width, height);
+        // An opaque photo (every JPEG) stays opaque: its alpha is only ever compared with 0.5, so 1 everywhere is exact.
+        if (boxed.Opaque) Array.Fill(result.Alpha, 1f);
+        else AreaResampler.Resize(boxed.Alpha, boxed.Width, boxed.Height, result.Alpha, width, height);
+        result.Opaque = boxed.Opaque;
         return result;
     }
 
@@ -49,12 +55,14 @@ internal sealed class PhotoPlanes
         var count = new float[width * height];
         byte[] p = photo.Pixels;
         const float unit = 1f / 255f;
+        bool opaque = true;
         for (int y = 0; y < photo.Height; y++)
         {
             int row = (y / factor) * width;
             for (int x = 0, s = y * photo.Width * 4; x < photo.Width; x++, s += 4)
             {
                 int i = row + x / factor;
+                opaque &= p[s + 3] == 255;
                 float a = p[s + 3] * unit, matte = 1 - a;
                 planes.Red[i] += a * p[s] * unit + matte;
                 planes.Green[i] += a * p[s + 1] * unit + matte;
@@ -71,6 +79,7 @@ internal sealed class PhotoPlanes
             planes.Blue[i] *= inverse;
             planes.Alpha[i] *= inverse;
         }
+        planes.Opaque = opaque;
         return planes;
     }
 

@@ -49,20 +49,45 @@ public sealed record TestTimeAugmentation
     internal byte[] Views(RgbaImage photo, IPhotoPipeline pipeline, PreparedPhoto prepared, bool withMirrors)
     {
         var variants = Variants(pipeline);
-        int perScale = withMirrors ? 2 : 1;
-        var views = new byte[variants.Count * perScale * ImageSet.PixelCount];
-        for (int s = 0; s < variants.Count; s++)
+        bool reuse = variants[0] == (1.0, 1.0);
+        if (reuse && variants.Count == 1) return Views([prepared], withMirrors);
+        // The other variants share one analysis of the photo (GarmentPipeline.PrepareVariants).
+        var inputs = ((GarmentPipeline)pipeline).PrepareVariants(photo, reuse ? variants.Skip(1).ToList() : variants).ToList();
+        if (reuse) inputs.Insert(0, prepared);
+        return Views(inputs, withMirrors);
+    }
+
+    /// <summary>
+    /// The pipeline's own input for <paramref name="photo"/> (with its stages when asked: what is shown) and the inputs
+    /// behind the views, one per variant, all from one analysis of the photo (<see cref="GarmentPipeline.PrepareVariants"/>).
+    /// </summary>
+    internal (PreparedPhoto Shown, IReadOnlyList<PreparedPhoto> Inputs) Prepare(RgbaImage photo, IPhotoPipeline pipeline, bool keepStages)
+    {
+        var variants = Variants(pipeline);
+        if (variants.Count == 1 && variants[0] == (1.0, 1.0))
         {
-            var (threshold, aspect) = variants[s];
-            byte[] input = s == 0 && threshold == 1.0 && aspect == 1.0
-                ? prepared.Pixels
-                : new GarmentPipeline(((GarmentPipeline)pipeline).Options with
-                {
-                    ThresholdScale = ((GarmentPipeline)pipeline).Options.ThresholdScale * threshold,
-                    AspectScale = ((GarmentPipeline)pipeline).Options.AspectScale * aspect,
-                }).Prepare(photo).Pixels;
-            Span<byte> target = views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount);
-            input.CopyTo(target);
+            PreparedPhoto own = pipeline.Prepare(photo, keepStages);
+            return (own, [own]);
+        }
+        var garment = (GarmentPipeline)pipeline;
+        if (variants[0] == (1.0, 1.0))
+        {
+            var all = garment.PrepareVariants(photo, variants, keepStages);
+            return (all[0], all);
+        }
+        var withOwn = garment.PrepareVariants(photo, [(1.0, 1.0), .. variants], keepStages);
+        return (withOwn[0], withOwn.Skip(1).ToList());
+    }
+
+    /// <summary>The model's images for prepared inputs (one per variant): each, then its mirror when asked.</summary>
+    internal static byte[] Views(IReadOnlyList<PreparedPhoto> inputs, bool withMirrors)
+    {
+        int perScale = withMirrors ? 2 : 1;
+        var views = new byte[inputs.Count * perScale * ImageSet.PixelCount];
+        for (int s = 0; s < inputs.Count; s++)
+        {
+            byte[] input = inputs[s].Pixels;
+            input.CopyTo(views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount));
             if (withMirrors) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
         }
         return views;

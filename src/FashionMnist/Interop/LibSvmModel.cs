@@ -261,11 +261,7 @@ internal sealed unsafe class LibSvmModel : IDisposable
     public double PredictValues(ReadOnlySpan<SvmNode> row, Span<double> decisionValues)
     {
         if (decisionValues.Length < DecisionValueCount) throw new ArgumentException("Decision value buffer is too short.");
-        CheckTerminated(row);
-        using var lease = new ModelLease(_handle);
-        fixed (SvmNode* x = row)
-        fixed (double* d = decisionValues)
-            return LibSvmNative.PredictValues(lease.Model, x, d);
+        return Predict(&LibSvmNative.PredictValues, row, decisionValues);
     }
 
     /// <summary>svm_predict_probability: fills one probability per class slot (in <see cref="Labels"/> order).</summary>
@@ -273,11 +269,17 @@ internal sealed unsafe class LibSvmModel : IDisposable
     {
         if (!HasProbabilities) throw new InvalidOperationException("The model was trained without probability estimates.");
         if (probabilities.Length < ClassCount) throw new ArgumentException("Probability buffer is too short.");
+        return Predict(&LibSvmNative.PredictProbability, row, probabilities);
+    }
+
+    /// <summary>One svm_predict_* call on a terminated row, the model leased for its duration.</summary>
+    private double Predict(delegate*<SvmModelStruct*, SvmNode*, double*, double> predict, ReadOnlySpan<SvmNode> row, Span<double> output)
+    {
         CheckTerminated(row);
         using var lease = new ModelLease(_handle);
         fixed (SvmNode* x = row)
-        fixed (double* p = probabilities)
-            return LibSvmNative.PredictProbability(lease.Model, x, p);
+        fixed (double* o = output)
+            return predict(lease.Model, x, o);
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ internal sealed class NeuralFamily : IModelFamily
         Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
         Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
-        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images too (what serve should get)", Zoo.Photo,
+        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images too (what serve should get)", Zoo.Deep,
             ("width", "8")),
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
@@ -80,22 +80,16 @@ internal static class Zoo
     }
 
     /// <summary>
-    /// VGG-style, 'same' padding: [w, w] pool [2w, 2w] pool [4w] pool, dense 256 (w = <see cref="DeepCnnOptions.Width"/>, 32
-    /// by default). With <see cref="DeepCnnOptions.Residual"/> the second and third stages are residual blocks of two
+    /// VGG-style, 'same' padding: [w, w] pool [2w, 2w] pool [4w] pool, dense 256 (w = <see cref="DeepNetworkOptions.Width"/>, 32
+    /// by default). With <see cref="DeepNetworkOptions.Residual"/> the second and third stages are residual blocks of two
     /// convolutions each (a 1x1 projection on the shortcut, since the block doubles the channels). Trained with
-    /// augmentation, AdamW, one-cycle and label smoothing by default (see <see cref="DeepCnnOptions"/>).
+    /// augmentation, AdamW, one-cycle and label smoothing by default (see <see cref="DeepNetworkOptions"/>); cnn-deep and
+    /// cnn-photo both use it.
     /// </summary>
     public static Sequential Deep(NeuralOptions options)
     {
-        var deep = (DeepCnnOptions)options;
+        var deep = (DeepNetworkOptions)options;
         return DeepNetwork(deep.Width, deep.Residual, (float)options.Dropout);
-    }
-
-    /// <summary>cnn-deep's network, trained for photos (see <see cref="PhotoCnnOptions"/>).</summary>
-    public static Sequential Photo(NeuralOptions options)
-    {
-        var photo = (PhotoCnnOptions)options;
-        return DeepNetwork(photo.Width, photo.Residual, (float)options.Dropout);
     }
 
     private static Sequential DeepNetwork(int w, bool residual, float dropout)

@@ -245,17 +245,19 @@ public sealed record Cnn4Options : NeuralOptions
     }
 }
 
-/// <summary>The "cnn-deep" model: a VGG-style 32-64-128 network with batch norm, the strongest of the zoo.</summary>
-public sealed record DeepCnnOptions : NeuralOptions
+/// <summary>
+/// cnn-deep's network (<see cref="Zoo.Deep"/>) and how it trains: AdamW with one-cycle, augmentation with light erasing,
+/// light dropout, mirror TTA, every image for training. cnn-deep and cnn-photo share it and differ only in epochs,
+/// label smoothing and photo-like augmentation.
+/// </summary>
+public abstract record DeepNetworkOptions : NeuralOptions
 {
-    /// <summary>The zoo's defaults: 22 epochs of AdamW with a one-cycle schedule, augmentation, light dropout, mirror TTA.</summary>
-    public DeepCnnOptions()
+    /// <summary>The shared defaults: AdamW with one-cycle, augmentation, light dropout, mirror TTA, no hold-out.</summary>
+    protected DeepNetworkOptions()
     {
-        // ~49 s per epoch on the idle 2-core machine: 22 epochs on all 60,000 images fit the 20-minute budget.
-        // Measured (seed 42, 5% held out, docs/neural.md): dropout 0.2 + erasing 0.25, 18 epochs -> 0.9361 with training
-        // accuracy 0.932 below validation (underfitting); dropout 0.1 + erasing 0.1, 20 epochs -> 0.9431 (TTA).
-        // So lighter regularisation and every image for training.
-        Epochs = 22;
+        // Measured for cnn-deep (seed 42, 5% held out, docs/neural.md): dropout 0.2 + erasing 0.25, 18 epochs -> 0.9361
+        // with training accuracy 0.932 below validation (underfitting); dropout 0.1 + erasing 0.1, 20 epochs -> 0.9431
+        // (TTA). So lighter regularisation and every image for training.
         Optimizer = OptimizerKind.AdamW;
         LearningRate = 3e-3;
         WeightDecay = 5e-4;
@@ -263,7 +265,6 @@ public sealed record DeepCnnOptions : NeuralOptions
         Augment = true;
         Erasing = 0.1;
         Dropout = 0.05;
-        LabelSmoothing = 0.05;
         Patience = 0;
         ValidationFraction = 0;
         RestoreBest = false;
@@ -284,6 +285,18 @@ public sealed record DeepCnnOptions : NeuralOptions
     {
         base.Validate();
         Require(Width is >= 4 and <= 256, "width", "must be 4-256 filters", Width);
+    }
+}
+
+/// <summary>The "cnn-deep" model: a VGG-style 32-64-128 network with batch norm, the strongest of the zoo.</summary>
+public sealed record DeepCnnOptions : DeepNetworkOptions
+{
+    /// <summary>The zoo's defaults: 22 epochs, label smoothing 0.05, and the shared deep-network training.</summary>
+    public DeepCnnOptions()
+    {
+        // ~49 s per epoch on the idle 2-core machine: 22 epochs on all 60,000 images fit the 20-minute budget.
+        Epochs = 22;
+        LabelSmoothing = 0.05;
     }
 }
 
@@ -309,39 +322,13 @@ public sealed record CustomOptions : NeuralOptions
 /// label smoothing so its top-3 probabilities stay graded on photos unlike anything it saw. `fmnist serve` and
 /// `fmnist predict` use its file (models/cnn-photo.fmm) when no --model is given.
 /// </summary>
-public sealed record PhotoCnnOptions : NeuralOptions
+public sealed record PhotoCnnOptions : DeepNetworkOptions
 {
     /// <summary>The photo model's defaults: cnn-deep's network, photo-like augmentation on half the images, label smoothing 0.1, mirror TTA.</summary>
     public PhotoCnnOptions()
     {
         Epochs = 20;
-        Optimizer = OptimizerKind.AdamW;
-        LearningRate = 3e-3;
-        WeightDecay = 5e-4;
-        Schedule = LearningRateSchedule.OneCycle;
-        Augment = true;
-        Erasing = 0.1;
         PhotoLike = 0.5;
-        Dropout = 0.05;
         LabelSmoothing = 0.1;
-        Patience = 0;
-        ValidationFraction = 0;
-        RestoreBest = false;
-        Tta = true;
-    }
-
-    /// <summary>Filters of the first stage; the second and third stages have 2x and 4x as many.</summary>
-    [Description("Filters of the first stage; the second and third stages have 2x and 4x as many.")]
-    public int Width { get; init; } = 32;
-
-    /// <summary>Make the second and third stages residual blocks (two convolutions each, a 1x1 projection on the shortcut).</summary>
-    [Description("Make the second and third stages residual blocks (two convolutions each, a 1x1 projection on the shortcut).")]
-    public bool Residual { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        Require(Width is >= 4 and <= 256, "width", "must be 4-256 filters", Width);
     }
 }

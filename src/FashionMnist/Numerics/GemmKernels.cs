@@ -36,16 +36,16 @@ internal sealed unsafe class GemmKernel
     public override string ToString() => Name;
 
     public static readonly GemmKernel Avx512 = new("avx512-8x32", 8, 32,
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel8x32);
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel<Rows8, Avx512Vector, Vector512<float>>);
 
     public static readonly GemmKernel Avx512Tall = new("avx512-12x32", 12, 32,
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel12x32);
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel<Rows12, Avx512Vector, Vector512<float>>);
 
     public static readonly GemmKernel Avx2 = new("avx2-6x16", 6, 16,
-        Vector256.IsHardwareAccelerated && Fma.IsSupported, &GemmKernels.Kernel6x16);
+        Vector256.IsHardwareAccelerated && Fma.IsSupported, &GemmKernels.Kernel<Rows6, Avx2Vector, Vector256<float>>);
 
     /// <summary>Portable: Vector128 is SSE on x64 and AdvSimd on Arm64, software elsewhere.</summary>
-    public static readonly GemmKernel Portable = new("vector128-4x8", 4, 8, true, &GemmKernels.Kernel4x8);
+    public static readonly GemmKernel Portable = new("vector128-4x8", 4, 8, true, &GemmKernels.Kernel<Rows4, PortableVector, Vector128<float>>);
 
     public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx512Tall, Avx2, Portable];
 
@@ -67,232 +67,190 @@ internal sealed unsafe class GemmKernel
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }
 
+/// <summary>
+/// The vector width a micro-kernel works in, as inlined operations: NR = 2 vectors of <see cref="Width"/> floats.
+/// <see cref="GemmKernels.Kernel{TRows, T, TVec}"/> is written once; each width and row count is a struct, so the JIT
+/// compiles one specialised kernel per pair, folds the row guards away and keeps the 2 x MR accumulators in vector
+/// registers, as the hand-written kernels it replaced did (compared instruction by instruction: docs/numerics.md).
+/// </summary>
+internal unsafe interface IKernelVector<TVec> where TVec : struct
+{
+    /// <summary>Floats per vector (NR is twice this).</summary>
+    static abstract int Width { get; }
+
+    /// <summary>Whether a full, unit-stride tile is written straight from the registers (else always through the spilled tile).</summary>
+    static abstract bool StoresDirectly { get; }
+
+    static abstract TVec Load(float* source);
+    static abstract TVec Broadcast(float value);
+
+    /// <summary>a * b + c: fused where the kernel requires FMA hardware.</summary>
+    static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
+
+    static abstract TVec Add(TVec a, TVec b);
+    static abstract void Store(TVec value, float* destination);
+}
+
+internal readonly unsafe struct Avx512Vector : IKernelVector<Vector512<float>>
+{
+    public static int Width => 16;
+    public static bool StoresDirectly => true;
+    public static Vector512<float> Load(float* source) => Vector512.Load(source);
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    public static void Store(Vector512<float> value, float* destination) => value.Store(destination);
+}
+
+internal readonly unsafe struct Avx2Vector : IKernelVector<Vector256<float>>
+{
+    public static int Width => 8;
+    public static bool StoresDirectly => true;
+    public static Vector256<float> Load(float* source) => Vector256.Load(source);
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    public static void Store(Vector256<float> value, float* destination) => value.Store(destination);
+}
+
+/// <summary>Portable: MultiplyAddEstimate (fused where the hardware has FMA), and every tile goes through the spill.</summary>
+internal readonly unsafe struct PortableVector : IKernelVector<Vector128<float>>
+{
+    public static int Width => 4;
+    public static bool StoresDirectly => false;
+    public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static void Store(Vector128<float> value, float* destination) => value.Store(destination);
+}
+
+/// <summary>MR, the rows of C a micro-kernel keeps in registers: 4, 6, 8 or 12.</summary>
+internal interface IKernelRows
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct Rows4 : IKernelRows { public static int Count => 4; }
+internal readonly struct Rows6 : IKernelRows { public static int Count => 6; }
+internal readonly struct Rows8 : IKernelRows { public static int Count => 8; }
+internal readonly struct Rows12 : IKernelRows { public static int Count => 12; }
+
 internal static unsafe class GemmKernels
 {
+    /// <summary>
+    /// C[MR x NR] (=|+=) A-panel * B-panel for the shape <typeparamref name="T"/>: per k step one broadcast of each of
+    /// the MR A values and two fused multiply-adds per row. Rows beyond TRows.Count are guarded by JIT-time constants, so
+    /// they cost nothing in the smaller shapes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel8x32(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
+    public static void Kernel<TRows, T, TVec>(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
+        where TRows : struct, IKernelRows
+        where T : struct, IKernelVector<TVec>
+        where TVec : struct
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        TVec c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        TVec c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        TVec c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> ai = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
+            TVec b0 = T.Load(b), b1 = T.Load(b + T.Width);
+            TVec ai;
+            ai = T.Broadcast(a[0]); c00 = T.MultiplyAdd(ai, b0, c00); c01 = T.MultiplyAdd(ai, b1, c01);
+            ai = T.Broadcast(a[1]); c10 = T.MultiplyAdd(ai, b0, c10); c11 = T.MultiplyAdd(ai, b1, c11);
+            ai = T.Broadcast(a[2]); c20 = T.MultiplyAdd(ai, b0, c20); c21 = T.MultiplyAdd(ai, b1, c21);
+            ai = T.Broadcast(a[3]); c30 = T.MultiplyAdd(ai, b0, c30); c31 = T.MultiplyAdd(ai, b1, c31);
+            if (TRows.Count > 4)
+            {
+                ai = T.Broadcast(a[4]); c40 = T.MultiplyAdd(ai, b0, c40); c41 = T.MultiplyAdd(ai, b1, c41);
+                ai = T.Broadcast(a[5]); c50 = T.MultiplyAdd(ai, b0, c50); c51 = T.MultiplyAdd(ai, b1, c51);
+            }
+            if (TRows.Count > 6)
+            {
+                ai = T.Broadcast(a[6]); c60 = T.MultiplyAdd(ai, b0, c60); c61 = T.MultiplyAdd(ai, b1, c61);
+                ai = T.Broadcast(a[7]); c70 = T.MultiplyAdd(ai, b0, c70); c71 = T.MultiplyAdd(ai, b1, c71);
+            }
+            if (TRows.Count > 8)
+            {
+                ai = T.Broadcast(a[8]); c80 = T.MultiplyAdd(ai, b0, c80); c81 = T.MultiplyAdd(ai, b1, c81);
+                ai = T.Broadcast(a[9]); c90 = T.MultiplyAdd(ai, b0, c90); c91 = T.MultiplyAdd(ai, b1, c91);
+                ai = T.Broadcast(a[10]); c100 = T.MultiplyAdd(ai, b0, c100); c101 = T.MultiplyAdd(ai, b1, c101);
+                ai = T.Broadcast(a[11]); c110 = T.MultiplyAdd(ai, b0, c110); c111 = T.MultiplyAdd(ai, b1, c111);
+            }
             a += aStep;
             b += bStep;
         }
-        if (mr == 8 && nr == 32 && csC == 1)
+        if (T.StoresDirectly && mr == TRows.Count && nr == 2 * T.Width && csC == 1)
         {
-            Store(c, c00, c01, beta); Store(c + rsC, c10, c11, beta);
-            Store(c + 2 * rsC, c20, c21, beta); Store(c + 3 * rsC, c30, c31, beta);
-            Store(c + 4 * rsC, c40, c41, beta); Store(c + 5 * rsC, c50, c51, beta);
-            Store(c + 6 * rsC, c60, c61, beta); Store(c + 7 * rsC, c70, c71, beta);
+            Store<T, TVec>(c + 0 * rsC, c00, c01, beta);
+            Store<T, TVec>(c + 1 * rsC, c10, c11, beta);
+            Store<T, TVec>(c + 2 * rsC, c20, c21, beta);
+            Store<T, TVec>(c + 3 * rsC, c30, c31, beta);
+            if (TRows.Count > 4)
+            {
+                Store<T, TVec>(c + 4 * rsC, c40, c41, beta);
+                Store<T, TVec>(c + 5 * rsC, c50, c51, beta);
+            }
+            if (TRows.Count > 6)
+            {
+                Store<T, TVec>(c + 6 * rsC, c60, c61, beta);
+                Store<T, TVec>(c + 7 * rsC, c70, c71, beta);
+            }
+            if (TRows.Count > 8)
+            {
+                Store<T, TVec>(c + 8 * rsC, c80, c81, beta);
+                Store<T, TVec>(c + 9 * rsC, c90, c91, beta);
+                Store<T, TVec>(c + 10 * rsC, c100, c101, beta);
+                Store<T, TVec>(c + 11 * rsC, c110, c111, beta);
+            }
             return;
         }
-        float* tile = stackalloc float[8 * 32];
-        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
-        StoreTile(tile, 32, c, rsC, csC, beta, mr, nr);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel12x32(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
-    {
-        Vector512<float> c00 = default, c01 = default;
-        Vector512<float> c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default;
-        Vector512<float> c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default;
-        Vector512<float> c70 = default, c71 = default;
-        Vector512<float> c80 = default, c81 = default;
-        Vector512<float> c90 = default, c91 = default;
-        Vector512<float> c100 = default, c101 = default;
-        Vector512<float> c110 = default, c111 = default;
-        for (int p = 0; p < kc; p++)
+        float* tile = stackalloc float[TRows.Count * 2 * T.Width];
+        T.Store(c00, tile + 0 * 2 * T.Width); T.Store(c01, tile + (0 * 2 + 1) * T.Width);
+        T.Store(c10, tile + 1 * 2 * T.Width); T.Store(c11, tile + (1 * 2 + 1) * T.Width);
+        T.Store(c20, tile + 2 * 2 * T.Width); T.Store(c21, tile + (2 * 2 + 1) * T.Width);
+        T.Store(c30, tile + 3 * 2 * T.Width); T.Store(c31, tile + (3 * 2 + 1) * T.Width);
+        if (TRows.Count > 4)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> ai;
-            ai = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            ai = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(ai, b0, c60); c61 = Vector512.FusedMultiplyAdd(ai, b1, c61);
-            ai = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(ai, b0, c70); c71 = Vector512.FusedMultiplyAdd(ai, b1, c71);
-            ai = Vector512.Create(a[8]);
-            c80 = Vector512.FusedMultiplyAdd(ai, b0, c80); c81 = Vector512.FusedMultiplyAdd(ai, b1, c81);
-            ai = Vector512.Create(a[9]);
-            c90 = Vector512.FusedMultiplyAdd(ai, b0, c90); c91 = Vector512.FusedMultiplyAdd(ai, b1, c91);
-            ai = Vector512.Create(a[10]);
-            c100 = Vector512.FusedMultiplyAdd(ai, b0, c100); c101 = Vector512.FusedMultiplyAdd(ai, b1, c101);
-            ai = Vector512.Create(a[11]);
-            c110 = Vector512.FusedMultiplyAdd(ai, b0, c110); c111 = Vector512.FusedMultiplyAdd(ai, b1, c111);
-            a += aStep;
-            b += bStep;
+            T.Store(c40, tile + 4 * 2 * T.Width); T.Store(c41, tile + (4 * 2 + 1) * T.Width);
+            T.Store(c50, tile + 5 * 2 * T.Width); T.Store(c51, tile + (5 * 2 + 1) * T.Width);
         }
-        if (mr == 12 && nr == 32 && csC == 1)
+        if (TRows.Count > 6)
         {
-            Store(c + 0 * rsC, c00, c01, beta);
-            Store(c + 1 * rsC, c10, c11, beta);
-            Store(c + 2 * rsC, c20, c21, beta);
-            Store(c + 3 * rsC, c30, c31, beta);
-            Store(c + 4 * rsC, c40, c41, beta);
-            Store(c + 5 * rsC, c50, c51, beta);
-            Store(c + 6 * rsC, c60, c61, beta);
-            Store(c + 7 * rsC, c70, c71, beta);
-            Store(c + 8 * rsC, c80, c81, beta);
-            Store(c + 9 * rsC, c90, c91, beta);
-            Store(c + 10 * rsC, c100, c101, beta);
-            Store(c + 11 * rsC, c110, c111, beta);
-            return;
+            T.Store(c60, tile + 6 * 2 * T.Width); T.Store(c61, tile + (6 * 2 + 1) * T.Width);
+            T.Store(c70, tile + 7 * 2 * T.Width); T.Store(c71, tile + (7 * 2 + 1) * T.Width);
         }
-        float* tile = stackalloc float[12 * 32];
-        c00.Store(tile + 0); c01.Store(tile + 16);
-        c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80);
-        c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144);
-        c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208);
-        c70.Store(tile + 224); c71.Store(tile + 240);
-        c80.Store(tile + 256); c81.Store(tile + 272);
-        c90.Store(tile + 288); c91.Store(tile + 304);
-        c100.Store(tile + 320); c101.Store(tile + 336);
-        c110.Store(tile + 352); c111.Store(tile + 368);
-        StoreTile(tile, 32, c, rsC, csC, beta, mr, nr);
+        if (TRows.Count > 8)
+        {
+            T.Store(c80, tile + 8 * 2 * T.Width); T.Store(c81, tile + (8 * 2 + 1) * T.Width);
+            T.Store(c90, tile + 9 * 2 * T.Width); T.Store(c91, tile + (9 * 2 + 1) * T.Width);
+            T.Store(c100, tile + 10 * 2 * T.Width); T.Store(c101, tile + (10 * 2 + 1) * T.Width);
+            T.Store(c110, tile + 11 * 2 * T.Width); T.Store(c111, tile + (11 * 2 + 1) * T.Width);
+        }
+        StoreTile(tile, 2 * T.Width, c, rsC, csC, beta, mr, nr);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, float beta)
+    private static void Store<T, TVec>(float* c, TVec v0, TVec v1, float beta)
+        where T : struct, IKernelVector<TVec>
+        where TVec : struct
     {
         if (beta == 0f)
         {
-            v0.Store(c);
-            v1.Store(c + 16);
+            T.Store(v0, c);
+            T.Store(v1, c + T.Width);
         }
         else if (beta == 1f)
         {
-            (Vector512.Load(c) + v0).Store(c);
-            (Vector512.Load(c + 16) + v1).Store(c + 16);
+            T.Store(T.Add(T.Load(c), v0), c);
+            T.Store(T.Add(T.Load(c + T.Width), v1), c + T.Width);
         }
         else
         {
-            var vb = Vector512.Create(beta);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c), vb, v0).Store(c);
-            Vector512.FusedMultiplyAdd(Vector512.Load(c + 16), vb, v1).Store(c + 16);
+            TVec vb = T.Broadcast(beta);
+            T.Store(T.MultiplyAdd(T.Load(c), vb, v0), c);
+            T.Store(T.MultiplyAdd(T.Load(c + T.Width), vb, v1), c + T.Width);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel6x16(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> ai = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(ai, b0, c00); c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(ai, b0, c10); c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(ai, b0, c20); c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(ai, b0, c30); c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(ai, b0, c40); c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(ai, b0, c50); c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
-            a += aStep;
-            b += bStep;
-        }
-        if (mr == 6 && nr == 16 && csC == 1)
-        {
-            Store(c, c00, c01, beta); Store(c + rsC, c10, c11, beta); Store(c + 2 * rsC, c20, c21, beta);
-            Store(c + 3 * rsC, c30, c31, beta); Store(c + 4 * rsC, c40, c41, beta); Store(c + 5 * rsC, c50, c51, beta);
-            return;
-        }
-        float* tile = stackalloc float[6 * 16];
-        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
-        StoreTile(tile, 16, c, rsC, csC, beta, mr, nr);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, float beta)
-    {
-        if (beta == 0f)
-        {
-            v0.Store(c);
-            v1.Store(c + 8);
-        }
-        else if (beta == 1f)
-        {
-            (Vector256.Load(c) + v0).Store(c);
-            (Vector256.Load(c + 8) + v1).Store(c + 8);
-        }
-        else
-        {
-            var vb = Vector256.Create(beta);
-            Vector256.FusedMultiplyAdd(Vector256.Load(c), vb, v0).Store(c);
-            Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), vb, v1).Store(c + 8);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel4x8(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint rsC, nint csC, float beta, int mr, int nr)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector128<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector128<float> b0 = Vector128.Load(b), b1 = Vector128.Load(b + 4);
-            Vector128<float> ai = Vector128.Create(a[0]);
-            c00 = Vector128.MultiplyAddEstimate(ai, b0, c00); c01 = Vector128.MultiplyAddEstimate(ai, b1, c01);
-            ai = Vector128.Create(a[1]);
-            c10 = Vector128.MultiplyAddEstimate(ai, b0, c10); c11 = Vector128.MultiplyAddEstimate(ai, b1, c11);
-            ai = Vector128.Create(a[2]);
-            c20 = Vector128.MultiplyAddEstimate(ai, b0, c20); c21 = Vector128.MultiplyAddEstimate(ai, b1, c21);
-            ai = Vector128.Create(a[3]);
-            c30 = Vector128.MultiplyAddEstimate(ai, b0, c30); c31 = Vector128.MultiplyAddEstimate(ai, b1, c31);
-            a += aStep;
-            b += bStep;
-        }
-        float* tile = stackalloc float[4 * 8];
-        c00.Store(tile); c01.Store(tile + 4); c10.Store(tile + 8); c11.Store(tile + 12);
-        c20.Store(tile + 16); c21.Store(tile + 20); c30.Store(tile + 24); c31.Store(tile + 28);
-        StoreTile(tile, 8, c, rsC, csC, beta, mr, nr);
     }
 
     /// <summary>Edge or strided tiles: the accumulators were spilled to <paramref name="tile"/>; copy the valid part.</summary>

@@ -34,6 +34,68 @@ public class ImagingPrimitivesTests
     }
 
     [Fact]
+    public void Area_resampling_with_weight_tables_equals_the_per_line_computation_to_the_bit()
+    {
+        // The weights are now computed once per axis; each output must be the same float as when they were
+        // recomputed for every line (ReferenceResize below is that code), shrinking, enlarging and both at once.
+        var random = new Random(3);
+        foreach (var (sw, sh, w, h) in new[] { (400, 533, 192, 256), (200, 267, 192, 256), (97, 61, 28, 17), (5, 3, 28, 28), (150, 40, 21, 6), (1, 1, 3, 2) })
+        {
+            float[] source = Enumerable.Range(0, sw * sh).Select(_ => (float)random.NextDouble()).ToArray();
+            var fast = new float[w * h];
+            var reference = new float[w * h];
+            AreaResampler.Resize(source, sw, sh, fast, w, h);
+            ReferenceResize(source, sw, sh, reference, w, h);
+            Assert.Equal(reference, fast);
+        }
+    }
+
+    private static void ReferenceResize(float[] source, int sw, int sh, float[] destination, int w, int h)
+    {
+        var rows = new float[w * sh];
+        for (int y = 0; y < sh; y++) Line(source.AsSpan(y * sw), 1, sw, rows.AsSpan(y * w), 1, w);
+        for (int x = 0; x < w; x++) Line(rows.AsSpan(x), w, sh, destination.AsSpan(x), w, h);
+
+        static void Line(ReadOnlySpan<float> src, int srcStep, int srcLength, Span<float> dst, int step, int length)
+        {
+            double scale = (double)srcLength / length;
+            for (int o = 0; o < length; o++)
+            {
+                double lo = o * scale, hi = (o + 1) * scale;
+                int first = (int)Math.Floor(lo), last = Math.Min(srcLength - 1, (int)Math.Ceiling(hi) - 1);
+                double total = 0;
+                for (int i = first; i <= last; i++) total += Math.Min(hi, i + 1) - Math.Max(lo, i);
+                float sum = 0;
+                for (int i = first, s = first * srcStep; i <= last; i++, s += srcStep)
+                    sum += (float)((float)(Math.Min(hi, i + 1) - Math.Max(lo, i)) / total) * src[s];
+                dst[o * step] = sum;
+            }
+        }
+    }
+
+    [Fact]
+    public void Select_finds_what_a_sort_puts_at_each_index_and_partitions_around_it()
+    {
+        var random = new Random(11);
+        foreach (int n in new[] { 1, 2, 3, 7, 64, 1000 })
+            foreach (int distinct in new[] { 1, 3, 1_000_000 }) // many duplicates, a few, none
+            {
+                float[] values = Enumerable.Range(0, n).Select(_ => (float)random.Next(distinct) / 7).ToArray();
+                float[] sorted = values.Order().ToArray();
+                for (int k = 0; k < n; k += Math.Max(1, n / 50))
+                {
+                    float[] work = (float[])values.Clone();
+                    Assert.Equal(sorted[k], Thresholds.Select(work, k));
+                    Assert.All(work[..k], v => Assert.True(v <= sorted[k]));
+                    Assert.All(work[(k + 1)..], v => Assert.True(v >= sorted[k]));
+                    Assert.Equal(sorted, work.Order().ToArray()); // a permutation: nothing lost or invented
+                }
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Thresholds.Select(new float[3], 3));
+        Assert.Equal(2f, Thresholds.Percentile([5f, 1f, 2f, 9f, 3f], 0.25));
+    }
+
+    [Fact]
     public void Dilate_and_erode_use_a_square()
     {
         var mask = new BinaryMask(5, 5);

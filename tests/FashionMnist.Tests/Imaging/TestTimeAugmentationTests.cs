@@ -38,6 +38,35 @@ public class TestTimeAugmentationTests
     }
 
     [Fact]
+    public void One_shared_analysis_gives_each_variant_exactly_what_its_own_pipeline_gives()
+    {
+        // PrepareVariants computes the working image, background and distance map once for every variant; each
+        // result must equal, pixel for pixel and note for note, a pipeline run from scratch with those scales.
+        var pipeline = new GarmentPipeline();
+        (double Threshold, double Aspect)[] scales = [(1.0, 1.0), (0.7, 1.0), (1.4, 0.75), (2.5, 1.0)];
+        foreach (string name in TestImages.FixturePhotos)
+        {
+            RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath(name));
+            IReadOnlyList<PreparedPhoto> shared = pipeline.PrepareVariants(photo, scales, keepStages: true);
+            for (int s = 0; s < scales.Length; s++)
+            {
+                PreparedPhoto alone = new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = scales[s].Threshold, AspectScale = scales[s].Aspect }).Prepare(photo, keepStages: s == 0);
+                Assert.Equal(alone.Pixels, shared[s].Pixels);
+                Assert.Equal(alone.Notes, shared[s].Notes);
+                Assert.Equal(alone.Stages.Select(t => (t.Name, t.Image.Pixels)), shared[s].Stages.Select(t => (t.Name, t.Image.Pixels)));
+            }
+            Assert.NotEqual(shared[0].Notes, shared[3].Notes); // the scales did change the threshold
+        }
+        // A transparent photo takes its mask from the alpha channel at every scale.
+        var cutout = new RgbaImage(40, 60);
+        for (int y = 10; y < 50; y++)
+            for (int x = 10; x < 30; x++) cutout.SetPixel(x, y, 90, 40, 20);
+        var both = pipeline.PrepareVariants(cutout, [(1.0, 1.0), (0.7, 1.0)]);
+        Assert.Equal(pipeline.Prepare(cutout).Pixels, both[0].Pixels);
+        Assert.Equal(both[0].Pixels, both[1].Pixels);
+    }
+
+    [Fact]
     public void Aspect_scales_add_squeezed_views_for_every_threshold()
     {
         var pipeline = new GarmentPipeline();

@@ -69,6 +69,22 @@ public sealed class WebApiTests(WebAppFixture app) : IClassFixture<WebAppFixture
     }
 
     [Fact]
+    public async Task Each_answer_says_where_its_time_went_in_Server_Timing()
+    {
+        using HttpResponseMessage response = await app.Client.PostAsync("/api/classify", Form(Photo()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string header = string.Join(", ", response.Headers.GetValues("Server-Timing"));
+        var metrics = header.Split(", ").Select(m => m.Split(";dur=")).ToDictionary(m => m[0], m => double.Parse(m[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["read", "queue", "decode", "prepare", "model-wait", "model", "png", "total"], metrics.Keys);
+        Assert.All(metrics.Values, v => Assert.True(v >= 0));
+        Assert.True(metrics["decode"] > 0 && metrics["prepare"] > 0 && metrics["model"] > 0, header);
+        // The phases follow each other: together they are the total (each is rounded to 0.01 ms).
+        Assert.InRange(metrics.Where(m => m.Key != "total").Sum(m => m.Value), metrics["total"] - 0.1, metrics["total"] + 0.1);
+        double reported = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("milliseconds").GetDouble();
+        Assert.Equal(Math.Round(metrics["total"], 1), reported, 0.051);
+    }
+
+    [Fact]
     public async Task Multipart_upload_is_classified()
     {
         JsonElement json = await ExpectJson(await app.Client.PostAsync("/api/classify", Form(Photo())), HttpStatusCode.OK);

@@ -74,6 +74,9 @@ public sealed class WebBrowserTests(WebAppFixture app) : IClassFixture<WebAppFix
         // The 28x28 input was loaded into the pixelated <img>.
         Assert.Equal(28, await page.EvalOnSelectorAsync<int>("#input", "img => img.naturalWidth"));
         Assert.True(await page.Locator("#error").IsHiddenAsync());
+        // The page times one photo from upload to answer (issue 14) and shows it beside the server's own time.
+        Assert.True(int.Parse((await page.GetAttributeAsync("#meta", "data-latency-ms"))!) > 0);
+        Assert.Contains("upload to answer", await page.Locator("#meta").TextContentAsync());
 
         // A file that is not an image shows the server's error message on the page.
         string text = Path.Combine(Path.GetTempPath(), $"fmnist-not-a-photo-{Guid.NewGuid():N}.jpg");

@@ -6,17 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace FashionMnist.Classic.Trees;
 
 /// <summary>What boosting trees are grown from (shared by all trees of a fit).</summary>
-internal sealed class BoostingTrainingSet
+internal sealed class BoostingTrainingSet : TreeTrainingSet
 {
-    public required byte[] Columns { get; init; }  // features x rows
-    public required int Rows { get; init; }
-    public required int Features { get; init; }
     public required int[] BinCounts { get; init; } // bins each feature can take
-    public required int MaxDepth { get; init; }
     public required int MaxLeaves { get; init; }
     public required float L2 { get; init; }
     public required float MinChildWeight { get; init; }
-    public required int MinSamplesLeaf { get; init; }
     public required float MinSplitGain { get; init; }
 
     /// <summary>Use the scalar split scan even where the Vector512 one runs (tests compare the two).</summary>

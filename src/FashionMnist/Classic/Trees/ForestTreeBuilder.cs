@@ -6,18 +6,13 @@ using System.Runtime.Intrinsics;
 namespace FashionMnist.Classic.Trees;
 
 /// <summary>What a forest tree is grown from: the bins in both layouts, labels and the split rules.</summary>
-internal sealed class ForestTrainingSet
+internal sealed class ForestTrainingSet : TreeTrainingSet
 {
-    public required byte[] Columns { get; init; }   // features x rows: one feature's bins are contiguous
     public required byte[] RowBins { get; init; }   // rows x features: one row's bins are contiguous
     public required byte[] Labels { get; init; }
-    public required int Rows { get; init; }
-    public required int Features { get; init; }
     public required int FeaturesPerSplit { get; init; }
     public required SplitCriterion Criterion { get; init; }
-    public required int MaxDepth { get; init; }
     public required int MinSamplesSplit { get; init; }
-    public required int MinSamplesLeaf { get; init; }
 
     /// <summary>Fill one feature's histogram per pass even where two could share one (tests compare the two: same trees).</summary>
     public bool OneFeatureAtATime { get; init; }

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace FashionMnist.Neural.Layers;
 
@@ -48,56 +46,13 @@ internal sealed partial class Conv2D
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void PoolGroupImage(float[] gathered, int width, int j, float[] y, int outOffset, int outH, int outW, bool relu)
     {
-        int inW = _outWidth;
-        bool wide = Avx2.IsSupported && outW >= 8, narrow = Sse.IsSupported && outW >= 4;
         fixed (float* pg = gathered, py = y)
         {
             for (int f = 0; f < Filters; f++)
             {
                 float bias = Bias is null ? 0f : Bias.Value[f];
                 float* plane = pg + (long)f * width + j * _outPixels;
-                float* output = py + outOffset + f * outH * outW;
-                var b8 = Vector256.Create(bias);
-                var b4 = Vector128.Create(bias);
-                for (int oy = 0; oy < outH; oy++)
-                {
-                    float* row0 = plane + 2 * oy * inW, row1 = row0 + inW, target = output + oy * outW;
-                    if (wide)
-                    {
-                        for (int ox = 0; ; ox += 8)
-                        {
-                            if (ox > outW - 8) ox = outW - 8; // overlapping last vector, as MaxPool2D
-                            Vector256<float> lo = Avx.Max(Avx.LoadVector256(row0 + 2 * ox) + b8, Avx.LoadVector256(row1 + 2 * ox) + b8);
-                            Vector256<float> hi = Avx.Max(Avx.LoadVector256(row0 + 2 * ox + 8) + b8, Avx.LoadVector256(row1 + 2 * ox + 8) + b8);
-                            Vector256<float> pairs = Avx.Max(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01));
-                            Vector256<float> result = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
-                            if (relu) result = Avx.Max(result, Vector256<float>.Zero);
-                            Avx.Store(target + ox, result);
-                            if (ox == outW - 8) break;
-                        }
-                    }
-                    else if (narrow)
-                    {
-                        for (int ox = 0; ; ox += 4)
-                        {
-                            if (ox > outW - 4) ox = outW - 4;
-                            Vector128<float> lo = Sse.Max(Sse.LoadVector128(row0 + 2 * ox) + b4, Sse.LoadVector128(row1 + 2 * ox) + b4);
-                            Vector128<float> hi = Sse.Max(Sse.LoadVector128(row0 + 2 * ox + 4) + b4, Sse.LoadVector128(row1 + 2 * ox + 4) + b4);
-                            Vector128<float> result = Sse.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01));
-                            if (relu) result = Sse.Max(result, Vector128<float>.Zero);
-                            Sse.Store(target + ox, result);
-                            if (ox == outW - 4) break;
-                        }
-                    }
-                    else
-                    {
-                        for (int ox = 0; ox < outW; ox++)
-                        {
-                            float max = MathF.Max(MathF.Max(row0[2 * ox] + bias, row0[2 * ox + 1] + bias), MathF.Max(row1[2 * ox] + bias, row1[2 * ox + 1] + bias));
-                            target[ox] = relu ? MathF.Max(max, 0f) : max;
-                        }
-                    }
-                }
+                MaxPool2D.PoolPlane<WithBias>(plane, _outWidth, py + outOffset + f * outH * outW, outH, outW, bias, relu);
             }
         }
     }

@@ -51,62 +51,71 @@ internal sealed class MaxPool2D : Layer
     }
 
     /// <summary>
-    /// 2x2 / stride 2 max (then ReLU when fused) of one image: vertical max of two rows, then of neighbouring columns,
-    /// 8 (AVX) or 4 (SSE) outputs at a time; the last vector of a row overlaps the previous one instead of a scalar tail
-    /// (scalar compares on random data mispredict about once per window: that made this pass 4x slower).
+    /// 2x2 / stride 2 max (then ReLU when fused) of one image, plane by plane (<see cref="PoolPlane{TBias}"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void PoolPairs(float[] x, int inOffset, float[] y, int outOffset)
     {
         int height = InputShape.Height, width = InputShape.Width, outH = OutputShape.Height, outW = OutputShape.Width;
-        int channels = InputShape.Channels;
-        bool relu = FusedReLU;
-        bool wide = Avx2.IsSupported && outW >= 8, narrow = Sse.IsSupported && outW >= 4;
         fixed (float* px = &x[inOffset], py = &y[outOffset])
         {
-            for (int c = 0; c < channels; c++)
+            for (int c = 0; c < InputShape.Channels; c++)
+                PoolPlane<WithoutBias>(px + c * height * width, width, py + c * outH * outW, outH, outW, 0f, FusedReLU);
+        }
+    }
+
+    /// <summary>
+    /// 2x2 / stride 2 max of one plane (rows <paramref name="inWidth"/> apart) into outH x outW, each value plus
+    /// <paramref name="bias"/> first when <typeparamref name="TBias"/> adds one (the fused conv → pool), then ReLU when
+    /// <paramref name="relu"/>: vertical max of two rows, then of neighbouring columns, 8 (AVX) or 4 (SSE) outputs at a
+    /// time; the last vector of a row overlaps the previous one instead of a scalar tail (scalar compares on random data
+    /// mispredict about once per window: that made this pass 4x slower). <typeparamref name="TBias"/> is a struct, so
+    /// each use gets its own machine code and the pool without a bias adds nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void PoolPlane<TBias>(float* input, int inWidth, float* output, int outH, int outW, float bias, bool relu)
+        where TBias : struct, IPoolBias
+    {
+        bool wide = Avx2.IsSupported && outW >= 8, narrow = Sse.IsSupported && outW >= 4;
+        var b8 = Vector256.Create(bias);
+        var b4 = Vector128.Create(bias);
+        for (int oy = 0; oy < outH; oy++)
+        {
+            float* row0 = input + 2 * oy * inWidth, row1 = row0 + inWidth, target = output + oy * outW;
+            if (wide)
             {
-                float* input = px + c * height * width;
-                float* output = py + c * outH * outW;
-                for (int oy = 0; oy < outH; oy++)
+                for (int ox = 0; ; ox += 8)
                 {
-                    float* row0 = input + 2 * oy * width, row1 = row0 + width, target = output + oy * outW;
-                    if (wide)
-                    {
-                        for (int ox = 0; ; ox += 8)
-                        {
-                            if (ox > outW - 8) ox = outW - 8; // overlapping last vector
-                            Vector256<float> lo = Avx.Max(Avx.LoadVector256(row0 + 2 * ox), Avx.LoadVector256(row1 + 2 * ox));
-                            Vector256<float> hi = Avx.Max(Avx.LoadVector256(row0 + 2 * ox + 8), Avx.LoadVector256(row1 + 2 * ox + 8));
-                            // Even and odd columns (within 128-bit lanes), their max, then the lanes back in order.
-                            Vector256<float> pairs = Avx.Max(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01));
-                            Vector256<float> result = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
-                            if (relu) result = Avx.Max(result, Vector256<float>.Zero);
-                            Avx.Store(target + ox, result);
-                            if (ox == outW - 8) break;
-                        }
-                    }
-                    else if (narrow)
-                    {
-                        for (int ox = 0; ; ox += 4)
-                        {
-                            if (ox > outW - 4) ox = outW - 4;
-                            Vector128<float> lo = Sse.Max(Sse.LoadVector128(row0 + 2 * ox), Sse.LoadVector128(row1 + 2 * ox));
-                            Vector128<float> hi = Sse.Max(Sse.LoadVector128(row0 + 2 * ox + 4), Sse.LoadVector128(row1 + 2 * ox + 4));
-                            Vector128<float> result = Sse.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01));
-                            if (relu) result = Sse.Max(result, Vector128<float>.Zero);
-                            Sse.Store(target + ox, result);
-                            if (ox == outW - 4) break;
-                        }
-                    }
-                    else
-                    {
-                        for (int ox = 0; ox < outW; ox++)
-                        {
-                            float max = MathF.Max(MathF.Max(row0[2 * ox], row0[2 * ox + 1]), MathF.Max(row1[2 * ox], row1[2 * ox + 1]));
-                            target[ox] = relu ? MathF.Max(max, 0f) : max;
-                        }
-                    }
+                    if (ox > outW - 8) ox = outW - 8; // overlapping last vector
+                    Vector256<float> lo = Avx.Max(TBias.Add(Avx.LoadVector256(row0 + 2 * ox), b8), TBias.Add(Avx.LoadVector256(row1 + 2 * ox), b8));
+                    Vector256<float> hi = Avx.Max(TBias.Add(Avx.LoadVector256(row0 + 2 * ox + 8), b8), TBias.Add(Avx.LoadVector256(row1 + 2 * ox + 8), b8));
+                    // Even and odd columns (within 128-bit lanes), their max, then the lanes back in order.
+                    Vector256<float> pairs = Avx.Max(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01));
+                    Vector256<float> result = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
+                    if (relu) result = Avx.Max(result, Vector256<float>.Zero);
+                    Avx.Store(target + ox, result);
+                    if (ox == outW - 8) break;
+                }
+            }
+            else if (narrow)
+            {
+                for (int ox = 0; ; ox += 4)
+                {
+                    if (ox > outW - 4) ox = outW - 4;
+                    Vector128<float> lo = Sse.Max(TBias.Add(Sse.LoadVector128(row0 + 2 * ox), b4), TBias.Add(Sse.LoadVector128(row1 + 2 * ox), b4));
+                    Vector128<float> hi = Sse.Max(TBias.Add(Sse.LoadVector128(row0 + 2 * ox + 4), b4), TBias.Add(Sse.LoadVector128(row1 + 2 * ox + 4), b4));
+                    Vector128<float> result = Sse.Max(Sse.Shuffle(lo, hi, 0b10_00_10_00), Sse.Shuffle(lo, hi, 0b11_01_11_01));
+                    if (relu) result = Sse.Max(result, Vector128<float>.Zero);
+                    Sse.Store(target + ox, result);
+                    if (ox == outW - 4) break;
+                }
+            }
+            else
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    float max = MathF.Max(MathF.Max(TBias.Add(row0[2 * ox], bias), TBias.Add(row0[2 * ox + 1], bias)),
+                        MathF.Max(TBias.Add(row1[2 * ox], bias), TBias.Add(row1[2 * ox + 1], bias)));
+                    target[ox] = relu ? MathF.Max(max, 0f) : max;
                 }
             }
         }
@@ -373,4 +382,28 @@ internal sealed class Flatten : Layer
     {
         if (dx is not null && !ReferenceEquals(dx, dy)) Array.Copy(dy, dx, n * InputShape.Size);
     }
+}
+
+/// <summary>What <see cref="MaxPool2D.PoolPlane{TBias}"/> adds to each value before the maximum: nothing, or a bias.</summary>
+internal interface IPoolBias
+{
+    static abstract Vector256<float> Add(Vector256<float> value, Vector256<float> bias);
+    static abstract Vector128<float> Add(Vector128<float> value, Vector128<float> bias);
+    static abstract float Add(float value, float bias);
+}
+
+/// <summary>A pool on its own: the values as they are.</summary>
+internal readonly struct WithoutBias : IPoolBias
+{
+    public static Vector256<float> Add(Vector256<float> value, Vector256<float> bias) => value;
+    public static Vector128<float> Add(Vector128<float> value, Vector128<float> bias) => value;
+    public static float Add(float value, float bias) => value;
+}
+
+/// <summary>The pool fused into a convolution: its bias added to each of the four values, as the separate layers do.</summary>
+internal readonly struct WithBias : IPoolBias
+{
+    public static Vector256<float> Add(Vector256<float> value, Vector256<float> bias) => value + bias;
+    public static Vector128<float> Add(Vector128<float> value, Vector128<float> bias) => value + bias;
+    public static float Add(float value, float bias) => value + bias;
 }
