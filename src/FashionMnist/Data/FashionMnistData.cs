@@ -16,10 +16,7 @@ public sealed class FashionMnistData
 
     public FashionMnistData(ImageSet train, ImageSet test, DataLocation location, TimeSpan loadTime)
     {
-        Train = train;
-        Test = test;
-        Location = location;
-        LoadTime = loadTime;
+        (Train, Test, Location, LoadTime) = (train, test, location, loadTime);
     }
 
     public ImageSet Train { get; }
