@@ -21,9 +21,7 @@ public class FashionMnistException : Exception
     public FashionMnistException(string problem, string remedy, int exitCode = ExitCodes.BadInput, Exception? inner = null)
         : base(Compose(problem, remedy), inner)
     {
-        Problem = problem;
-        Remedy = remedy;
-        ExitCode = exitCode;
+        (Problem, Remedy, ExitCode) = (problem, remedy, exitCode);
     }
 
     /// <summary>What is wrong, naming the file, flag or value concerned.</summary>

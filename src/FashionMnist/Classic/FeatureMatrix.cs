@@ -11,10 +11,7 @@ public sealed class FeatureMatrix
 {
     private FeatureMatrix(int rows, int columns, byte[]? bytes, float[]? floats)
     {
-        Rows = rows;
-        Columns = columns;
-        Bytes = bytes;
-        Floats = floats;
+        (Rows, Columns, Bytes, Floats) = (rows, columns, bytes, floats);
     }
 
     /// <summary>Number of samples.</summary>

@@ -39,10 +39,7 @@ internal sealed class Pipeline : IClassifier, ITrainingCurves, IPixelImportances
 
     private Pipeline(string name, ClassicOptions options, IReadOnlyList<IFeatureTransform> steps, IFeatureClassifier estimator)
     {
-        Name = name;
-        Options = options;
-        Steps = steps;
-        Estimator = estimator;
+        (Name, Options, Steps, Estimator) = (name, options, steps, estimator);
     }
 
     public string Name { get; }

@@ -18,10 +18,7 @@ public sealed class FashionMnistData
     /// <summary>Data read from <paramref name="location"/> in <paramref name="loadTime"/>.</summary>
     public FashionMnistData(ImageSet train, ImageSet test, DataLocation location, TimeSpan loadTime)
     {
-        Train = train;
-        Test = test;
-        Location = location;
-        LoadTime = loadTime;
+        (Train, Test, Location, LoadTime) = (train, test, location, loadTime);
     }
 
     /// <summary>The 60,000 labelled training images.</summary>

@@ -29,10 +29,7 @@ public sealed partial class ExperimentStore : IDisposable
 
     private ExperimentStore(StoreBackend backend, DbConnection connection, bool readOnly, int schemaVersion)
     {
-        _backend = backend;
-        _connection = connection;
-        _readOnly = readOnly;
-        SchemaVersion = schemaVersion;
+        (_backend, _connection, _readOnly, SchemaVersion) = (backend, connection, readOnly, schemaVersion);
     }
 
     /// <summary>The schema version of the database as opened (an old store opened read-only keeps its own).</summary>

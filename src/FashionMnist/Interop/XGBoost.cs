@@ -95,9 +95,7 @@ internal sealed unsafe class XGBoostDMatrix : IDisposable
 {
     private XGBoostDMatrix(XGBoostDMatrixHandle handle, int rows, int columns)
     {
-        Handle = handle;
-        Rows = rows;
-        Columns = columns;
+        (Handle, Rows, Columns) = (handle, rows, columns);
     }
 
     internal XGBoostDMatrixHandle Handle { get; }

@@ -14,11 +14,8 @@ internal sealed unsafe class GemmKernel
     private GemmKernel(string name, int mr, int nr, bool accelerated,
         delegate*<int, float*, nint, float*, nint, float*, nint, nint, float, int, int, void> run)
     {
-        Name = name;
-        MR = mr;
-        NR = nr;
-        IsAccelerated = accelerated;
-        Run = run;
+        (Name, MR, NR, IsAccelerated) = (name, mr, nr, accelerated);
+        Run = run; // a function pointer cannot be a tuple element
     }
 
     public string Name { get; }

@@ -22,11 +22,7 @@ public sealed record StoreLocation
 {
     private StoreLocation(StoreKind kind, string text, string display, string? path, NpgsqlConnectionStringBuilder? postgres)
     {
-        Kind = kind;
-        Text = text;
-        Display = display;
-        SqlitePath = path;
-        Postgres = postgres;
+        (Kind, Text, Display, SqlitePath, Postgres) = (kind, text, display, path, postgres);
     }
 
     /// <summary>SQLite or PostgreSQL.</summary>

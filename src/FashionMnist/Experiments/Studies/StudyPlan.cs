@@ -17,12 +17,7 @@ internal sealed class StudyPlan
 {
     private StudyPlan(string name, string hash, ComparisonRequest request, IReadOnlyList<ProfileEntry> entries, IReadOnlyList<StudyUnit> units, string json)
     {
-        Name = name;
-        Hash = hash;
-        Request = request;
-        Entries = entries;
-        Units = units;
-        Json = json;
+        (Name, Hash, Request, Entries, Units, Json) = (name, hash, request, entries, units, json);
     }
 
     public string Name { get; }

@@ -35,13 +35,7 @@ internal sealed partial class Conv2D : Layer
         if (filters < 1) throw new LayerConfigurationException($"filters must be at least 1, got {filters}");
         if (kernelHeight < 1 || kernelWidth < 1) throw new LayerConfigurationException($"kernel must be at least 1x1, got {kernelHeight}x{kernelWidth}");
         if (stride < 1) throw new LayerConfigurationException($"stride must be at least 1, got {stride}");
-        Filters = filters;
-        KernelHeight = kernelHeight;
-        KernelWidth = kernelWidth;
-        Stride = stride;
-        Padding = padding;
-        Initializer = initializer;
-        UseBias = useBias;
+        (Filters, KernelHeight, KernelWidth, Stride, Padding, Initializer, UseBias) = (filters, kernelHeight, kernelWidth, stride, padding, initializer, useBias);
     }
 
     public override string Kind => "conv2d";
