@@ -23,7 +23,8 @@ public static class ReportCommand
             using var db = StoreOption.OpenExisting(parse.GetValue(store)!, "Pass --store with the store the study was run against.");
             string? note = null;
             string name = parse.GetValue(study) ?? StudyReport.Choose(db, out note);
-            var built = StudyReport.Build(db, name, EnsembleTestSet(db, name, parse.GetValue(DataCommands.DataDir)));
+            // The test set is loaded only if the study has an ensemble row (it needs the labels and images).
+            var built = StudyReport.Build(db, name, () => FashionMnist.Data.FashionMnistData.Load(parse.GetValue(DataCommands.DataDir)).Test);
             var progress = new UnitQueue(db, name).Progress();
             var files = ReportWriter.Write(built, folder);
             if (parse.GetValue(json))
@@ -37,19 +38,5 @@ public static class ReportCommand
             return ExitCodes.Ok;
         });
         return report;
-    }
-
-    /// <summary>
-    /// The test set, when the study's profile has an ensemble row (computed from the members' stored probabilities and the
-    /// test labels and images); null otherwise, or when the data cannot be loaded here (the report then says so).
-    /// </summary>
-    private static FashionMnist.Data.ImageSet? EnsembleTestSet(FashionMnist.Experiments.ExperimentStore db, string study, string? dataDir)
-    {
-        try
-        {
-            if (UnitQueue.Find(db, study) is not { } found || StudySpec.Parse(found.PlanJson).EnsembleOf.Count < 2) return null;
-            return FashionMnist.Data.FashionMnistData.Load(dataDir).Test;
-        }
-        catch (Exception e) when (e is FashionMnistException or System.Text.Json.JsonException) { return null; } // Build reports both
     }
 }

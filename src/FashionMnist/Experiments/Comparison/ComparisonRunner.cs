@@ -120,25 +120,19 @@ internal sealed class ComparisonRunner
     }
 
     /// <summary>
-    /// One entry's fit on its training data and evaluation on the test set, with its options already tuned when
-    /// <paramref name="tuned"/> is given (a study's refit unit: the search ran as separate units). Records nothing itself
-    /// when <see cref="Store"/> is null. When <c>kept</c> is given, it receives the entry's test-set probabilities under its
-    /// name (for the ensemble row).
+    /// One entry's fit on its training data and evaluation on the test set: its search first (recorded as a search run),
+    /// unless <paramref name="tuned"/> gives the options already tuned (a study's refit unit: the search ran as separate
+    /// units); then the <see cref="ExperimentRunner"/> unit and what the report shows. Records nothing itself when
+    /// <see cref="Store"/> is null. <paramref name="testProbabilities"/> are the model's test-set probabilities (the
+    /// ensemble row keeps a member's).
     /// </summary>
-    public ModelResult RunEntry(ProfileEntry entry, ComparisonRequest request, ImageSet train, ImageSet test, SearchSummary? tuned,
-        Dictionary<string, float[]>? kept = null)
+    public ModelResult RunEntry(ProfileEntry entry, ComparisonRequest request, ImageSet fullTrain, ImageSet test, SearchSummary? tuned,
+        out float[] testProbabilities)
     {
         var descriptor = Resolve(entry.Model)
             ?? throw new FashionMnistException($"{entry.Model} is not in this build's model catalog", "Run the study with the fmnist build its other workers use.");
         if (request.TestLimit is int testLimit) test = test.Take(testLimit);
-        return RunOne(0, 1, descriptor, entry, request, train, test, null, RunEnvironment.Current(), tuned, kept);
-    }
-
-    /// <summary>One entry: its search (unless already tuned), then the <see cref="ExperimentRunner"/> unit, then what the report shows.</summary>
-    private ModelResult RunOne(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ComparisonRequest request,
-        ImageSet fullTrain, ImageSet test, Guid? parent, RunEnvironment environment, SearchSummary? tuned = null,
-        Dictionary<string, float[]>? kept = null)
-    {
+        var environment = RunEnvironment.Current();
         int limit = Math.Min(entry.TrainLimit ?? int.MaxValue, request.TrainLimit ?? int.MaxValue);
         ImageSet train = fullTrain.Take(limit);
 
@@ -150,23 +144,23 @@ internal sealed class ComparisonRunner
         }
         else if (entry.Search is ProfileSearch plan)
         {
-            search = Search(index, total, descriptor, entry, plan, train, request.Seed, parent, request.Command, environment);
+            search = Search(descriptor, entry, plan, train, request.Seed, request.Command, environment);
             foreach (var (name, value) in search.Best) settings[name] = value;
         }
 
         var runner = new ExperimentRunner
         {
             Store = Store, Environment = environment, Log = Log, Cancellation = Cancellation,
-            Stage = stage => Progress?.Report(new CompareProgress(index, total, entry.Name, stage)),
+            Stage = stage => Progress?.Report(new CompareProgress(0, 1, entry.Name, stage)),
         };
         using var result = runner.Run(new ExperimentRequest
         {
             Options = OptionBinder.Bind(descriptor.OptionsType, settings, descriptor.Name), Descriptor = descriptor, Train = train, Test = test, Seed = request.Seed,
-            Label = entry.Name, ParentId = parent, Command = request.Command, TrainAccuracySample = TrainAccuracySample,
+            Label = entry.Name, Command = request.Command, TrainAccuracySample = TrainAccuracySample,
         });
         var model = result.Model;
         var evaluation = result.Evaluation;
-        if (kept is not null) kept[entry.Name] = evaluation.Probabilities;
+        testProbabilities = evaluation.Probabilities;
         var pca = (model as IPreprocessingInsights)?.Pca;
         var options = model.Options;
         return new ModelResult
@@ -190,8 +184,8 @@ internal sealed class ComparisonRunner
     }
 
     /// <summary>Runs the entry's grid search (recorded as a search run) and returns the winner.</summary>
-    private SearchSummary Search(int index, int total, ModelDescriptor descriptor, ProfileEntry entry, ProfileSearch plan, ImageSet train,
-        int seed, Guid? parent, string command, RunEnvironment environment)
+    private SearchSummary Search(ModelDescriptor descriptor, ProfileEntry entry, ProfileSearch plan, ImageSet train,
+        int seed, string command, RunEnvironment environment)
     {
         ImageSet searchTrain = train.Take(plan.TrainLimit ?? int.MaxValue);
         var space = ParameterSpace.Parse(plan.Grid);
@@ -202,7 +196,7 @@ internal sealed class ComparisonRunner
         };
         var run = Store?.Begin(new RunRecord
         {
-            Kind = "search", Model = descriptor.Name, ParentId = parent, Command = command, Seed = seed, Environment = environment,
+            Kind = "search", Model = descriptor.Name, Command = command, Seed = seed, Environment = environment,
             Options = new Dictionary<string, string>(entry.Settings) { ["grid"] = plan.Grid, ["cv"] = plan.Folds.ToString(CultureInfo.InvariantCulture) },
             DataSlice = $"train[0:{searchTrain.Count}] ({plan.Folds}-fold CV)",
             Preprocessing = OptionBinder.Bind(descriptor.OptionsType, entry.Settings, descriptor.Name) is ClassicOptions classic ? classic.DescribePreprocessing() : "none",
@@ -210,7 +204,7 @@ internal sealed class ComparisonRunner
         });
         try
         {
-            Progress?.Report(new CompareProgress(index, total, entry.Name,
+            Progress?.Report(new CompareProgress(0, 1, entry.Name,
                 $"searching {space.Count} candidates x {plan.Folds} folds on {searchTrain.Count:N0} images"));
             var clock = Stopwatch.StartNew();
             var progress = Log is null ? null : new CandidateLog(Log);

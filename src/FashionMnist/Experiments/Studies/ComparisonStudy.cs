@@ -72,7 +72,7 @@ public sealed class ComparisonStudy
         var summary = worker.Run();
         if (!summary.Progress.Finished) return new ComparisonOutcome(plan, summary, null);
 
-        var report = StudyReport.Build(Store, plan.Name, test);
+        var report = StudyReport.Build(Store, plan.Name, () => test);
         // One process that ran the whole study measured its own wall time, CPU time and the machine's other load: keep them.
         if (summary.Ran == summary.Progress.Total)
         {

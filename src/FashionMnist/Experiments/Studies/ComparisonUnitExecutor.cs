@@ -34,9 +34,9 @@ internal sealed class ComparisonUnitExecutor(ImageSet train, ImageSet test) : IU
         {
             var runner = new ComparisonRunner { Resolve = Resolve, Log = Log, Progress = Progress, Cancellation = cancellation };
             // The full training set: the entry's limits are applied inside, where the report's note says how many images it had.
-            var kept = request.Profile.EnsembleOf.Contains(entry.Name, StringComparer.OrdinalIgnoreCase) ? new Dictionary<string, float[]>() : null;
-            var model = runner.RunEntry(entry, request, train, test, inputs.Search, kept);
-            return new UnitResult { Model = model, TestProbabilities = kept?.GetValueOrDefault(entry.Name) };
+            var model = runner.RunEntry(entry, request, train, test, inputs.Search, out float[] probabilities);
+            bool ensembleMember = request.Profile.EnsembleOf.Contains(entry.Name, StringComparer.OrdinalIgnoreCase);
+            return new UnitResult { Model = model, TestProbabilities = ensembleMember ? probabilities : null };
         }
 
         var search = entry.Search ?? throw new InvalidOperationException($"{unit.Key} is a cross-validation unit of an entry without a search.");

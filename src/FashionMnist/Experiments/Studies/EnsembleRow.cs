@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using FashionMnist.Data;
@@ -19,13 +20,13 @@ internal static class EnsembleRow
     /// <summary>The extra property of a stored refit result holding its test-set probabilities.</summary>
     public const string Property = "testProbabilities";
 
-    /// <summary>A stored refit result with its probabilities added (unchanged when there are none).</summary>
-    public static string WithProbabilities(string resultJson, float[]? probabilities)
+    /// <summary>A refit's result as the store keeps it: its JSON, with its probabilities beside it when there are any.</summary>
+    public static string ToStoredJson(ModelResult model, float[]? probabilities)
     {
-        if (probabilities is null) return resultJson;
-        var node = JsonNode.Parse(resultJson)!.AsObject();
+        if (probabilities is null) return JsonSerializer.Serialize(model, ReportWriter.JsonOptions);
+        var node = JsonSerializer.SerializeToNode(model, ReportWriter.JsonOptions)!.AsObject();
         node[Property] = Convert.ToBase64String(MemoryMarshal.AsBytes(probabilities.AsSpan()));
-        return node.ToJsonString();
+        return node.ToJsonString(ReportWriter.JsonOptions);
     }
 
     /// <summary>The probabilities a stored refit result carries, or null.</summary>

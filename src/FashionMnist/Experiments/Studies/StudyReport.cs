@@ -13,10 +13,11 @@ namespace FashionMnist.Experiments.Studies;
 internal static class StudyReport
 {
     /// <summary>
-    /// The report of <c>study</c>; <c>test</c> is the test set the study scored (the ensemble row needs its labels and
-    /// images): without it, the report has no ensemble row and says why.
+    /// The report of <c>study</c>. <c>testSet</c> gives the test set the study scored, and is called only when the study has
+    /// an ensemble row (which needs its labels and images); without it, or when it fails, the report has no ensemble row
+    /// and says why.
     /// </summary>
-    public static ComparisonReport Build(ExperimentStore store, string study, Data.ImageSet? test = null)
+    public static ComparisonReport Build(ExperimentStore store, string study, Func<Data.ImageSet>? testSet = null)
     {
         var found = UnitQueue.Find(store, study)
             ?? throw new FashionMnistException($"The store {store.Path} has no study named '{study}'",
@@ -58,6 +59,9 @@ internal static class StudyReport
         if (spec.EnsembleOf.Count > 1)
         {
             string? why = "the test set was not loaded";
+            Data.ImageSet? test = null;
+            try { test = testSet?.Invoke(); }
+            catch (FashionMnistException e) { why = $"the test set could not be loaded ({e.Problem})"; }
             var row = test is null ? null : EnsembleRow.Build(spec.EnsembleOf, models, units, test.Take(spec.TestLimit ?? int.MaxValue), out why);
             if (row is not null) models.Add(row);
             else notes.Add($"No ensemble row ({string.Join(", ", spec.EnsembleOf)}): {why}.");

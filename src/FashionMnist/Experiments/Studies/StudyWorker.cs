@@ -186,7 +186,7 @@ internal sealed class StudyWorker(ExperimentStore store, StudyPlan plan, IUnitEx
             Confusion = model.Confusion, Epochs = model.Epochs, Environment = environment, Notes = notes,
         };
         model = model with { RunId = run.Id };
-        string json = EnsembleRow.WithProbabilities(JsonSerializer.Serialize(model, ReportWriter.JsonOptions), probabilities);
+        string json = EnsembleRow.ToStoredJson(model, probabilities);
         return _queue.Complete(claim, Identity, json, seconds, run.Id, transaction =>
         {
             if (searchRun is not null) store.WriteRun(searchRun, transaction);
