@@ -79,14 +79,10 @@ public sealed class OnnxRuntimeSuite : IBenchSuite
             nativeRuns.Add(Time(native));
             onnxRuns.Add(Time(onnx));
         }
-        double nativeMedian = Median(nativeRuns), onnxMedian = Median(onnxRuns);
+        nativeRuns.Sort();
+        onnxRuns.Sort();
+        double nativeMedian = Measure.Median([.. nativeRuns]), onnxMedian = Measure.Median([.. onnxRuns]);
         return new OnnxRuntimeRecord(name, batch, Math.Round(nativeMedian, 1), Math.Round(onnxMedian, 1), Math.Round(onnxMedian / nativeMedian, 3),
             context.Threads, context.Runs, images);
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values.Count % 2 == 1 ? values[values.Count / 2] : 0.5 * (values[values.Count / 2 - 1] + values[values.Count / 2]);
     }
 }

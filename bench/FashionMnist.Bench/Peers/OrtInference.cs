@@ -91,14 +91,12 @@ public static class OrtInference
                 seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             }
             Array.Sort(seconds);
-            double median = repeat % 2 == 1 ? seconds[repeat / 2] : 0.5 * (seconds[repeat / 2 - 1] + seconds[repeat / 2]);
+            double median = Measure.Median(seconds);
             int correct = 0;
-            for (int i = 0; i < images; i++)
+            for (int b = 0; b < batches; b++)
             {
-                ReadOnlySpan<float> row = logits[i / batch].AsSpan(i % batch * FashionMnistClasses.Count, FashionMnistClasses.Count);
-                int best = 0;
-                for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
-                if (best == test.Labels[i]) correct++;
+                byte[] predicted = FashionMnist.Models.ClassifierExtensions.ArgMaxRows(logits[b], FashionMnistClasses.Count);
+                for (int i = 0; i < predicted.Length; i++) if (predicted[i] == test.Labels[b * batch + i]) correct++;
             }
             return new Result(Path.GetFileName(path), OrtEnv.Instance().GetVersionString(), threads, batch, repeat, images,
                 Measure.Round(median, 6), Measure.Round(images / median, 1), (double)correct / images);
