@@ -155,7 +155,7 @@ internal sealed partial class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
-        bool relu = FusedReLU;
+        bool relu = FusedReLU, rowFold = UseRowFold;
         if (UseDirect && dx is null)
         {
             DirectBackward(x, y, dy, n, slices, relu);
@@ -168,7 +168,7 @@ internal sealed partial class Conv2D : Layer
             float[] weightGrad = Ensure(ref _weightPartial[s], Weights.Length);
             float[] biasGrad = Ensure(ref _biasPartial[s], Filters);
             Array.Clear(biasGrad, 0, Filters);
-            if (dx is not null) Array.Clear(dx, start * inSize, count * inSize);
+            if (dx is not null && !rowFold) Array.Clear(dx, start * inSize, count * inSize);
             bool firstGroup = true;
             for (int first = start; first < start + count; first += _group)
             {
@@ -195,7 +195,9 @@ internal sealed partial class Conv2D : Layer
                 if (dx is null) continue;
                 // The unfolded input is no longer needed: reuse its buffer for the unfolded input gradient.
                 NeuralGemm.Multiply(true, false, _kernelSize, width, Filters, 1f, Weights.Value, _kernelSize, gradOut, width, 0f, columns, width);
-                for (int j = 0; j < g; j++) Col2ImAdd(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
+                for (int j = 0; j < g; j++)
+                    if (rowFold) Col2ImRows(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
+                    else Col2ImAdd(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
             }
         });
         ReducePartials(_weightPartial, slices, Weights.Gradient);
