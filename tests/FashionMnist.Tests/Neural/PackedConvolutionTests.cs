@@ -96,4 +96,39 @@ public class PackedConvolutionTests
                     a.Forward(input, n, pass).AsSpan(0, n * a.OutputShape.Size).ToArray().Select(BitConverter.SingleToInt32Bits));
         }
     }
+
+    [Fact]
+    public void Broadcast_forward_equals_the_packed_and_im2col_paths_bit_for_bit()
+    {
+        // Conv2D.Broadcast.cs keeps the GEMM's K blocks, so its sums are the packed path's and im2col's to the bit.
+        foreach (var (channels, height, width, filters, kh, kw, padding, n) in new[]
+        {
+            (1, 28, 28, 32, 3, 3, Padding.Valid, 3),   // cnn3 conv1: 9 taps
+            (32, 13, 13, 64, 3, 3, Padding.Valid, 7),  // conv2: 11-wide rows in 13-wide extended rows, an overlapping last block
+            (3, 28, 28, 32, 3, 3, Padding.Same, 2),    // cnn-deep's first block, padded copies
+            (64, 14, 14, 16, 3, 3, Padding.Same, 2),   // 576 taps: two K blocks added as the GEMM adds them
+            (3, 9, 10, 16, 3, 5, Padding.Same, 3),     // 3x5 kernel
+            (2, 8, 7, 8, 2, 2, Padding.Valid, 2),      // exactly one 48-pixel block
+        })
+        {
+            var shape = new Shape(channels, height, width);
+            Sequential Build(bool broadcast, bool packed) => new Sequential().Input(shape)
+                .Add(new Conv2D(filters, kh, kw, 1, padding) { BroadcastAllowed = broadcast, PackedAllowed = packed }).ReLU().MaxPool(2).Build(9);
+            Sequential fast = Build(true, true), packedOnly = Build(false, true), plain = Build(false, false);
+            var conv = (Conv2D)fast.Layers[0];
+            var rng = new SplitMix64(4);
+            for (int f = 0; f < filters; f++) conv.Bias!.Value[f] = (float)rng.NextGaussian() * 0.1f;
+            conv.Bias!.Value.CopyTo(((Conv2D)packedOnly.Layers[0]).Bias!.Value, 0);
+            conv.Bias!.Value.CopyTo(((Conv2D)plain.Layers[0]).Bias!.Value, 0);
+            float[] input = Enumerable.Range(0, n * shape.Size).Select(_ => (float)rng.NextGaussian()).ToArray();
+            // Inference runs conv + ReLU + pool in one pass (Conv2D.Pooled.cs); training runs the layers one by one.
+            foreach (var pass in new[] { PassInfo.Inference, new PassInfo(true, 2) })
+            {
+                int size = n * fast.OutputShape.Size;
+                int[] a = fast.Forward(input, n, pass).AsSpan(0, size).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+                Assert.Equal(packedOnly.Forward(input, n, pass).AsSpan(0, size).ToArray().Select(BitConverter.SingleToInt32Bits), a);
+                Assert.Equal(plain.Forward(input, n, pass).AsSpan(0, size).ToArray().Select(BitConverter.SingleToInt32Bits), a);
+            }
+        }
+    }
 }

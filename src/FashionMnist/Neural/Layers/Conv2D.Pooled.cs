@@ -22,7 +22,8 @@ internal sealed partial class Conv2D
         EnsureSlices(slices);
         int inSize = InputShape.Size;
         int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
-        bool packed = UsePacked;
+        bool packed = UsePacked, broadcast = UseBroadcast;
+        if (broadcast) PrepareBroadcast();
         BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
         {
             float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -30,7 +31,8 @@ internal sealed partial class Conv2D
             for (int first = start; first < start + count; first += _group)
             {
                 int g = Math.Min(_group, start + count - first), width = g * _outPixels;
-                if (packed) ForwardPacked(x, s, first, g, gathered);
+                if (broadcast) ForwardBroadcast(x, s, first, g, gathered);
+                else if (packed) ForwardPacked(x, s, first, g, gathered);
                 else
                 {
                     for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);

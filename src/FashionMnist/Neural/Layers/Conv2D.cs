@@ -110,7 +110,8 @@ internal sealed partial class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
-        bool relu = FusedReLU, packed = UsePacked;
+        bool relu = FusedReLU, packed = UsePacked, broadcast = UseBroadcast;
+        if (broadcast) PrepareBroadcast();
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
         {
             float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
@@ -120,7 +121,8 @@ internal sealed partial class Conv2D : Layer
                 int g = Math.Min(_group, start + count - first), width = g * _outPixels;
                 if (packed)
                 {
-                    ForwardPacked(x, s, first, g, gathered);
+                    if (broadcast) ForwardBroadcast(x, s, first, g, gathered);
+                    else ForwardPacked(x, s, first, g, gathered);
                     for (int j = 0; j < g; j++)
                     for (int f = 0; f < Filters; f++)
                         Kernels.AddBias(gathered.AsSpan(f * width + j * _outPixels, _outPixels), Bias is null ? 0f : Bias.Value[f],
