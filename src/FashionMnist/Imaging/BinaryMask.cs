@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace FashionMnist.Imaging;
 
 /// <summary>
@@ -45,27 +47,76 @@ internal sealed class BinaryMask
     private BinaryMask Filter(int radius, bool dilate)
     {
         if (radius <= 0) return Clone();
-        var horizontal = new byte[Bits.Length];
-        for (int y = 0; y < Height; y++)
-            Pass(Bits.AsSpan(y * Width, Width), 1, horizontal.AsSpan(y * Width, Width), 1, Width, radius, dilate);
         var result = new byte[Bits.Length];
-        for (int x = 0; x < Width; x++)
-            Pass(horizontal.AsSpan(x), Width, result.AsSpan(x), Width, Height, radius, dilate);
+        Filter(Bits, result, new byte[Bits.Length], Width, Height, radius, dilate);
         return new BinaryMask(Width, Height, result);
     }
 
-    // Running count of set pixels in the window: dilate = any set, erode = all set (outside = unset).
-    private static void Pass(ReadOnlySpan<byte> source, int sourceStep, Span<byte> destination, int step, int length, int radius, bool dilate)
+    /// <summary>
+    /// Dilation (any set pixel in the (2r+1)x(2r+1) square) or erosion (all set; outside the image counts as unset) of a
+    /// 0/1 mask into <paramref name="destination"/>, rows then columns; <paramref name="scratch"/> holds the row pass.
+    /// Whole vectors of bytes at a time: a row is the OR (AND) of its shifted copies, a column pass the OR (AND) of rows.
+    /// </summary>
+    public static void Filter(ReadOnlySpan<byte> source, Span<byte> destination, Span<byte> scratch, int width, int height, int radius, bool dilate)
     {
-        int window = 2 * radius + 1, set = 0;
-        for (int i = 0; i < Math.Min(radius, length); i++) set += source[i * sourceStep];
-        for (int i = 0; i < length; i++)
+        int n = width * height;
+        if (source.Length < n || destination.Length < n || scratch.Length < n)
+            throw new ArgumentException($"A {width}x{height} mask needs {n} bytes in source, destination and scratch.");
+        for (int y = 0; y < height; y++) FilterRow(source.Slice(y * width, width), scratch.Slice(y * width, width), radius, dilate);
+        for (int y = 0; y < height; y++)
         {
-            int enter = i + radius, leave = i - radius - 1;
-            if (enter < length) set += source[enter * sourceStep];
-            if (leave >= 0) set -= source[leave * sourceStep];
-            destination[i * step] = (byte)(dilate ? (set > 0 ? 1 : 0) : (set == window ? 1 : 0));
+            Span<byte> output = destination.Slice(y * width, width);
+            int first = y - radius, last = y + radius;
+            if (!dilate && (first < 0 || last >= height))
+            {
+                output.Clear(); // the square reaches outside the image: an erosion there is unset
+                continue;
+            }
+            first = Math.Max(0, first);
+            last = Math.Min(height - 1, last);
+            scratch.Slice(first * width, width).CopyTo(output);
+            for (int k = first + 1; k <= last; k++) Combine(scratch.Slice(k * width, width), output, dilate);
         }
+    }
+
+    private static void FilterRow(ReadOnlySpan<byte> source, Span<byte> destination, int radius, bool dilate)
+    {
+        int length = source.Length, i = 0, vector = Vector<byte>.Count;
+        // Outputs whose window is clipped by the row's ends, one at a time.
+        for (; i < Math.Min(radius, length); i++) destination[i] = Window(source, i, radius, dilate);
+        for (; i + vector <= length - radius; i += vector)
+        {
+            var value = new Vector<byte>(source.Slice(i - radius, vector));
+            for (int k = i - radius + 1; k <= i + radius; k++)
+            {
+                var shifted = new Vector<byte>(source.Slice(k, vector));
+                value = dilate ? value | shifted : value & shifted;
+            }
+            value.CopyTo(destination[i..]);
+        }
+        for (; i < length; i++) destination[i] = Window(source, i, radius, dilate);
+    }
+
+    private static byte Window(ReadOnlySpan<byte> source, int i, int radius, bool dilate)
+    {
+        int first = i - radius, last = i + radius;
+        if (!dilate && (first < 0 || last >= source.Length)) return 0;
+        int value = dilate ? 0 : 1;
+        for (int k = Math.Max(0, first); k <= Math.Min(source.Length - 1, last); k++)
+            value = dilate ? value | source[k] : value & source[k];
+        return (byte)value;
+    }
+
+    private static void Combine(ReadOnlySpan<byte> row, Span<byte> output, bool dilate)
+    {
+        int x = 0, vector = Vector<byte>.Count;
+        for (; x + vector <= row.Length; x += vector)
+        {
+            var a = new Vector<byte>(row[x..]);
+            var b = new Vector<byte>(output[x..]);
+            (dilate ? a | b : a & b).CopyTo(output[x..]);
+        }
+        for (; x < row.Length; x++) output[x] = (byte)(dilate ? row[x] | output[x] : row[x] & output[x]);
     }
 
     /// <summary>Sets every background pixel not connected to the image border (holes inside the garment).</summary>

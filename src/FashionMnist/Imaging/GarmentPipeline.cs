@@ -46,10 +46,10 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
 
     /// <summary>What every threshold shares: the working image, its background, and (without transparency) the
     /// smoothed distance from the background with the two numbers the threshold is made of.</summary>
-    private sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
+    internal sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
         bool UseAlpha, float[]? Distance, float Otsu, float Texture);
 
-    private Analysis Analyse(RgbaImage photo)
+    internal Analysis Analyse(RgbaImage photo)
     {
         PhotoPlanes planes = PhotoPlanes.From(photo, Options.WorkingSize);
         int width = planes.Width, height = planes.Height, n = width * height;
@@ -60,18 +60,18 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         if (planes.TransparentFraction() > 0.05) return new Analysis(planes, luminance, channels, background, true, null, 0, 0);
 
         var distance = new float[n];
-        for (int i = 0; i < n; i++) distance[i] = background.Distance(channels, i);
+        background.DistanceMap(planes.Red, planes.Green, planes.Blue, distance);
         // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
 
-        var border = new List<float>();
-        for (int i = 0; i < n; i++)
-            if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
+        var border = new List<float>(background.BandPixels.Length);
+        foreach (int i in background.BandPixels)
+            if (background.BorderInliers[i]) border.Add(distance[i]);
         return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(border, 0.95));
     }
 
-    private PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
+    internal PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
     {
         var stages = new List<PipelineStage>();
         var notes = new List<string>();
@@ -166,24 +166,5 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
         GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, aspectScale);
         return final;
-    }
-
-    /// <summary>In-place box blur with the given radius (separable, edges clamped).</summary>
-    internal static void BoxBlur(float[] values, int width, int height, int radius)
-    {
-        var temp = new float[values.Length];
-        for (int y = 0; y < height; y++) Blur1D(values.AsSpan(y * width, width), 1, temp.AsSpan(y * width, width), 1, width, radius);
-        for (int x = 0; x < width; x++) Blur1D(temp.AsSpan(x), width, values.AsSpan(x), width, height, radius);
-    }
-
-    private static void Blur1D(ReadOnlySpan<float> source, int sourceStep, Span<float> destination, int step, int length, int radius)
-    {
-        for (int i = 0; i < length; i++)
-        {
-            float sum = 0;
-            int count = 0;
-            for (int k = Math.Max(0, i - radius); k <= Math.Min(length - 1, i + radius); k++) { sum += source[k * sourceStep]; count++; }
-            destination[i * step] = sum / count;
-        }
     }
 }
