@@ -84,15 +84,23 @@ internal sealed class BinaryMask
         int length = source.Length, i = 0, vector = Vector<byte>.Count;
         // Outputs whose window is clipped by the row's ends, one at a time.
         for (; i < Math.Min(radius, length); i++) destination[i] = Window(source, i, radius, dilate);
-        for (; i + vector <= length - radius; i += vector)
+        int middleEnd = length - radius; // outputs before this have their whole window inside the row
+        if (middleEnd - i >= vector)
         {
-            var value = new Vector<byte>(source.Slice(i - radius, vector));
-            for (int k = i - radius + 1; k <= i + radius; k++)
+            for (; ; i += vector)
             {
-                var shifted = new Vector<byte>(source.Slice(k, vector));
-                value = dilate ? value | shifted : value & shifted;
+                // The last vector is moved back to end at middleEnd: it recomputes a few outputs, to the same bytes.
+                if (i + vector > middleEnd) i = middleEnd - vector;
+                var value = new Vector<byte>(source.Slice(i - radius, vector));
+                for (int k = i - radius + 1; k <= i + radius; k++)
+                {
+                    var shifted = new Vector<byte>(source.Slice(k, vector));
+                    value = dilate ? value | shifted : value & shifted;
+                }
+                value.CopyTo(destination[i..]);
+                if (i + vector == middleEnd) break;
             }
-            value.CopyTo(destination[i..]);
+            i = middleEnd;
         }
         for (; i < length; i++) destination[i] = Window(source, i, radius, dilate);
     }

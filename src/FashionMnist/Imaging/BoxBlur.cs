@@ -39,11 +39,18 @@ internal static class BoxBlur
         int width = Vector<float>.Count;
         var divisor = new Vector<float>(window);
         ref float start = ref MemoryMarshal.GetReference(source);
-        for (; i + width <= middleEnd; i += width)
+        if (middleEnd - i >= width)
         {
-            Vector<float> sum = Vector<float>.Zero;
-            for (int k = i - radius; k <= i + radius; k++) sum += Vector.LoadUnsafe(ref start, (nuint)k);
-            (sum / divisor).CopyTo(destination[i..]);
+            for (; ; i += width)
+            {
+                // The last vector is moved back to end at middleEnd: it recomputes a few outputs, to the same floats.
+                if (i + width > middleEnd) i = middleEnd - width;
+                Vector<float> sum = Vector<float>.Zero;
+                for (int k = i - radius; k <= i + radius; k++) sum += Vector.LoadUnsafe(ref start, (nuint)k);
+                (sum / divisor).CopyTo(destination[i..]);
+                if (i + width == middleEnd) break;
+            }
+            i = middleEnd;
         }
         for (; i < length; i++) destination[i] = Clipped(source, i, radius);
     }
