@@ -44,13 +44,11 @@ internal sealed class BackgroundModel
 
         double[][] coefficients = FitAll(channels, grid, bandIndices, inliers);
         var distances = new float[bandIndices.Length];
-        var selected = new float[bandIndices.Length];
         for (int pass = 0; pass < 2; pass++)
         {
             // Distances of band pixels from the current fit; keep those within 2.5x the median distance.
             for (int b = 0; b < bandIndices.Length; b++) distances[b] = Distance(channels, coefficients, bandIndices[b], grid);
-            distances.CopyTo(selected, 0);
-            float cutoff = Math.Max(2.5f * Thresholds.Select(selected, selected.Length / 2), 0.03f);
+            float cutoff = Math.Max(2.5f * Thresholds.OrderStatistic(distances, distances.Length / 2), 0.03f);
             for (int b = 0; b < bandIndices.Length; b++) inliers[bandIndices[b]] = distances[b] <= cutoff;
             coefficients = FitAll(channels, grid, bandIndices, inliers);
         }
