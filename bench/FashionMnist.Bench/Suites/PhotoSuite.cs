@@ -4,6 +4,7 @@ using FashionMnist.Data;
 using FashionMnist.Imaging;
 using FashionMnist.Interop;
 using FashionMnist.Models;
+using FashionMnist.Onnx;
 
 namespace FashionMnist.Bench.Suites;
 
@@ -26,7 +27,7 @@ public sealed class PhotoSuite : IBenchSuite
     /// <summary>Mean thread-CPU ms per photo of each stage, in one pass over the photos.</summary>
     public sealed record StageCpu(double DecodeMs, double AnalyseMs, double VariantsMs, double ViewsMs, double ModelMs, double PngMs, double StagesSumMs, double RequestMs);
 
-    public sealed record PhotoResult(string Labels, string Model, int Photos, int ImagesPerPhoto, int Passes, StageCpu MedianPerPhoto,
+    public sealed record PhotoResult(string Labels, string Model, string Runtime, int Photos, int ImagesPerPhoto, int Passes, StageCpu MedianPerPhoto,
         IReadOnlyList<StageCpu> PerPass, string PipelineSha256, string ProbabilitiesSha256);
 
     public IReadOnlyList<object> Run(BenchContext context)
@@ -45,7 +46,12 @@ public sealed class PhotoSuite : IBenchSuite
         if (context.Quick) files = files.Take(40).ToList();
         byte[][] photos = files.Select(f => File.ReadAllBytes(Path.Combine(folder, f))).ToArray();
 
-        using IClassifier model = ModelFile.Load(modelPath);
+        using IClassifier loaded = ModelFile.Load(modelPath);
+        // As `fmnist serve --runtime` chooses (FMNIST_PHOTO_RUNTIME: auto, native or onnx; default auto, like serve).
+        var choice = ModelRuntime.Parse(Environment.GetEnvironmentVariable("FMNIST_PHOTO_RUNTIME") ?? "auto");
+        IClassifier model = ModelRuntime.Apply(loaded, choice, out RuntimeChoice runtime);
+        using var owned = ReferenceEquals(model, loaded) ? null : model;
+        context.Log.WriteLine($"  photo: model {model.Name} on the {runtime.ToString().ToLowerInvariant()} runtime");
         var pipeline = new GarmentPipeline();
         var augmentation = TestTimeAugmentation.Default;
         var classifier = new PhotoClassifier(model, pipeline, augmentation);
@@ -95,7 +101,7 @@ public sealed class PhotoSuite : IBenchSuite
             Med(perPass.Select(s => s.DecodeMs)), Med(perPass.Select(s => s.AnalyseMs)), Med(perPass.Select(s => s.VariantsMs)),
             Med(perPass.Select(s => s.ViewsMs)), Med(perPass.Select(s => s.ModelMs)), Med(perPass.Select(s => s.PngMs)),
             Med(perPass.Select(s => s.StagesSumMs)), Med(perPass.Select(s => s.RequestMs)));
-        return [new PhotoResult(labels, modelPath, photos.Length, classifier.ImagesPerPhoto, passes, median, perPass, pipelineSha, probabilitiesSha)];
+        return [new PhotoResult(labels, modelPath, runtime.ToString().ToLowerInvariant(), photos.Length, classifier.ImagesPerPhoto, passes, median, perPass, pipelineSha, probabilitiesSha)];
     }
 
     /// <summary>SHA-256 of every view, note and debug stage of every photo, and (separately) of every probability.</summary>

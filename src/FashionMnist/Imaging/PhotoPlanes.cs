@@ -51,9 +51,12 @@ internal sealed class PhotoPlanes
     }
 
     // Mean of each factor x factor block (partial blocks at the right/bottom edge average what they hold).
-    private static PhotoPlanes BoxReduce(RgbaImage photo, int factor)
+    internal static PhotoPlanes BoxReduce(RgbaImage photo, int factor) =>
+        IsOpaque(photo.Pixels) ? BoxReduceOpaque(photo, factor) : BoxReduceAnyAlpha(photo, factor);
+
+    /// <summary><see cref="BoxReduce"/> for any photo: each pixel composited on white by its alpha, alpha averaged too.</summary>
+    internal static PhotoPlanes BoxReduceAnyAlpha(RgbaImage photo, int factor)
     {
-        if (IsOpaque(photo.Pixels)) return BoxReduceOpaque(photo, factor);
         int width = (photo.Width + factor - 1) / factor, height = (photo.Height + factor - 1) / factor;
         var planes = new PhotoPlanes(width, height);
         var count = new float[width * height];
