@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FashionMnist.Classic.Trees;
 using FashionMnist.Data;
 using FashionMnist.Models;

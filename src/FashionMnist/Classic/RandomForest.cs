@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FashionMnist.Classic.Trees;
 using FashionMnist.Models;
 using FashionMnist.Numerics;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FashionMnist.Data;
 using FashionMnist.Interop;
 using FashionMnist.Models;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using FashionMnist.Data;
 using FashionMnist.Models;
 

@@ -1,5 +1,4 @@
 using FashionMnist.Evaluation;
-using System.Globalization;
 
 namespace FashionMnist.Evaluation;
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using FashionMnist.Numerics;
 
 namespace FashionMnist.Evaluation;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using FashionMnist.Classic;
 using FashionMnist.Data;

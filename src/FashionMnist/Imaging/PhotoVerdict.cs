@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace FashionMnist.Imaging;
 
 /// <summary>How much a photo's top class can be trusted, from its probability.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Interop;
 
 /// <summary>What a path names, as the kernel sees it (not only "file or folder", which is all .NET's FileInfo tells).</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Interop;
 
 /// <summary>Raised when an image has more pixels than the caller allows (checked from the header, before decoding).</summary>

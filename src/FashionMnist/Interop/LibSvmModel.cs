@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Interop;
 
 /// <summary>
@@ -137,9 +135,22 @@ internal sealed unsafe class LibSvmModel : IDisposable
     public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters, int seed = 0)
     {
         LibSvm.EnsureReady();
-        // Only probability training draws random numbers (5-fold CV shuffles). rand() is process-wide: two
-        // probability fits running at once would share it and lose reproducibility, not correctness.
-        if (parameters.Probability) LibSvmNative.SeedRandom(unchecked((uint)seed));
+        // Only probability training draws random numbers (5-fold CV shuffles), from libc's process-wide rand(). Two
+        // probability fits at once (parallel tests, a search's folds) would interleave their draws, so seeding and
+        // training hold one lock: each fit sees exactly the sequence its seed gives.
+        if (!parameters.Probability) return TrainSeeded(problem, parameters);
+        lock (RandomGate)
+        {
+            LibSvmNative.SeedRandom(unchecked((uint)seed));
+            return TrainSeeded(problem, parameters);
+        }
+    }
+
+    /// <summary>Serialises the fits that draw from libc's rand() (see <see cref="Train"/>).</summary>
+    private static readonly Lock RandomGate = new();
+
+    private static LibSvmModel TrainSeeded(LibSvmProblem problem, LibSvmParameters parameters)
+    {
         return problem.Use(problemPointer =>
         {
             SvmParameter native = parameters.ToNative();

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Interop;
 
 // The C structures of LIBSVM 3.24 (libsvm/svm.h), field for field. Their sizes and offsets are checked

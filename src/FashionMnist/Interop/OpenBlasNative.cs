@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Interop;
 
 /// <summary>The OpenBLAS entry points the project uses (Debian libopenblas0-pthread, 32-bit integers).</summary>

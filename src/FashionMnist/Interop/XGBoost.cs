@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace FashionMnist.Interop;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace FashionMnist.Neural;
 
 /// <summary>Float arrays in model files and checkpoints: length then raw little-endian floats.</summary>

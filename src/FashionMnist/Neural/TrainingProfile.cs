@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FashionMnist.Interop;
 
 namespace FashionMnist.Neural;

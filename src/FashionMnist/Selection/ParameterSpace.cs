@@ -1,4 +1,3 @@
-using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 

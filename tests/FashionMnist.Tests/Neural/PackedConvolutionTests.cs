@@ -70,17 +70,30 @@ public class PackedConvolutionTests
     }
 
     [Fact]
-    public void Padded_and_strided_convolutions_keep_the_im2col_path_and_still_agree()
+    public void Same_padded_convolutions_pack_padded_copies_and_agree_with_im2col_bit_for_bit_while_strided_ones_keep_im2col()
     {
-        foreach (var (padding, stride) in new[] { (Padding.Same, 1), (Padding.Valid, 2) })
+        foreach (var (channels, height, width, filters, kh, kw, stride, padding, n) in new[]
         {
-            Sequential Build(bool packed) => new Sequential().Input(new Shape(3, 9, 8))
-                .Add(new Conv2D(4, 3, 3, stride, padding) { PackedAllowed = packed }).Build(5);
+            (3, 9, 8, 4, 3, 3, 1, Padding.Same, 4),     // grouped small images
+            (4, 28, 28, 6, 3, 3, 1, Padding.Same, 2),   // cnn-deep's first block: one image per GEMM, 28-wide runs
+            (5, 7, 7, 9, 3, 3, 1, Padding.Same, 20),    // cnn-deep's last conv: 7x7, many images per group
+            (2, 6, 11, 3, 3, 5, 1, Padding.Same, 3),    // non-square kernel: different top/left padding
+            (2, 5, 6, 3, 2, 2, 1, Padding.Same, 3),     // even kernel: padding only at the bottom/right
+            (3, 9, 8, 4, 3, 3, 2, Padding.Valid, 4),    // strided: im2col
+        })
+        {
+            Sequential Build(bool packed)
+            {
+                var network = new Sequential().Input(new Shape(channels, height, width))
+                    .Add(new Conv2D(filters, kh, kw, stride, padding) { PackedAllowed = packed });
+                return (stride == 1 ? network.ReLU() : network).Build(5);
+            }
             var rng = new SplitMix64(2);
-            float[] input = Enumerable.Range(0, 4 * 3 * 9 * 8).Select(_ => (float)rng.NextGaussian()).ToArray();
+            float[] input = Enumerable.Range(0, n * channels * height * width).Select(_ => (float)rng.NextGaussian()).ToArray();
             Sequential a = Build(true), b = Build(false);
-            Assert.Equal(b.Forward(input, 4, PassInfo.Inference).AsSpan(0, 4 * b.OutputShape.Size).ToArray(),
-                a.Forward(input, 4, PassInfo.Inference).AsSpan(0, 4 * a.OutputShape.Size).ToArray());
+            foreach (var pass in new[] { PassInfo.Inference, new PassInfo(true, 3) })
+                Assert.Equal(b.Forward(input, n, pass).AsSpan(0, n * b.OutputShape.Size).ToArray().Select(BitConverter.SingleToInt32Bits),
+                    a.Forward(input, n, pass).AsSpan(0, n * a.OutputShape.Size).ToArray().Select(BitConverter.SingleToInt32Bits));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FashionMnist.Data;
 using FashionMnist.Models;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace FashionMnist.Evaluation.Charts;
 
 /// <summary>Maps data values to pixel positions.</summary>

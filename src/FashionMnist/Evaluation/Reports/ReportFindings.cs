@@ -1,4 +1,3 @@
-using System.Globalization;
 using FashionMnist.Data;
 
 namespace FashionMnist.Evaluation.Reports;

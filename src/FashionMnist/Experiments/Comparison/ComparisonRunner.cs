@@ -1,6 +1,4 @@
 using FashionMnist.Evaluation;
-using System.Diagnostics;
-using System.Globalization;
 using FashionMnist.Classic;
 using FashionMnist.Selection;
 using FashionMnist.Data;
@@ -246,7 +244,6 @@ internal sealed class ComparisonRunner
                       $"{search.Candidates} candidates x {search.Folds} folds on {search.TrainImages:N0} images)");
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
-
 
     /// <summary>Turns the search's candidate-fold progress into a log line every few folds.</summary>
     private sealed class CandidateLog(Action<string> log) : IProgress<FitProgress>

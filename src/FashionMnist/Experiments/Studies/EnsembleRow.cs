@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using FashionMnist.Data;
 using FashionMnist.Ensembles;

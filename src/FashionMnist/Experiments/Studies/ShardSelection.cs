@@ -1,4 +1,3 @@
-using System.Globalization;
 using FashionMnist.Selection;
 
 namespace FashionMnist.Experiments.Studies;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using FashionMnist.Evaluation;
 using FashionMnist.Evaluation.Reports;

@@ -99,6 +99,7 @@ internal sealed partial class Conv2D : Layer
         Array.Resize(ref _weightPartial, slices);
         Array.Resize(ref _biasPartial, slices);
         Array.Resize(ref _packed, slices);
+        Array.Resize(ref _paddedGroup, slices);
         Array.Resize(ref _runs, slices);
     }
 
@@ -155,20 +156,24 @@ internal sealed partial class Conv2D : Layer
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int inSize = InputShape.Size, outSize = OutputShape.Size;
-        bool relu = FusedReLU;
+        bool relu = FusedReLU, rowFold = UseRowFold, tap = UseTapKernel;
         if (UseDirect && dx is null)
         {
             DirectBackward(x, y, dy, n, slices, relu);
             return;
         }
+        if (tap) EnsureTapSlices(slices);
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
         {
+            // The weight gradient either by the tap kernel (Conv2D.WeightGradient.cs) or below with im2col + GEMM.
+            if (tap) TapWeightGradientSlice(x, y, dy, s, start, count, relu);
+            if (tap && dx is null) return;
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
             float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
-            float[] weightGrad = Ensure(ref _weightPartial[s], Weights.Length);
-            float[] biasGrad = Ensure(ref _biasPartial[s], Filters);
-            Array.Clear(biasGrad, 0, Filters);
-            if (dx is not null) Array.Clear(dx, start * inSize, count * inSize);
+            float[] weightGrad = tap ? [] : Ensure(ref _weightPartial[s], Weights.Length);
+            float[] biasGrad = tap ? [] : Ensure(ref _biasPartial[s], Filters);
+            Array.Clear(biasGrad);
+            if (dx is not null && !rowFold) Array.Clear(dx, start * inSize, count * inSize);
             bool firstGroup = true;
             for (int first = start; first < start + count; first += _group)
             {
@@ -188,22 +193,28 @@ internal sealed partial class Conv2D : Layer
                     }
                     gradOut = gathered.AsSpan(0, Filters * width);
                 }
-                for (int f = 0; f < Filters; f++) biasGrad[f] += TensorPrimitives.Sum(gradOut.Slice(f * width, width));
-                for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
-                NeuralGemm.Multiply(false, true, Filters, _kernelSize, width, 1f, gradOut, width, columns, width, firstGroup ? 0f : 1f, weightGrad, _kernelSize);
-                firstGroup = false;
+                if (!tap)
+                {
+                    for (int f = 0; f < Filters; f++) biasGrad[f] += TensorPrimitives.Sum(gradOut.Slice(f * width, width));
+                    for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+                    NeuralGemm.Multiply(false, true, Filters, _kernelSize, width, 1f, gradOut, width, columns, width, firstGroup ? 0f : 1f, weightGrad, _kernelSize);
+                    firstGroup = false;
+                }
                 if (dx is null) continue;
                 // The unfolded input is no longer needed: reuse its buffer for the unfolded input gradient.
                 NeuralGemm.Multiply(true, false, _kernelSize, width, Filters, 1f, Weights.Value, _kernelSize, gradOut, width, 0f, columns, width);
-                for (int j = 0; j < g; j++) Col2ImAdd(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
+                for (int j = 0; j < g; j++)
+                    if (rowFold) Col2ImRows(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
+                    else Col2ImAdd(columns, j * _outPixels, width, dx.AsSpan((first + j) * inSize, inSize));
             }
         });
-        ReducePartials(_weightPartial, slices, Weights.Gradient);
+        if (tap) ReduceTapPartials(slices);
+        else ReducePartials(_weightPartial, slices, Weights.Gradient);
         if (Bias is not null) ReducePartials(_biasPartial, slices, Bias.Gradient);
     }
 
     /// <summary>Adds the slices' partial gradients in slice order (fixed, so the sum is reproducible).</summary>
-    internal static void ReducePartials(float[]?[] partials, int slices, float[] total)
+    internal static void ReducePartials(float[]?[] partials, int slices, Span<float> total)
     {
         partials[0].AsSpan(0, total.Length).CopyTo(total);
         for (int s = 1; s < slices; s++) TensorPrimitives.Add(total, partials[s].AsSpan(0, total.Length), total);

@@ -278,6 +278,25 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
     }
 
     [Fact]
+    public void Probability_fits_running_at_once_each_give_what_their_seed_gives_alone()
+    {
+        // LIBSVM's probability training shuffles with libc's process-wide rand(): without the lock around seeding and
+        // training, fits on several threads interleave their draws and a seed stops meaning one model.
+        var train = TestData.BalancedTrain(20);
+        float[] Fit(int seed)
+        {
+            using var model = ModelCatalog.Create("svm", new Dictionary<string, string> { ["probability"] = "true" });
+            model.Fit(train, new FitContext { Seed = seed });
+            return model.PredictProbabilities(fitted.Test);
+        }
+        float[] alone1 = Fit(1), alone2 = Fit(2);
+        Assert.NotEqual(alone1, alone2); // the seed matters, or this test could not see a mix-up
+        var together = new float[6][];
+        Parallel.For(0, together.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 }, i => together[i] = Fit(1 + i % 2));
+        for (int i = 0; i < together.Length; i++) Assert.Equal(i % 2 == 0 ? alone1 : alone2, together[i]);
+    }
+
+    [Fact]
     public void Gamma_scale_and_auto_follow_scikit_learn()
     {
         // Bytes 0, 255, 0, 255 are fed as 0, 1, 0, 1: mean 0.5, variance 0.25; 2 features → gamma = 1 / (2 x 0.25) = 2.
