@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+
 namespace FashionMnist.Imaging;
 
 /// <summary>
@@ -36,6 +39,40 @@ internal sealed class BinaryMask
 
     public BinaryMask Erode(int radius) => Filter(radius, dilate: false);
 
+    /// <summary>
+    /// <c>Open(opening).Close(closing).FillHoles()</c> in one go: the same mask, with the intermediate masks in pooled
+    /// buffers instead of five new ones (the garment pipeline cleans a mask per test-time threshold).
+    /// </summary>
+    public BinaryMask OpenCloseFillHoles(int opening, int closing)
+    {
+        int n = Bits.Length;
+        var result = (byte[])Bits.Clone();
+        byte[] other = ArrayPool<byte>.Shared.Rent(n), scratch = ArrayPool<byte>.Shared.Rent(n);
+        int[] stack = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            Span<byte> a = result, b = other.AsSpan(0, n), s = scratch.AsSpan(0, n);
+            Step(a, b, s, opening, dilate: false);
+            Step(b, a, s, opening, dilate: true);
+            Step(a, b, s, closing, dilate: true);
+            Step(b, a, s, closing, dilate: false);
+            FillHoles(a, Width, Height, stack);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(other);
+            ArrayPool<byte>.Shared.Return(scratch);
+            ArrayPool<int>.Shared.Return(stack);
+        }
+        return new BinaryMask(Width, Height, result);
+
+        void Step(ReadOnlySpan<byte> source, Span<byte> destination, Span<byte> scratch, int radius, bool dilate)
+        {
+            if (radius <= 0) source.CopyTo(destination);
+            else Filter(source, destination, scratch, Width, Height, radius, dilate);
+        }
+    }
+
     /// <summary>Erode then dilate: removes specks and thin bridges narrower than the square.</summary>
     public BinaryMask Open(int radius) => Erode(radius).Dilate(radius);
 
@@ -45,27 +82,84 @@ internal sealed class BinaryMask
     private BinaryMask Filter(int radius, bool dilate)
     {
         if (radius <= 0) return Clone();
-        var horizontal = new byte[Bits.Length];
-        for (int y = 0; y < Height; y++)
-            Pass(Bits.AsSpan(y * Width, Width), 1, horizontal.AsSpan(y * Width, Width), 1, Width, radius, dilate);
         var result = new byte[Bits.Length];
-        for (int x = 0; x < Width; x++)
-            Pass(horizontal.AsSpan(x), Width, result.AsSpan(x), Width, Height, radius, dilate);
+        Filter(Bits, result, new byte[Bits.Length], Width, Height, radius, dilate);
         return new BinaryMask(Width, Height, result);
     }
 
-    // Running count of set pixels in the window: dilate = any set, erode = all set (outside = unset).
-    private static void Pass(ReadOnlySpan<byte> source, int sourceStep, Span<byte> destination, int step, int length, int radius, bool dilate)
+    /// <summary>
+    /// Dilation (any set pixel in the (2r+1)x(2r+1) square) or erosion (all set; outside the image counts as unset) of a
+    /// 0/1 mask into <paramref name="destination"/>, rows then columns; <paramref name="scratch"/> holds the row pass.
+    /// Whole vectors of bytes at a time: a row is the OR (AND) of its shifted copies, a column pass the OR (AND) of rows.
+    /// </summary>
+    public static void Filter(ReadOnlySpan<byte> source, Span<byte> destination, Span<byte> scratch, int width, int height, int radius, bool dilate)
     {
-        int window = 2 * radius + 1, set = 0;
-        for (int i = 0; i < Math.Min(radius, length); i++) set += source[i * sourceStep];
-        for (int i = 0; i < length; i++)
+        int n = width * height;
+        if (source.Length < n || destination.Length < n || scratch.Length < n)
+            throw new ArgumentException($"A {width}x{height} mask needs {n} bytes in source, destination and scratch.");
+        for (int y = 0; y < height; y++) FilterRow(source.Slice(y * width, width), scratch.Slice(y * width, width), radius, dilate);
+        for (int y = 0; y < height; y++)
         {
-            int enter = i + radius, leave = i - radius - 1;
-            if (enter < length) set += source[enter * sourceStep];
-            if (leave >= 0) set -= source[leave * sourceStep];
-            destination[i * step] = (byte)(dilate ? (set > 0 ? 1 : 0) : (set == window ? 1 : 0));
+            Span<byte> output = destination.Slice(y * width, width);
+            int first = y - radius, last = y + radius;
+            if (!dilate && (first < 0 || last >= height))
+            {
+                output.Clear(); // the square reaches outside the image: an erosion there is unset
+                continue;
+            }
+            first = Math.Max(0, first);
+            last = Math.Min(height - 1, last);
+            scratch.Slice(first * width, width).CopyTo(output);
+            for (int k = first + 1; k <= last; k++) Combine(scratch.Slice(k * width, width), output, dilate);
         }
+    }
+
+    private static void FilterRow(ReadOnlySpan<byte> source, Span<byte> destination, int radius, bool dilate)
+    {
+        int length = source.Length, i = 0, vector = Vector<byte>.Count;
+        // Outputs whose window is clipped by the row's ends, one at a time.
+        for (; i < Math.Min(radius, length); i++) destination[i] = Window(source, i, radius, dilate);
+        int middleEnd = length - radius; // outputs before this have their whole window inside the row
+        if (middleEnd - i >= vector)
+        {
+            for (; ; i += vector)
+            {
+                // The last vector is moved back to end at middleEnd: it recomputes a few outputs, to the same bytes.
+                if (i + vector > middleEnd) i = middleEnd - vector;
+                var value = new Vector<byte>(source.Slice(i - radius, vector));
+                for (int k = i - radius + 1; k <= i + radius; k++)
+                {
+                    var shifted = new Vector<byte>(source.Slice(k, vector));
+                    value = dilate ? value | shifted : value & shifted;
+                }
+                value.CopyTo(destination[i..]);
+                if (i + vector == middleEnd) break;
+            }
+            i = middleEnd;
+        }
+        for (; i < length; i++) destination[i] = Window(source, i, radius, dilate);
+    }
+
+    private static byte Window(ReadOnlySpan<byte> source, int i, int radius, bool dilate)
+    {
+        int first = i - radius, last = i + radius;
+        if (!dilate && (first < 0 || last >= source.Length)) return 0;
+        int value = dilate ? 0 : 1;
+        for (int k = Math.Max(0, first); k <= Math.Min(source.Length - 1, last); k++)
+            value = dilate ? value | source[k] : value & source[k];
+        return (byte)value;
+    }
+
+    private static void Combine(ReadOnlySpan<byte> row, Span<byte> output, bool dilate)
+    {
+        int x = 0, vector = Vector<byte>.Count;
+        for (; x + vector <= row.Length; x += vector)
+        {
+            var a = new Vector<byte>(row[x..]);
+            var b = new Vector<byte>(output[x..]);
+            (dilate ? a | b : a & b).CopyTo(output[x..]);
+        }
+        for (; x < row.Length; x++) output[x] = (byte)(dilate ? row[x] | output[x] : row[x] & output[x]);
     }
 
     /// <summary>Sets every background pixel not connected to the image border (holes inside the garment).</summary>
@@ -111,30 +205,40 @@ internal sealed class BinaryMask
     /// </summary>
     public BinaryMask KeepLargestComponents(double minFraction)
     {
-        var labels = new int[Bits.Length];
-        var areas = new List<int> { 0 };
-        var stack = new Stack<int>();
-        for (int start = 0; start < Bits.Length; start++)
+        int n = Bits.Length, width = Width, height = Height;
+        int[] labels = ArrayPool<int>.Shared.Rent(n), stack = ArrayPool<int>.Shared.Rent(n); // a pixel is pushed once at most
+        var result = new byte[n];
+        try
         {
-            if (Bits[start] == 0 || labels[start] != 0) continue;
-            int label = areas.Count, area = 0;
-            labels[start] = label;
-            stack.Push(start);
-            while (stack.Count > 0)
+            Array.Clear(labels, 0, n);
+            var areas = new List<int> { 0 };
+            byte[] bits = Bits;
+            for (int start = 0; start < n; start++)
             {
-                int i = stack.Pop(), x = i % Width, y = i / Width;
-                area++;
-                if (x > 0 && Bits[i - 1] != 0 && labels[i - 1] == 0) { labels[i - 1] = label; stack.Push(i - 1); }
-                if (x < Width - 1 && Bits[i + 1] != 0 && labels[i + 1] == 0) { labels[i + 1] = label; stack.Push(i + 1); }
-                if (y > 0 && Bits[i - Width] != 0 && labels[i - Width] == 0) { labels[i - Width] = label; stack.Push(i - Width); }
-                if (y < Height - 1 && Bits[i + Width] != 0 && labels[i + Width] == 0) { labels[i + Width] = label; stack.Push(i + Width); }
+                if (bits[start] == 0 || labels[start] != 0) continue;
+                int label = areas.Count, area = 0, top = 0;
+                labels[start] = label;
+                stack[top++] = start;
+                while (top > 0)
+                {
+                    int i = stack[--top], y = i / width, x = i - y * width;
+                    area++;
+                    if (x > 0 && bits[i - 1] != 0 && labels[i - 1] == 0) { labels[i - 1] = label; stack[top++] = i - 1; }
+                    if (x < width - 1 && bits[i + 1] != 0 && labels[i + 1] == 0) { labels[i + 1] = label; stack[top++] = i + 1; }
+                    if (y > 0 && bits[i - width] != 0 && labels[i - width] == 0) { labels[i - width] = label; stack[top++] = i - width; }
+                    if (y < height - 1 && bits[i + width] != 0 && labels[i + width] == 0) { labels[i + width] = label; stack[top++] = i + width; }
+                }
+                areas.Add(area);
             }
-            areas.Add(area);
+            int largest = areas.Count > 1 ? areas.Skip(1).Max() : 0;
+            for (int i = 0; i < n; i++)
+                if (labels[i] != 0 && areas[labels[i]] >= minFraction * largest) result[i] = 1;
         }
-        int largest = areas.Count > 1 ? areas.Skip(1).Max() : 0;
-        var result = new byte[Bits.Length];
-        for (int i = 0; i < result.Length; i++)
-            if (labels[i] != 0 && areas[labels[i]] >= minFraction * largest) result[i] = 1;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(labels);
+            ArrayPool<int>.Shared.Return(stack);
+        }
         return new BinaryMask(Width, Height, result);
     }
 

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace FashionMnist.Imaging;
 
 /// <summary>
@@ -9,26 +7,12 @@ namespace FashionMnist.Imaging;
 /// </summary>
 internal static class GarmentIntensity
 {
-    /// <summary>Stretches <paramref name="values"/> (the garment's pixels only) in place; allocation-free up to 4,096 values.</summary>
+    /// <summary>Stretches <paramref name="values"/> (the garment's pixels only) in place.</summary>
     public static void Stretch(Span<float> values, float floor, float targetMean)
     {
         if (values.IsEmpty) return;
-        const int stackValues = 4096;
-        float[]? rented = values.Length > stackValues ? ArrayPool<float>.Shared.Rent(values.Length) : null;
-        float low, high;
-        try
-        {
-            Span<float> sorted = (rented ?? stackalloc float[stackValues])[..values.Length];
-            values.CopyTo(sorted);
-            // Two selections, not a sort: the 99th percentile is then looked for above the 1st only.
-            int lowRank = Thresholds.NearestRank(0.01, sorted.Length), highRank = Thresholds.NearestRank(0.99, sorted.Length);
-            low = Thresholds.Select(sorted, lowRank);
-            high = lowRank + 1 < sorted.Length ? Thresholds.Select(sorted[(lowRank + 1)..], highRank - lowRank - 1) : low;
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
-        }
+        float low = Thresholds.OrderStatistic(values, Thresholds.NearestRank(0.01, values.Length));
+        float high = Thresholds.OrderStatistic(values, Thresholds.NearestRank(0.99, values.Length));
 
         float span = Math.Max(high - low, 0.05f);
         for (int k = 0; k < values.Length; k++)

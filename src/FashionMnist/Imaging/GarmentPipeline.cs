@@ -1,3 +1,4 @@
+using System.Buffers;
 using FashionMnist.Data;
 
 namespace FashionMnist.Imaging;
@@ -46,10 +47,10 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
 
     /// <summary>What every threshold shares: the working image, its background, and (without transparency) the
     /// smoothed distance from the background with the two numbers the threshold is made of.</summary>
-    private sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
+    internal sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
         bool UseAlpha, float[]? Distance, float Otsu, float Texture);
 
-    private Analysis Analyse(RgbaImage photo)
+    internal Analysis Analyse(RgbaImage photo)
     {
         PhotoPlanes planes = PhotoPlanes.From(photo, Options.WorkingSize);
         int width = planes.Width, height = planes.Height, n = width * height;
@@ -60,18 +61,18 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         if (planes.TransparentFraction() > 0.05) return new Analysis(planes, luminance, channels, background, true, null, 0, 0);
 
         var distance = new float[n];
-        for (int i = 0; i < n; i++) distance[i] = background.Distance(channels, i);
+        background.DistanceMap(planes.Red, planes.Green, planes.Blue, distance);
         // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
-        BoxBlur(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
+        BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
 
-        var border = new List<float>();
-        for (int i = 0; i < n; i++)
-            if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band) && background.BorderInliers[i]) border.Add(distance[i]);
+        var border = new List<float>(background.BandPixels.Length);
+        foreach (int i in background.BandPixels)
+            if (background.BorderInliers[i]) border.Add(distance[i]);
         return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(border, 0.95));
     }
 
-    private PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
+    internal PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
     {
         var stages = new List<PipelineStage>();
         var notes = new List<string>();
@@ -101,9 +102,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         }
         if (keepStages) stages.Add(new("4-garment-mask", garment.ToGray().ToRgba()));
 
-        GrayImage intensity = Intensity(analysis.Luminance, analysis.Background, garment, notes);
-        var box = garment.BoundingBox()!.Value;
-        GrayImage crop = intensity.Crop(box.X, box.Y, box.Width, box.Height);
+        GrayImage crop = GarmentCrop(analysis.Luminance, analysis.Background, garment, notes);
         if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
 
         GrayImage final = Frame(crop, aspectScale);
@@ -130,34 +129,56 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         }
         int closing = Math.Max(1, (int)Math.Round(Options.ClosingFraction * Math.Max(width, height)));
         int opening = Math.Max(1, (int)Math.Round(Options.OpeningFraction * Math.Max(width, height)));
-        return mask.Open(opening).Close(closing).FillHoles();
+        return mask.OpenCloseFillHoles(opening, closing);
     }
 
-    private GrayImage Intensity(GrayImage luminance, BackgroundModel background, BinaryMask garment, List<string> notes)
+    /// <summary>
+    /// The garment's intensity (luminance, inverted when the background is lighter, then stretched or histogram-matched),
+    /// cropped to the garment's bounding box: what an intensity image of the whole working size, cropped, would hold.
+    /// </summary>
+    private GrayImage GarmentCrop(GrayImage luminance, BackgroundModel background, BinaryMask garment, List<string> notes)
     {
-        int n = luminance.Pixels.Length, width = luminance.Width, height = luminance.Height;
-        var garmentValues = new List<float>();
-        var borderValues = new List<float>();
-        for (int i = 0; i < n; i++)
+        int n = luminance.Pixels.Length, width = luminance.Width;
+        float[] pixels = luminance.Pixels;
+        byte[] bits = garment.Bits;
+        var box = garment.BoundingBox()!.Value;
+        int area = 0;
+        for (int i = 0; i < n; i++) area += bits[i];
+        int[] band = background.BandPixels;
+        var values = new float[area];
+        float[] rented = ArrayPool<float>.Shared.Rent(band.Length);
+        float garmentLevel, backgroundLevel;
+        try
         {
-            if (garment.Bits[i] != 0) garmentValues.Add(luminance.Pixels[i]);
-            else if (BackgroundModel.InBand(i % width, i / width, width, height, background.Band)) borderValues.Add(luminance.Pixels[i]);
+            for (int i = 0, k = 0; i < n; i++)
+                if (bits[i] != 0) values[k++] = pixels[i];
+            int borderCount = 0;
+            foreach (int i in band)
+                if (bits[i] == 0) rented[borderCount++] = pixels[i];
+            garmentLevel = Thresholds.Percentile(values, 0.5);
+            backgroundLevel = borderCount > 0 ? Thresholds.Percentile(rented.AsSpan(0, borderCount), 0.5) : 1f - garmentLevel;
         }
-        float garmentLevel = Thresholds.Percentile(garmentValues, 0.5);
-        float backgroundLevel = borderValues.Count > 0 ? Thresholds.Percentile(borderValues, 0.5) : 1f - garmentLevel;
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
         bool invert = backgroundLevel >= garmentLevel;
         notes.Add(invert ? "background lighter than the garment: inverted" : "background darker than the garment: not inverted");
 
-        var values = new float[garmentValues.Count];
-        for (int i = 0, k = 0; i < n; i++)
-            if (garment.Bits[i] != 0) values[k++] = invert ? 1 - luminance.Pixels[i] : luminance.Pixels[i];
+        if (invert)
+            for (int k = 0; k < values.Length; k++) values[k] = 1 - values[k];
         if (Options.Intensity == IntensityMapping.MatchHistogram) FashionMnistHistogram.Match(values);
         else GarmentIntensity.Stretch(values, Options.Floor, Options.TargetMean);
 
-        var result = new GrayImage(width, height);
-        for (int i = 0, k = 0; i < n; i++)
-            if (garment.Bits[i] != 0) result.Pixels[i] = values[k++];
-        return result;
+        var crop = new GrayImage(box.Width, box.Height);
+        for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
+        {
+            // Every garment pixel is inside the box, and the rows before it hold none: k counts them in index order.
+            int row = y * width;
+            for (int x = box.X; x < box.X + box.Width; x++)
+                if (bits[row + x] != 0) crop.Pixels[(y - box.Y) * box.Width + x - box.X] = values[k++];
+        }
+        return crop;
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
@@ -166,24 +187,5 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
         GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, aspectScale);
         return final;
-    }
-
-    /// <summary>In-place box blur with the given radius (separable, edges clamped).</summary>
-    internal static void BoxBlur(float[] values, int width, int height, int radius)
-    {
-        var temp = new float[values.Length];
-        for (int y = 0; y < height; y++) Blur1D(values.AsSpan(y * width, width), 1, temp.AsSpan(y * width, width), 1, width, radius);
-        for (int x = 0; x < width; x++) Blur1D(temp.AsSpan(x), width, values.AsSpan(x), width, height, radius);
-    }
-
-    private static void Blur1D(ReadOnlySpan<float> source, int sourceStep, Span<float> destination, int step, int length, int radius)
-    {
-        for (int i = 0; i < length; i++)
-        {
-            float sum = 0;
-            int count = 0;
-            for (int k = Math.Max(0, i - radius); k <= Math.Min(length - 1, i + radius); k++) { sum += source[k * sourceStep]; count++; }
-            destination[i * step] = sum / count;
-        }
     }
 }

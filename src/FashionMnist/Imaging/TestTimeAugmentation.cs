@@ -102,7 +102,7 @@ public sealed record TestTimeAugmentation
     }
 
     /// <summary>(threshold scale, aspect scale) per view, thresholds outer: the pipeline's own input first.</summary>
-    private List<(double Threshold, double Aspect)> Variants(IPhotoPipeline pipeline)
+    internal List<(double Threshold, double Aspect)> Variants(IPhotoPipeline pipeline)
     {
         if (pipeline is not GarmentPipeline || ThresholdScales.Count == 0) return [(1.0, 1.0)];
         foreach (double scale in ThresholdScales.Concat(AspectScales))

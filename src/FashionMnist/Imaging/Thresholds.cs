@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
 namespace FashionMnist.Imaging;
 
 /// <summary>Histogram thresholds and percentiles used by the garment segmentation.</summary>
@@ -47,11 +50,64 @@ internal static class Thresholds
         return result;
     }
 
-    /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values (nearest rank), by selection in a copy.</summary>
+    /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values (nearest rank).</summary>
     public static float Percentile(IEnumerable<float> values, double fraction)
     {
         float[] copy = values.ToArray();
-        return copy.Length == 0 ? 0 : Select(copy, NearestRank(fraction, copy.Length));
+        return Percentile(copy, fraction);
+    }
+
+    /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values (nearest rank), leaving them as they are.</summary>
+    public static float Percentile(ReadOnlySpan<float> values, double fraction) =>
+        values.IsEmpty ? 0 : OrderStatistic(values, NearestRank(fraction, values.Length));
+
+    /// <summary>
+    /// The value a sort would put at index <paramref name="k"/>, without reordering <paramref name="values"/>: the
+    /// values are counted into 1,024 buckets by value (the bucket of v, floor((v - min) x scale), never decreases as v
+    /// grows, so the buckets are in value order), and only the bucket holding rank k is copied and searched
+    /// (<see cref="Select"/>). Two passes over the values where quickselect moves them around several times. Exact: the
+    /// same value as a sort, for NaN-free values.
+    /// </summary>
+    public static float OrderStatistic(ReadOnlySpan<float> values, int k)
+    {
+        if ((uint)k >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(k));
+        const int buckets = 1024;
+        if (values.Length <= 4 * buckets) return SelectInCopy(values, k);
+        float min = TensorPrimitives.Min(values), max = TensorPrimitives.Max(values);
+        if (!(max > min)) return min;
+        float scale = buckets / (max - min);
+        if (!float.IsFinite(scale)) return SelectInCopy(values, k); // a range too narrow to divide
+        Span<int> counts = stackalloc int[buckets];
+        counts.Clear();
+        foreach (float v in values) counts[Math.Min(buckets - 1, (int)((v - min) * scale))]++;
+        int bucket = 0, below = 0;
+        while (below + counts[bucket] <= k) below += counts[bucket++];
+        float[] rented = ArrayPool<float>.Shared.Rent(counts[bucket]);
+        try
+        {
+            int m = 0;
+            foreach (float v in values)
+                if (Math.Min(buckets - 1, (int)((v - min) * scale)) == bucket) rented[m++] = v;
+            return Select(rented.AsSpan(0, m), k - below);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    private static float SelectInCopy(ReadOnlySpan<float> values, int k)
+    {
+        float[] rented = ArrayPool<float>.Shared.Rent(values.Length);
+        try
+        {
+            values.CopyTo(rented);
+            return Select(rented.AsSpan(0, values.Length), k);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
 
     /// <summary>

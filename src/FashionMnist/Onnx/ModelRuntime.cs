@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using FashionMnist.Models;
+using FashionMnist.Neural;
 
 namespace FashionMnist.Onnx;
 
@@ -40,7 +41,7 @@ public static class ModelRuntime
     /// </summary>
     public static IClassifier Apply(IClassifier model, RuntimeChoice choice, out RuntimeChoice used)
     {
-        if (model is OnnxClassifier)
+        if (model is OnnxClassifier or MirrorAveragingOnnxClassifier)
         {
             if (choice == RuntimeChoice.Native)
                 throw new FashionMnistException("An ONNX file runs in ONNX Runtime only (--runtime native needs an fmnist .fmm model)",
@@ -53,6 +54,14 @@ public static class ModelRuntime
         {
             used = RuntimeChoice.Native;
             return model;
+        }
+        if (model is NeuralClassifier { NeuralOptions.Tta: true } mirrored)
+        {
+            // The graph's own mirror TTA would run the photo TTA's mirrors again: export the single view and mirror here.
+            used = RuntimeChoice.Onnx;
+            var single = (OnnxClassifier)new OnnxModelFormat().Load(OnnxExporter.ExportSingleView(mirrored),
+                $"{model.Name} (exported in memory)", new Dictionary<string, string>());
+            return new MirrorAveragingOnnxClassifier(single);
         }
         byte[] bytes;
         try

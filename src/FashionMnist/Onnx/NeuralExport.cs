@@ -20,10 +20,11 @@ namespace FashionMnist.Onnx;
 /// </summary>
 internal static class NeuralExport
 {
-    public static void Build(OnnxGraph graph, NeuralClassifier model, string pixels, out string probabilities)
+    // singleView leaves the mirror TTA out even when the model has it (the caller mirrors: MirrorAveragingOnnxClassifier).
+    public static void Build(OnnxGraph graph, NeuralClassifier model, string pixels, out string probabilities, bool singleView = false)
     {
         Sequential network = model.Network ?? throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Train it first.");
-        bool mirror = model.NeuralOptions.Tta;
+        bool mirror = model.NeuralOptions.Tta && !singleView;
 
         // The engine's input: (pixel/255 - mean)/std, i.e. pixel * scale + offset.
         float scale = 1f / (255f * ImageSet.TrainingStd), offset = -ImageSet.TrainingMean / ImageSet.TrainingStd;

@@ -30,7 +30,13 @@ public static class OnnxExporter
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    internal static ModelProto Build(IClassifier model, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// A neural network's export without its mirror TTA: one output row per image as given (for
+    /// <see cref="MirrorAveragingOnnxClassifier"/>, which mirrors on the host only when asked).
+    /// </summary>
+    internal static byte[] ExportSingleView(NeuralClassifier model) => Build(model, null, singleView: true).ToByteArray();
+
+    internal static ModelProto Build(IClassifier model, IReadOnlyDictionary<string, string>? metadata, bool singleView = false)
     {
         if (!model.IsFitted) throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Export a trained model (fmnist train ... --out FILE).");
         var graph = new OnnxGraph($"fmnist_{model.Name}");
@@ -40,8 +46,8 @@ public static class OnnxExporter
         switch (model)
         {
             case NeuralClassifier neural:
-                NeuralExport.Build(graph, neural, pixels, out probabilities);
-                pipeline = neural.NeuralOptions.Tta ? $"{model.Name} (mirror TTA)" : model.Name;
+                NeuralExport.Build(graph, neural, pixels, out probabilities, singleView);
+                pipeline = neural.NeuralOptions.Tta && !singleView ? $"{model.Name} (mirror TTA)" : model.Name;
                 break;
             case Pipeline classic:
                 ClassicExport.Build(graph, classic, pixels, out probabilities);

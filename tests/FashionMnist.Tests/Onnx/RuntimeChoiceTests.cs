@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FashionMnist.Data;
+using FashionMnist.Imaging;
 using FashionMnist.Models;
 using FashionMnist.Onnx;
 using FashionMnist.Tests.Imaging;
@@ -37,6 +38,38 @@ public sealed class RuntimeChoiceTests : IDisposable
         Assert.Equal(RuntimeChoice.Native, used);
         var e = Assert.Throws<FashionMnistException>(() => ModelRuntime.Apply(onnx, RuntimeChoice.Native, out _));
         Assert.Contains("ONNX Runtime only", e.Message);
+    }
+
+    [Fact]
+    public void A_network_with_mirror_tta_runs_its_single_view_in_onnx_runtime_and_mirrors_on_the_host()
+    {
+        // cnn3 averages each image with its mirror (tta on by default). On ONNX Runtime the photo TTA, which feeds its
+        // own mirrors, must still cost one pass per distinct image: the export is the single view, and the wrapper
+        // mirrors only when asked for the averaged prediction.
+        IClassifier native = ModelCatalog.Create("cnn3", new Dictionary<string, string> { ["epochs"] = "1", ["validation-fraction"] = "0" });
+        native.Fit(TestData.BalancedTrain(30), new FitContext { Seed = 3 });
+        using var onnx = (MirrorAveragingOnnxClassifier)ModelRuntime.Apply(native, RuntimeChoice.Onnx, out var used);
+        Assert.Equal(RuntimeChoice.Onnx, used);
+        Assert.Equal("cnn3", onnx.Name);
+        Assert.True(onnx.AveragesMirror);
+        ImageSet images = TestData.Test.Take(300);
+        var averaged = OnnxTestSupport.Compare(native.PredictProbabilities(images), onnx.PredictProbabilities(images));
+        var single = new float[300 * FashionMnistClasses.Count];
+        ((IMirrorAveraging)native).PredictSingleView(images, single);
+        var singleView = OnnxTestSupport.Compare(single, onnx.SingleView.PredictProbabilities(images));
+        Assert.True(averaged.MaxDelta <= 1e-4 && singleView.MaxDelta <= 1e-4, $"max |Δp| {averaged.MaxDelta} averaged, {singleView.MaxDelta} single view");
+        Assert.Equal(1.0, averaged.Agreement);
+        Assert.Equal(1.0, singleView.Agreement);
+        Assert.True(OnnxTestSupport.Compare(single, native.PredictProbabilities(images)).MaxDelta > 1e-3, "the single view should differ from the averaged one");
+
+        // A photo with the default TTA: six distinct images, the same answer as our engine.
+        RgbaImage photo = ImageCodec.DecodeFile(TestImages.FixturePath("pants.jpg"));
+        var pipeline = new GarmentPipeline();
+        PhotoPrediction ours = new PhotoClassifier(native, pipeline, TestTimeAugmentation.Default).Classify(photo);
+        var theirs = new PhotoClassifier(onnx, pipeline, TestTimeAugmentation.Default);
+        Assert.Equal(6, theirs.ImagesPerPhoto);
+        Assert.True(OnnxTestSupport.Compare(ours.Probabilities, theirs.Classify(photo).Probabilities).MaxDelta <= 1e-4);
+        Assert.Throws<FashionMnistException>(() => ModelRuntime.Apply(onnx, RuntimeChoice.Native, out _));
     }
 
     [Fact]
