@@ -143,4 +143,12 @@ public sealed class ImageSet
                 throw new ArgumentOutOfRangeException(nameof(scaling));
         }
     }
+
+    /// <summary>Writes <paramref name="image"/> (28x28) mirrored left-right into <paramref name="destination"/>.</summary>
+    public static void Mirror(ReadOnlySpan<byte> image, Span<byte> destination)
+    {
+        for (int y = 0; y < Height; y++)
+            for (int x = 0; x < Width; x++)
+                destination[y * Width + x] = image[y * Width + Width - 1 - x];
+    }
 }

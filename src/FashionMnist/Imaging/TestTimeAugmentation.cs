@@ -88,17 +88,9 @@ public sealed record TestTimeAugmentation
         {
             byte[] input = inputs[s].Pixels;
             input.CopyTo(views.AsSpan(s * perScale * ImageSet.PixelCount, ImageSet.PixelCount));
-            if (withMirrors) Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
+            if (withMirrors) ImageSet.Mirror(input, views.AsSpan((s * perScale + 1) * ImageSet.PixelCount, ImageSet.PixelCount));
         }
         return views;
-    }
-
-    /// <summary>Writes <paramref name="image"/> (28x28) mirrored left-right into <paramref name="destination"/>.</summary>
-    public static void Mirror(ReadOnlySpan<byte> image, Span<byte> destination)
-    {
-        for (int y = 0; y < ImageSet.Height; y++)
-            for (int x = 0; x < ImageSet.Width; x++)
-                destination[y * ImageSet.Width + x] = image[y * ImageSet.Width + ImageSet.Width - 1 - x];
     }
 
     /// <summary>(threshold scale, aspect scale) per view, thresholds outer: the pipeline's own input first.</summary>

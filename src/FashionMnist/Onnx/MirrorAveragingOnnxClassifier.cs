@@ -1,5 +1,4 @@
 using FashionMnist.Data;
-using FashionMnist.Imaging;
 using FashionMnist.Models;
 
 namespace FashionMnist.Onnx;
@@ -8,7 +7,7 @@ namespace FashionMnist.Onnx;
 /// A network with mirror TTA on ONNX Runtime, exported as its single view: <see cref="PredictProbabilities"/> runs each
 /// image and its mirror in one batch and averages them as the network itself does (0.5 x (view + mirror)), while
 /// <see cref="PredictSingleView"/> runs the images as given. So the photo TTA, which feeds its own mirrors
-/// (<see cref="PhotoClassifier"/>), costs one pass per distinct image on ONNX Runtime too, not two.
+/// (Imaging.PhotoClassifier), costs one pass per distinct image on ONNX Runtime too, not two.
 /// </summary>
 internal sealed class MirrorAveragingOnnxClassifier(OnnxClassifier singleView) : IMirrorAveraging, IDisposable
 {
@@ -33,7 +32,7 @@ internal sealed class MirrorAveragingOnnxClassifier(OnnxClassifier singleView) :
         var both = new byte[2 * n * pixels];
         images.Pixels.AsSpan(0, n * pixels).CopyTo(both);
         for (int i = 0; i < n; i++)
-            TestTimeAugmentation.Mirror(images.Pixels.AsSpan(i * pixels, pixels), both.AsSpan((n + i) * pixels, pixels));
+            ImageSet.Mirror(images.Pixels.AsSpan(i * pixels, pixels), both.AsSpan((n + i) * pixels, pixels));
         var all = new float[2 * n * classes];
         singleView.PredictProbabilities(ImageSet.Unlabeled(both), all);
         for (int i = 0; i < n * classes; i++) probabilities[i] = 0.5f * (all[i] + all[n * classes + i]);

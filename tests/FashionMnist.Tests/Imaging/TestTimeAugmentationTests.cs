@@ -28,7 +28,7 @@ public class TestTimeAugmentationTests
 
         Assert.Equal(prepared.Pixels, View(views, 0));             // the pipeline's own input comes first
         var mirrored = new byte[ImageSet.PixelCount];
-        TestTimeAugmentation.Mirror(View(views, 0), mirrored);
+        ImageSet.Mirror(View(views, 0), mirrored);
         Assert.Equal(mirrored, View(views, 1));
         byte[] low = new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = 0.7 }).Prepare(photo).Pixels;
         byte[] high = new GarmentPipeline(new GarmentPipelineOptions { ThresholdScale = 1.4 }).Prepare(photo).Pixels;
@@ -114,11 +114,11 @@ public class TestTimeAugmentationTests
         image[5 * 28 + 10] = 7;
         var once = new byte[image.Length];
         var twice = new byte[image.Length];
-        TestTimeAugmentation.Mirror(image, once);
+        ImageSet.Mirror(image, once);
         Assert.Equal(200, once[3 * 28 + 27]);
         Assert.Equal(7, once[5 * 28 + 17]);
         Assert.Equal(2, once.Count(b => b != 0));
-        TestTimeAugmentation.Mirror(once, twice);
+        ImageSet.Mirror(once, twice);
         Assert.Equal(image, twice);
     }
 
