@@ -56,10 +56,12 @@ public sealed class PhotoSuite : IBenchSuite
         var augmentation = TestTimeAugmentation.Default;
         var classifier = new PhotoClassifier(model, pipeline, augmentation);
         var variants = augmentation.Variants(pipeline);
+        // As the web server decodes (FMNIST_PHOTO_FULL_DECODE=1: every pixel, as before JPEGs were decoded at reduced scale).
+        int neededSide = Environment.GetEnvironmentVariable("FMNIST_PHOTO_FULL_DECODE") == "1" ? 0 : pipeline.WorkingSide;
         bool modelMirrors = model is IMirrorAveraging { AveragesMirror: true }, withMirrors = augmentation.Flip || modelMirrors;
 
         // The digests first: they also warm up every code path (JIT tiers) before the timed passes.
-        var (pipelineSha, probabilitiesSha) = Digest(photos, files, classifier, pipeline, variants, withMirrors);
+        var (pipelineSha, probabilitiesSha) = Digest(photos, files, classifier, pipeline, variants, withMirrors, neededSide);
         context.Log.WriteLine($"  photo: {photos.Length} photos, pipeline sha256 {pipelineSha[..16]}, probabilities sha256 {probabilitiesSha[..16]}");
 
         var perPass = new List<StageCpu>();
@@ -70,7 +72,7 @@ public sealed class PhotoSuite : IBenchSuite
             for (int i = 0; i < photos.Length; i++)
             {
                 double t0 = CpuClock.ThreadMs();
-                RgbaImage photo = ImageCodec.Decode(photos[i], files[i]);
+                RgbaImage photo = ImageCodec.Decode(photos[i], files[i], neededSide: neededSide);
                 double t1 = CpuClock.ThreadMs();
                 GarmentPipeline.Analysis analysis = pipeline.Analyse(photo);
                 double t2 = CpuClock.ThreadMs();
@@ -86,7 +88,7 @@ public sealed class PhotoSuite : IBenchSuite
                 _ = DataUrl(inputs[0]);
                 double t6 = CpuClock.ThreadMs();
                 // The request as the endpoint runs it, end to end (decode, Classify, PNG data URL).
-                _ = DataUrl(classifier.Classify(ImageCodec.Decode(photos[i], files[i])).Input);
+                _ = DataUrl(classifier.Classify(ImageCodec.Decode(photos[i], files[i], neededSide: neededSide)).Input);
                 double t7 = CpuClock.ThreadMs();
                 decode += t1 - t0; analyse += t2 - t1; finish += t3 - t2; views += t4 - t3; predict += t5 - t4; png += t6 - t5; request += t7 - t6;
             }
@@ -106,13 +108,13 @@ public sealed class PhotoSuite : IBenchSuite
 
     /// <summary>SHA-256 of every view, note and debug stage of every photo, and (separately) of every probability.</summary>
     private static (string Pipeline, string Probabilities) Digest(byte[][] photos, List<string> files, PhotoClassifier classifier,
-        GarmentPipeline pipeline, List<(double Threshold, double Aspect)> variants, bool withMirrors)
+        GarmentPipeline pipeline, List<(double Threshold, double Aspect)> variants, bool withMirrors, int neededSide)
     {
         using var pipelineHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var probabilityHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int i = 0; i < photos.Length; i++)
         {
-            RgbaImage photo = ImageCodec.Decode(photos[i], files[i]);
+            RgbaImage photo = ImageCodec.Decode(photos[i], files[i], neededSide: neededSide);
             IReadOnlyList<PreparedPhoto> inputs = pipeline.PrepareVariants(photo, variants, keepStages: true);
             pipelineHash.AppendData(TestTimeAugmentation.Views(inputs, withMirrors));
             foreach (PreparedPhoto input in inputs)

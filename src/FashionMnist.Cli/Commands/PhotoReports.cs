@@ -27,9 +27,12 @@ internal sealed record ScoreReport(string Model, string Pipeline, int Views, str
 /// </summary>
 internal static class PhotoReports
 {
-    /// <summary>Decodes every photo first, so a bad one is reported before a (possibly large) model is loaded.</summary>
-    public static IReadOnlyList<(string Path, RgbaImage Photo)> DecodeAll(IEnumerable<string> paths) =>
-        paths.Select(p => (p, ImageCodec.DecodeFile(p))).ToList();
+    /// <summary>
+    /// Decodes every photo first, so a bad one is reported before a (possibly large) model is loaded; no larger than
+    /// <paramref name="neededSide"/> needs (the pipeline's <see cref="IPhotoPipeline.WorkingSide"/>, as the web server decodes).
+    /// </summary>
+    public static IReadOnlyList<(string Path, RgbaImage Photo)> DecodeAll(IEnumerable<string> paths, int neededSide = 0) =>
+        paths.Select(p => (p, ImageCodec.DecodeFile(p, neededSide: neededSide))).ToList();
 
     public static PredictReport Predict(PhotoClassifier classifier, IReadOnlyList<(string Path, RgbaImage Photo)> photos, int top,
         string? showPath, string? debugDirectory)
@@ -70,7 +73,7 @@ internal static class PhotoReports
             // Photos are independent: decode and preprocess them on the compute threads (the model call is locked inside).
             Parallel.For(0, labelled.Count, new ParallelOptions { MaxDegreeOfParallelism = Numerics.ComputeThreads.Count }, i =>
             {
-                RgbaImage photo = ImageCodec.DecodeFile(Path.Combine(folder, labelled[i].File));
+                RgbaImage photo = ImageCodec.DecodeFile(Path.Combine(folder, labelled[i].File), neededSide: classifier.Pipeline.WorkingSide);
                 PhotoPrediction prediction = classifier.Classify(photo, keepStages: debugDirectory is not null);
                 if (debugDirectory is not null) WriteStages(debugDirectory, StemOf(labelled[i].File), photo, prediction);
                 if (showPath is not null) photos[i] = photo;

@@ -105,7 +105,7 @@ public static class PredictCommands
             IPhotoPipeline pipeline = PhotoPipelines.Create(parse.GetValue(Pipeline)!);
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
-            var decoded = labelsPath is null ? PhotoReports.DecodeAll(files) : null;
+            var decoded = labelsPath is null ? PhotoReports.DecodeAll(files, pipeline.WorkingSide) : null;
             using IClassifier model = LoadForPrediction(parse, out _);
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
             bool asJson = parse.GetValue(json);

@@ -25,6 +25,9 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     /// <inheritdoc/>
     public string Name => "garment";
 
+    /// <summary><see cref="GarmentPipelineOptions.WorkingSize"/>: the garment is segmented at that size.</summary>
+    public int WorkingSide => Options.WorkingSize;
+
     /// <inheritdoc/>
     public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) =>
         Finish(Analyse(photo), Options.ThresholdScale, Options.AspectScale, keepStages);

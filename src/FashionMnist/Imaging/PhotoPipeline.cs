@@ -25,6 +25,12 @@ public interface IPhotoPipeline
 
     /// <summary>The 28x28 model input made from <paramref name="photo"/>; <paramref name="keepStages"/> also keeps each intermediate picture.</summary>
     PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false);
+
+    /// <summary>
+    /// The longest side this pipeline reduces a photo to before working on it (0: it uses every pixel). Decoders may
+    /// hand it a photo reduced to no less than this (<see cref="ImageCodec.Decode"/>'s neededSide).
+    /// </summary>
+    int WorkingSide => 0;
 }
 
 /// <summary>The pipelines by name, for the CLI's and the web app's `--pipeline`.</summary>
@@ -60,6 +66,9 @@ public static class PhotoPipelines
 internal sealed class SeedPipeline : IPhotoPipeline
 {
     public string Name => "seed";
+
+    /// <summary>The photo is reduced to a longest side of 112 (4 x 28) first.</summary>
+    public int WorkingSide => 4 * ImageSet.Width;
 
     public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
     {

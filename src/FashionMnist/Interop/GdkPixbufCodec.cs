@@ -52,6 +52,8 @@ internal static unsafe class GdkPixbufCodec
         public int TooLarge;
         /// <summary>One past the lowest row any "area-updated" signal reported: the rows actually decoded.</summary>
         public int RowsDecoded;
+        /// <summary>The longest side the caller needs (0: full size); a JPEG may be decoded at 1/2, 1/4 or 1/8 scale down to it.</summary>
+        public int NeededSide;
     }
 
     /// <summary>Reads and decodes an image file; errors name the file.</summary>
@@ -71,8 +73,11 @@ internal static unsafe class GdkPixbufCodec
     /// checked between 32 KB pieces of the data, so a decode stops at most one piece's work after either (the pixel
     /// budget bounds that work).
     /// </summary>
+    /// <para>With <paramref name="neededSide"/> &gt; 0 and the JPEG loader, libjpeg decodes at the smallest of 1/2, 1/4
+    /// and 1/8 scale whose longest side is still at least that (its DCT scaling: far less work than decoding every
+    /// pixel and averaging them away afterwards); other formats always decode at full size.</para>
     public static RgbaPixels Decode(ReadOnlySpan<byte> data, string source, long maxPixels = DefaultMaxPixels, string? loaderType = null,
-        TimeSpan? timeout = null, CancellationToken cancellation = default)
+        TimeSpan? timeout = null, CancellationToken cancellation = default, int neededSide = 0)
     {
         if (data.IsEmpty) throw new ImageDecodeException(source, "the data is empty");
         cancellation.ThrowIfCancellationRequested();
@@ -91,7 +96,8 @@ internal static unsafe class GdkPixbufCodec
                 + (loaderType == "webp" ? "; WebP needs Debian's webp-pixbuf-loader" : ""));
         }
 
-        SizeGuard guard = new() { MaxPixels = maxPixels };
+        // Only the JPEG loader scales while decoding; any other would decode in full and then resample (bilinear).
+        SizeGuard guard = new() { MaxPixels = maxPixels, NeededSide = loaderType == "jpeg" ? Math.Max(0, neededSide) : 0 };
         GdkPixbufNative.g_signal_connect_data(loader, "size-prepared", &OnSizePrepared, (IntPtr)(&guard), IntPtr.Zero, 0);
         GdkPixbufNative.g_signal_connect_data(loader, "area-updated", &OnAreaUpdated, (IntPtr)(&guard), IntPtr.Zero, 0);
 
@@ -146,7 +152,20 @@ internal static unsafe class GdkPixbufCodec
         {
             guard->TooLarge = width > 0 && height > 0 ? 1 : 0;
             GdkPixbufNative.gdk_pixbuf_loader_set_size(loader, 0, 0); // stop here: allocate nothing
+            return;
         }
+        int scale = ReducedScale(width, height, guard->NeededSide);
+        // Exactly the size libjpeg gives at 1/scale (ceil(side / scale)), so the loader has nothing left to resample.
+        if (scale > 1) GdkPixbufNative.gdk_pixbuf_loader_set_size(loader, (width + scale - 1) / scale, (height + scale - 1) / scale);
+    }
+
+    /// <summary>The largest of 1, 2, 4, 8 that keeps the longest side at least <paramref name="neededSide"/> (1 when 0).</summary>
+    internal static int ReducedScale(int width, int height, int neededSide)
+    {
+        if (neededSide <= 0) return 1;
+        int longest = Math.Max(width, height), scale = 8;
+        while (scale > 1 && (longest + scale - 1) / scale < neededSide) scale /= 2;
+        return scale;
     }
 
     // Loaders that decode row by row as bytes arrive (others, like TIFF, decode on close and report errors there).

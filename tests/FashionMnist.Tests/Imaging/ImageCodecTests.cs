@@ -97,6 +97,48 @@ public class ImageCodecTests
         Assert.False(photo.HasTransparency);
     }
 
+    [Theory]
+    [InlineData(533, 400, 0, 1)]     // 0: every pixel
+    [InlineData(533, 400, 256, 2)]   // 267 >= 256, 134 < 256
+    [InlineData(533, 400, 112, 4)]   // 134 >= 112, 67 < 112
+    [InlineData(4000, 3000, 256, 8)] // 500: no smaller scale than 1/8 exists
+    [InlineData(511, 300, 256, 2)]   // libjpeg rounds up: ceil(511 / 2) = 256 is still enough
+    [InlineData(200, 100, 256, 1)]   // already smaller than needed
+    public void A_jpeg_is_reduced_by_the_largest_power_of_two_that_keeps_the_needed_side(int width, int height, int needed, int scale)
+    {
+        Assert.Equal(scale, GdkPixbufCodec.ReducedScale(width, height, needed));
+        Assert.Equal(scale, GdkPixbufCodec.ReducedScale(height, width, needed)); // portrait: the longest side counts
+    }
+
+    [Fact]
+    public void A_photo_decoded_for_a_working_side_is_a_libjpeg_scale_of_the_full_decode()
+    {
+        string path = TestImages.FixturePath("t-shirt.jpg");
+        RgbaImage full = ImageCodec.DecodeFile(path);
+        RgbaImage reduced = ImageCodec.DecodeFile(path, neededSide: 112);
+        int scale = GdkPixbufCodec.ReducedScale(full.Width, full.Height, 112);
+        Assert.True(scale > 1, $"the fixture ({full.Width}x{full.Height}) should allow a reduced decode");
+        Assert.Equal(((full.Width + scale - 1) / scale, (full.Height + scale - 1) / scale), (reduced.Width, reduced.Height));
+        Assert.True(Math.Max(reduced.Width, reduced.Height) >= 112);
+        // The same picture: the mean of each reduced pixel's block of full pixels is close to the reduced pixel.
+        double error = 0;
+        int count = 0;
+        for (int y = 0; y + 1 < reduced.Height; y++)
+            for (int x = 0; x + 1 < reduced.Width; x++, count++)
+            {
+                double sum = 0;
+                for (int dy = 0; dy < scale; dy++)
+                    for (int dx = 0; dx < scale; dx++)
+                        sum += full.Pixels[((y * scale + dy) * full.Width + x * scale + dx) * 4 + 1];
+                error += Math.Abs(sum / (scale * scale) - reduced.Pixels[(y * reduced.Width + x) * 4 + 1]);
+            }
+        Assert.InRange(error / count, 0, 6); // mean absolute difference of the green channel, out of 255
+        // Other formats decode in full whatever the caller needs.
+        byte[] png = ImageCodec.Encode(full, "png");
+        RgbaImage fromPng = ImageCodec.Decode(png, "full.png", neededSide: 112);
+        Assert.Equal((full.Width, full.Height), (fromPng.Width, fromPng.Height));
+    }
+
     [Fact]
     public void Bytes_that_are_not_an_image_give_a_clear_error()
     {
