@@ -102,7 +102,9 @@ public sealed class WebApiTests(WebAppFixture app) : IClassFixture<WebAppFixture
         Assert.StartsWith("data:image/png;base64,", dataUrl);
         RgbaImage input = ImageCodec.Decode(Convert.FromBase64String(dataUrl["data:image/png;base64,".Length..]), "input.png");
         Assert.Equal((28, 28), (input.Width, input.Height));
-        byte[] expected = new GarmentPipeline().Prepare(ImageCodec.Decode(Photo(), "pants.jpg")).Pixels;
+        // The server decodes a JPEG no larger than the pipeline's working side, as predict does.
+        var pipeline = new GarmentPipeline();
+        byte[] expected = pipeline.Prepare(ImageCodec.Decode(Photo(), "pants.jpg", neededSide: pipeline.WorkingSide)).Pixels;
         for (int i = 0; i < 784; i++) Assert.Equal(expected[i], input.Pixels[i * 4]);
     }
 
