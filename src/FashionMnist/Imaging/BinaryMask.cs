@@ -203,7 +203,15 @@ internal sealed class BinaryMask
     /// Keeps the largest 4-connected component and any other component at least <paramref name="minFraction"/>
     /// of its area (a pair of shoes is two components; a shadow speck is not kept).
     /// </summary>
-    public BinaryMask KeepLargestComponents(double minFraction)
+    public BinaryMask KeepLargestComponents(double minFraction) => KeepLargestComponents(minFraction, 1.0);
+
+    /// <summary>
+    /// <see cref="KeepLargestComponents(double)"/> among the components that cover at most <paramref name="maxBorderShare"/>
+    /// of the image's outermost ring of pixels: a region running along much of the border is a surface (a rug, a bed, a
+    /// wall's edge) rather than a garment, which touches the border with a sleeve or a leg at most. When every
+    /// component covers more, they are all eligible (as with 1, which disables the rule).
+    /// </summary>
+    public BinaryMask KeepLargestComponents(double minFraction, double maxBorderShare)
     {
         int n = Bits.Length, width = Width, height = Height;
         int[] labels = ArrayPool<int>.Shared.Rent(n), stack = ArrayPool<int>.Shared.Rent(n); // a pixel is pushed once at most
@@ -212,27 +220,37 @@ internal sealed class BinaryMask
         {
             Array.Clear(labels, 0, n);
             var areas = new List<int> { 0 };
+            var rings = new List<int> { 0 }; // per component: its pixels on the image's outermost ring
             byte[] bits = Bits;
             for (int start = 0; start < n; start++)
             {
                 if (bits[start] == 0 || labels[start] != 0) continue;
-                int label = areas.Count, area = 0, top = 0;
+                int label = areas.Count, area = 0, top = 0, ring = 0;
                 labels[start] = label;
                 stack[top++] = start;
                 while (top > 0)
                 {
                     int i = stack[--top], y = i / width, x = i - y * width;
                     area++;
+                    if (x == 0 || y == 0 || x == width - 1 || y == height - 1) ring++;
                     if (x > 0 && bits[i - 1] != 0 && labels[i - 1] == 0) { labels[i - 1] = label; stack[top++] = i - 1; }
                     if (x < width - 1 && bits[i + 1] != 0 && labels[i + 1] == 0) { labels[i + 1] = label; stack[top++] = i + 1; }
                     if (y > 0 && bits[i - width] != 0 && labels[i - width] == 0) { labels[i - width] = label; stack[top++] = i - width; }
                     if (y < height - 1 && bits[i + width] != 0 && labels[i + width] == 0) { labels[i + width] = label; stack[top++] = i + width; }
                 }
                 areas.Add(area);
+                rings.Add(ring);
             }
-            int largest = areas.Count > 1 ? areas.Skip(1).Max() : 0;
+            int ringLength = Math.Max(1, width * height - Math.Max(0, width - 2) * Math.Max(0, height - 2));
+            var eligible = new bool[areas.Count];
+            bool any = false;
+            for (int c = 1; c < areas.Count; c++) any |= eligible[c] = rings[c] <= maxBorderShare * ringLength;
+            if (!any) Array.Fill(eligible, true);
+            int largest = 0;
+            for (int c = 1; c < areas.Count; c++)
+                if (eligible[c]) largest = Math.Max(largest, areas[c]);
             for (int i = 0; i < n; i++)
-                if (labels[i] != 0 && areas[labels[i]] >= minFraction * largest) result[i] = 1;
+                if (labels[i] != 0 && eligible[labels[i]] && areas[labels[i]] >= minFraction * largest) result[i] = 1;
         }
         finally
         {

@@ -20,7 +20,7 @@ namespace FashionMnist.Imaging;
 public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IPhotoPipeline
 {
     /// <summary>The thresholds, sizes and intensity mapping this pipeline runs with.</summary>
-    public GarmentPipelineOptions Options { get; } = options ?? new GarmentPipelineOptions();
+    public GarmentPipelineOptions Options { get; } = (options ?? new GarmentPipelineOptions()).Validated();
 
     /// <inheritdoc/>
     public string Name => "garment";
@@ -65,6 +65,14 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
 
         var distance = new float[n];
         background.DistanceMap(planes.Red, planes.Green, planes.Blue, distance);
+        if (Options.BackgroundColours > 0)
+        {
+            // A busy background has several colours: a pixel near any of them is background too.
+            Span<float> centres = stackalloc float[3 * 8];
+            int kept = BackgroundPalette.Fit(planes.Red, planes.Green, planes.Blue, background.BandPixels, Options.BackgroundColours,
+                Options.BackgroundColourShare, centres);
+            BackgroundPalette.LowerDistances(planes.Red, planes.Green, planes.Blue, centres[..(3 * kept)], distance);
+        }
         // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
         BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
         BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
@@ -95,7 +103,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             garment = Segment(analysis, thresholdScale, stages, notes, keepStages);
         }
 
-        garment = garment.KeepLargestComponents(Options.ComponentFraction);
+        garment = garment.KeepLargestComponents(Options.ComponentFraction, Options.MaxBorderShare);
         int area = garment.Count();
         if (area < 0.005 * n)
         {
@@ -108,6 +116,13 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         GrayImage crop = GarmentCrop(analysis.Luminance, analysis.Background, garment, notes);
         if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
 
+        if (Options.MaxAspect > 0 && crop.Width * aspectScale > Options.MaxAspect * crop.Height)
+        {
+            // Flat-laid tops spread their sleeves: framed wider than tall they look like bags to a model trained on
+            // hanging product shots, so the width is squeezed to at most MaxAspect x the height.
+            aspectScale = Options.MaxAspect * crop.Height / crop.Width;
+            notes.Add($"squeezed to width/height {Options.MaxAspect:0.00}");
+        }
         GrayImage final = Frame(crop, aspectScale);
         if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
         return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
@@ -150,11 +165,26 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         int[] band = background.BandPixels;
         var values = new float[area];
         float[] rented = ArrayPool<float>.Shared.Rent(band.Length);
+        int radius = (int)Math.Round(Options.SmoothRadius * Math.Max(box.Width, box.Height) / ImageSet.Width);
+        float[]? smooth = radius >= 1 ? ArrayPool<float>.Shared.Rent(2 * box.Width * box.Height) : null;
         float garmentLevel, backgroundLevel;
         try
         {
-            for (int i = 0, k = 0; i < n; i++)
-                if (bits[i] != 0) values[k++] = pixels[i];
+            if (smooth is not null)
+            {
+                // Stripes, checks and prints at about the 28x28 pixel's scale would alias into a texture the model
+                // reads as another garment; averaging the garment's own pixels (normalised by the mask, so the
+                // background does not darken the edges) keeps its shape and shading.
+                SmoothInside(pixels, bits, width, box, radius, smooth);
+                for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
+                    for (int x = box.X; x < box.X + box.Width; x++)
+                        if (bits[y * width + x] != 0) values[k++] = smooth[(y - box.Y) * box.Width + x - box.X];
+            }
+            else
+            {
+                for (int i = 0, k = 0; i < n; i++)
+                    if (bits[i] != 0) values[k++] = pixels[i];
+            }
             int borderCount = 0;
             foreach (int i in band)
                 if (bits[i] == 0) rented[borderCount++] = pixels[i];
@@ -164,6 +194,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         finally
         {
             ArrayPool<float>.Shared.Return(rented);
+            if (smooth is not null) ArrayPool<float>.Shared.Return(smooth);
         }
         bool invert = backgroundLevel >= garmentLevel;
         notes.Add(invert ? "background lighter than the garment: inverted" : "background darker than the garment: not inverted");
@@ -182,6 +213,27 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
                 if (bits[row + x] != 0) crop.Pixels[(y - box.Y) * box.Width + x - box.X] = values[k++];
         }
         return crop;
+    }
+
+    /// <summary>
+    /// The mean of the garment pixels in a (2r+1)-square around each pixel of <paramref name="box"/> (box blurs of the
+    /// masked values and of the mask, divided), into the first box-sized part of <paramref name="scratch"/>; the second
+    /// part holds the blurred mask. Only garment pixels' results are read.
+    /// </summary>
+    private static void SmoothInside(float[] pixels, byte[] bits, int width, (int X, int Y, int Width, int Height) box, int radius, float[] scratch)
+    {
+        int size = box.Width * box.Height;
+        Span<float> values = scratch.AsSpan(0, size), weights = scratch.AsSpan(size, size);
+        for (int y = 0; y < box.Height; y++)
+            for (int x = 0; x < box.Width; x++)
+            {
+                int i = (box.Y + y) * width + box.X + x;
+                values[y * box.Width + x] = bits[i] != 0 ? pixels[i] : 0f;
+                weights[y * box.Width + x] = bits[i];
+            }
+        BoxBlur.Apply(values, box.Width, box.Height, radius);
+        BoxBlur.Apply(weights, box.Width, box.Height, radius);
+        for (int k = 0; k < size; k++) values[k] = weights[k] > 0 ? values[k] / weights[k] : 0f;
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.

@@ -45,6 +45,64 @@ public sealed record GarmentPipelineOptions
     /// augmentation can add squeezed views.
     /// </summary>
     public double AspectScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// Up to this many background colours are found in the border band (k-means) and a pixel near any of them counts
+    /// as background, besides the fitted plane: a striped rug or a two-coloured bedspread is not taken for the garment.
+    /// 0 = the plane alone. At most 8.
+    /// </summary>
+    public int BackgroundColours { get; init; }
+
+    /// <summary>A background colour (<see cref="BackgroundColours"/>) counts only if it holds at least this share of the border band.</summary>
+    public double BackgroundColourShare { get; init; } = 0.15;
+
+    /// <summary>
+    /// A mask component covering more than this share of the image's outermost ring of pixels is taken for a surface
+    /// (a rug, a bed edge, a wall) and not kept, unless every component does. 1 = off.
+    /// </summary>
+    public double MaxBorderShare { get; init; } = 1.0;
+
+    /// <summary>
+    /// Radius of an averaging of the garment's own pixels before the 28x28 reduction, in pixels of the 28x28 frame (0 = off):
+    /// stripes and prints then become shading instead of a texture the model takes for another garment.
+    /// </summary>
+    public double SmoothRadius { get; init; }
+
+    /// <summary>
+    /// A garment framed wider than this times its height (after <see cref="AspectScale"/>) is squeezed to it (0 = off):
+    /// Fashion-MNIST's tops are about 0.77 as wide as tall, flat-laid ones in photos 1.0-1.2.
+    /// </summary>
+    public double MaxAspect { get; init; }
+
+    /// <summary>These options, after checking every value is in its range; an <see cref="ArgumentOutOfRangeException"/> names the first that is not.</summary>
+    public GarmentPipelineOptions Validated()
+    {
+        Check(WorkingSize is >= 28 and <= 4096, nameof(WorkingSize), WorkingSize, "between 28 and 4096");
+        Check(BorderFraction is > 0 and <= 0.5, nameof(BorderFraction), BorderFraction, "in (0, 0.5]");
+        Check(MinThreshold is >= 0 and < 2, nameof(MinThreshold), MinThreshold, "in [0, 2)");
+        Check(NoiseFactor is >= 0 and <= 10, nameof(NoiseFactor), NoiseFactor, "in [0, 10]");
+        Check(OpeningFraction is >= 0 and <= 0.25, nameof(OpeningFraction), OpeningFraction, "in [0, 0.25]");
+        Check(ClosingFraction is >= 0 and <= 0.25, nameof(ClosingFraction), ClosingFraction, "in [0, 0.25]");
+        Check(ComponentFraction is >= 0 and <= 1, nameof(ComponentFraction), ComponentFraction, "in [0, 1]");
+        Check(Floor is >= 0 and < 1, nameof(Floor), Floor, "in [0, 1)");
+        Check(TargetMean is >= 0 and < 1, nameof(TargetMean), TargetMean, "in [0, 1)");
+        Check(ThresholdScale is > 0 and < 100, nameof(ThresholdScale), ThresholdScale, "in (0, 100)");
+        Check(Enum.IsDefined(Intensity), nameof(Intensity), Intensity, "a defined IntensityMapping");
+        Check(Fill is >= 0.3 and <= 1, nameof(Fill), Fill, "in [0.3, 1]");
+        Check(AspectScale is >= 0.25 and <= 4, nameof(AspectScale), AspectScale, "in [0.25, 4]");
+        Check(BackgroundColours is >= 0 and <= 8, nameof(BackgroundColours), BackgroundColours, "between 0 and 8");
+        Check(BackgroundColourShare is >= 0 and <= 1, nameof(BackgroundColourShare), BackgroundColourShare, "in [0, 1]");
+        Check(MaxBorderShare is > 0 and <= 1, nameof(MaxBorderShare), MaxBorderShare, "in (0, 1]");
+        Check(SmoothRadius is >= 0 and <= 4, nameof(SmoothRadius), SmoothRadius, "in [0, 4]");
+        Check(MaxAspect == 0 || MaxAspect is >= 0.25 and <= 4, nameof(MaxAspect), MaxAspect, "0 (off) or in [0.25, 4]");
+        return this;
+
+        // "is" patterns are false for NaN, so a NaN is refused too.
+        static void Check(bool valid, string name, object value, string range)
+        {
+            if (!valid) throw new ArgumentOutOfRangeException(name, value, $"GarmentPipelineOptions.{name} must be {range}.");
+        }
+    }
 }
 
 /// <summary>How <see cref="GarmentPipeline"/> turns garment luminance into Fashion-MNIST-like intensity.</summary>

@@ -135,6 +135,59 @@ public class ImagingPrimitivesTests
     }
 
     [Fact]
+    public void Components_running_along_the_border_give_way_to_the_garment_unless_all_do()
+    {
+        // A 10x6 image: a "rug" along the bottom and right edge (12 of the 28 ring pixels), a smaller "garment" inside.
+        var mask = new BinaryMask(10, 6, [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            0, 1, 1, 1, 0, 0, 0, 0, 0, 1,
+            0, 1, 1, 1, 0, 0, 0, 0, 0, 1,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+        Assert.Equal(13, mask.KeepLargestComponents(0.5).Count());            // the rule off: the rug is largest
+        Assert.Equal(13, mask.KeepLargestComponents(0.5, 1.0).Count());       // 1 = off
+        BinaryMask garment = mask.KeepLargestComponents(0.5, 0.3);           // 13/28 of the ring > 0.3: not eligible
+        Assert.Equal(6, garment.Count());
+        Assert.Equal((1, 1, 3, 2), garment.BoundingBox());
+        // Every component too much on the border: all eligible again, as without the rule.
+        var rugOnly = new BinaryMask(4, 3, [1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1]);
+        Assert.Equal(9, rugOnly.KeepLargestComponents(0.5, 0.3).Count());
+    }
+
+    [Fact]
+    public void Background_palette_finds_the_colours_of_a_striped_border_and_drops_rare_ones()
+    {
+        // Band pixels: 45 % red-brown, 45 % cream stripes, 10 % blue (a sleeve reaching the border).
+        const int m = 200;
+        float[] red = new float[m + 2], green = new float[m + 2], blue = new float[m + 2];
+        for (int i = 0; i < m; i++)
+        {
+            (red[i], green[i], blue[i]) = (i % 20) switch
+            {
+                < 9 => (0.6f, 0.3f, 0.2f),
+                < 18 => (0.9f, 0.85f, 0.7f),
+                _ => (0.1f, 0.2f, 0.8f),
+            };
+        }
+        (red[m], green[m], blue[m]) = (0.62f, 0.31f, 0.2f);  // near the brown: background
+        (red[m + 1], green[m + 1], blue[m + 1]) = (0.1f, 0.2f, 0.8f); // the sleeve's colour: stays far
+        int[] band = Enumerable.Range(0, m).ToArray();
+        Span<float> centres = stackalloc float[3 * 8];
+        int kept = BackgroundPalette.Fit(red, green, blue, band, colours: 3, minShare: 0.15, centres);
+        Assert.Equal(2, kept);
+        float[] distance = [.. Enumerable.Repeat(1f, m + 2)];
+        BackgroundPalette.LowerDistances(red, green, blue, centres[..(3 * kept)], distance);
+        Assert.True(distance[0] < 0.01f && distance[9] < 0.01f, "both stripe colours are background");
+        Assert.True(distance[m] < 0.03f);
+        Assert.True(distance[m + 1] > 0.5f, "a colour holding 10 % of the band is not background");
+        // Same input, same centres: deterministic.
+        Span<float> again = stackalloc float[3 * 8];
+        Assert.Equal(kept, BackgroundPalette.Fit(red, green, blue, band, 3, 0.15, again));
+        Assert.True(centres[..(3 * kept)].SequenceEqual(again[..(3 * kept)]));
+    }
+
+    [Fact]
     public void Otsu_splits_two_clusters()
     {
         float[] values = [.. Enumerable.Repeat(0.1f, 50), .. Enumerable.Repeat(0.12f, 50), .. Enumerable.Repeat(0.8f, 40), .. Enumerable.Repeat(0.85f, 40)];

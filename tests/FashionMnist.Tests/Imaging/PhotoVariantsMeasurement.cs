@@ -1,3 +1,4 @@
+using System.Globalization;
 using FashionMnist.Cli.Commands;
 using FashionMnist.Ensembles;
 using FashionMnist.Imaging;
@@ -23,7 +24,9 @@ public sealed class PhotoModelsFactAttribute : FactAttribute
 /// (bench/accuracy/photo-split.sh) while choosing, the held-out part once at the end:
 ///   FMNIST_PHOTO_MODELS=a.fmm,b.fmm FMNIST_PHOTO_LABELS=/tmp/fmnist-photo-split/tune.csv dotnet test tests/FashionMnist.Tests \
 ///     -c Release --filter FullyQualifiedName~PhotoVariantsMeasurement --logger "console;verbosity=detailed"
-/// FMNIST_PHOTO_VARIANTS=default,wide narrows the variants.
+/// FMNIST_PHOTO_VARIANTS=default,wide narrows the variants. FMNIST_PHOTO_PIPELINES scores garment pipeline options instead,
+/// each with the default test-time augmentation: "base;smooth:SmoothRadius=0.3;b08m45:BorderFraction=0.08,TargetMean=0.45"
+/// (name:Option=value,..., separated by ';'; a name alone is the defaults).
 /// </summary>
 public sealed class PhotoVariantsMeasurement(ITestOutputHelper output)
 {
@@ -52,6 +55,19 @@ public sealed class PhotoVariantsMeasurement(ITestOutputHelper output)
         }
         try
         {
+            string? pipelines = Environment.GetEnvironmentVariable("FMNIST_PHOTO_PIPELINES");
+            if (!string.IsNullOrEmpty(pipelines))
+            {
+                foreach (var (name, model) in models)
+                    foreach (string spec in pipelines.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        var classifier = new PhotoClassifier(model, new GarmentPipeline(ParseOptions(spec)), TestTimeAugmentation.Default);
+                        var report = PhotoReports.Score(classifier, labels, photos, top: 3, showPath: null, debugDirectory: null);
+                        output.WriteLine($"{name,-24} {spec.Split(':')[0],-12} top-1 {report.Top1:0.000} top-3 {report.Top3:0.000}  "
+                            + string.Join(" ", report.PerClass.Select(kv => $"{kv.Key} {kv.Value.Top1:0.00}/{kv.Value.Top3:0.00}")));
+                    }
+                return;
+            }
             foreach (var (name, model) in models)
                 foreach (string variant in wanted)
                 {
@@ -65,5 +81,25 @@ public sealed class PhotoVariantsMeasurement(ITestOutputHelper output)
         {
             foreach (var (_, model) in models) model.Dispose();
         }
+    }
+
+    /// <summary>"name:Option=value,Option=value" (a <see cref="GarmentPipelineOptions"/> property per pair) as options.</summary>
+    private static GarmentPipelineOptions ParseOptions(string spec)
+    {
+        var options = new GarmentPipelineOptions();
+        int colon = spec.IndexOf(':');
+        if (colon < 0) return options;
+        foreach (string pair in spec[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] parts = pair.Split('=', 2);
+            var property = typeof(GarmentPipelineOptions).GetProperty(parts[0])
+                ?? throw new ArgumentException($"GarmentPipelineOptions has no option '{parts[0]}'.");
+            object value = property.PropertyType.IsEnum
+                ? Enum.Parse(property.PropertyType, parts[1])
+                : Convert.ChangeType(parts[1], property.PropertyType, CultureInfo.InvariantCulture);
+            options = options with { }; // init-only properties: set on a fresh copy
+            property.SetValue(options, value);
+        }
+        return options;
     }
 }

@@ -110,6 +110,89 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Smoothing_inside_the_mask_turns_stripes_into_shade_and_keeps_the_outline()
+    {
+        // A 120x160 garment of horizontal stripes 12 px wide (about two 28x28 rows each): dark stripes on the left
+        // half, light ones on the right, on a uniform grey-green floor. Smoothing should flatten the stripes within each
+        // half and keep the difference between the halves (the garment's shading) and its outline.
+        var photo = new RgbaImage(240, 240);
+        photo.Fill(0, 0, 240, 240, 10, 110, 10); // a dark green floor: far in colour from every stripe, darker than the garment
+        for (int y = 40; y < 200; y++)
+        {
+            bool odd = (y - 40) / 12 % 2 == 1;
+            byte left = (byte)(odd ? 110 : 20), right = (byte)(odd ? 235 : 145);
+            photo.Fill(60, y, 60, 1, left, left, left);
+            photo.Fill(120, y, 60, 1, right, right, right);
+        }
+        PreparedPhoto sharp = new GarmentPipeline().Prepare(photo);
+        PreparedPhoto smooth = new GarmentPipeline(new GarmentPipelineOptions { SmoothRadius = 2 }).Prepare(photo);
+        var box = BoundingBox(sharp.Pixels);
+        Assert.Equal(box, BoundingBox(smooth.Pixels));
+        // Inner pixels of each half (2 away from the outline and from the middle).
+        (double Mean, double Spread) Half(byte[] pixels, bool right)
+        {
+            int middle = box.X + box.Width / 2;
+            var inner = new List<double>();
+            for (int y = box.Y + 2; y < box.Y + box.Height - 2; y++)
+                for (int x = right ? middle + 2 : box.X + 2; x < (right ? box.X + box.Width - 2 : middle - 2); x++) inner.Add(pixels[y * 28 + x]);
+            double mean = inner.Average();
+            return (mean, Math.Sqrt(inner.Average(v => (v - mean) * (v - mean))));
+        }
+        foreach (bool right in new[] { false, true })
+        {
+            var (s, m) = (Half(sharp.Pixels, right).Spread, Half(smooth.Pixels, right).Spread);
+            Assert.True(s > 25 && m < 0.4 * s, $"{(right ? "right" : "left")} half: stripes spread {s:0.0} sharp, {m:0.0} smoothed");
+        }
+        Assert.Contains("not inverted", smooth.Notes);
+        Assert.True(Half(smooth.Pixels, true).Mean - Half(smooth.Pixels, false).Mean > 60,
+            $"shade kept: left {Half(smooth.Pixels, false).Mean:0}, right {Half(smooth.Pixels, true).Mean:0}");
+    }
+
+    [Fact]
+    public void Max_aspect_squeezes_wide_garments_only()
+    {
+        // A wide (200x100) and a tall (80x160) plain garment on a light floor.
+        var wide = new RgbaImage(300, 300);
+        wide.Fill(0, 0, 300, 300, 230, 230, 225);
+        wide.Fill(50, 100, 200, 100, 40, 40, 120);
+        var tall = new RgbaImage(300, 300);
+        tall.Fill(0, 0, 300, 300, 230, 230, 225);
+        tall.Fill(110, 70, 80, 160, 40, 40, 120);
+        var squeeze = new GarmentPipeline(new GarmentPipelineOptions { MaxAspect = 1.0 });
+        var plain = BoundingBox(new GarmentPipeline().Prepare(wide).Pixels);
+        Assert.Equal((28, 14), (plain.Width, plain.Height));
+        PreparedPhoto squeezed = squeeze.Prepare(wide);
+        var box = BoundingBox(squeezed.Pixels);
+        Assert.Equal((28, 28), (box.Width, box.Height)); // squeezed to square, then the longest side fills the frame
+        Assert.Contains("squeezed", squeezed.Notes);
+        Assert.Equal(new GarmentPipeline().Prepare(tall).Pixels, squeeze.Prepare(tall).Pixels);
+    }
+
+    [Fact]
+    public void Out_of_range_options_are_refused_by_name()
+    {
+        var bad = new (GarmentPipelineOptions Options, string Name)[]
+        {
+            (new() { WorkingSize = 10 }, "WorkingSize"),
+            (new() { BorderFraction = 0 }, "BorderFraction"),
+            (new() { ThresholdScale = double.NaN }, "ThresholdScale"),
+            (new() { Fill = 1.5 }, "Fill"),
+            (new() { BackgroundColours = 9 }, "BackgroundColours"),
+            (new() { BackgroundColourShare = -0.1 }, "BackgroundColourShare"),
+            (new() { MaxBorderShare = 0 }, "MaxBorderShare"),
+            (new() { SmoothRadius = -1 }, "SmoothRadius"),
+            (new() { MaxAspect = 0.1 }, "MaxAspect"),
+            (new() { Intensity = (IntensityMapping)7 }, "Intensity"),
+        };
+        foreach (var (options, name) in bad)
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GarmentPipeline(options));
+            Assert.Equal(name, e.ParamName);
+            Assert.Contains($"GarmentPipelineOptions.{name}", e.Message);
+        }
+    }
+
+    [Fact]
     public void Unknown_pipeline_name_is_a_clear_error()
     {
         var e = Assert.Throws<FashionMnistException>(() => PhotoPipelines.Create("fancy"));
