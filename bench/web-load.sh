@@ -7,7 +7,7 @@
 #   bench/web-load.sh                     # speed (2,000 photos) + hostile (2,000 good, 200 hostile), 16 concurrent
 #   bench/web-load.sh --soak 600          # the same, then 10 minutes of mixed load (one hostile per 10 good)
 #   bench/web-load.sh --ci                # the small bounded check test.sh runs (< 1 minute, generated photos)
-#   options: --model FILE (default models/cnn3-photo.fmm)  --photos DIR (default: $FMNIST_PHOTOS, then
+#   options: --model FILE (default models/cnn-photo.fmm, the photo model serve should get)  --photos DIR (default: $FMNIST_PHOTOS, then
 #            /work/shared/photos if present, else generated photos)  --out FILE (default bench/results/<date>-web-load.json)
 #            --server DLL (serve from this built fmnist.dll instead of this checkout's; e.g. a copy, so rebuilding meanwhile is safe)
 #            --compare DLL (a second, earlier build to serve side by side: speed ratios in one run)
@@ -55,9 +55,9 @@ if [ "$ci" = 1 ]; then
     --hostile-good 161 --hostile 23 --slow-seconds 3 --deadline-seconds 150 --out "$out" --conditions "bench/web-load.sh --ci" "${extra[@]}"
 fi
 
-model="${model:-$root/models/cnn3-photo.fmm}"
+model="${model:-$root/models/cnn-photo.fmm}"
 if [ ! -f "$model" ]; then
-  echo "No model at $model. Train the default photo model first: ./fmnist train cnn3 --set photo-like=0.5 --out models/cnn3-photo.fmm" >&2
+  echo "No model at $model. Train the photo model first (about 15 min on 2 cores): ./fmnist train cnn-photo --out models/cnn-photo.fmm" >&2
   exit 2
 fi
 if [ -z "$photos" ] && [ -d /work/shared/photos ]; then photos=/work/shared/photos; fi
