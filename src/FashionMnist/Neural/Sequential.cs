@@ -241,6 +241,67 @@ internal sealed class Sequential
     }
 
     /// <summary>
+    /// Whether an inference pass can run as <see cref="ForwardRows"/>: every layer the pass runs has a row forward
+    /// (and no observer is attached: observers time whole layer calls on one thread).
+    /// </summary>
+    internal bool CanForwardRows
+    {
+        get
+        {
+            EnsureBuilt();
+            if (Observer is not null) return false;
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                if (_pooledInto[i] > i) i = _pooledInto[i];
+                else if (!_foldedReLU[i] && !_layers[i].IsIdentity(PassInfo.Inference) && !_layers[i].HasRowForward) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Readies an inference pass made of <see cref="ForwardRows"/> calls: buffers for <paramref name="capacity"/> rows,
+    /// each layer's scratch for <paramref name="slices"/> concurrent row ranges and its shared preparation. Backward is
+    /// refused until the next training <see cref="Forward"/>.
+    /// </summary>
+    internal void PrepareRows(int slices, int capacity)
+    {
+        EnsureBuilt();
+        EnsureCapacity(capacity);
+        for (int i = 0; i < _layers.Count; i++)
+            if (!_foldedReLU[i] && !_layers[i].IsIdentity(PassInfo.Inference)) _layers[i].PrepareRows(slices, capacity);
+        _passCount = 0;
+        _passPooled = true;
+    }
+
+    /// <summary>
+    /// The inference pass of rows [start, start + count) of <paramref name="input"/> on the calling thread, with slice
+    /// <paramref name="slice"/>'s scratch, after <see cref="PrepareRows"/>; returns the buffer holding those rows of the
+    /// output. Several threads may run it at once on disjoint rows and slices. Each row gets the same bits as from
+    /// <see cref="Forward"/> (every layer's row forward computes a row on its own).
+    /// </summary>
+    internal float[] ForwardRows(float[] input, int slice, int start, int count)
+    {
+        float[] x = input;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer layer = _layers[i];
+            if (_pooledInto[i] > i)
+            {
+                int pool = _pooledInto[i];
+                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooledRows(x, _outputs[pool], slice, start, count, _layers[pool].FusedReLU);
+                x = _outputs[pool];
+                i = pool;
+                continue;
+            }
+            if (_foldedReLU[i] || layer.IsIdentity(PassInfo.Inference)) continue;
+            layer.ForwardRows(x, _outputs[i], slice, start, count);
+            x = _outputs[i];
+        }
+        return x;
+    }
+
+    /// <summary>
     /// Back-propagates dL/d(output) through the layers of the last <see cref="Forward"/> (same input, same n),
     /// overwriting every parameter's gradient.
     /// </summary>
@@ -283,6 +344,28 @@ internal sealed class Sequential
         _passOutputs = new float[_layers.Count][];
         _skipped = new bool[_layers.Count];
         _capacity = n;
+    }
+
+    /// <summary>
+    /// Until the returned scope is disposed, the caller promises not to change any parameter: layers may then prepare
+    /// their weights once for all inference passes of the scope (<see cref="NeuralClassifier.Predict"/> opens one around
+    /// its chunks). Training passes inside the scope are not affected.
+    /// </summary>
+    internal FrozenWeights FreezeWeights()
+    {
+        SetWeightsFrozen(true);
+        return new FrozenWeights(this);
+    }
+
+    internal void SetWeightsFrozen(bool frozen)
+    {
+        foreach (Layer layer in _layers) layer.SetWeightsFrozen(frozen);
+    }
+
+    /// <summary>Ends a <see cref="FreezeWeights"/> scope.</summary>
+    internal readonly struct FrozenWeights(Sequential network) : IDisposable
+    {
+        public void Dispose() => network?.SetWeightsFrozen(false);
     }
 
     /// <summary>Releases the batch buffers (they come back on the next pass).</summary>

@@ -50,6 +50,25 @@ internal static unsafe class ManagedGemm
     /// row-major matrix that would be copied into the same panels here, saving a pass over the operand. Columns of
     /// the last panel beyond n are read but never stored. The sums are formed exactly as by <see cref="Multiply"/>.
     /// </summary>
+    /// <summary>
+    /// Packs op(B) (k x n; <paramref name="transB"/>: B is stored n x k) into the panels <see cref="MultiplyPrepackedB"/>
+    /// reads, once, for a B used by many multiplies (a dense layer's weights over all inference chunks and threads):
+    /// the ordinary multiply packs B again in every call, for every K block.
+    /// </summary>
+    public static void PackPanels(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> packed)
+    {
+        int nr = PackedPanelWidth;
+        if (packed.Length < (long)(n + nr - 1) / nr * nr * k || b.Length < (transB ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n))
+            throw new ArgumentException("an operand is smaller than its shape");
+        if (k == 0 || n == 0) return;
+        fixed (float* pb = b)
+        fixed (float* pp = packed)
+        {
+            var bm = transB ? new StridedMatrix(pb, 1, ldb) : new StridedMatrix(pb, ldb, 1);
+            GemmPacking.PackB(bm, k, n, nr, pp);
+        }
+    }
+
     public static void MultiplyPrepackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB,
         float beta, Span<float> c, int ldc)
     {

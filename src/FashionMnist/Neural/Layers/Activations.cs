@@ -14,6 +14,11 @@ internal abstract class ElementwiseLayer : Layer
         BatchParallel.For(total, total, (s, start, count) => Apply(x.AsSpan(start, count), y.AsSpan(start, count)));
     }
 
+    internal sealed override bool HasRowForward => true;
+
+    internal sealed override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
+        Apply(x.AsSpan(start * InputShape.Size, count * InputShape.Size), y.AsSpan(start * InputShape.Size, count * InputShape.Size));
+
     public sealed override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
     {
         if (dx is null) return;

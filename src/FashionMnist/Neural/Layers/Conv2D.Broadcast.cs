@@ -49,43 +49,95 @@ internal sealed partial class Conv2D
         if (_extended.Length < _columns.Length) Array.Resize(ref _extended, _columns.Length);
     }
 
-    /// <summary>The same output as <see cref="ForwardPacked"/>: gathered (Filters x g*outPixels) = conv of images first .. first + g.</summary>
-    private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] gathered)
+    /// <summary>
+    /// Conv (+ bias, + ReLU when <paramref name="relu"/>) of images first .. first + g into y (NCHW, as the layer's
+    /// output): the same values as <see cref="ForwardPacked"/> followed by the bias pass, bit for bit. Each 8-filter
+    /// block's extended rows are turned into output rows right after they are computed, while they are in L1
+    /// (8 x 726 floats for cnn3's conv1), instead of copying all filters' planes into a GEMM-shaped buffer first.
+    /// </summary>
+    private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] y, bool relu)
     {
-        var (height, width) = PackedPlane;
-        int filters = Filters, extended = ExtendedPixels, pixels = _outPixels, groupWidth = g * pixels;
-        float[] yExt = Ensure(ref _extended[s], (long)filters * extended);
-        bool pad = PadsForPacking;
-        int imageFloats = _inChannels * height * width;
-        float[] padded = pad ? Ensure(ref _paddedGroup[s], imageFloats) : [];
-        int taps = _kernelSize, kBlocks = (taps + Numerics.ManagedGemm.KcMax - 1) / Numerics.ManagedGemm.KcMax;
-        int kStep = (taps + kBlocks - 1) / kBlocks;
-        fixed (float* px = x, pPadded = padded, pw = _weightsT, pExt = yExt, pg = gathered)
-        fixed (int* pOffsets = _tapOffsets)
+        int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedPixels;
+        float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
+        fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
         {
             for (int j = 0; j < g; j++)
             {
-                float* image = px + (long)(first + j) * InputShape.Size;
-                if (pad)
+                float* image = BroadcastImage(x, px, first + j, padded, pPadded);
+                for (int f0 = 0; f0 < Filters; f0 += 8)
                 {
-                    PadForPacking(x.AsSpan((first + j) * InputShape.Size, InputShape.Size), padded.AsSpan(0, imageFloats), height, width);
-                    image = pPadded;
-                }
-                for (int f0 = 0; f0 < filters; f0 += 8)
-                    for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
+                    BroadcastFilters(image, f0, pExt);
+                    for (int f = f0; f < f0 + 8; f++)
                     {
-                        int q = Math.Min(q0, extended - BroadcastPixels); // the last block ends at the last pixel (overlapping)
-                        for (int k0 = 0; k0 < taps; k0 += kStep)
-                            BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
-                                pExt + (long)f0 * extended + q, extended, accumulate: k0 > 0);
+                        float bias = Bias is null ? 0f : Bias.Value[f];
+                        float* source = pExt + (long)(f - f0) * extended, target = py + (long)(first + j) * outSize + f * _outPixels;
+                        for (int oy = 0; oy < _outHeight; oy++)
+                            Kernels.AddBias(new ReadOnlySpan<float>(source + oy * width, _outWidth), bias,
+                                new Span<float>(target + oy * _outWidth, _outWidth), relu);
                     }
-                // Drop the extended columns: row oy of each filter's plane, outW floats, into the GEMM layout.
-                for (int f = 0; f < filters; f++)
-                {
-                    float* source = pExt + (long)f * extended, target = pg + (long)f * groupWidth + j * pixels;
-                    for (int oy = 0; oy < _outHeight; oy++)
-                        new ReadOnlySpan<float>(source + oy * width, _outWidth).CopyTo(new Span<float>(target + oy * _outWidth, _outWidth));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBroadcast"/> followed by bias, 2x2/2 max and ReLU (<see cref="ForwardPooled"/>): each 8-filter
+    /// block is pooled straight from its extended rows (row stride = the input width) while in L1, so the full-size
+    /// activation is never written out. Same values in the same order as the separate steps, so the same bits.
+    /// </summary>
+    private unsafe void ForwardBroadcastPooled(float[] x, int s, int first, int g, float[] y, int pooledHeight, int pooledWidth, bool relu)
+    {
+        int width = PackedPlane.Width, extended = ExtendedPixels, pooledPlane = pooledHeight * pooledWidth;
+        float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
+        fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
+        {
+            for (int j = 0; j < g; j++)
+            {
+                float* image = BroadcastImage(x, px, first + j, padded, pPadded);
+                float* output = py + (long)(first + j) * Filters * pooledPlane;
+                for (int f0 = 0; f0 < Filters; f0 += 8)
+                {
+                    BroadcastFilters(image, f0, pExt);
+                    for (int f = f0; f < f0 + 8; f++)
+                        MaxPool2D.PoolPlane<WithBias>(pExt + (long)(f - f0) * extended, width, output + f * pooledPlane, pooledHeight, pooledWidth,
+                            Bias is null ? 0f : Bias.Value[f], relu);
+                }
+            }
+        }
+    }
+
+    /// <summary>Image <paramref name="index"/>'s plane for the broadcast kernel: in place, or its zero-bordered copy ('same') in <paramref name="padded"/>.</summary>
+    private unsafe float* BroadcastImage(float[] x, float* px, int index, float[] padded, float* pPadded)
+    {
+        if (!PadsForPacking) return px + (long)index * InputShape.Size;
+        var (height, width) = PackedPlane;
+        PadForPacking(x.AsSpan(index * InputShape.Size, InputShape.Size), padded.AsSpan(0, _inChannels * height * width), height, width);
+        return pPadded;
+    }
+
+    private float[] PaddedImage(int s)
+    {
+        var (height, width) = PackedPlane;
+        return PadsForPacking ? Ensure(ref _paddedGroup[s], (long)_inChannels * height * width) : [];
+    }
+
+    /// <summary>
+    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels):
+    /// 48-pixel blocks (the last one overlapping), taps in the GEMM's K blocks, added in order.
+    /// </summary>
+    private unsafe void BroadcastFilters(float* image, int f0, float* yExt)
+    {
+        int filters = Filters, extended = ExtendedPixels, taps = _kernelSize;
+        int kBlocks = (taps + Numerics.ManagedGemm.KcMax - 1) / Numerics.ManagedGemm.KcMax, kStep = (taps + kBlocks - 1) / kBlocks;
+        fixed (float* pw = _weightsT)
+        fixed (int* pOffsets = _tapOffsets)
+        {
+            for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
+            {
+                int q = Math.Min(q0, extended - BroadcastPixels); // the last block ends at the last pixel (overlapping)
+                for (int k0 = 0; k0 < taps; k0 += kStep)
+                    BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
+                        yExt + q, extended, accumulate: k0 > 0);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using FashionMnist.Numerics;
 
 namespace FashionMnist.Neural.Layers;
@@ -34,7 +35,7 @@ internal sealed partial class Conv2D
     private void ForwardPacked(float[] x, int s, int first, int g, float[] gathered)
     {
         int nr = ManagedGemm.PackedPanelWidth, width = g * _outPixels, panels = (width + nr - 1) / nr;
-        float[] packed = Ensure(ref _packed[s], (long)panels * nr * _kernelSize);
+        float[] packed = Ensure(ref _packed[s], (long)panels * nr * _kernelSize + 4); // + 4: a short run's vector may end past the last row
         int[] runs = Ensure(ref _runs[s], (long)panels * MaxRunsPerPanel(nr) * 3 + panels + 1);
         var (height, inWidth) = PackedPlane;
         float[] source = x;
@@ -88,6 +89,7 @@ internal sealed partial class Conv2D
         fixed (float* source = x, target = packed)
         fixed (int* plan = runs)
         {
+            float* sourceEnd = source + x.Length;
             for (int p = 0; p < panels; p++)
             {
                 int from = plan[p], to = plan[p + 1];
@@ -100,7 +102,7 @@ internal sealed partial class Conv2D
                     float* dst = panel + (long)row * nr;
                     int shift = (c * height + ki) * inWidth + kj;
                     for (int r = from; r < to; r += 3)
-                        CopyRun(source + plan[r + 2] + shift, dst + plan[r], plan[r + 1]);
+                        CopyRun(source + plan[r + 2] + shift, dst + plan[r], plan[r + 1], sourceEnd);
                     // The last panel's columns beyond the output are computed but never stored: keep them finite.
                     for (int lane = valid; lane < nr; lane++) dst[lane] = 0f;
                 }
@@ -128,13 +130,23 @@ internal sealed partial class Conv2D
         }
     }
 
-    /// <summary>Copies a run of 1..NR floats; runs of 4 or more with overlapping vectors instead of a scalar tail.</summary>
+    /// <summary>
+    /// Copies a run of 1..NR floats; runs of 4 or more with overlapping vectors instead of a scalar tail. A shorter run
+    /// (conv3's 3-wide output rows: 11 runs per panel row) is copied as one 4-float vector when 4 floats can be read
+    /// there: the extra float lands on a lane (or the next row's lane) that a later run or the zero fill writes again,
+    /// since runs fill each panel row in lane order and rows in order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyRun(float* source, float* target, int count)
+    private static unsafe void CopyRun(float* source, float* target, int count, float* sourceEnd)
     {
         if (count >= 4)
         {
             Copy(source, target, count);
+            return;
+        }
+        if (source + 4 <= sourceEnd)
+        {
+            Vector128.Load(source).Store(target);
             return;
         }
         for (int i = 0; i < count; i++) target[i] = source[i];

@@ -20,28 +20,39 @@ internal sealed partial class Conv2D
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
-        int inSize = InputShape.Size;
-        int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
         bool packed = UsePacked, broadcast = UseBroadcast;
         if (broadcast) PrepareBroadcast();
         BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
+            ForwardPooledRange(x, y, s, start, count, relu, packed, broadcast));
+    }
+
+    /// <summary><see cref="ForwardPooled"/> of rows [start, start + count) with slice <paramref name="slice"/>'s scratch (after <see cref="PrepareRows"/>).</summary>
+    internal void ForwardPooledRows(float[] x, float[] y, int slice, int start, int count, bool relu) =>
+        ForwardPooledRange(x, y, slice, start, count, relu, UsePacked, UseBroadcast);
+
+    private void ForwardPooledRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast)
+    {
+        int inSize = InputShape.Size;
+        int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
+        if (broadcast)
         {
-            float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
-            float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
-            for (int first = start; first < start + count; first += _group)
+            ForwardBroadcastPooled(x, s, start, count, y, pooledHeight, pooledWidth, relu);
+            return;
+        }
+        float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+        float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
+        for (int first = start; first < start + count; first += _group)
+        {
+            int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+            if (packed) ForwardPacked(x, s, first, g, gathered);
+            else
             {
-                int g = Math.Min(_group, start + count - first), width = g * _outPixels;
-                if (broadcast) ForwardBroadcast(x, s, first, g, gathered);
-                else if (packed) ForwardPacked(x, s, first, g, gathered);
-                else
-                {
-                    for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
-                    NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
-                }
-                for (int j = 0; j < g; j++)
-                    PoolGroupImage(gathered, width, j, y, (first + j) * pooledSize, pooledHeight, pooledWidth, relu);
+                for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
             }
-        });
+            for (int j = 0; j < g; j++)
+                PoolGroupImage(gathered, width, j, y, (first + j) * pooledSize, pooledHeight, pooledWidth, relu);
+        }
     }
 
     /// <summary>Bias + 2x2 max (+ ReLU) of image j's planes in the GEMM output (row f, columns j*outPixels ...) into y.</summary>

@@ -109,48 +109,95 @@ internal sealed partial class Conv2D : Layer
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
-        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        int outSize = OutputShape.Size;
         bool relu = FusedReLU, packed = UsePacked, broadcast = UseBroadcast;
         if (broadcast) PrepareBroadcast();
-        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) =>
+        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) => ForwardRange(x, y, s, start, count, relu, packed, broadcast));
+    }
+
+    internal override bool HasRowForward => true;
+
+    internal override void PrepareRows(int slices, int capacity)
+    {
+        EnsureSlices(slices);
+        if (UseBroadcast) PrepareBroadcast();
+    }
+
+    internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
+        ForwardRange(x, y, slice, start, count, FusedReLU, UsePacked, UseBroadcast);
+
+    private void ForwardRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast)
+    {
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        if (broadcast)
         {
-            float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
-            float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);
-            for (int first = start; first < start + count; first += _group)
+            ForwardBroadcast(x, s, start, count, y, relu);
+            return;
+        }
+        float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
+        float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels + 16); // + 16: BiasIntoImages reads whole vectors
+        for (int first = start; first < start + count; first += _group)
+        {
+            int g = Math.Min(_group, start + count - first), width = g * _outPixels;
+            if (packed)
             {
-                int g = Math.Min(_group, start + count - first), width = g * _outPixels;
-                if (packed)
+                ForwardPacked(x, s, first, g, gathered);
+                BiasIntoImages(gathered, width, first, g, y, relu);
+                continue;
+            }
+            for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
+            if (g == 1)
+            {
+                Span<float> target = y.AsSpan(first * outSize, outSize);
+                NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
+                if (Bias is not null)
+                    for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], relu);
+                else if (relu) Kernels.ReLU(target);
+            }
+            else
+            {
+                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
+                for (int j = 0; j < g; j++)
+                for (int f = 0; f < Filters; f++)
                 {
-                    if (broadcast) ForwardBroadcast(x, s, first, g, gathered);
-                    else ForwardPacked(x, s, first, g, gathered);
-                    for (int j = 0; j < g; j++)
-                    for (int f = 0; f < Filters; f++)
-                        Kernels.AddBias(gathered.AsSpan(f * width + j * _outPixels, _outPixels), Bias is null ? 0f : Bias.Value[f],
-                            y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels), relu);
-                    continue;
-                }
-                for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
-                if (g == 1)
-                {
-                    Span<float> target = y.AsSpan(first * outSize, outSize);
-                    NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
-                    if (Bias is not null)
-                        for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], relu);
-                    else if (relu) Kernels.ReLU(target);
-                }
-                else
-                {
-                    NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
-                    for (int j = 0; j < g; j++)
-                    for (int f = 0; f < Filters; f++)
-                    {
-                        ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
-                        Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
-                        Kernels.AddBias(source, Bias is null ? 0f : Bias.Value[f], target, relu);
-                    }
+                    ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
+                    Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
+                    Kernels.AddBias(source, Bias is null ? 0f : Bias.Value[f], target, relu);
                 }
             }
-        });
+        }
+    }
+
+    /// <summary>
+    /// y[first + j] = gathered's planes of image j (columns j*outPixels.., row f per filter) + bias, ReLU when
+    /// <paramref name="relu"/>: the GEMM layout back to NCHW. Planes under 16 pixels (conv3's 3x3: 4,736 planes per
+    /// group of 37 images, 9 floats each) go one 16-float vector per plane (a call per plane cost as much as its
+    /// arithmetic); its extra lanes land on the next planes' first floats, which their stores write again, so the last
+    /// planes of each image (whose vector would end past the image) take the exact path. Same float operations as
+    /// Kernels.AddBias.
+    /// </summary>
+    private unsafe void BiasIntoImages(float[] gathered, int width, int first, int g, float[] y, bool relu)
+    {
+        int outSize = OutputShape.Size, pixels = _outPixels, filters = Filters;
+        bool vector = pixels < 16 && Vector512.IsHardwareAccelerated;
+        fixed (float* pg = gathered, py = y)
+        {
+            for (int j = 0; j < g; j++)
+            {
+                float* target = py + (long)(first + j) * outSize;
+                int f = 0;
+                if (vector)
+                    for (; f * pixels + 16 <= outSize; f++) // the vector ends within this image's output
+                    {
+                        var v = Vector512.Load(pg + (long)f * width + j * pixels) + Vector512.Create(Bias is null ? 0f : Bias.Value[f]);
+                        if (relu) v &= Vector512.GreaterThan(v, Vector512<float>.Zero);
+                        v.Store(target + f * pixels);
+                    }
+                for (; f < filters; f++)
+                    Kernels.AddBias(gathered.AsSpan(f * width + j * pixels, pixels), Bias is null ? 0f : Bias.Value[f],
+                        y.AsSpan((first + j) * outSize + f * pixels, pixels), relu);
+            }
+        }
     }
 
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)

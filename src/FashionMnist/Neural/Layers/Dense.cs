@@ -1,3 +1,5 @@
+using FashionMnist.Numerics;
+
 namespace FashionMnist.Neural.Layers;
 
 /// <summary>
@@ -44,18 +46,58 @@ internal sealed class Dense : Layer
 
     private float[]? _maskedGradient;
 
+    private float[]? _packedWeights;
+    private bool _weightsFrozen, _packedCurrent;
+
+    internal override void SetWeightsFrozen(bool frozen) => (_weightsFrozen, _packedCurrent) = (frozen, false);
+
+    /// <summary>
+    /// While the network's weights are frozen (<see cref="Sequential.FreezeWeights"/>: a prediction over many
+    /// chunks), Wᵀ packed once into the GEMM's B panels; otherwise null and every multiply packs W itself: per thread
+    /// and per K block, 200K floats for the mlp's first layer per 250-image slice. Layers narrower than one panel
+    /// (the 10-unit output) keep the ordinary multiply, which turns C around so the short side is padded less.
+    /// The sums are the ordinary multiply's (<see cref="ManagedGemm.MultiplyPrepackedB"/>), so outputs are identical.
+    /// </summary>
+    private float[]? FrozenPackedWeights()
+    {
+        if (!_weightsFrozen || NeuralGemm.Backend != GemmBackend.Managed || Units < ManagedGemm.PackedPanelWidth) return null;
+        if (!_packedCurrent)
+        {
+            int nr = ManagedGemm.PackedPanelWidth;
+            float[] packed = Ensure(ref _packedWeights, (long)(Units + nr - 1) / nr * nr * _inputs);
+            ManagedGemm.PackPanels(true, _inputs, Units, Weights.Value, _inputs, packed);
+            _packedCurrent = true;
+        }
+        return _packedWeights;
+    }
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         bool relu = FusedReLU;
-        BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) =>
-        {
-            Span<float> output = y.AsSpan(start * Units, count * Units);
+        float[]? packed = pass.Training ? null : FrozenPackedWeights();
+        BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) => ForwardRange(x, y, start, count, packed, relu));
+    }
+
+    private float[]? _rowsPacked;
+
+    internal override bool HasRowForward => true;
+
+    internal override void PrepareRows(int slices, int capacity) => _rowsPacked = FrozenPackedWeights();
+
+    internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
+        ForwardRange(x, y, start, count, _rowsPacked, FusedReLU);
+
+    private void ForwardRange(float[] x, float[] y, int start, int count, float[]? packed, bool relu)
+    {
+        Span<float> output = y.AsSpan(start * Units, count * Units);
+        if (packed is not null)
+            ManagedGemm.MultiplyPrepackedB(count, Units, _inputs, x.AsSpan(start * _inputs, count * _inputs), _inputs, packed, 0f, output, Units);
+        else
             NeuralGemm.Multiply(false, true, count, Units, _inputs, 1f, x.AsSpan(start * _inputs, count * _inputs), _inputs,
                 Weights.Value, _inputs, 0f, output, Units);
-            if (Bias is not null)
-                for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), Bias.Value, relu);
-            else if (relu) Kernels.ReLU(output);
-        });
+        if (Bias is not null)
+            for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), Bias.Value, relu);
+        else if (relu) Kernels.ReLU(output);
     }
 
     /// <summary>

@@ -79,10 +79,33 @@ internal abstract class Layer
     /// <summary>Draws the initial weights again (a layer inside a nested network gets its stream this way).</summary>
     internal void Reinitialize(ref SplitMix64 random) => Initialize(ref random);
 
+    /// <summary>
+    /// Set by <see cref="Sequential.FreezeWeights"/> around a prediction: until it is cleared the parameters do not change,
+    /// so a layer may keep them in a prepared form across inference passes (and must drop it when cleared).
+    /// </summary>
+    internal virtual void SetWeightsFrozen(bool frozen) { }
+
     /// <summary>Drops scratch buffers that come back on the next pass (layers holding a nested network release its buffers).</summary>
     internal virtual void ReleaseBuffers() { }
 
     public abstract void Forward(float[] x, float[] y, int n, PassInfo pass);
+
+    /// <summary>Whether <see cref="ForwardRows"/> can run this layer's inference pass on a range of rows.</summary>
+    internal virtual bool HasRowForward => false;
+
+    /// <summary>
+    /// Before the <see cref="ForwardRows"/> calls of an inference pass (on the calling thread): scratch for
+    /// <paramref name="slices"/> concurrent row ranges of up to <paramref name="capacity"/> rows in all, and whatever the
+    /// ranges share (transposed or packed weights).
+    /// </summary>
+    internal virtual void PrepareRows(int slices, int capacity) { }
+
+    /// <summary>
+    /// The inference forward pass of rows [start, start + count) of x into the same rows of y, on the calling thread with
+    /// slice <paramref name="slice"/>'s scratch: exactly what <see cref="Forward"/> computes for those rows (every layer
+    /// with a row forward computes each row on its own, whatever the rows around it).
+    /// </summary>
+    internal virtual void ForwardRows(float[] x, float[] y, int slice, int start, int count) => throw new NotSupportedException(Kind);
 
     /// <summary>Writes parameter gradients from dL/dy (<paramref name="dy"/>) and, unless <paramref name="dx"/> is null, dL/dx.</summary>
     /// <param name="x">The forward pass's input.</param>

@@ -40,14 +40,26 @@ internal sealed class MaxPool2D : Layer
     {
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         int[] argMax = IsPair ? [] : Ensure(ref _argMax, (long)n * outSize);
-        BatchParallel.For(n, (long)n * inSize, (s, start, count) =>
+        BatchParallel.For(n, (long)n * inSize, (s, start, count) => PoolRows(x, y, argMax, start, count));
+    }
+
+    internal override bool HasRowForward => true;
+
+    internal override void PrepareRows(int slices, int capacity)
+    {
+        if (!IsPair) Ensure(ref _argMax, (long)capacity * OutputShape.Size);
+    }
+
+    internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) => PoolRows(x, y, _argMax ?? [], start, count);
+
+    private void PoolRows(float[] x, float[] y, int[] argMax, int start, int count)
+    {
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        for (int i = start; i < start + count; i++)
         {
-            for (int i = start; i < start + count; i++)
-            {
-                if (IsPair) PoolPairs(x, i * inSize, y, i * outSize);
-                else PoolImage(x, i * inSize, y, argMax, i * outSize);
-            }
-        });
+            if (IsPair) PoolPairs(x, i * inSize, y, i * outSize);
+            else PoolImage(x, i * inSize, y, argMax, i * outSize);
+        }
     }
 
     /// <summary>

@@ -110,6 +110,12 @@ internal sealed class Residual : Layer
             TensorPrimitives.Add(bodyInput.AsSpan(start, count), other.AsSpan(start, count), dx.AsSpan(start, count)));
     }
 
+    internal override void SetWeightsFrozen(bool frozen)
+    {
+        _body.SetWeightsFrozen(frozen);
+        _projection?.SetWeightsFrozen(frozen);
+    }
+
     internal override void ReleaseBuffers()
     {
         _body.ReleaseBuffers();
