@@ -81,7 +81,10 @@ public sealed class WebApiTests(WebAppFixture app) : IClassFixture<WebAppFixture
         // The phases follow each other: together they are the total (each is rounded to 0.01 ms).
         Assert.InRange(metrics.Where(m => m.Key != "total").Sum(m => m.Value), metrics["total"] - 0.1, metrics["total"] + 0.1);
         double reported = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("milliseconds").GetDouble();
-        Assert.Equal(Math.Round(metrics["total"], 1), reported, 0.051);
+        // "milliseconds" is the raw total to 0.1 ms (within 0.05 of it), the header's total the same to 0.01 (within
+        // 0.005): so they differ by at most 0.055. Rounding the header's total again could round a 7.75 up where the raw
+        // 7.7496 went down, a 0.1 step that is not an error.
+        Assert.InRange(reported, metrics["total"] - 0.0551, metrics["total"] + 0.0551);
     }
 
     [Fact]
