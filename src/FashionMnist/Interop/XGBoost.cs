@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace FashionMnist.Interop;
 
 /// <summary>An error reported by the XGBoost library, carrying XGBoost's own message.</summary>

@@ -1,6 +1,5 @@
 using FashionMnist.Data;
 using FashionMnist.Models;
-using System.Runtime.CompilerServices;
 using FashionMnist.Neural.Layers;
 
 namespace FashionMnist.Neural;

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using FashionMnist.Models;
 
 namespace FashionMnist.Neural;

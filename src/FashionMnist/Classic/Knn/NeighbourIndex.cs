@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using FashionMnist.Numerics;
 
 namespace FashionMnist.Classic.Knn;

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using FashionMnist.Numerics;
 
 namespace FashionMnist.Neural.Layers;
