@@ -43,13 +43,6 @@ internal static unsafe class ManagedGemm
     public static int PackedPanelWidth => GemmKernel.Best.NR;
 
     /// <summary>
-    /// C = A * B + beta * C, single-threaded, where B (k x n) arrives already packed by the caller: ceil(n / NR) panels
-    /// (NR = <see cref="PackedPanelWidth"/>), panel p holding columns [p * NR, p * NR + NR) as k rows of NR floats.
-    /// A layer that builds its B itself (the convolution's unfolded image) writes these panels directly instead of a
-    /// row-major matrix that would be copied into the same panels here, saving a pass over the operand. Columns of
-    /// the last panel beyond n are read but never stored. The sums are formed exactly as by <see cref="Multiply"/>.
-    /// </summary>
-    /// <summary>
     /// Packs op(B) (k x n; <paramref name="transB"/>: B is stored n x k) into the panels <see cref="MultiplyPrepackedB"/>
     /// reads, once, for a B used by many multiplies (a dense layer's weights over all inference chunks and threads):
     /// the ordinary multiply packs B again in every call, for every K block.
@@ -68,6 +61,13 @@ internal static unsafe class ManagedGemm
         }
     }
 
+    /// <summary>
+    /// C = A * B + beta * C, single-threaded, where B (k x n) arrives already packed by the caller: ceil(n / NR) panels
+    /// (NR = <see cref="PackedPanelWidth"/>), panel p holding columns [p * NR, p * NR + NR) as k rows of NR floats.
+    /// A layer that builds its B itself (the convolution's unfolded image) writes these panels directly instead of a
+    /// row-major matrix that would be copied into the same panels here, saving a pass over the operand. Columns of
+    /// the last panel beyond n are read but never stored. The sums are formed exactly as by <see cref="Multiply"/>.
+    /// </summary>
     public static void MultiplyPrepackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB,
         float beta, Span<float> c, int ldc)
     {
