@@ -48,10 +48,10 @@ internal static class InputBatch
     }
 
     /// <summary>Mirrors each of the first <paramref name="n"/> images of <paramref name="input"/> left-right, in place.</summary>
-    public static void MirrorRows(float[] input, int n)
+    public static void MirrorRows(Span<float> input, int n)
     {
         for (int row = 0; row < n * ImageSet.Height; row++)
-            input.AsSpan(row * ImageSet.Width, ImageSet.Width).Reverse();
+            input.Slice(row * ImageSet.Width, ImageSet.Width).Reverse();
     }
 
     /// <summary>The same standardisation as <see cref="ImageSet.WriteFloats"/> with <see cref="Scaling"/>, in one vectorised pass.</summary>

@@ -137,7 +137,7 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
                     float[] logits = network.ForwardRows(input, s, row, n);
                     SoftmaxCrossEntropy.Softmax(logits.AsSpan(row * classes, n * classes), output, n, classes);
                     if (!mirror) continue;
-                    for (int r = 0; r < n * ImageSet.Height; r++) rows.Slice(r * ImageSet.Width, ImageSet.Width).Reverse();
+                    InputBatch.MirrorRows(rows, n);
                     logits = network.ForwardRows(input, s, row, n);
                     Span<float> other = mirrored.AsSpan(row * classes, n * classes);
                     SoftmaxCrossEntropy.Softmax(logits.AsSpan(row * classes, n * classes), other, n, classes);
