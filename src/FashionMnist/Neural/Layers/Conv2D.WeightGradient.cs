@@ -61,7 +61,7 @@ internal sealed partial class Conv2D
         // Segments (image, first row, rows) of at most TapBlockPixels, then block boundaries: a block is consecutive
         // segments of at most TapBlockPixels in all (whole small images, or row ranges of a big one).
         int maxSegments = chunkImages * ((_outHeight + rowsPerSegment - 1) / rowsPerSegment);
-        int[] segments = Ensure(ref _segments[s], (long)maxSegments * 4 + 1);
+        int[] segments = Ensure(ref _segments[s], (long)maxSegments * 3);
         Array.Clear(partial);
         Array.Clear(bias, 0, filters);
         Span<int> rowOffsets = stackalloc int[TapRows];
@@ -83,7 +83,7 @@ internal sealed partial class Conv2D
                     if (pad) PadForPacking(x.AsSpan(image * InputShape.Size, InputShape.Size), padded.AsSpan(j * imageFloats, imageFloats), height, width);
                 }
                 float* chunkX = pad ? pPadded : px + (long)(start + first) * InputShape.Size;
-                // Plan: segments as (image, row, rows, pixels so far in the block); a block ends before it would pass TapBlockPixels.
+                // Plan: segments as (image, first row, rows); a block ends before it would pass TapBlockPixels.
                 int segmentCount = 0;
                 for (int j = 0; j < g; j++)
                     for (int oy = 0; oy < _outHeight; oy += rowsPerSegment)
