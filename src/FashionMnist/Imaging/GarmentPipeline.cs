@@ -80,7 +80,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         var border = new List<float>(background.BandPixels.Length);
         foreach (int i in background.BandPixels)
             if (background.BorderInliers[i]) border.Add(distance[i]);
-        return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(border, 0.95));
+        return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(CollectionsMarshal.AsSpan(border), 0.95));
     }
 
     internal PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)

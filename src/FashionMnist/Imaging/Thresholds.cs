@@ -50,13 +50,6 @@ internal static class Thresholds
         return result;
     }
 
-    /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values (nearest rank).</summary>
-    public static float Percentile(IEnumerable<float> values, double fraction)
-    {
-        float[] copy = values.ToArray();
-        return Percentile(copy, fraction);
-    }
-
     /// <summary>The <paramref name="fraction"/>-quantile (0-1) of the values (nearest rank), leaving them as they are.</summary>
     public static float Percentile(ReadOnlySpan<float> values, double fraction) =>
         values.IsEmpty ? 0 : OrderStatistic(values, NearestRank(fraction, values.Length));
