@@ -28,11 +28,11 @@ internal sealed partial class Conv2D
 
     private bool UseBroadcast => BroadcastAllowed && UsePacked && Filters % 8 == 0 && ExtendedPixels >= BroadcastPixels && Avx512F.IsSupported;
 
-    /// <summary>Weights as taps x filters and each tap's input offset, once per pass (before the slices run).</summary>
+    /// <summary>The pass's weights (<see cref="SelectWeights"/>) as taps x filters and each tap's input offset, once per pass (before the slices run).</summary>
     private void PrepareBroadcast()
     {
         int taps = _kernelSize, filters = Filters;
-        float[] transposed = Ensure(ref _weightsT, (long)taps * filters), weights = Weights.Value;
+        float[] transposed = Ensure(ref _weightsT, (long)taps * filters), weights = _forwardWeights;
         for (int f = 0; f < filters; f++)
             for (int t = 0; t < taps; t++)
                 transposed[t * filters + f] = weights[f * taps + t];
@@ -65,7 +65,7 @@ internal sealed partial class Conv2D
                     BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)
                     {
-                        float bias = Bias is null ? 0f : Bias.Value[f];
+                        float bias = ForwardBias(f);
                         float* source = pExt + (long)(f - f0) * extended, target = py + (long)(first + j) * outSize + f * _outPixels;
                         for (int oy = 0; oy < _outHeight; oy++)
                             Kernels.AddBias(new ReadOnlySpan<float>(source + oy * width, _outWidth), bias,
@@ -96,7 +96,7 @@ internal sealed partial class Conv2D
                     BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)
                         MaxPool2D.PoolPlane<WithBias>(pExt + (long)(f - f0) * extended, width, output + f * pooledPlane, pooledHeight, pooledWidth,
-                            Bias is null ? 0f : Bias.Value[f], relu);
+                            ForwardBias(f), relu);
                 }
             }
         }

@@ -131,6 +131,22 @@ internal abstract class Layer
     /// </summary>
     internal bool FusedReLU { get; set; }
 
+    /// <summary>Whether a batch norm right after this layer can be folded into its weights and bias at inference.</summary>
+    internal virtual bool CanFoldNorm => false;
+
+    /// <summary>
+    /// Set by <see cref="Sequential"/>'s plan: the batch norm right after this layer, which inference passes fold into
+    /// this layer's weights and bias (w·s, b·s + t with the norm's s = γ/√(var + ε), t = β − mean·s) and skip. Training
+    /// passes ignore it: they need the norm's batch statistics and gradients.
+    /// </summary>
+    internal BatchNorm? FoldedNorm { get; set; }
+
+    /// <summary>Whether this layer's inference output gets a ReLU: its own folded one, or the folded norm's.</summary>
+    internal bool InferenceReLU => FusedReLU || FoldedNorm is { FusedReLU: true };
+
+    /// <summary>Switches batch-norm folding in nested networks (a residual block's); see <see cref="Sequential.FoldNorms"/>.</summary>
+    internal virtual void SetNormFolding(bool fold) { }
+
     protected static float[] Ensure(ref float[]? buffer, long length)
     {
         if (buffer is null || buffer.Length < length) buffer = new float[checked((int)length)];
