@@ -53,7 +53,9 @@ internal sealed class Sequential
         set
         {
             _foldNorms = value;
-            if (IsBuilt) PlanFusion();
+            if (!IsBuilt) return;
+            PlanFusion();
+            WeightsChanged(); // what the layers prepared was for the other plan
         }
     }
 
@@ -137,6 +139,7 @@ internal sealed class Sequential
             var random = new SplitMix64(SplitMix64.Key(key, 0x5EED_1417, (ulong)i));
             _layers[i].Reinitialize(ref random);
         }
+        WeightsChanged();
     }
 
     /// <summary>
@@ -243,6 +246,7 @@ internal sealed class Sequential
         if (input.Length < (long)n * InputShape.Size)
             throw new ArgumentException($"The input holds {input.Length} floats, fewer than {n} samples of {InputShape}.", nameof(input));
         EnsureCapacity(n);
+        if (pass.Training) WeightsChanged(); // batch norm updates its running statistics, and an optimiser step follows
         float[] x = input;
         _passFused = false;
         for (int i = 0; i < _layers.Count; i++)
@@ -395,6 +399,17 @@ internal sealed class Sequential
     {
         SetWeightsFrozen(true);
         return new FrozenWeights(this);
+    }
+
+    /// <summary>
+    /// Tells the layers that parameters or states may have changed, so what they prepared for inference (folded batch
+    /// norms, transposed or packed weights) is made again on the next inference pass; until then they keep it across
+    /// predictions. Training passes call it themselves; so do the trainer after each optimiser step, loading and
+    /// restoring weights; code that writes <see cref="Parameter.Value"/> or a state directly must call it.
+    /// </summary>
+    internal void WeightsChanged()
+    {
+        foreach (Layer layer in _layers) layer.WeightsChanged();
     }
 
     internal void SetWeightsFrozen(bool frozen)

@@ -15,6 +15,7 @@ namespace FashionMnist.Tests.Neural;
 /// tolerance and give the same class for every image; the folded results themselves must be the same bits for 1, 2 and 3
 /// threads and for the row and layer-by-layer paths; and the parameters (what is saved and exported) must not change.
 /// </summary>
+[Collection(Isolated.Name)] // sets ComputeThreads.Count, which other tests' training would see
 public class NormFoldingTests
 {
     /// <summary>
@@ -107,6 +108,45 @@ public class NormFoldingTests
             Assert.Equal(Flat(network.Layers).Count(l => l is BatchNorm), foldable.Count(l => l.FoldedNorm is not null));
             Assert.True(network.CanForwardRows, name);
         }
+    }
+
+    [Fact]
+    public void The_fold_is_kept_across_predictions_until_the_weights_change()
+    {
+        const string Spec = "layers: [{conv2d: {filters: 8, kernel: 3, bias: false}}, batchnorm, relu, {maxpool2d: {size: 2}}, flatten, {dense: {units: 16}}, batchnorm, relu, {dense: {units: 10}}]";
+        Sequential network = ArchitectureSpec.Parse(Spec).Build(3), reference = ArchitectureSpec.Parse(Spec).Build(3);
+        ImageSet images = TestData.BalancedTest(3);
+        float[] Run(Sequential net)
+        {
+            var p = new float[images.Count * 10];
+            NeuralClassifier.Predict(net, images, p);
+            return p;
+        }
+        void Copy()
+        {
+            var from = network.Parameters.Select(p => p.Value).Concat(network.States).ToList();
+            var to = reference.Parameters.Select(p => p.Value).Concat(reference.States).ToList();
+            for (int i = 0; i < from.Count; i++) from[i].CopyTo(to[i], 0);
+            reference.WeightsChanged();
+        }
+        float[] before = Run(network);
+        var norm = (BatchNorm)network.Layers[1];
+        for (int c = 0; c < 8; c++) norm.Gamma.Value[c] = 0.5f + c;
+        Assert.Equal(Bits(before), Bits(Run(network))); // written directly, not announced: the kept fold is used
+        network.WeightsChanged();
+        Copy();
+        float[] changed = Run(network);
+        Assert.NotEqual(Bits(before), Bits(changed));
+        Assert.Equal(Bits(Run(reference)), Bits(changed));
+
+        // A training pass updates the running statistics and announces it itself.
+        var rng = new SplitMix64(8);
+        float[] input = Enumerable.Range(0, 16 * 784).Select(_ => (float)rng.NextGaussian()).ToArray();
+        network.Forward(input, 16, new PassInfo(true, 5));
+        Copy();
+        float[] trained = Run(network);
+        Assert.NotEqual(Bits(changed), Bits(trained));
+        Assert.Equal(Bits(Run(reference)), Bits(trained));
     }
 
     [Fact]

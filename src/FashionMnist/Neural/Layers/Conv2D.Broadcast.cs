@@ -16,7 +16,7 @@ internal sealed partial class Conv2D
 {
     private const int BroadcastPixels = 48;
 
-    private float[]? _weightsT;
+    private float[]? _weightsT, _transposedFrom;
     private float[]?[] _extended = [];
     private int[]? _tapOffsets;
 
@@ -29,27 +29,31 @@ internal sealed partial class Conv2D
     private bool UseBroadcast => BroadcastAllowed && UsePacked && Filters % 8 == 0 && ExtendedPixels >= BroadcastPixels && Avx512F.IsSupported;
 
     /// <summary>
-    /// Pixels per register block: 48 (8 filters x 3 vectors: 11 loads per 24 FMAs), or 32 (8 x 2: 10 per 16) when that
-    /// computes fewer extended pixels: a 7x7 'same' conv (61 extended pixels) takes two overlapping blocks either way, 96
-    /// pixels at 48 but 64 at 32 (cnn-deep's last conv). The sums per pixel are the same either way.
+    /// Pixels per register block for <paramref name="extended"/> extended pixels: 48 (8 filters x 3 vectors: 11 loads per
+    /// 24 FMAs), or 32 (8 x 2: 10 per 16) when that computes at most 85 % as many: the 32-pixel block does about 15 %
+    /// less per pixel (cnn3's pooled conv2: 128 pixels at 32 took 31 ms per 1,000 images, 144 at 48 took 29.5), but a
+    /// 7x7 'same' conv (61 extended pixels) takes two overlapping blocks either way, 96 pixels at 48 and 64 at 32
+    /// (cnn-deep's last conv: 78 -> 58 CPU-ms per 1,000 images). The sums per pixel are the same either way.
     /// </summary>
-    private int BlockPixels
+    private static int BlockPixels(int extended)
     {
-        get
-        {
-            int extended = ExtendedPixels;
-            return (extended + 31) / 32 * 32 < (extended + BroadcastPixels - 1) / BroadcastPixels * BroadcastPixels ? 32 : BroadcastPixels;
-        }
+        int at32 = (extended + 31) / 32 * 32, at48 = (extended + BroadcastPixels - 1) / BroadcastPixels * BroadcastPixels;
+        return at32 * 20 <= at48 * 17 ? 32 : BroadcastPixels;
     }
 
     /// <summary>The pass's weights (<see cref="SelectWeights"/>) as taps x filters and each tap's input offset, once per pass (before the slices run).</summary>
     private void PrepareBroadcast()
     {
         int taps = _kernelSize, filters = Filters;
-        float[] transposed = Ensure(ref _weightsT, (long)taps * filters), weights = _forwardWeights;
-        for (int f = 0; f < filters; f++)
-            for (int t = 0; t < taps; t++)
-                transposed[t * filters + f] = weights[f * taps + t];
+        float[] weights = _forwardWeights;
+        if (!ReferenceEquals(_transposedFrom, weights)) // kept until the weights change (WeightsChanged) or the pass switches between folded and plain
+        {
+            float[] transposed = Ensure(ref _weightsT, (long)taps * filters);
+            for (int f = 0; f < filters; f++)
+                for (int t = 0; t < taps; t++)
+                    transposed[t * filters + f] = weights[f * taps + t];
+            _transposedFrom = weights;
+        }
         int[] offsets = Ensure(ref _tapOffsets, taps);
         var (height, width) = PackedPlane;
         for (int c = 0, t = 0; c < _inChannels; c++)
@@ -76,7 +80,7 @@ internal sealed partial class Conv2D
                 float* image = BroadcastImage(x, px, first + j, padded, pPadded);
                 for (int f0 = 0; f0 < Filters; f0 += 8)
                 {
-                    BroadcastFilters(image, f0, pExt);
+                    BroadcastFilters(image, f0, pExt, extended);
                     for (int f = f0; f < f0 + 8; f++)
                         RowsWithBias(pExt + (long)(f - f0) * extended, width, py + (long)(first + j) * outSize + f * _outPixels,
                             _outHeight, _outWidth, ForwardBias(f), relu);
@@ -132,7 +136,7 @@ internal sealed partial class Conv2D
                 float* output = py + (long)(first + j) * Filters * pooledPlane;
                 for (int f0 = 0; f0 < Filters; f0 += 8)
                 {
-                    BroadcastFilters(image, f0, pExt);
+                    BroadcastFilters(image, f0, pExt, extended);
                     for (int f = f0; f < f0 + 8; f++)
                         MaxPool2D.PoolPlane<WithBias>(pExt + (long)(f - f0) * extended, width, output + f * pooledPlane, pooledHeight, pooledWidth,
                             ForwardBias(f), relu);
@@ -157,19 +161,20 @@ internal sealed partial class Conv2D
     }
 
     /// <summary>
-    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels):
-    /// blocks of <see cref="BlockPixels"/> (the last one overlapping), taps in the GEMM's K blocks, added in order.
+    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels): the
+    /// first <paramref name="count"/> pixels of each, in blocks of <see cref="BlockPixels"/> (the last one overlapping),
+    /// taps in the GEMM's K blocks, added in order.
     /// </summary>
-    private unsafe void BroadcastFilters(float* image, int f0, float* yExt)
+    private unsafe void BroadcastFilters(float* image, int f0, float* yExt, int count)
     {
-        int filters = Filters, extended = ExtendedPixels, taps = _kernelSize, block = BlockPixels;
+        int filters = Filters, extended = ExtendedPixels, taps = _kernelSize, block = BlockPixels(count);
         int kBlocks = (taps + Numerics.ManagedGemm.KcMax - 1) / Numerics.ManagedGemm.KcMax, kStep = (taps + kBlocks - 1) / kBlocks;
         fixed (float* pw = _weightsT)
         fixed (int* pOffsets = _tapOffsets)
         {
-            for (int q0 = 0; q0 < extended; q0 += block)
+            for (int q0 = 0; q0 < count; q0 += block)
             {
-                int q = Math.Min(q0, extended - block); // the last block ends at the last pixel (overlapping)
+                int q = Math.Min(q0, count - block); // the last block ends at the last pixel (overlapping)
                 for (int k0 = 0; k0 < taps; k0 += kStep)
                     if (block == BroadcastPixels)
                         BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,

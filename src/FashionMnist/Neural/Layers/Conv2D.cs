@@ -114,7 +114,11 @@ internal sealed partial class Conv2D : Layer
 
     private float ForwardBias(int f) => _forwardBias is null ? 0f : _forwardBias[f];
 
-    internal override void SetWeightsFrozen(bool frozen) => _inference.SetFrozen(frozen);
+    internal override void WeightsChanged()
+    {
+        _inference.Invalidate();
+        _transposedFrom = null;
+    }
 
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {

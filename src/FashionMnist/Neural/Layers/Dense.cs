@@ -47,12 +47,15 @@ internal sealed class Dense : Layer
     private float[]? _maskedGradient;
 
     private float[]? _packedWeights;
+    private float[]? _packedFrom;
     private bool _weightsFrozen, _packedCurrent;
 
-    internal override void SetWeightsFrozen(bool frozen)
+    internal override void SetWeightsFrozen(bool frozen) => _weightsFrozen = frozen;
+
+    internal override void WeightsChanged()
     {
-        (_weightsFrozen, _packedCurrent) = (frozen, false);
-        _inference.SetFrozen(frozen);
+        _packedCurrent = false;
+        _inference.Invalidate();
     }
 
     internal override bool CanFoldNorm => true;
@@ -76,12 +79,12 @@ internal sealed class Dense : Layer
     private float[]? FrozenPackedWeights()
     {
         if (!_weightsFrozen || NeuralGemm.Backend != GemmBackend.Managed || Units < ManagedGemm.PackedPanelWidth) return null;
-        if (!_packedCurrent)
+        if (!_packedCurrent || !ReferenceEquals(_packedFrom, _forwardWeights)) // folded or plain weights since the last packing
         {
             int nr = ManagedGemm.PackedPanelWidth;
             float[] packed = Ensure(ref _packedWeights, (long)(Units + nr - 1) / nr * nr * _inputs);
             ManagedGemm.PackPanels(true, _inputs, Units, _forwardWeights, _inputs, packed);
-            _packedCurrent = true;
+            (_packedCurrent, _packedFrom) = (true, _forwardWeights);
         }
         return _packedWeights;
     }

@@ -2,19 +2,18 @@ namespace FashionMnist.Neural.Layers;
 
 /// <summary>
 /// The weights and bias a conv or dense layer's forward pass multiplies with: its own, or for inference passes with
-/// the batch norm after it folded in (<see cref="Layer.FoldedNorm"/>, <see cref="BatchNorm.Fold"/>). Inside a
-/// <see cref="Sequential.FreezeWeights"/> scope (a prediction) the fold is computed once; outside one (validation
-/// during training, when the weights change between passes) every inference pass folds again, which costs one
-/// multiply per weight against the pass's thousands. The layer's parameters themselves are never changed, so training,
-/// saving and ONNX export see the unfolded network.
+/// the batch norm after it folded in (<see cref="Layer.FoldedNorm"/>, <see cref="BatchNorm.Fold"/>). The fold is kept
+/// until <see cref="Sequential.WeightsChanged"/> (every training pass, optimiser step, load or weight swap calls it), so a
+/// server predicting one photo at a time folds once, not per request. The layer's parameters themselves are never
+/// changed, so training, saving and ONNX export see the unfolded network.
 /// </summary>
 internal sealed class InferenceWeights
 {
     private float[]? _weights, _bias;
-    private bool _frozen, _current;
+    private bool _current;
 
-    /// <summary>Follows the layer's <see cref="Layer.SetWeightsFrozen"/>: a new scope (or its end) drops the fold.</summary>
-    public void SetFrozen(bool frozen) => (_frozen, _current) = (frozen, false);
+    /// <summary>The layer's or the norm's parameters changed: fold again on the next inference pass.</summary>
+    public void Invalidate() => _current = false;
 
     /// <summary>What a pass of <paramref name="layer"/> uses (rows of <paramref name="rowLength"/> weights per output channel).</summary>
     public (float[] Weights, float[]? Bias) Select(Layer layer, Parameter weights, Parameter? bias, int rowLength, bool training)
@@ -27,7 +26,7 @@ internal sealed class InferenceWeights
             int channels = weights.Length / rowLength;
             if (_bias is null || _bias.Length != channels) _bias = new float[channels];
             norm.Fold(weights.Value, rowLength, bias is null ? default : bias.Value, _weights, _bias);
-            _current = _frozen;
+            _current = true;
         }
         return (_weights!, _bias);
     }

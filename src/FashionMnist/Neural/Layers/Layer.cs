@@ -85,6 +85,13 @@ internal abstract class Layer
     /// </summary>
     internal virtual void SetWeightsFrozen(bool frozen) { }
 
+    /// <summary>
+    /// Called by <see cref="Sequential.WeightsChanged"/> when this layer's parameters or states (or those of a batch norm
+    /// folded into it) may have changed: drops whatever the layer prepared from them for inference (folds, transposed
+    /// or packed weights), which it otherwise keeps from one prediction to the next.
+    /// </summary>
+    internal virtual void WeightsChanged() { }
+
     /// <summary>Drops scratch buffers that come back on the next pass (layers holding a nested network release its buffers).</summary>
     internal virtual void ReleaseBuffers() { }
 

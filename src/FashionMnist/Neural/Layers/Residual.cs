@@ -135,6 +135,12 @@ internal sealed class Residual : Layer
             TensorPrimitives.Add(bodyInput.AsSpan(start, count), other.AsSpan(start, count), dx.AsSpan(start, count)));
     }
 
+    internal override void WeightsChanged()
+    {
+        _body.WeightsChanged();
+        _projection?.WeightsChanged();
+    }
+
     internal override void SetWeightsFrozen(bool frozen)
     {
         _body.SetWeightsFrozen(frozen);
