@@ -77,9 +77,11 @@ public sealed record GarmentPipelineOptions
     /// <summary>
     /// A kept mask with less than this share of its convex hull set is doubtful (0 = off): a garment is one compact region,
     /// a mask that fell apart on a busy or light floor is strips and fragments, which the model reads as sandal straps.
-    /// A doubtful mask is replaced by the <see cref="FragmentFallback"/> mask when that is more solid.
+    /// A doubtful mask is replaced by the <see cref="FragmentFallback"/> mask when that is more solid. 0.75 with the
+    /// x0.4 threshold fallback: +8 tuning photos top-1, held out even, non-shoes called Sandal 18 -> 1 and 13 -> 3
+    /// (docs/photos.md, "Fragmented masks").
     /// </summary>
-    public double MinSolidity { get; init; }
+    public double MinSolidity { get; init; } = 0.75;
 
     /// <summary>A kept mask with less than this share of its bounding box set is doubtful too (0 = off); see <see cref="MinSolidity"/>.</summary>
     public double MinBoxFill { get; init; }

@@ -82,6 +82,8 @@ public class FragmentedMaskTests
             for (int x = 55; x < 195; x++) Assert.True(mask.Pixels[4 * (row + x)] > 0, $"{fallback}: x = {x} is not in the mask");
             Assert.NotEqual(plain.Pixels, prepared.Pixels);
         }
+        // The defaults have the test on, with the lower threshold as the fallback.
+        Assert.Contains("doubtful mask: used the LowerThreshold fallback", new GarmentPipeline().Prepare(photo).Notes);
     }
 
     [Fact]
