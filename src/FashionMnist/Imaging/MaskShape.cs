@@ -13,21 +13,8 @@ internal readonly record struct MaskShape(int Area, double BoxFill, double Solid
     /// <summary>The shape of <paramref name="mask"/>; an empty mask has area, fill and solidity 0.</summary>
     public static MaskShape Of(BinaryMask mask)
     {
-        // One vectorised pass over the rows (every photo's every test-time view is measured): each row's first and last
-        // set pixel give the bounding box and the hull's candidate corners, its count the area.
-        int width = mask.Width, height = mask.Height, area = 0, left = width, right = -1, top = -1, bottom = -1;
         var corners = new List<(int X, int Y)>();
-        for (int y = 0; y < height; y++)
-        {
-            ReadOnlySpan<byte> row = mask.Bits.AsSpan(y * width, width);
-            int first = row.IndexOfAnyExcept((byte)0);
-            if (first < 0) continue;
-            int last = row.LastIndexOfAnyExcept((byte)0);
-            area += row[first..(last + 1)].Length - row[first..(last + 1)].Count((byte)0);
-            (left, right, bottom) = (Math.Min(left, first), Math.Max(right, last), y);
-            if (top < 0) top = y;
-            corners.AddRange([(first, y), (first, y + 1), (last + 1, y), (last + 1, y + 1)]);
-        }
+        var (area, left, right, top, bottom) = Rows(mask.Bits, mask.Width, mask.Height, corners);
         if (area == 0) return new MaskShape(0, 0, 0);
         double hull = PolygonArea(Hull(corners));
         return new MaskShape(area, area / (double)((right - left + 1) * (bottom - top + 1)), Math.Min(1, area / hull));
@@ -37,15 +24,31 @@ internal readonly record struct MaskShape(int Area, double BoxFill, double Solid
     public static List<(int X, int Y)> Hull(ReadOnlySpan<byte> bits, int width, int height)
     {
         var corners = new List<(int X, int Y)>();
+        Rows(bits, width, height, corners);
+        return Hull(corners);
+    }
+
+    /// <summary>
+    /// One vectorised pass over the rows (every test-time view of every photo is measured): each row's first and last set
+    /// pixel give the bounding box and the outer corners the hull can touch (added to <paramref name="corners"/>), its
+    /// count the area.
+    /// </summary>
+    private static (int Area, int Left, int Right, int Top, int Bottom) Rows(ReadOnlySpan<byte> bits, int width, int height, List<(int X, int Y)> corners)
+    {
+        int area = 0, left = width, right = -1, top = -1, bottom = -1;
         for (int y = 0; y < height; y++)
         {
             ReadOnlySpan<byte> row = bits.Slice(y * width, width);
             int first = row.IndexOfAnyExcept((byte)0);
             if (first < 0) continue;
             int last = row.LastIndexOfAnyExcept((byte)0);
+            ReadOnlySpan<byte> span = row[first..(last + 1)];
+            area += span.Length - span.Count((byte)0);
+            (left, right, bottom) = (Math.Min(left, first), Math.Max(right, last), y);
+            if (top < 0) top = y;
             corners.AddRange([(first, y), (first, y + 1), (last + 1, y), (last + 1, y + 1)]);
         }
-        return Hull(corners);
+        return (area, left, right, top, bottom);
     }
 
     /// <summary>
