@@ -109,6 +109,8 @@ public class PackedConvolutionTests
             (64, 14, 14, 16, 3, 3, Padding.Same, 2),   // 576 taps: two K blocks added as the GEMM adds them
             (3, 9, 10, 16, 3, 5, Padding.Same, 3),     // 3x5 kernel
             (2, 8, 7, 8, 2, 2, Padding.Valid, 2),      // exactly one 48-pixel block
+            (64, 7, 7, 16, 3, 3, Padding.Same, 3),     // cnn-deep's 7x7 conv: one 64-pixel block of 4 filters, two K blocks
+            (3, 6, 9, 8, 3, 3, Padding.Same, 2),       // 53 extended pixels: a 64-pixel block too
         })
         {
             var shape = new Shape(channels, height, width);
@@ -116,6 +118,7 @@ public class PackedConvolutionTests
                 .Add(new Conv2D(filters, kh, kw, 1, padding) { BroadcastAllowed = broadcast, PackedAllowed = packed }).ReLU().MaxPool(2).Build(9);
             Sequential fast = Build(true, true), packedOnly = Build(false, true), plain = Build(false, false);
             var conv = (Conv2D)fast.Layers[0];
+            Assert.Equal(height * width < 64 && padding == Padding.Same, conv.UseWideBroadcast);
             var rng = new SplitMix64(4);
             for (int f = 0; f < filters; f++) conv.Bias!.Value[f] = (float)rng.NextGaussian() * 0.1f;
             conv.Bias!.Value.CopyTo(((Conv2D)packedOnly.Layers[0]).Bias!.Value, 0);

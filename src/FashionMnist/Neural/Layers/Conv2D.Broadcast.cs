@@ -16,6 +16,9 @@ internal sealed partial class Conv2D
 {
     private const int BroadcastPixels = 48;
 
+    /// <summary>The block width of <see cref="BroadcastBlock4x64"/>, for planes that 48-pixel blocks fit badly.</summary>
+    private const int WideBroadcastPixels = 64;
+
     private float[]? _weightsT;
     private float[]?[] _extended = [];
     private int[]? _tapOffsets;
@@ -27,6 +30,23 @@ internal sealed partial class Conv2D
     private int ExtendedPixels => (_outHeight - 1) * PackedPlane.Width + _outWidth;
 
     private bool UseBroadcast => BroadcastAllowed && UsePacked && Filters % 8 == 0 && ExtendedPixels >= BroadcastPixels && Avx512F.IsSupported;
+
+    /// <summary>
+    /// Whether one image's extended rows take 64-pixel blocks of 4 filters (<see cref="BroadcastBlock4x64"/>) instead of
+    /// 48-pixel blocks of 8: when that computes at least a quarter fewer pixels. cnn-deep's 7x7 'same' conv has 61 extended
+    /// pixels, two 48-blocks (96 computed for 49 outputs: 44 % of the FMA peak) or one 64-block. Only on a zero-bordered
+    /// copy (<see cref="PaddedImage"/> leaves room after it), since a block may read past the last extended pixel.
+    /// </summary>
+    internal bool UseWideBroadcast => WideBroadcastAllowed && PadsForPacking
+        && RoundUp(ExtendedPixels, WideBroadcastPixels) * 4 <= RoundUp(ExtendedPixels, BroadcastPixels) * 3;
+
+    /// <summary>Tests switch the 64-pixel blocks off to compare them with the 48-pixel ones.</summary>
+    internal bool WideBroadcastAllowed { get; init; } = true;
+
+    /// <summary>Floats between two filters' extended rows in the per-slice buffer: whole blocks, so a 64-pixel block's store stays in its row.</summary>
+    private int ExtendedStride => UseWideBroadcast ? RoundUp(ExtendedPixels, WideBroadcastPixels) : ExtendedPixels;
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Weights as taps x filters and each tap's input offset, once per pass (before the slices run).</summary>
     private void PrepareBroadcast()
@@ -53,7 +73,7 @@ internal sealed partial class Conv2D
     /// </summary>
     private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] y, bool relu)
     {
-        int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedPixels;
+        int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedStride;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
         fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
         {
@@ -83,7 +103,7 @@ internal sealed partial class Conv2D
     /// </summary>
     private unsafe void ForwardBroadcastPooled(float[] x, int s, int first, int g, float[] y, int pooledHeight, int pooledWidth, bool relu)
     {
-        int width = PackedPlane.Width, extended = ExtendedPixels, pooledPlane = pooledHeight * pooledWidth;
+        int width = PackedPlane.Width, extended = ExtendedStride, pooledPlane = pooledHeight * pooledWidth;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
         fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
         {
@@ -114,7 +134,8 @@ internal sealed partial class Conv2D
     private float[] PaddedImage(int s)
     {
         var (height, width) = PackedPlane;
-        return PadsForPacking ? Ensure(ref _paddedGroup[s], (long)_inChannels * height * width) : [];
+        // + WideBroadcastPixels: a 64-pixel block of the last tap reads up to 63 floats past its first pixel.
+        return PadsForPacking ? Ensure(ref _paddedGroup[s], (long)_inChannels * height * width + WideBroadcastPixels) : [];
     }
 
     /// <summary>
@@ -128,6 +149,16 @@ internal sealed partial class Conv2D
         fixed (float* pw = _weightsT)
         fixed (int* pOffsets = _tapOffsets)
         {
+            if (UseWideBroadcast)
+            {
+                int stride = ExtendedStride;
+                for (int q = 0; q < extended; q += WideBroadcastPixels)
+                    for (int half = 0; half < 8; half += 4)
+                        for (int k0 = 0; k0 < taps; k0 += kStep)
+                            BroadcastBlock4x64(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0 + half, filters,
+                                yExt + (long)half * stride + q, stride, accumulate: k0 > 0);
+                return;
+            }
             for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
             {
                 int q = Math.Min(q0, extended - BroadcastPixels); // the last block ends at the last pixel (overlapping)
@@ -170,6 +201,41 @@ internal sealed partial class Conv2D
         Put(y + 5 * (long)yRow, a50, a51, a52, accumulate);
         Put(y + 6 * (long)yRow, a60, a61, a62, accumulate);
         Put(y + 7 * (long)yRow, a70, a71, a72, accumulate);
+    }
+
+    /// <summary>
+    /// <see cref="BroadcastBlock"/> for 4 filters x 64 pixels (16 accumulators; per tap 4 loads, 4 broadcasts, 16 FMAs):
+    /// each output is the same chain of FMAs over the taps from zero, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BroadcastBlock4x64(float* x, int* offsets, int taps, float* w, int filters, float* y, int yRow, bool accumulate)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int t = 0; t < taps; t++, w += filters)
+        {
+            float* p = x + offsets[t];
+            Vector512<float> x0 = Vector512.Load(p), x1 = Vector512.Load(p + 16), x2 = Vector512.Load(p + 32), x3 = Vector512.Load(p + 48), b;
+            b = Vector512.Create(w[0]); a00 = Avx512F.FusedMultiplyAdd(b, x0, a00); a01 = Avx512F.FusedMultiplyAdd(b, x1, a01); a02 = Avx512F.FusedMultiplyAdd(b, x2, a02); a03 = Avx512F.FusedMultiplyAdd(b, x3, a03);
+            b = Vector512.Create(w[1]); a10 = Avx512F.FusedMultiplyAdd(b, x0, a10); a11 = Avx512F.FusedMultiplyAdd(b, x1, a11); a12 = Avx512F.FusedMultiplyAdd(b, x2, a12); a13 = Avx512F.FusedMultiplyAdd(b, x3, a13);
+            b = Vector512.Create(w[2]); a20 = Avx512F.FusedMultiplyAdd(b, x0, a20); a21 = Avx512F.FusedMultiplyAdd(b, x1, a21); a22 = Avx512F.FusedMultiplyAdd(b, x2, a22); a23 = Avx512F.FusedMultiplyAdd(b, x3, a23);
+            b = Vector512.Create(w[3]); a30 = Avx512F.FusedMultiplyAdd(b, x0, a30); a31 = Avx512F.FusedMultiplyAdd(b, x1, a31); a32 = Avx512F.FusedMultiplyAdd(b, x2, a32); a33 = Avx512F.FusedMultiplyAdd(b, x3, a33);
+        }
+        Put(y, a00, a01, a02, accumulate);
+        Put(y + 48, a03, accumulate);
+        Put(y + yRow, a10, a11, a12, accumulate);
+        Put(y + yRow + 48, a13, accumulate);
+        Put(y + 2 * (long)yRow, a20, a21, a22, accumulate);
+        Put(y + 2 * (long)yRow + 48, a23, accumulate);
+        Put(y + 3 * (long)yRow, a30, a31, a32, accumulate);
+        Put(y + 3 * (long)yRow + 48, a33, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(float* y, Vector512<float> v, bool accumulate)
+    {
+        if (accumulate) v = Vector512.Load(y) + v;
+        v.Store(y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
