@@ -172,11 +172,13 @@ internal sealed class BatchNorm : Layer
             for (; c < first + count; c++)
             {
                 float mean = _batchMean[c], invStd = _batchInvStd[c];
+                // The forward pass's scale and shift (same float operations): the fused ReLU's y > 0 is recomputed from x.
+                float normScale = Gamma.Value[c] * invStd, normShift = Beta.Value[c] - mean * normScale;
                 double sumDy = 0, sumDyCentered = 0;
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
-                    var (g, gx) = Kernels.GradientSums(x.AsSpan(at, _pixels), relu ? y.AsSpan(at, _pixels) : default, dy.AsSpan(at, _pixels), mean);
+                    var (g, gx) = Kernels.GradientSums(x.AsSpan(at, _pixels), dy.AsSpan(at, _pixels), mean, relu, normScale, normShift);
                     sumDy += g;
                     sumDyCentered += gx;
                 }
@@ -185,8 +187,8 @@ internal sealed class BatchNorm : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
-                    Kernels.BatchNormInputGradient(x.AsSpan(at, _pixels), relu ? y.AsSpan(at, _pixels) : default, dy.AsSpan(at, _pixels),
-                        dx.AsSpan(at, _pixels), mean, invStd, scale, meanDy, meanDyXhat);
+                    Kernels.BatchNormInputGradient(x.AsSpan(at, _pixels), dy.AsSpan(at, _pixels), dx.AsSpan(at, _pixels),
+                        mean, invStd, scale, meanDy, meanDyXhat, relu, normScale, normShift);
                 }
             }
         });
