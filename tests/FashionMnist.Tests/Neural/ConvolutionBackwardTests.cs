@@ -73,6 +73,8 @@ public class ConvolutionBackwardTests
         // channels, height, width, filters, padding, batch, fused ReLU
         { 32, 28, 28, 32, "Same", 3, false },   // cnn-deep's 28x28 conv: 838 extended pixels, an overlapping last block
         { 16, 28, 28, 32, "Same", 2, true },    // ReLU folded in (masked dy)
+        { 64, 14, 14, 64, "Same", 3, false },   // cnn-deep's 14x14 convs: 222 extended pixels, a last block of 32
+        { 32, 14, 14, 64, "Same", 2, true },
         { 8, 30, 30, 32, "Valid", 3, true },    // valid: dy sits 2 rows and columns inside its zero border
         { 8, 31, 45, 64, "Same", 2, false },    // 47-wide extended rows, not square
     };
@@ -117,8 +119,8 @@ public class ConvolutionBackwardTests
     {
         Conv2D Conv(int channels, int size) => (Conv2D)new Sequential().Input(new Shape(channels, size, size))
             .Conv2D(32, 3, padding: Padding.Same, bias: false).Build(1).Layers[0];
-        Assert.True(Conv(32, 28).UseDirectInputGradient);  // 864 pixels computed for 784
-        Assert.False(Conv(64, 14).UseDirectInputGradient); // 240 for 196
+        Assert.True(Conv(32, 28).UseDirectInputGradient);  // 848 pixels computed for 784
+        Assert.True(Conv(64, 14).UseDirectInputGradient);  // 224 for 196 (a last block of 32)
         Assert.False(Conv(64, 7).UseDirectInputGradient);  // 96 for 49
         Assert.False(Conv(12, 28).UseDirectInputGradient); // channels not in blocks of 8
     }

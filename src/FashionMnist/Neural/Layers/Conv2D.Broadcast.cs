@@ -161,10 +161,14 @@ internal sealed partial class Conv2D
             }
             for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
             {
-                int q = Math.Min(q0, extended - BroadcastPixels); // the last block ends at the last pixel (overlapping)
+                var (q, narrow) = BroadcastBlockAt(q0, extended);
                 for (int k0 = 0; k0 < taps; k0 += kStep)
-                    BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
-                        yExt + q, extended, accumulate: k0 > 0);
+                    if (narrow)
+                        BroadcastBlock8x32(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
+                            yExt + q, extended, accumulate: k0 > 0);
+                    else
+                        BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
+                            yExt + q, extended, accumulate: k0 > 0);
             }
         }
     }
@@ -201,6 +205,62 @@ internal sealed partial class Conv2D
         Put(y + 5 * (long)yRow, a50, a51, a52, accumulate);
         Put(y + 6 * (long)yRow, a60, a61, a62, accumulate);
         Put(y + 7 * (long)yRow, a70, a71, a72, accumulate);
+    }
+
+    /// <summary>
+    /// Where the block of the 48-pixel step starting at <paramref name="q0"/> goes: whole 48-pixel blocks, then a last
+    /// block ending at the last pixel (overlapping the one before), of 32 pixels when the rest fits in 32: 14x14 'same'
+    /// planes (222 extended pixels) compute 224 pixels instead of 240. Overlapping pixels are computed again, the same way.
+    /// </summary>
+    private static (int Q, bool Narrow) BroadcastBlockAt(int q0, int extended)
+    {
+        int left = extended - q0;
+        if (left >= BroadcastPixels) return (q0, false);
+        return left <= 32 ? (extended - 32, true) : (extended - BroadcastPixels, false);
+    }
+
+    /// <summary>Pixels the blocks of <see cref="BroadcastBlockAt"/> compute over an extended plane (overlaps counted twice).</summary>
+    private static int BroadcastComputedPixels(int extended)
+    {
+        int total = 0;
+        for (int q0 = 0; q0 < extended; q0 += BroadcastPixels) total += BroadcastBlockAt(q0, extended).Narrow ? 32 : BroadcastPixels;
+        return total;
+    }
+
+    /// <summary><see cref="BroadcastBlock"/> for 8 filters x 32 pixels (a plane's last block): the same chains, the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BroadcastBlock8x32(float* x, int* offsets, int taps, float* w, int filters, float* y, int yRow, bool accumulate)
+    {
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+        for (int t = 0; t < taps; t++, w += filters)
+        {
+            float* p = x + offsets[t];
+            Vector512<float> x0 = Vector512.Load(p), x1 = Vector512.Load(p + 16), b;
+            b = Vector512.Create(w[0]); a00 = Avx512F.FusedMultiplyAdd(b, x0, a00); a01 = Avx512F.FusedMultiplyAdd(b, x1, a01);
+            b = Vector512.Create(w[1]); a10 = Avx512F.FusedMultiplyAdd(b, x0, a10); a11 = Avx512F.FusedMultiplyAdd(b, x1, a11);
+            b = Vector512.Create(w[2]); a20 = Avx512F.FusedMultiplyAdd(b, x0, a20); a21 = Avx512F.FusedMultiplyAdd(b, x1, a21);
+            b = Vector512.Create(w[3]); a30 = Avx512F.FusedMultiplyAdd(b, x0, a30); a31 = Avx512F.FusedMultiplyAdd(b, x1, a31);
+            b = Vector512.Create(w[4]); a40 = Avx512F.FusedMultiplyAdd(b, x0, a40); a41 = Avx512F.FusedMultiplyAdd(b, x1, a41);
+            b = Vector512.Create(w[5]); a50 = Avx512F.FusedMultiplyAdd(b, x0, a50); a51 = Avx512F.FusedMultiplyAdd(b, x1, a51);
+            b = Vector512.Create(w[6]); a60 = Avx512F.FusedMultiplyAdd(b, x0, a60); a61 = Avx512F.FusedMultiplyAdd(b, x1, a61);
+            b = Vector512.Create(w[7]); a70 = Avx512F.FusedMultiplyAdd(b, x0, a70); a71 = Avx512F.FusedMultiplyAdd(b, x1, a71);
+        }
+        Put(y, a00, a01, accumulate);
+        Put(y + yRow, a10, a11, accumulate);
+        Put(y + 2 * (long)yRow, a20, a21, accumulate);
+        Put(y + 3 * (long)yRow, a30, a31, accumulate);
+        Put(y + 4 * (long)yRow, a40, a41, accumulate);
+        Put(y + 5 * (long)yRow, a50, a51, accumulate);
+        Put(y + 6 * (long)yRow, a60, a61, accumulate);
+        Put(y + 7 * (long)yRow, a70, a71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(float* y, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    {
+        Put(y, v0, accumulate);
+        Put(y + 16, v1, accumulate);
     }
 
     /// <summary>

@@ -25,14 +25,14 @@ internal sealed partial class Conv2D
 
     /// <summary>
     /// Channels in blocks of 8; one K block in the GEMM (≤ <see cref="Numerics.ManagedGemm.KcMax"/> filters), so its
-    /// column entries are single chains; and 48-pixel blocks that compute at most 1/8 more pixels than the input has.
-    /// Measured (1 thread, 128 images, backward interleaved with the GEMM + fold path, loaded machine): 28x28x32 → 32
-    /// 24.2 against 29.1 CPU-ms (12.5 % more pixels); 14x14 planes (22 % more) 14.9 against 15.0 (32 → 64) and 28.5
-    /// against 29.3 (64 → 64): no clear gain; 7x7 (96 pixels computed for 49) 14.6 against 12.0, a loss.
+    /// column entries are single chains; and blocks (<see cref="BroadcastBlockAt"/>) that compute at most 1/6 more pixels
+    /// than the input has. Measured (1 thread, 128 images, whole backward interleaved with the GEMM + fold path, loaded
+    /// machine): 28x28x32 → 32 22.6 against 27.1 CPU-ms (848 pixels computed for 784); 14x14 (224 for 196) 64 → 64 22.0
+    /// against 23.8, 32 → 64 11.8 against 11.8; 7x7 (96 for 49) 13.4 against 11.8, a loss, so it keeps the GEMM.
     /// </summary>
     internal bool UseDirectInputGradient => DirectInputGradientAllowed && Stride == 1 && _inChannels % 8 == 0
         && Filters <= Numerics.ManagedGemm.KcMax && GradientExtendedPixels >= BroadcastPixels && Avx512F.IsSupported
-        && RoundUp(GradientExtendedPixels, BroadcastPixels) * 8 <= InputShape.Height * InputShape.Width * 9;
+        && BroadcastComputedPixels(GradientExtendedPixels) * 6 <= InputShape.Height * InputShape.Width * 7;
 
     /// <summary>dy's zero-bordered plane: the input's size plus kernel - 1 in each direction.</summary>
     private (int Height, int Width) GradientPlane => (InputShape.Height + KernelHeight - 1, InputShape.Width + KernelWidth - 1);
@@ -86,11 +86,15 @@ internal sealed partial class Conv2D
         {
             for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
             {
-                int q = Math.Min(q0, extended - BroadcastPixels); // the last block ends at the last pixel (overlapping)
+                var (q, narrow) = BroadcastBlockAt(q0, extended);
                 for (int c0 = 0; c0 < channels; c0 += 8)
                     for (int t = 0; t < taps; t++)
-                        BroadcastBlock(pPadded + q, pOffsets + t * filters, filters, pWeights + (long)t * filters * channels + c0, channels,
-                            pSums + (long)c0 * extended + q, extended, accumulate: t > 0);
+                        if (narrow)
+                            BroadcastBlock8x32(pPadded + q, pOffsets + t * filters, filters, pWeights + (long)t * filters * channels + c0, channels,
+                                pSums + (long)c0 * extended + q, extended, accumulate: t > 0);
+                        else
+                            BroadcastBlock(pPadded + q, pOffsets + t * filters, filters, pWeights + (long)t * filters * channels + c0, channels,
+                                pSums + (long)c0 * extended + q, extended, accumulate: t > 0);
             }
             float* target = pDx + (long)image * InputShape.Size;
             for (int c = 0; c < channels; c++)
