@@ -68,6 +68,63 @@ public class ConvolutionBackwardTests
                     }
     }
 
+    public static TheoryData<int, int, int, int, string, int, bool> DirectShapes => new()
+    {
+        // channels, height, width, filters, padding, batch, fused ReLU
+        { 32, 28, 28, 32, "Same", 3, false },   // cnn-deep's 28x28 conv: 838 extended pixels, an overlapping last block
+        { 16, 28, 28, 32, "Same", 2, true },    // ReLU folded in (masked dy)
+        { 64, 14, 14, 64, "Same", 3, false },   // cnn-deep's 14x14 convs: 222 extended pixels, a last block of 32
+        { 32, 14, 14, 64, "Same", 2, true },
+        { 8, 30, 30, 32, "Valid", 3, true },    // valid: dy sits 2 rows and columns inside its zero border
+        { 8, 31, 45, 64, "Same", 2, false },    // 47-wide extended rows, not square
+    };
+
+    [Theory]
+    [MemberData(nameof(DirectShapes))]
+    public void Direct_input_gradient_equals_the_gemm_and_fold_bit_for_bit(int channels, int height, int width, int filters,
+        string paddingName, int n, bool relu)
+    {
+        var padding = Enum.Parse<Padding>(paddingName);
+        var shape = new Shape(channels, height, width);
+        Conv2D Build(bool direct)
+        {
+            var conv = (Conv2D)new Sequential().Input(shape).Add(new Conv2D(filters, 3, 3, 1, padding, Initializer.He, useBias: false)
+                { DirectInputGradientAllowed = direct }).Build(6).Layers[0];
+            conv.FusedReLU = relu;
+            return conv;
+        }
+        Conv2D fast = Build(true), reference = Build(false);
+        Assert.True(fast.UseDirectInputGradient);
+        Assert.False(reference.UseDirectInputGradient);
+        var rng = new SplitMix64(23);
+        float[] x = Enumerable.Range(0, n * shape.Size).Select(_ => (float)rng.NextGaussian()).ToArray();
+        int outSize = fast.OutputShape.Size;
+        float[] y = new float[n * outSize];
+        // Exact zeros in dy (as a ReLU or dropout leaves them) exercise the sign-of-zero argument.
+        float[] dy = Enumerable.Range(0, n * outSize).Select(i => i % 5 == 0 ? 0f : (float)rng.NextGaussian()).ToArray();
+        float[] dxFast = Enumerable.Repeat(float.NaN, n * shape.Size).ToArray(), dxReference = new float[n * shape.Size];
+        fast.Forward(x, y, n, new PassInfo(true, 1));
+        for (int step = 0; step < 2; step++) // the second pass reuses the zero-bordered buffers
+        {
+            fast.Backward(x, y, dy, dxFast, n);
+            reference.Backward(x, y, dy, dxReference, n);
+            Assert.Equal(dxReference.Select(BitConverter.SingleToInt32Bits), dxFast.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(reference.Weights.Gradient.Select(BitConverter.SingleToInt32Bits), fast.Weights.Gradient.Select(BitConverter.SingleToInt32Bits));
+            Array.Reverse(dy);
+        }
+    }
+
+    [Fact]
+    public void Direct_input_gradient_is_left_to_the_gemm_where_its_blocks_would_waste_pixels()
+    {
+        Conv2D Conv(int channels, int size) => (Conv2D)new Sequential().Input(new Shape(channels, size, size))
+            .Conv2D(32, 3, padding: Padding.Same, bias: false).Build(1).Layers[0];
+        Assert.True(Conv(32, 28).UseDirectInputGradient);  // 848 pixels computed for 784
+        Assert.True(Conv(64, 14).UseDirectInputGradient);  // 224 for 196 (a last block of 32)
+        Assert.False(Conv(64, 7).UseDirectInputGradient);  // 96 for 49
+        Assert.False(Conv(12, 28).UseDirectInputGradient); // channels not in blocks of 8
+    }
+
     [Fact]
     public void Input_gradient_of_a_2x2_kernel_by_hand()
     {

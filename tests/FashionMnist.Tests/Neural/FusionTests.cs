@@ -10,7 +10,7 @@ namespace FashionMnist.Tests.Neural;
 /// </summary>
 public class FusionTests
 {
-    public static TheoryData<string> Networks => new() { "conv-relu-pool", "conv-relu", "dense-relu", "bn-relu-pool", "odd-pool", "pool3", "conv-bn-relu", "residual-relu" };
+    public static TheoryData<string> Networks => new() { "conv-relu-pool", "conv-relu", "dense-relu", "bn-relu-pool", "bn-relu-pool-7x7", "odd-pool", "pool3", "conv-bn-relu", "residual-relu" };
 
     private static Sequential Create(string name, bool fuse)
     {
@@ -20,6 +20,7 @@ public class FusionTests
             "conv-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(1, 9, 9)).Conv2D(3, 3).ReLU().Conv2D(2, 3, padding: Padding.Same).ReLU().Flatten().Dense(3),
             "dense-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(1, 4, 5)).Flatten().Dense(7).ReLU().Dropout(0.3f).Dense(6).ReLU().Dense(3),
             "bn-relu-pool" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 8, 8)).Conv2D(3, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().MaxPool(2).Flatten().Dense(3),
+            "bn-relu-pool-7x7" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 7, 7)) /* cnn-deep's last pool: 3 windows per row */.Conv2D(3, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().MaxPool(2).Flatten().Dense(3),
             "odd-pool" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 9, 11)).Conv2D(3, 2).ReLU().MaxPool(2).Flatten().Dense(3),
             "pool3" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 9, 9)).Conv2D(3, 2).ReLU().MaxPool(3, 2).Flatten().Dense(3),
             "conv-bn-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 8, 8)).Conv2D(3, 3).BatchNorm().ReLU().Conv2D(2, 3).Flatten().Dense(4).BatchNorm().ReLU().Dense(3),

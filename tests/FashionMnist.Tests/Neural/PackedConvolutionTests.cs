@@ -106,9 +106,11 @@ public class PackedConvolutionTests
             (1, 28, 28, 32, 3, 3, Padding.Valid, 3),   // cnn3 conv1: 9 taps
             (32, 13, 13, 64, 3, 3, Padding.Valid, 7),  // conv2: 11-wide rows in 13-wide extended rows, an overlapping last block
             (3, 28, 28, 32, 3, 3, Padding.Same, 2),    // cnn-deep's first block, padded copies
-            (64, 14, 14, 16, 3, 3, Padding.Same, 2),   // 576 taps: two K blocks added as the GEMM adds them
+            (64, 14, 14, 16, 3, 3, Padding.Same, 2),   // 576 taps: two K blocks added as the GEMM adds them; a last block of 32 pixels
             (3, 9, 10, 16, 3, 5, Padding.Same, 3),     // 3x5 kernel
             (2, 8, 7, 8, 2, 2, Padding.Valid, 2),      // exactly one 48-pixel block
+            (64, 7, 7, 16, 3, 3, Padding.Same, 3),     // cnn-deep's 7x7 conv: one 64-pixel block of 4 filters, two K blocks
+            (3, 6, 9, 8, 3, 3, Padding.Same, 2),       // 53 extended pixels: a 64-pixel block too
         })
         {
             var shape = new Shape(channels, height, width);
@@ -116,6 +118,7 @@ public class PackedConvolutionTests
                 .Add(new Conv2D(filters, kh, kw, 1, padding) { BroadcastAllowed = broadcast, PackedAllowed = packed }).ReLU().MaxPool(2).Build(9);
             Sequential fast = Build(true, true), packedOnly = Build(false, true), plain = Build(false, false);
             var conv = (Conv2D)fast.Layers[0];
+            Assert.Equal(height * width < 64 && padding == Padding.Same, conv.UseWideBroadcast);
             var rng = new SplitMix64(4);
             for (int f = 0; f < filters; f++) conv.Bias!.Value[f] = (float)rng.NextGaussian() * 0.1f;
             conv.Bias!.Value.CopyTo(((Conv2D)packedOnly.Layers[0]).Bias!.Value, 0);

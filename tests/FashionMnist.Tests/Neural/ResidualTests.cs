@@ -1,3 +1,4 @@
+using FashionMnist.Tests.Support;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;
@@ -5,6 +6,8 @@ using FashionMnist.Numerics;
 namespace FashionMnist.Tests.Neural;
 
 /// <summary>The residual block: gradients against finite differences (see <see cref="GradientCheck"/>), its sum on hand-made values, spec files.</summary>
+// Changes the process-wide ComputeThreads.Count: runs alone, so no other test fits with a thread count it did not choose.
+[Collection(Isolated.Name)]
 public class ResidualTests
 {
     [Fact]

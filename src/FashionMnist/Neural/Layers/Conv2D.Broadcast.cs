@@ -16,6 +16,9 @@ internal sealed partial class Conv2D
 {
     private const int BroadcastPixels = 48;
 
+    /// <summary>The block width of <see cref="BroadcastBlock4x64"/>, for planes that 48-pixel blocks fit badly.</summary>
+    private const int WideBroadcastPixels = 64;
+
     private float[]? _weightsT, _transposedFrom;
     private float[]?[] _extended = [];
     private int[]? _tapOffsets;
@@ -29,17 +32,21 @@ internal sealed partial class Conv2D
     private bool UseBroadcast => BroadcastAllowed && UsePacked && Filters % 8 == 0 && ExtendedPixels >= BroadcastPixels && Avx512F.IsSupported;
 
     /// <summary>
-    /// Pixels per register block for <paramref name="extended"/> extended pixels: 48 (8 filters x 3 vectors: 11 loads per
-    /// 24 FMAs), or 32 (8 x 2: 10 per 16) when that computes at most 85 % as many: the 32-pixel block does about 15 %
-    /// less per pixel (cnn3's pooled conv2: 128 pixels at 32 took 31 ms per 1,000 images, 144 at 48 took 29.5), but a
-    /// 7x7 'same' conv (61 extended pixels) takes two overlapping blocks either way, 96 pixels at 48 and 64 at 32
-    /// (cnn-deep's last conv: 78 -> 58 CPU-ms per 1,000 images). The sums per pixel are the same either way.
+    /// Whether one image's extended rows take 64-pixel blocks of 4 filters (<see cref="BroadcastBlock4x64"/>) instead of
+    /// 48-pixel blocks of 8: when that computes at least a quarter fewer pixels. cnn-deep's 7x7 'same' conv has 61 extended
+    /// pixels, two 48-blocks (96 computed for 49 outputs: 44 % of the FMA peak) or one 64-block. Only on a zero-bordered
+    /// copy (<see cref="PaddedImage"/> leaves room after it), since a block may read past the last extended pixel.
     /// </summary>
-    private static int BlockPixels(int extended)
-    {
-        int at32 = (extended + 31) / 32 * 32, at48 = (extended + BroadcastPixels - 1) / BroadcastPixels * BroadcastPixels;
-        return at32 * 20 <= at48 * 17 ? 32 : BroadcastPixels;
-    }
+    internal bool UseWideBroadcast => WideBroadcastAllowed && PadsForPacking
+        && RoundUp(ExtendedPixels, WideBroadcastPixels) * 4 <= RoundUp(ExtendedPixels, BroadcastPixels) * 3;
+
+    /// <summary>Tests switch the 64-pixel blocks off to compare them with the 48-pixel ones.</summary>
+    internal bool WideBroadcastAllowed { get; init; } = true;
+
+    /// <summary>Floats between two filters' extended rows in the per-slice buffer: whole blocks, so a 64-pixel block's store stays in its row.</summary>
+    private int ExtendedStride => UseWideBroadcast ? RoundUp(ExtendedPixels, WideBroadcastPixels) : ExtendedPixels;
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>The pass's weights (<see cref="SelectWeights"/>) as taps x filters and each tap's input offset, once per pass (before the slices run).</summary>
     private void PrepareBroadcast()
@@ -71,7 +78,7 @@ internal sealed partial class Conv2D
     /// </summary>
     private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] y, bool relu)
     {
-        int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedPixels;
+        int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedStride;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
         fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
         {
@@ -80,7 +87,7 @@ internal sealed partial class Conv2D
                 float* image = BroadcastImage(x, px, first + j, padded, pPadded);
                 for (int f0 = 0; f0 < Filters; f0 += 8)
                 {
-                    BroadcastFilters(image, f0, pExt, extended);
+                    BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)
                         RowsWithBias(pExt + (long)(f - f0) * extended, width, py + (long)(first + j) * outSize + f * _outPixels,
                             _outHeight, _outWidth, ForwardBias(f), relu);
@@ -126,7 +133,7 @@ internal sealed partial class Conv2D
     /// </summary>
     private unsafe void ForwardBroadcastPooled(float[] x, int s, int first, int g, float[] y, int pooledHeight, int pooledWidth, bool relu)
     {
-        int width = PackedPlane.Width, extended = ExtendedPixels, pooledPlane = pooledHeight * pooledWidth;
+        int width = PackedPlane.Width, extended = ExtendedStride, pooledPlane = pooledHeight * pooledWidth;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
         fixed (float* px = x, pPadded = padded, py = y, pExt = yExt)
         {
@@ -136,7 +143,7 @@ internal sealed partial class Conv2D
                 float* output = py + (long)(first + j) * Filters * pooledPlane;
                 for (int f0 = 0; f0 < Filters; f0 += 8)
                 {
-                    BroadcastFilters(image, f0, pExt, extended);
+                    BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)
                         MaxPool2D.PoolPlane<WithBias>(pExt + (long)(f - f0) * extended, width, output + f * pooledPlane, pooledHeight, pooledWidth,
                             ForwardBias(f), relu);
@@ -157,30 +164,40 @@ internal sealed partial class Conv2D
     private float[] PaddedImage(int s)
     {
         var (height, width) = PackedPlane;
-        return PadsForPacking ? Ensure(ref _paddedGroup[s], (long)_inChannels * height * width) : [];
+        // + WideBroadcastPixels: a 64-pixel block of the last tap reads up to 63 floats past its first pixel.
+        return PadsForPacking ? Ensure(ref _paddedGroup[s], (long)_inChannels * height * width + WideBroadcastPixels) : [];
     }
 
     /// <summary>
-    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels): the
-    /// first <paramref name="count"/> pixels of each, in blocks of <see cref="BlockPixels"/> (the last one overlapping),
-    /// taps in the GEMM's K blocks, added in order.
+    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels):
+    /// 48-pixel blocks (the last one overlapping), taps in the GEMM's K blocks, added in order.
     /// </summary>
-    private unsafe void BroadcastFilters(float* image, int f0, float* yExt, int count)
+    private unsafe void BroadcastFilters(float* image, int f0, float* yExt)
     {
-        int filters = Filters, extended = ExtendedPixels, taps = _kernelSize, block = BlockPixels(count);
+        int filters = Filters, extended = ExtendedPixels, taps = _kernelSize;
         int kBlocks = (taps + Numerics.ManagedGemm.KcMax - 1) / Numerics.ManagedGemm.KcMax, kStep = (taps + kBlocks - 1) / kBlocks;
         fixed (float* pw = _weightsT)
         fixed (int* pOffsets = _tapOffsets)
         {
-            for (int q0 = 0; q0 < count; q0 += block)
+            if (UseWideBroadcast)
             {
-                int q = Math.Min(q0, count - block); // the last block ends at the last pixel (overlapping)
+                int stride = ExtendedStride;
+                for (int q = 0; q < extended; q += WideBroadcastPixels)
+                    for (int half = 0; half < 8; half += 4)
+                        for (int k0 = 0; k0 < taps; k0 += kStep)
+                            BroadcastBlock4x64(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0 + half, filters,
+                                yExt + (long)half * stride + q, stride, accumulate: k0 > 0);
+                return;
+            }
+            for (int q0 = 0; q0 < extended; q0 += BroadcastPixels)
+            {
+                var (q, narrow) = BroadcastBlockAt(q0, extended);
                 for (int k0 = 0; k0 < taps; k0 += kStep)
-                    if (block == BroadcastPixels)
-                        BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
+                    if (narrow)
+                        BroadcastBlock8x32(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
                             yExt + q, extended, accumulate: k0 > 0);
                     else
-                        BroadcastBlock32(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
+                        BroadcastBlock(image + q, pOffsets + k0, Math.Min(kStep, taps - k0), pw + (long)k0 * filters + f0, filters,
                             yExt + q, extended, accumulate: k0 > 0);
             }
         }
@@ -220,9 +237,29 @@ internal sealed partial class Conv2D
         Put(y + 7 * (long)yRow, a70, a71, a72, accumulate);
     }
 
-    /// <summary><see cref="BroadcastBlock"/> for 32 pixels (two vectors per filter).</summary>
+    /// <summary>
+    /// Where the block of the 48-pixel step starting at <paramref name="q0"/> goes: whole 48-pixel blocks, then a last
+    /// block ending at the last pixel (overlapping the one before), of 32 pixels when the rest fits in 32: 14x14 'same'
+    /// planes (222 extended pixels) compute 224 pixels instead of 240. Overlapping pixels are computed again, the same way.
+    /// </summary>
+    private static (int Q, bool Narrow) BroadcastBlockAt(int q0, int extended)
+    {
+        int left = extended - q0;
+        if (left >= BroadcastPixels) return (q0, false);
+        return left <= 32 ? (extended - 32, true) : (extended - BroadcastPixels, false);
+    }
+
+    /// <summary>Pixels the blocks of <see cref="BroadcastBlockAt"/> compute over an extended plane (overlaps counted twice).</summary>
+    private static int BroadcastComputedPixels(int extended)
+    {
+        int total = 0;
+        for (int q0 = 0; q0 < extended; q0 += BroadcastPixels) total += BroadcastBlockAt(q0, extended).Narrow ? 32 : BroadcastPixels;
+        return total;
+    }
+
+    /// <summary><see cref="BroadcastBlock"/> for 8 filters x 32 pixels (a plane's last block): the same chains, the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void BroadcastBlock32(float* x, int* offsets, int taps, float* w, int filters, float* y, int yRow, bool accumulate)
+    private static unsafe void BroadcastBlock8x32(float* x, int* offsets, int taps, float* w, int filters, float* y, int yRow, bool accumulate)
     {
         Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
         Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
@@ -252,13 +289,43 @@ internal sealed partial class Conv2D
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Put(float* y, Vector512<float> v0, Vector512<float> v1, bool accumulate)
     {
-        if (accumulate)
+        Put(y, v0, accumulate);
+        Put(y + 16, v1, accumulate);
+    }
+
+    /// <summary>
+    /// <see cref="BroadcastBlock"/> for 4 filters x 64 pixels (16 accumulators; per tap 4 loads, 4 broadcasts, 16 FMAs):
+    /// each output is the same chain of FMAs over the taps from zero, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BroadcastBlock4x64(float* x, int* offsets, int taps, float* w, int filters, float* y, int yRow, bool accumulate)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int t = 0; t < taps; t++, w += filters)
         {
-            v0 = Vector512.Load(y) + v0;
-            v1 = Vector512.Load(y + 16) + v1;
+            float* p = x + offsets[t];
+            Vector512<float> x0 = Vector512.Load(p), x1 = Vector512.Load(p + 16), x2 = Vector512.Load(p + 32), x3 = Vector512.Load(p + 48), b;
+            b = Vector512.Create(w[0]); a00 = Avx512F.FusedMultiplyAdd(b, x0, a00); a01 = Avx512F.FusedMultiplyAdd(b, x1, a01); a02 = Avx512F.FusedMultiplyAdd(b, x2, a02); a03 = Avx512F.FusedMultiplyAdd(b, x3, a03);
+            b = Vector512.Create(w[1]); a10 = Avx512F.FusedMultiplyAdd(b, x0, a10); a11 = Avx512F.FusedMultiplyAdd(b, x1, a11); a12 = Avx512F.FusedMultiplyAdd(b, x2, a12); a13 = Avx512F.FusedMultiplyAdd(b, x3, a13);
+            b = Vector512.Create(w[2]); a20 = Avx512F.FusedMultiplyAdd(b, x0, a20); a21 = Avx512F.FusedMultiplyAdd(b, x1, a21); a22 = Avx512F.FusedMultiplyAdd(b, x2, a22); a23 = Avx512F.FusedMultiplyAdd(b, x3, a23);
+            b = Vector512.Create(w[3]); a30 = Avx512F.FusedMultiplyAdd(b, x0, a30); a31 = Avx512F.FusedMultiplyAdd(b, x1, a31); a32 = Avx512F.FusedMultiplyAdd(b, x2, a32); a33 = Avx512F.FusedMultiplyAdd(b, x3, a33);
         }
-        v0.Store(y);
-        v1.Store(y + 16);
+        Put(y, a00, a01, a02, accumulate);
+        Put(y + 48, a03, accumulate);
+        Put(y + yRow, a10, a11, a12, accumulate);
+        Put(y + yRow + 48, a13, accumulate);
+        Put(y + 2 * (long)yRow, a20, a21, a22, accumulate);
+        Put(y + 2 * (long)yRow + 48, a23, accumulate);
+        Put(y + 3 * (long)yRow, a30, a31, a32, accumulate);
+        Put(y + 3 * (long)yRow + 48, a33, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(float* y, Vector512<float> v, bool accumulate)
+    {
+        if (accumulate) v = Vector512.Load(y) + v;
+        v.Store(y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

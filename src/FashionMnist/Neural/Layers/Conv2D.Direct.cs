@@ -11,7 +11,7 @@ namespace FashionMnist.Neural.Layers;
 /// </summary>
 internal sealed partial class Conv2D
 {
-    private float[]?[] _padded = [];
+    private float[]?[] _padded = [], _directSums = [];
 
     /// <summary>Tests switch the direct path off to compare it with the im2col path.</summary>
     internal bool DirectAllowed { get; init; } = true;
@@ -54,7 +54,13 @@ internal sealed partial class Conv2D
         if (Bias is not null) ReducePartials(_biasPartial, slices, Bias.Gradient);
     }
 
-    /// <summary>One slice's images: all padded first, then per filter 9 + 1 vector accumulators over every block (a method, not a lambda, so AggressiveOptimization applies).</summary>
+    /// <summary>
+    /// One slice's images: all padded first, then image by image (its padded plane stays in L1) and per filter 9 + 1
+    /// vector accumulators over every block, kept in memory between images (a method, not a lambda, so
+    /// AggressiveOptimization applies). Filter by filter over all images instead re-read every padded image from L2
+    /// once per filter (230 KB per 64 images): cnn-deep's first conv ran at 30 GFLOP/s. Each accumulator still adds
+    /// its images, rows and blocks in the same order, so the same bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void DirectBackwardSlice(float[] x, float[] y, float[] dy, int s, int start, int count, bool relu, int blocks, Vector256<float> keepTail)
     {
@@ -63,15 +69,21 @@ internal sealed partial class Conv2D
             float[] padded = Ensure(ref _padded[s], (long)plane * count);
             float[] weightGrad = Ensure(ref _weightPartial[s], Weights.Length);
             float[] biasGrad = Ensure(ref _biasPartial[s], Filters);
+            float[] sums = Ensure(ref _directSums[s], Filters * 80L);
+            Array.Clear(sums, 0, Filters * 80);
             for (int j = 0; j < count; j++) PadImage(x.AsSpan((start + j) * inSize, inSize), padded.AsSpan(j * plane, plane));
-            fixed (float* pin = padded, pdy = dy, py = y)
+            fixed (float* pin = padded, pdy = dy, py = y, pSums = sums)
             {
-                for (int f = 0; f < Filters; f++)
+                for (int j = 0; j < count; j++)
                 {
-                    Vector256<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default, g5 = default, g6 = default, g7 = default, g8 = default, gb = default;
-                    for (int j = 0; j < count; j++)
+                    float* image = pin + (long)j * plane;
+                    for (int f = 0; f < Filters; f++)
                     {
-                        float* image = pin + (long)j * plane;
+                        float* a = pSums + f * 80L;
+                        Vector256<float> g0 = Avx.LoadVector256(a), g1 = Avx.LoadVector256(a + 8), g2 = Avx.LoadVector256(a + 16);
+                        Vector256<float> g3 = Avx.LoadVector256(a + 24), g4 = Avx.LoadVector256(a + 32), g5 = Avx.LoadVector256(a + 40);
+                        Vector256<float> g6 = Avx.LoadVector256(a + 48), g7 = Avx.LoadVector256(a + 56), g8 = Avx.LoadVector256(a + 64);
+                        Vector256<float> gb = Avx.LoadVector256(a + 72);
                         long at = (long)(start + j) * outSize + f * _outPixels;
                         for (int oy = 0; oy < outH; oy++)
                         for (int block = 0; block < blocks; block++)
@@ -92,17 +104,15 @@ internal sealed partial class Conv2D
                             g7 = Fma.MultiplyAdd(d, Avx.LoadVector256(p + 2 * pw + 1), g7);
                             g8 = Fma.MultiplyAdd(d, Avx.LoadVector256(p + 2 * pw + 2), g8);
                         }
+                        Avx.Store(a, g0); Avx.Store(a + 8, g1); Avx.Store(a + 16, g2); Avx.Store(a + 24, g3); Avx.Store(a + 32, g4);
+                        Avx.Store(a + 40, g5); Avx.Store(a + 48, g6); Avx.Store(a + 56, g7); Avx.Store(a + 64, g8); Avx.Store(a + 72, gb);
                     }
-                    weightGrad[f * 9 + 0] = Vector256.Sum(g0);
-                    weightGrad[f * 9 + 1] = Vector256.Sum(g1);
-                    weightGrad[f * 9 + 2] = Vector256.Sum(g2);
-                    weightGrad[f * 9 + 3] = Vector256.Sum(g3);
-                    weightGrad[f * 9 + 4] = Vector256.Sum(g4);
-                    weightGrad[f * 9 + 5] = Vector256.Sum(g5);
-                    weightGrad[f * 9 + 6] = Vector256.Sum(g6);
-                    weightGrad[f * 9 + 7] = Vector256.Sum(g7);
-                    weightGrad[f * 9 + 8] = Vector256.Sum(g8);
-                    biasGrad[f] = Vector256.Sum(gb);
+                }
+                for (int f = 0; f < Filters; f++)
+                {
+                    float* a = pSums + f * 80L;
+                    for (int k = 0; k < 9; k++) weightGrad[f * 9 + k] = Vector256.Sum(Avx.LoadVector256(a + 8 * k));
+                    biasGrad[f] = Vector256.Sum(Avx.LoadVector256(a + 72));
                 }
             }
         }
@@ -112,5 +122,6 @@ internal sealed partial class Conv2D
     {
         EnsureSlices(slices);
         if (_padded.Length < slices) Array.Resize(ref _padded, slices);
+        if (_directSums.Length < slices) Array.Resize(ref _directSums, slices);
     }
 }

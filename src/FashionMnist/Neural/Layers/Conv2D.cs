@@ -229,10 +229,18 @@ internal sealed partial class Conv2D : Layer
             return;
         }
         if (tap) EnsureTapSlices(slices);
+        // dL/dx without the column matrix (Conv2D.InputGradientDirect.cs) when the tap kernel makes the weight gradient.
+        bool direct = tap && dx is not null && UseDirectInputGradient;
+        if (direct) PrepareDirectInputGradient(slices);
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize * 2, (s, start, count) =>
         {
             // The weight gradient either by the tap kernel (Conv2D.WeightGradient.cs) or below with im2col + GEMM.
             if (tap) TapWeightGradientSlice(x, y, dy, s, start, count, relu);
+            if (direct)
+            {
+                for (int i = start; i < start + count; i++) DirectInputGradient(dy, y, i, dx!, s, relu);
+                return;
+            }
             if (tap && dx is null) return;
             float[] columns = Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
             float[] gathered = Ensure(ref _gathered[s], (long)Filters * _group * _outPixels);

@@ -230,6 +230,15 @@ internal sealed class MaxPool2D : Layer
                             if (ox == outW - 4) break;
                         }
                     }
+                    else if (Sse2.IsSupported)
+                    {
+                        for (int ox = 0; ox < outW; ox++)
+                        {
+                            float max = m[ox], g = gm[ox];
+                            if (relu && !(max > 0f)) g = 0f;
+                            UnpoolWindow(row0 + 2 * ox, row1 + 2 * ox, grad0 + 2 * ox, grad1 + 2 * ox, max, g);
+                        }
+                    }
                     else
                     {
                         for (int ox = 0; ox < outW; ox++)
@@ -251,6 +260,24 @@ internal sealed class MaxPool2D : Layer
                 for (int row = 2 * outH; row < height; row++) new Span<float>(grad + row * width, width).Clear();
             }
         }
+    }
+
+    /// <summary>
+    /// One window [a b] / [d e] without branches (rows under 4 windows: cnn-deep's 7x7 → 3x3 pool, whose compares
+    /// mispredicted as scalar code: 2.04 CPU-ms per 128 images against 0.28 forward): the gradient goes to the first of
+    /// a, b, d, e equal to the max. When none is (a fused ReLU's zero output), g is 0 and every entry gets 0, as the
+    /// scalar rule gives.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void UnpoolWindow(float* row0, float* row1, float* grad0, float* grad1, float max, float g)
+    {
+        Vector128<float> window = Sse.MoveLowToHigh(Sse2.LoadScalarVector128((double*)row0).AsSingle(), Sse2.LoadScalarVector128((double*)row1).AsSingle());
+        Vector128<int> eq = Sse.CompareEqual(window, Vector128.Create(max)).AsInt32();
+        // A lane is picked when it equals the max and no earlier lane does.
+        Vector128<int> earlier = Sse2.Or(Sse2.Or(Sse2.ShiftLeftLogical128BitLane(eq, 4), Sse2.ShiftLeftLogical128BitLane(eq, 8)), Sse2.ShiftLeftLogical128BitLane(eq, 12));
+        Vector128<float> result = Sse.And(Sse2.AndNot(earlier, eq).AsSingle(), Vector128.Create(g));
+        Sse2.StoreScalar((double*)grad0, result.AsDouble());
+        Sse2.StoreHigh((double*)grad1, result.AsDouble());
     }
 
     /// <summary>Two windows: rows [a0 b0 a1 b1] / [d0 e0 d1 e1], max and gradient duplicated per window [m0 m0 m1 m1].</summary>
