@@ -76,7 +76,7 @@ public sealed class PhotoSuite : IBenchSuite
                 double t0 = CpuClock.ThreadMs();
                 RgbaImage photo = ImageCodec.Decode(photos[i], files[i], neededSide: neededSide);
                 double t1 = CpuClock.ThreadMs();
-                GarmentPipeline.Analysis analysis = pipeline.Analyse(photo);
+                using GarmentPipeline.Analysis analysis = pipeline.Analyse(photo);
                 double t2 = CpuClock.ThreadMs();
                 var inputs = new PreparedPhoto[variants.Count];
                 for (int v = 0; v < inputs.Length; v++)

@@ -93,7 +93,7 @@ public class PipelineKernelTests
             foreach (float scale in new[] { 0.5f, 1f, 1.5f })
             {
                 float threshold = scale * analysis.Otsu;
-                var mask = new BinaryMask(w, h, analysis.Distance!.Select(d => (byte)(d > threshold ? 1 : 0)).ToArray());
+                var mask = new BinaryMask(w, h, analysis.Distance!.Take(w * h).Select(d => (byte)(d > threshold ? 1 : 0)).ToArray());
                 var reference = new BinaryMask(w, h, ReferenceFilter(ReferenceFilter(mask.Bits, w, h, 1, false), w, h, 1, true));
                 reference = new BinaryMask(w, h, ReferenceFilter(ReferenceFilter(reference.Bits, w, h, 5, true), w, h, 5, false)).FillHoles();
                 BinaryMask fast = mask.OpenCloseFillHoles(1, 5);
@@ -167,6 +167,29 @@ public class PipelineKernelTests
         RgbaImage translucent = TestImages.Noise(20, 20, 4);
         translucent.Pixels[3] = 254;
         Assert.NotEqual(1f, PhotoPlanes.BoxReduce(translucent, 2).Alpha[0]);
+    }
+
+    [Fact]
+    public void Planes_resampled_straight_from_an_opaque_photos_bytes_equal_the_box_reduced_planes_resampled()
+    {
+        // Longest sides 257-511 reduce by a factor of 1 and then resample: the path that reads the bytes row by row.
+        var photos = FixturePhotos().Select(p => (p, 2 * Math.Max(p.Width, p.Height) / 3)).Append((TestImages.Noise(300, 181, 5), 256)).Append((TestImages.Noise(130, 400, 6), 256));
+        foreach (var (photo, side) in photos)
+        {
+            if (Math.Max(photo.Width, photo.Height) / side != 1) continue;
+            using PhotoPlanes direct = PhotoPlanes.From(photo, side);
+            PhotoPlanes boxed = PhotoPlanes.BoxReduce(photo, 1);
+            Assert.True(direct.Width < boxed.Width || direct.Height < boxed.Height);
+            int n = direct.Width * direct.Height;
+            foreach (var (fast, plain) in new[] { (direct.Red, boxed.Red), (direct.Green, boxed.Green), (direct.Blue, boxed.Blue) })
+            {
+                var expected = new float[n];
+                AreaResampler.Resize(plain, boxed.Width, boxed.Height, expected, direct.Width, direct.Height);
+                Assert.Equal(expected, fast.Take(n));
+            }
+            Assert.Equal(0, direct.TransparentFraction());
+            Assert.All(direct.Alpha, a => Assert.Equal(1f, a));
+        }
     }
 
     private static void ReferenceBlur(float[] values, int width, int height, int radius)
