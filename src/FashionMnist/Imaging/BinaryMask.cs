@@ -283,16 +283,19 @@ internal sealed class BinaryMask
     /// <summary><see cref="BoundingBox()"/> of a raw <paramref name="width"/> x <paramref name="height"/> mask (non-zero = set).</summary>
     public static (int X, int Y, int Width, int Height)? BoundingBox(ReadOnlySpan<byte> bits, int width, int height)
     {
+        // Per row, the first and last set pixel by a vector search (empty rows cost one search).
         int x0 = width, y0 = height, x1 = -1, y1 = -1;
         for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                if (bits[y * width + x] != 0)
-                {
-                    if (x < x0) x0 = x;
-                    if (x > x1) x1 = x;
-                    if (y < y0) y0 = y;
-                    if (y > y1) y1 = y;
-                }
+        {
+            ReadOnlySpan<byte> row = bits.Slice(y * width, width);
+            int first = row.IndexOfAnyExcept((byte)0);
+            if (first < 0) continue;
+            int last = row.LastIndexOfAnyExcept((byte)0);
+            if (first < x0) x0 = first;
+            if (last > x1) x1 = last;
+            if (y < y0) y0 = y;
+            y1 = y;
+        }
         return x1 < 0 ? null : (x0, y0, x1 - x0 + 1, y1 - y0 + 1);
     }
 

@@ -182,11 +182,12 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     /// </summary>
     private GrayImage GarmentCrop(ReadOnlySpan<float> pixels, int width, BackgroundModel background, BinaryMask garment, List<string> notes)
     {
-        int n = pixels.Length;
         byte[] bits = garment.Bits;
         var box = garment.BoundingBox()!.Value;
+        // Every garment pixel is inside the box: the loops below visit only its rows and columns, in index order.
         int area = 0;
-        for (int i = 0; i < n; i++) area += bits[i];
+        for (int y = box.Y; y < box.Y + box.Height; y++)
+            foreach (byte bit in bits.AsSpan(y * width + box.X, box.Width)) area += bit;
         int[] band = background.BandPixels;
         var values = new float[area];
         float[] rented = ArrayPool<float>.Shared.Rent(band.Length);
@@ -207,8 +208,9 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             }
             else
             {
-                for (int i = 0, k = 0; i < n; i++)
-                    if (bits[i] != 0) values[k++] = pixels[i];
+                for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
+                    for (int i = y * width + box.X, end = i + box.Width; i < end; i++)
+                        if (bits[i] != 0) values[k++] = pixels[i];
             }
             int borderCount = 0;
             foreach (int i in band)
