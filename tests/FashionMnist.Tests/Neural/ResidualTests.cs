@@ -1,10 +1,13 @@
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;
+using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Neural;
 
 /// <summary>The residual block: gradients against finite differences (see <see cref="GradientCheck"/>), its sum on hand-made values, spec files.</summary>
+// It sets ComputeThreads.Count (process-wide): alone, so no other test fits with a thread count it did not choose.
+[Collection(Isolated.Name)]
 public class ResidualTests
 {
     [Fact]

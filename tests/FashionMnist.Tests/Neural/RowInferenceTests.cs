@@ -1,6 +1,7 @@
 using FashionMnist.Data;
 using FashionMnist.Neural;
 using FashionMnist.Numerics;
+using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Neural;
 
@@ -11,6 +12,8 @@ namespace FashionMnist.Tests.Neural;
 /// cnn3 shapes (dense with packed weights, fused conv + pool by broadcasts, the packed 3x3 conv3) and on layers with
 /// their own row paths (LeakyReLU, a 3x3/2 max-pool with arg-max); a layer without one (batch norm) falls back.
 /// </summary>
+// It sets ComputeThreads.Count (process-wide): alone, so no other test fits with a thread count it did not choose.
+[Collection(Isolated.Name)]
 public class RowInferenceTests
 {
     private const string Mlp = "layers: [flatten, {dense: {units: 256}}, relu, {dropout: {rate: 0.2}}, {dense: {units: 128}}, relu, {dense: {units: 10}}]";
