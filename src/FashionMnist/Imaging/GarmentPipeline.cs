@@ -30,8 +30,11 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
     public int WorkingSide => Options.WorkingSize;
 
     /// <inheritdoc/>
-    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) =>
-        Finish(Analyse(photo), Options.ThresholdScale, Options.AspectScale, keepStages);
+    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
+    {
+        using Analysis analysis = Analyse(photo);
+        return Finish(analysis, Options.ThresholdScale, Options.AspectScale, keepStages);
+    }
 
     /// <summary>
     /// The photo prepared once per variant, as test-time augmentation needs it: each multiplies
