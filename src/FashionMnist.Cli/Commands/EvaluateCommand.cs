@@ -16,7 +16,7 @@ public static class EvaluateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var repeat = new Option<int?>("--repeat")
         {
-            Description = "Time N more passes over the test images after the first (warm-up) one and report the median speed (predict_images_per_second).",
+            Description = "Time N more passes over the test images after warm-up passes (the first one and at least 1 s more, so the JIT has optimised the code) and report the median speed (predict_images_per_second).",
         };
         var store = StoreOption.Create();
         var noStore = RunRecorder.NoStoreOption();
@@ -52,7 +52,7 @@ public static class EvaluateCommand
             double seconds = result.PredictSeconds;
             if (repeats is int n)
             {
-                // The runner's pass above was the warm-up (JIT, buffers); the speed is the median of n more.
+                // The runner's pass above and PredictionSpeed's warm-up (JIT tiers, buffers); the speed is the median of n more.
                 seconds = PredictionSpeed.MedianSeconds(model, test, new float[test.Count * FashionMnistClasses.Count], n);
             }
             double accuracy = evaluation.Accuracy;

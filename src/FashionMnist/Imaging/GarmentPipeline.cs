@@ -18,7 +18,7 @@ namespace FashionMnist.Imaging;
 /// <item>crop to the garment, area-resample so its longest side fills the frame, centre it in 28x28.</item>
 /// </list>
 /// </summary>
-public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IPhotoPipeline
+public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = null) : IPhotoPipeline
 {
     /// <summary>The thresholds, sizes and intensity mapping this pipeline runs with.</summary>
     public GarmentPipelineOptions Options { get; } = (options ?? new GarmentPipelineOptions()).Validated();
@@ -133,6 +133,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         }
 
         garment = garment.KeepLargestComponents(Options.ComponentFraction, Options.MaxBorderShare);
+        if (!analysis.UseAlpha) garment = UnlessFragmented(analysis, thresholdScale, garment, notes);
         int area = garment.Count();
         if (area < 0.005 * n)
         {
@@ -157,7 +158,8 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
         return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
     }
 
-    private BinaryMask Segment(Analysis analysis, double thresholdScale, List<PipelineStage> stages, List<string> notes, bool keepStages)
+    private BinaryMask Segment(Analysis analysis, double thresholdScale, List<PipelineStage> stages, List<string> notes, bool keepStages,
+        double closingScale = 1)
     {
         int width = analysis.Planes.Width, height = analysis.Planes.Height, n = width * height;
         ReadOnlySpan<float> distance = analysis.Distance.AsSpan(0, n);
@@ -174,7 +176,7 @@ public sealed class GarmentPipeline(GarmentPipelineOptions? options = null) : IP
             stages.Add(new("2-distance-from-background", scaled.ToRgba()));
             stages.Add(new("3-threshold-mask", mask.ToGray().ToRgba()));
         }
-        int closing = Math.Max(1, (int)Math.Round(Options.ClosingFraction * Math.Max(width, height)));
+        int closing = Math.Max(1, (int)Math.Round(closingScale * Options.ClosingFraction * Math.Max(width, height)));
         int opening = Math.Max(1, (int)Math.Round(Options.OpeningFraction * Math.Max(width, height)));
         return mask.OpenCloseFillHoles(opening, closing);
     }

@@ -74,6 +74,27 @@ public sealed record GarmentPipelineOptions
     /// </summary>
     public double MaxAspect { get; init; }
 
+    /// <summary>
+    /// A kept mask with less than this share of its convex hull set is doubtful (0 = off): a garment is one compact region,
+    /// a mask that fell apart on a busy or light floor is strips and fragments, which the model reads as sandal straps.
+    /// A doubtful mask is replaced by the <see cref="FragmentFallback"/> mask when that is more solid. 0.75 with the
+    /// x0.4 threshold fallback: +8 tuning photos top-1, held out even, non-shoes called Sandal 18 -> 1 and 13 -> 3
+    /// (docs/photos.md, "Fragmented masks").
+    /// </summary>
+    public double MinSolidity { get; init; } = 0.75;
+
+    /// <summary>A kept mask with less than this share of its bounding box set is doubtful too (0 = off); see <see cref="MinSolidity"/>.</summary>
+    public double MinBoxFill { get; init; }
+
+    /// <summary>What replaces a doubtful mask (<see cref="MinSolidity"/>, <see cref="MinBoxFill"/>).</summary>
+    public FragmentFallback FragmentFallback { get; init; } = FragmentFallback.LowerThreshold;
+
+    /// <summary>For <see cref="FragmentFallback.LowerThreshold"/>: the threshold is multiplied by this.</summary>
+    public double FallbackThresholdFactor { get; init; } = 0.4;
+
+    /// <summary>For <see cref="FragmentFallback.Closing"/>: the closing radius is multiplied by this.</summary>
+    public double FallbackClosingFactor { get; init; } = 3;
+
     /// <summary>These options, after checking every value is in its range; an <see cref="ArgumentOutOfRangeException"/> names the first that is not.</summary>
     public GarmentPipelineOptions Validated()
     {
@@ -95,6 +116,11 @@ public sealed record GarmentPipelineOptions
         Check(MaxBorderShare is > 0 and <= 1, nameof(MaxBorderShare), MaxBorderShare, "in (0, 1]");
         Check(SmoothRadius is >= 0 and <= 4, nameof(SmoothRadius), SmoothRadius, "in [0, 4]");
         Check(MaxAspect == 0 || MaxAspect is >= 0.25 and <= 4, nameof(MaxAspect), MaxAspect, "0 (off) or in [0.25, 4]");
+        Check(MinSolidity is >= 0 and <= 1, nameof(MinSolidity), MinSolidity, "in [0, 1]");
+        Check(MinBoxFill is >= 0 and <= 1, nameof(MinBoxFill), MinBoxFill, "in [0, 1]");
+        Check(Enum.IsDefined(FragmentFallback), nameof(FragmentFallback), FragmentFallback, "a defined FragmentFallback");
+        Check(FallbackThresholdFactor is > 0 and < 1, nameof(FallbackThresholdFactor), FallbackThresholdFactor, "in (0, 1)");
+        Check(FallbackClosingFactor is >= 1 and <= 10, nameof(FallbackClosingFactor), FallbackClosingFactor, "in [1, 10]");
         return this;
 
         // "is" patterns are false for NaN, so a NaN is refused too.
@@ -113,4 +139,17 @@ public enum IntensityMapping
 
     /// <summary>Rank of each garment pixel mapped onto the distribution of Fashion-MNIST's garment pixels (histogram matching).</summary>
     MatchHistogram,
+}
+
+/// <summary>The mask <see cref="GarmentPipeline"/> tries instead of a doubtful one (<see cref="GarmentPipelineOptions.MinSolidity"/>).</summary>
+public enum FragmentFallback
+{
+    /// <summary>The mask at a lower threshold (<see cref="GarmentPipelineOptions.FallbackThresholdFactor"/>): fainter parts join the fragments.</summary>
+    LowerThreshold,
+
+    /// <summary>The threshold mask closed with a larger square (<see cref="GarmentPipelineOptions.FallbackClosingFactor"/>): gaps between fragments close.</summary>
+    Closing,
+
+    /// <summary>The filled convex hull of the kept mask.</summary>
+    Hull,
 }

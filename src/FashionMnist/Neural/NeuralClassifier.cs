@@ -216,5 +216,6 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
     {
         foreach (Parameter p in network.Parameters) Serialization.ReadFloats(reader, p.Value);
         foreach (float[] state in network.States) Serialization.ReadFloats(reader, state);
+        network.WeightsChanged();
     }
 }

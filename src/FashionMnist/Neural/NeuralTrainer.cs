@@ -120,6 +120,7 @@ internal sealed class NeuralTrainer
                 if (_options.ClipNorm > 0) ClipGlobalNorm(parameters, _options.ClipNorm);
                 rate = Schedules.Rate(_options.Schedule, _options.LearningRate, state.Step, totalSteps, stepsPerEpoch, _options.StepEpochs, _options.StepGamma);
                 optimizer.Step((float)rate);
+                network.WeightsChanged();
                 state.Average?.Update(state.Step);
                 profile?.Mark(TrainingProfile.Phase.Optimizer);
                 state.Step++;
@@ -229,6 +230,7 @@ internal sealed class NeuralTrainer
             if (targets[i].Length != tensors[i].Length) throw new InvalidDataException("stored weights do not match the architecture");
             tensors[i].CopyTo(targets[i], 0);
         }
+        network.WeightsChanged();
     }
 
     private static string Describe(EpochMetrics m, int epochs)

@@ -24,7 +24,11 @@ internal sealed class Sequential
     // Fixed at Build: for a conv whose output (after a folded ReLU) feeds a 2x2/2 max-pool, the pool's index, else -1.
     // Inference passes run the two as one (Conv2D.ForwardPooled); training passes keep them apart.
     private int[] _pooledInto = [];
-    private bool _passPooled;
+    // Fixed at Build: batch norms folded into the conv/dense before them for inference passes (Layer.FoldedNorm).
+    private bool[] _normFolded = [];
+    // Whether the last pass was an inference pass that fused layers (pooled in a conv, folded a norm): no backward then.
+    private bool _passFused;
+    private bool _foldNorms = true;
 
     /// <summary>Fold ReLUs into the neighbouring conv/dense/max-pool (on by default; tests switch it off to compare).</summary>
     internal bool FuseReLUs { get; init; } = true;
@@ -37,6 +41,23 @@ internal sealed class Sequential
 
     /// <summary>Run conv → (ReLU) → 2x2 max-pool as one pass at inference (on by default; tests switch it off to compare).</summary>
     internal bool FusePooling { get; init; } = true;
+
+    /// <summary>
+    /// Fold each batch norm that directly follows a conv or dense layer into that layer's weights and bias for inference
+    /// passes (on by default). Folding rounds differently from normalising the output, so tests switch it off (here and
+    /// in nested residual blocks) to compare the two within a tolerance; training passes are the same either way.
+    /// </summary>
+    internal bool FoldNorms
+    {
+        get => _foldNorms;
+        set
+        {
+            _foldNorms = value;
+            if (!IsBuilt) return;
+            PlanFusion();
+            WeightsChanged(); // what the layers prepared was for the other plan
+        }
+    }
 
     public Shape InputShape { get; private set; } = Shape.Image;
 
@@ -118,6 +139,7 @@ internal sealed class Sequential
             var random = new SplitMix64(SplitMix64.Key(key, 0x5EED_1417, (ulong)i));
             _layers[i].Reinitialize(ref random);
         }
+        WeightsChanged();
     }
 
     /// <summary>
@@ -138,6 +160,12 @@ internal sealed class Sequential
             _layers[i].FusedReLU = false;
         }
         _pooledInto = Enumerable.Repeat(-1, count).ToArray();
+        _normFolded = new bool[count];
+        foreach (Layer layer in _layers)
+        {
+            layer.FoldedNorm = null;
+            layer.SetNormFolding(_foldNorms); // nested networks (residual blocks) follow this one
+        }
         if (!FuseReLUs) return;
         for (int i = 0; i < count; i++)
         {
@@ -153,15 +181,28 @@ internal sealed class Sequential
                 _foldedReLU[i] = true;
             }
         }
+        // conv/dense → batch norm (→ relu, folded into the norm or a pool): the norm folds into the conv/dense at inference.
+        for (int i = 1; i < count && _foldNorms; i++)
+        {
+            if (_layers[i] is not BatchNorm norm || !_layers[i - 1].CanFoldNorm || _layers[i - 1].FusedReLU) continue;
+            _layers[i - 1].FoldedNorm = norm;
+            _normFolded[i] = true;
+        }
         if (!FusePooling) return;
         for (int i = 0; i < count; i++)
         {
             if (_layers[i] is not FashionMnist.Neural.Layers.Conv2D { FusedReLU: false }) continue;
             int j = i + 1;
-            while (j < count && _foldedReLU[j]) j++;
+            while (j < count && (_foldedReLU[j] || _normFolded[j])) j++;
             if (j < count && _layers[j] is MaxPool2D pool && FashionMnist.Neural.Layers.Conv2D.CanPoolInto(pool)) _pooledInto[i] = j;
         }
     }
+
+    /// <summary>
+    /// The ReLU of conv <paramref name="conv"/> pooled into its max-pool at inference: the pool's folded one, or the one
+    /// folded into the conv's folded norm (max-pool and ReLU commute, so either order gives the same values).
+    /// </summary>
+    private bool PooledReLU(int conv) => _layers[_pooledInto[conv]].FusedReLU || _layers[conv].InferenceReLU;
 
     /// <summary>
     /// Floats per sample of the largest activation an inference pass writes to memory (folded ReLUs and reshapes write
@@ -174,7 +215,7 @@ internal sealed class Sequential
             EnsureBuilt();
             int largest = 1;
             for (int i = 0; i < _layers.Count; i++)
-                if (!_foldedReLU[i] && !_layers[i].IsReshape && _pooledInto[i] < 0) largest = Math.Max(largest, _layers[i].OutputShape.Size);
+                if (!_foldedReLU[i] && !_normFolded[i] && !_layers[i].IsReshape && _pooledInto[i] < 0) largest = Math.Max(largest, _layers[i].OutputShape.Size);
             return largest;
         }
     }
@@ -205,8 +246,9 @@ internal sealed class Sequential
         if (input.Length < (long)n * InputShape.Size)
             throw new ArgumentException($"The input holds {input.Length} floats, fewer than {n} samples of {InputShape}.", nameof(input));
         EnsureCapacity(n);
+        if (pass.Training) WeightsChanged(); // batch norm updates its running statistics, and an optimiser step follows
         float[] x = input;
-        _passPooled = false;
+        _passFused = false;
         for (int i = 0; i < _layers.Count; i++)
         {
             Layer layer = _layers[i];
@@ -214,7 +256,7 @@ internal sealed class Sequential
             {
                 int pool = _pooledInto[i];
                 Observer?.Begin(i, backward: false);
-                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooled(x, _outputs[pool], n, _layers[pool].FusedReLU);
+                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooled(x, _outputs[pool], n, PooledReLU(i));
                 Observer?.End(i, backward: false);
                 x = _outputs[pool];
                 for (int k = i; k <= pool; k++)
@@ -222,11 +264,13 @@ internal sealed class Sequential
                     _skipped[k] = k != i;
                     _passOutputs[k] = x;
                 }
-                _passPooled = true;
+                _passFused = true;
                 i = pool;
                 continue;
             }
-            _skipped[i] = _foldedReLU[i] || layer.IsIdentity(pass);
+            bool folded = !pass.Training && _normFolded[i];
+            _passFused |= folded;
+            _skipped[i] = _foldedReLU[i] || folded || layer.IsIdentity(pass);
             if (!_skipped[i])
             {
                 Observer?.Begin(i, backward: false);
@@ -253,7 +297,7 @@ internal sealed class Sequential
             for (int i = 0; i < _layers.Count; i++)
             {
                 if (_pooledInto[i] > i) i = _pooledInto[i];
-                else if (!_foldedReLU[i] && !_layers[i].IsIdentity(PassInfo.Inference) && !_layers[i].HasRowForward) return false;
+                else if (!_foldedReLU[i] && !_normFolded[i] && !_layers[i].IsIdentity(PassInfo.Inference) && !_layers[i].HasRowForward) return false;
             }
             return true;
         }
@@ -269,9 +313,9 @@ internal sealed class Sequential
         EnsureBuilt();
         EnsureCapacity(capacity);
         for (int i = 0; i < _layers.Count; i++)
-            if (!_foldedReLU[i] && !_layers[i].IsIdentity(PassInfo.Inference)) _layers[i].PrepareRows(slices, capacity);
+            if (!_foldedReLU[i] && !_normFolded[i] && !_layers[i].IsIdentity(PassInfo.Inference)) _layers[i].PrepareRows(slices, capacity);
         _passCount = 0;
-        _passPooled = true;
+        _passFused = true;
     }
 
     /// <summary>
@@ -289,12 +333,12 @@ internal sealed class Sequential
             if (_pooledInto[i] > i)
             {
                 int pool = _pooledInto[i];
-                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooledRows(x, _outputs[pool], slice, start, count, _layers[pool].FusedReLU);
+                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooledRows(x, _outputs[pool], slice, start, count, PooledReLU(i));
                 x = _outputs[pool];
                 i = pool;
                 continue;
             }
-            if (_foldedReLU[i] || layer.IsIdentity(PassInfo.Inference)) continue;
+            if (_foldedReLU[i] || _normFolded[i] || layer.IsIdentity(PassInfo.Inference)) continue;
             layer.ForwardRows(x, _outputs[i], slice, start, count);
             x = _outputs[i];
         }
@@ -316,7 +360,7 @@ internal sealed class Sequential
     {
         EnsureBuilt();
         if (n > _capacity || n != _passCount) throw new InvalidOperationException("Backward needs the forward pass of the same batch first.");
-        if (_passPooled) throw new InvalidOperationException("Backward needs a training forward pass (an inference pass pooled inside the convolution).");
+        if (_passFused) throw new InvalidOperationException("Backward needs a training forward pass (an inference pass pooled inside a convolution or folded a batch norm).");
         float[] dy = outputGradient;
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
@@ -355,6 +399,17 @@ internal sealed class Sequential
     {
         SetWeightsFrozen(true);
         return new FrozenWeights(this);
+    }
+
+    /// <summary>
+    /// Tells the layers that parameters or states may have changed, so what they prepared for inference (folded batch
+    /// norms, transposed or packed weights) is made again on the next inference pass; until then they keep it across
+    /// predictions. Training passes call it themselves; so do the trainer after each optimiser step, loading and
+    /// restoring weights; code that writes <see cref="Parameter.Value"/> or a state directly must call it.
+    /// </summary>
+    internal void WeightsChanged()
+    {
+        foreach (Layer layer in _layers) layer.WeightsChanged();
     }
 
     internal void SetWeightsFrozen(bool frozen)

@@ -11,10 +11,12 @@ namespace FashionMnist.Neural;
 internal sealed class WeightAverage
 {
     private readonly float[][] _targets;
+    private readonly Sequential _network;
 
     public WeightAverage(Sequential network, double decay)
     {
         Decay = decay;
+        _network = network;
         _targets = network.Parameters.Select(p => p.Value).Concat(network.States).ToArray();
         Tensors = _targets.Select(t => t.ToArray()).ToArray();
     }
@@ -42,11 +44,13 @@ internal sealed class WeightAverage
             Span<float> a = _targets[i], b = Tensors[i];
             for (int j = 0; j < a.Length; j++) (a[j], b[j]) = (b[j], a[j]);
         }
+        _network.WeightsChanged();
     }
 
     /// <summary>Copies the averages into the network for good.</summary>
     public void Install()
     {
         for (int i = 0; i < _targets.Length; i++) Tensors[i].CopyTo(_targets[i], 0);
+        _network.WeightsChanged();
     }
 }

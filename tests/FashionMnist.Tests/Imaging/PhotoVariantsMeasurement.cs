@@ -26,7 +26,8 @@ public sealed class PhotoModelsFactAttribute : FactAttribute
 ///     -c Release --filter FullyQualifiedName~PhotoVariantsMeasurement --logger "console;verbosity=detailed"
 /// FMNIST_PHOTO_VARIANTS=default,wide narrows the variants. FMNIST_PHOTO_PIPELINES scores garment pipeline options instead,
 /// each with the default test-time augmentation: "base;smooth:SmoothRadius=0.3;b08m45:BorderFraction=0.08,TargetMean=0.45"
-/// (name:Option=value,..., separated by ';'; a name alone is the defaults).
+/// (name:Option=value,..., separated by ';'; a name alone is the defaults). FMNIST_PHOTO_OUT=dir also writes each pipeline's
+/// predictions there (model-name.tsv: file, source class, top class, top-1 right, top-3 right) to compare photo by photo.
 /// </summary>
 public sealed class PhotoVariantsMeasurement(ITestOutputHelper output)
 {
@@ -63,6 +64,9 @@ public sealed class PhotoVariantsMeasurement(ITestOutputHelper output)
                     {
                         var classifier = new PhotoClassifier(model, new GarmentPipeline(ParseOptions(spec)), TestTimeAugmentation.Default);
                         var report = PhotoReports.Score(classifier, labels, photos, top: 3, showPath: null, debugDirectory: null);
+                        if (Environment.GetEnvironmentVariable("FMNIST_PHOTO_OUT") is { Length: > 0 } outDir)
+                            File.WriteAllLines(Path.Combine(outDir, $"{name}-{spec.Split(':')[0]}.tsv"), report.Predictions.Select(p =>
+                                $"{p.File}\t{p.SourceClass}\t{p.Top[0].Name}\t{(p.Top1Correct ? 1 : 0)}\t{(p.Top3Correct ? 1 : 0)}"));
                         output.WriteLine($"{name,-24} {spec.Split(':')[0],-12} top-1 {report.Top1:0.000} top-3 {report.Top3:0.000}  "
                             + string.Join(" ", report.PerClass.Select(kv => $"{kv.Key} {kv.Value.Top1:0.00}/{kv.Value.Top3:0.00}")));
                     }

@@ -183,6 +183,11 @@ public class PipelineTests
             (new() { SmoothRadius = -1 }, "SmoothRadius"),
             (new() { MaxAspect = 0.1 }, "MaxAspect"),
             (new() { Intensity = (IntensityMapping)7 }, "Intensity"),
+            (new() { MinSolidity = 1.5 }, "MinSolidity"),
+            (new() { MinBoxFill = double.NaN }, "MinBoxFill"),
+            (new() { FragmentFallback = (FragmentFallback)9 }, "FragmentFallback"),
+            (new() { FallbackThresholdFactor = 1 }, "FallbackThresholdFactor"),
+            (new() { FallbackClosingFactor = 0.5 }, "FallbackClosingFactor"),
         };
         foreach (var (options, name) in bad)
         {

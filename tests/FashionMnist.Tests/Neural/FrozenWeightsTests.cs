@@ -7,7 +7,7 @@ namespace FashionMnist.Tests.Neural;
 /// Inference with frozen weights (<see cref="Sequential.FreezeWeights"/>, opened by NeuralClassifier.Predict): dense
 /// layers multiply against their weights packed once into GEMM panels. The outputs must be the ordinary multiply's bit
 /// for bit, on layers wider and narrower than a panel, with row counts that leave partial kernel tiles; a scope must
-/// see weights changed before it opened, and training passes inside it must be untouched.
+/// see weights changed (and announced by WeightsChanged) before it opened, and training passes inside it must be untouched.
 /// </summary>
 public class FrozenWeightsTests
 {
@@ -56,6 +56,7 @@ public class FrozenWeightsTests
         using (network.FreezeWeights()) before = Bits(network.Forward(input, n, PassInfo.Inference), n);
         var first = (Dense)network.Layers[1];
         for (int i = 0; i < first.Weights.Length; i += 7) first.Weights.Value[i] += 0.5f;
+        network.WeightsChanged(); // weights written directly: the packed copy is kept across scopes until told
         first.Weights.Value.CopyTo(((Dense)reference.Layers[1]).Weights.Value, 0);
         int[] after;
         using (network.FreezeWeights()) after = Bits(network.Forward(input, n, PassInfo.Inference), n);

@@ -16,14 +16,14 @@ public class FusionTests
     {
         var network = name switch
         {
-            "conv-relu-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 20, 22)) /* pooled rows of 9: AVX path */.Conv2D(4, 3).Conv2D(5, 3).ReLU().MaxPool(2).Flatten().Dense(3),
-            "conv-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(1, 9, 9)).Conv2D(3, 3).ReLU().Conv2D(2, 3, padding: Padding.Same).ReLU().Flatten().Dense(3),
-            "dense-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(1, 4, 5)).Flatten().Dense(7).ReLU().Dropout(0.3f).Dense(6).ReLU().Dense(3),
-            "bn-relu-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 8, 8)).Conv2D(3, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().MaxPool(2).Flatten().Dense(3),
-            "odd-pool" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 9, 11)).Conv2D(3, 2).ReLU().MaxPool(2).Flatten().Dense(3),
-            "pool3" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 9, 9)).Conv2D(3, 2).ReLU().MaxPool(3, 2).Flatten().Dense(3),
-            "conv-bn-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 8, 8)).Conv2D(3, 3).BatchNorm().ReLU().Conv2D(2, 3).Flatten().Dense(4).BatchNorm().ReLU().Dense(3),
-            "residual-relu" => new Sequential { FuseReLUs = fuse }.Input(new Shape(2, 6, 6)).Conv2D(2, 3, padding: Padding.Same)
+            "conv-relu-pool" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 20, 22)) /* pooled rows of 9: AVX path */.Conv2D(4, 3).Conv2D(5, 3).ReLU().MaxPool(2).Flatten().Dense(3),
+            "conv-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(1, 9, 9)).Conv2D(3, 3).ReLU().Conv2D(2, 3, padding: Padding.Same).ReLU().Flatten().Dense(3),
+            "dense-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(1, 4, 5)).Flatten().Dense(7).ReLU().Dropout(0.3f).Dense(6).ReLU().Dense(3),
+            "bn-relu-pool" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 8, 8)).Conv2D(3, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().MaxPool(2).Flatten().Dense(3),
+            "odd-pool" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 9, 11)).Conv2D(3, 2).ReLU().MaxPool(2).Flatten().Dense(3),
+            "pool3" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 9, 9)).Conv2D(3, 2).ReLU().MaxPool(3, 2).Flatten().Dense(3),
+            "conv-bn-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 8, 8)).Conv2D(3, 3).BatchNorm().ReLU().Conv2D(2, 3).Flatten().Dense(4).BatchNorm().ReLU().Dense(3),
+            "residual-relu" => new Sequential { FuseReLUs = fuse, FoldNorms = false }.Input(new Shape(2, 6, 6)).Conv2D(2, 3, padding: Padding.Same)
                 .Residual(b => b.Conv2D(2, 3, padding: Padding.Same, bias: false).BatchNorm().ReLU().Conv2D(3, 3, stride: 2, padding: Padding.Same)).ReLU()
                 .Flatten().Dense(3),
             _ => throw new ArgumentException(name),

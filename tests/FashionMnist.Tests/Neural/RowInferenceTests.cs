@@ -10,7 +10,7 @@ namespace FashionMnist.Tests.Neural;
 /// (<see cref="Sequential.ForwardRows"/>). Its probabilities must be the layer-by-layer path's bit for bit, with and
 /// without mirror averaging, for 1, 2 and 3 threads (pieces of different sizes, claimed in any order), on the mlp and
 /// cnn3 shapes (dense with packed weights, fused conv + pool by broadcasts, the packed 3x3 conv3) and on layers with
-/// their own row paths (LeakyReLU, a 3x3/2 max-pool with arg-max); a layer without one (batch norm) falls back.
+/// their own row paths (LeakyReLU, a 3x3/2 max-pool with arg-max); a layer without one (average pooling) falls back.
 /// </summary>
 // It sets ComputeThreads.Count (process-wide): alone, so no other test fits with a thread count it did not choose.
 [Collection(Isolated.Name)]
@@ -70,10 +70,10 @@ public class RowInferenceTests
     [Fact]
     public void A_layer_without_a_row_path_keeps_the_layer_by_layer_path_and_backward_needs_a_training_pass()
     {
-        Sequential withNorm = ArchitectureSpec.Parse("layers: [{conv2d: {filters: 4, kernel: 3}}, batchnorm, relu, flatten, {dense: {units: 10}}]").Build(2);
-        Assert.False(withNorm.CanForwardRows);
+        Sequential withAverage = ArchitectureSpec.Parse("layers: [{conv2d: {filters: 4, kernel: 3}}, relu, {avgpool2d: {size: 2}}, flatten, {dense: {units: 10}}]").Build(2);
+        Assert.False(withAverage.CanForwardRows);
         var probabilities = new float[30];
-        NeuralClassifier.Predict(withNorm, Images(3), probabilities);
+        NeuralClassifier.Predict(withAverage, Images(3), probabilities);
         Assert.Equal(1f, probabilities.AsSpan(0, 10).ToArray().Sum(), 4);
 
         Sequential mlp = ArchitectureSpec.Parse(Mlp).Build(2);

@@ -80,11 +80,7 @@ internal sealed class BatchNorm : Layer
                     scale = Gamma.Value[c] * invStd;
                     shift = Beta.Value[c] - (float)mean * scale;
                 }
-                else
-                {
-                    scale = Gamma.Value[c] / MathF.Sqrt(_runningVariance[c] + Epsilon);
-                    shift = Beta.Value[c] - _runningMean[c] * scale;
-                }
+                else (scale, shift) = InferenceScaleShift(c);
                 for (int i = 0; i < n; i++)
                 {
                     int at = i * size + c * _pixels;
@@ -92,6 +88,46 @@ internal sealed class BatchNorm : Layer
                 }
             }
         });
+    }
+
+    /// <summary>Inference scale and shift of channel c: y = x·scale + shift (the running statistics).</summary>
+    private (float Scale, float Shift) InferenceScaleShift(int c)
+    {
+        float scale = Gamma.Value[c] / MathF.Sqrt(_runningVariance[c] + Epsilon);
+        return (scale, Beta.Value[c] - _runningMean[c] * scale);
+    }
+
+    /// <summary>
+    /// This norm folded into the layer before it (rows of <paramref name="rowLength"/> weights per output channel):
+    /// foldedWeights[c, ·] = weights[c, ·]·scale[c], foldedBias[c] = bias[c]·scale[c] + shift[c] (bias empty: 0).
+    /// The products round differently from normalising the layer's output, so outputs agree to float rounding, not bits.
+    /// </summary>
+    internal void Fold(ReadOnlySpan<float> weights, int rowLength, ReadOnlySpan<float> bias, Span<float> foldedWeights, Span<float> foldedBias)
+    {
+        for (int c = 0; c < _channels; c++)
+        {
+            var (scale, shift) = InferenceScaleShift(c);
+            TensorPrimitives.Multiply(weights.Slice(c * rowLength, rowLength), scale, foldedWeights.Slice(c * rowLength, rowLength));
+            foldedBias[c] = bias.IsEmpty ? shift : bias[c] * scale + shift;
+        }
+    }
+
+    internal override bool HasRowForward => true;
+
+    /// <summary>The inference pass of rows [start, start + count): the same operations as <see cref="Forward"/>'s, row by row.</summary>
+    internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count)
+    {
+        int size = InputShape.Size;
+        bool relu = FusedReLU;
+        for (int c = 0; c < _channels; c++)
+        {
+            var (scale, shift) = InferenceScaleShift(c);
+            for (int i = start; i < start + count; i++)
+            {
+                int at = i * size + c * _pixels;
+                Kernels.ScaleShift(x.AsSpan(at, _pixels), scale, shift, y.AsSpan(at, _pixels), relu);
+            }
+        }
     }
 
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)

@@ -48,7 +48,7 @@ internal sealed partial class Conv2D
         }
         PlanRuns(sourceFirst, g, nr, panels, runs, height, inWidth);
         PackColumns(source, packed, runs, panels, nr, width, height, inWidth);
-        ManagedGemm.MultiplyPrepackedB(Filters, width, _kernelSize, Weights.Value, _kernelSize, packed, 0f, gathered, width);
+        ManagedGemm.MultiplyPrepackedB(Filters, width, _kernelSize, _forwardWeights, _kernelSize, packed, 0f, gathered, width);
     }
 
     /// <summary>An output row crosses at most one panel boundary, so a panel holds at most NR / outWidth + 2 runs.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class Conv2D
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         bool packed = UsePacked, broadcast = UseBroadcast;
+        SelectWeights(training: false);
         if (broadcast) PrepareBroadcast();
         BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
             ForwardPooledRange(x, y, s, start, count, relu, packed, broadcast));
@@ -46,7 +47,7 @@ internal sealed partial class Conv2D
             else
             {
                 for (int j = 0; j < g; j++) Im2Col(x.AsSpan((first + j) * inSize, inSize), columns, j * _outPixels, width);
-                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
+                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, _forwardWeights, _kernelSize, columns, width, 0f, gathered, width);
             }
             for (int j = 0; j < g; j++)
                 PoolGroupImage(gathered, width, j, y, (first + j) * pooledSize, pooledHeight, pooledWidth, relu);
@@ -61,7 +62,7 @@ internal sealed partial class Conv2D
         {
             for (int f = 0; f < Filters; f++)
             {
-                float bias = Bias is null ? 0f : Bias.Value[f];
+                float bias = ForwardBias(f);
                 float* plane = pg + (long)f * width + j * _outPixels;
                 MaxPool2D.PoolPlane<WithBias>(plane, _outWidth, py + outOffset + f * outH * outW, outH, outW, bias, relu);
             }

@@ -103,12 +103,30 @@ internal sealed partial class Conv2D : Layer
 
     internal override bool CanFuseReLU => true;
 
+    internal override bool CanFoldNorm => true;
+
+    private readonly InferenceWeights _inference = new();
+    // The weights and bias of the current forward pass (SelectWeights): the parameters, or a folded batch norm's.
+    private float[] _forwardWeights = [];
+    private float[]? _forwardBias;
+
+    private void SelectWeights(bool training) => (_forwardWeights, _forwardBias) = _inference.Select(this, Weights, Bias, _kernelSize, training);
+
+    private float ForwardBias(int f) => _forwardBias is null ? 0f : _forwardBias[f];
+
+    internal override void WeightsChanged()
+    {
+        _inference.Invalidate();
+        _transposedFrom = null;
+    }
+
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
         int outSize = OutputShape.Size;
-        bool relu = FusedReLU, packed = UsePacked, broadcast = UseBroadcast;
+        SelectWeights(pass.Training);
+        bool relu = pass.Training ? FusedReLU : InferenceReLU, packed = UsePacked, broadcast = UseBroadcast;
         if (broadcast) PrepareBroadcast();
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) => ForwardRange(x, y, s, start, count, relu, packed, broadcast));
     }
@@ -118,11 +136,12 @@ internal sealed partial class Conv2D : Layer
     internal override void PrepareRows(int slices, int capacity)
     {
         EnsureSlices(slices);
+        SelectWeights(training: false);
         if (UseBroadcast) PrepareBroadcast();
     }
 
     internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
-        ForwardRange(x, y, slice, start, count, FusedReLU, UsePacked, UseBroadcast);
+        ForwardRange(x, y, slice, start, count, InferenceReLU, UsePacked, UseBroadcast);
 
     private void ForwardRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast)
     {
@@ -147,20 +166,20 @@ internal sealed partial class Conv2D : Layer
             if (g == 1)
             {
                 Span<float> target = y.AsSpan(first * outSize, outSize);
-                NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, target, _outPixels);
-                if (Bias is not null)
-                    for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), Bias.Value[f], relu);
+                NeuralGemm.Multiply(false, false, Filters, _outPixels, _kernelSize, 1f, _forwardWeights, _kernelSize, columns, width, 0f, target, _outPixels);
+                if (_forwardBias is not null)
+                    for (int f = 0; f < Filters; f++) Kernels.AddBias(target.Slice(f * _outPixels, _outPixels), _forwardBias[f], relu);
                 else if (relu) Kernels.ReLU(target);
             }
             else
             {
-                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, Weights.Value, _kernelSize, columns, width, 0f, gathered, width);
+                NeuralGemm.Multiply(false, false, Filters, width, _kernelSize, 1f, _forwardWeights, _kernelSize, columns, width, 0f, gathered, width);
                 for (int j = 0; j < g; j++)
                 for (int f = 0; f < Filters; f++)
                 {
                     ReadOnlySpan<float> source = gathered.AsSpan(f * width + j * _outPixels, _outPixels);
                     Span<float> target = y.AsSpan((first + j) * outSize + f * _outPixels, _outPixels);
-                    Kernels.AddBias(source, Bias is null ? 0f : Bias.Value[f], target, relu);
+                    Kernels.AddBias(source, ForwardBias(f), target, relu);
                 }
             }
         }
@@ -187,12 +206,12 @@ internal sealed partial class Conv2D : Layer
                 if (vector)
                     for (; f * pixels + 16 <= outSize; f++) // the vector ends within this image's output
                     {
-                        var v = Vector512.Load(pg + (long)f * width + j * pixels) + Vector512.Create(Bias is null ? 0f : Bias.Value[f]);
+                        var v = Vector512.Load(pg + (long)f * width + j * pixels) + Vector512.Create(ForwardBias(f));
                         if (relu) v &= Vector512.GreaterThan(v, Vector512<float>.Zero);
                         v.Store(target + f * pixels);
                     }
                 for (; f < filters; f++)
-                    Kernels.AddBias(gathered.AsSpan(f * width + j * pixels, pixels), Bias is null ? 0f : Bias.Value[f],
+                    Kernels.AddBias(gathered.AsSpan(f * width + j * pixels, pixels), ForwardBias(f),
                         y.AsSpan((first + j) * outSize + f * pixels, pixels), relu);
             }
         }

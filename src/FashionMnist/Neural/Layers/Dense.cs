@@ -47,33 +47,52 @@ internal sealed class Dense : Layer
     private float[]? _maskedGradient;
 
     private float[]? _packedWeights;
+    private float[]? _packedFrom;
     private bool _weightsFrozen, _packedCurrent;
 
-    internal override void SetWeightsFrozen(bool frozen) => (_weightsFrozen, _packedCurrent) = (frozen, false);
+    internal override void SetWeightsFrozen(bool frozen) => _weightsFrozen = frozen;
+
+    internal override void WeightsChanged()
+    {
+        _packedCurrent = false;
+        _inference.Invalidate();
+    }
+
+    internal override bool CanFoldNorm => true;
+
+    private readonly InferenceWeights _inference = new();
+    // The weights and bias of the current forward pass (SelectWeights): the parameters, or a folded batch norm's.
+    private float[] _forwardWeights = [];
+    private float[]? _forwardBias;
+
+    private void SelectWeights(bool training) => (_forwardWeights, _forwardBias) = _inference.Select(this, Weights, Bias, _inputs, training);
 
     /// <summary>
     /// While the network's weights are frozen (<see cref="Sequential.FreezeWeights"/>: a prediction over many
     /// chunks), Wᵀ packed once into the GEMM's B panels; otherwise null and every multiply packs W itself: per thread
     /// and per K block, 200K floats for the mlp's first layer per 250-image slice. Layers narrower than one panel
     /// (the 10-unit output) keep the ordinary multiply, which turns C around so the short side is padded less.
+    /// What is packed is the inference weights (<see cref="SelectWeights"/>, called before): a folded batch norm's.
+    /// Training passes never use the packed panels.
     /// The sums are the ordinary multiply's (<see cref="ManagedGemm.MultiplyPrepackedB"/>), so outputs are identical.
     /// </summary>
     private float[]? FrozenPackedWeights()
     {
         if (!_weightsFrozen || NeuralGemm.Backend != GemmBackend.Managed || Units < ManagedGemm.PackedPanelWidth) return null;
-        if (!_packedCurrent)
+        if (!_packedCurrent || !ReferenceEquals(_packedFrom, _forwardWeights)) // folded or plain weights since the last packing
         {
             int nr = ManagedGemm.PackedPanelWidth;
             float[] packed = Ensure(ref _packedWeights, (long)(Units + nr - 1) / nr * nr * _inputs);
-            ManagedGemm.PackPanels(true, _inputs, Units, Weights.Value, _inputs, packed);
-            _packedCurrent = true;
+            ManagedGemm.PackPanels(true, _inputs, Units, _forwardWeights, _inputs, packed);
+            (_packedCurrent, _packedFrom) = (true, _forwardWeights);
         }
         return _packedWeights;
     }
 
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
     {
-        bool relu = FusedReLU;
+        bool relu = pass.Training ? FusedReLU : InferenceReLU;
+        SelectWeights(pass.Training);
         float[]? packed = pass.Training ? null : FrozenPackedWeights();
         BatchParallel.For(n, (long)n * _inputs * Units, (s, start, count) => ForwardRange(x, y, start, count, packed, relu));
     }
@@ -82,10 +101,14 @@ internal sealed class Dense : Layer
 
     internal override bool HasRowForward => true;
 
-    internal override void PrepareRows(int slices, int capacity) => _rowsPacked = FrozenPackedWeights();
+    internal override void PrepareRows(int slices, int capacity)
+    {
+        SelectWeights(training: false);
+        _rowsPacked = FrozenPackedWeights();
+    }
 
     internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
-        ForwardRange(x, y, start, count, _rowsPacked, FusedReLU);
+        ForwardRange(x, y, start, count, _rowsPacked, InferenceReLU);
 
     private void ForwardRange(float[] x, float[] y, int start, int count, float[]? packed, bool relu)
     {
@@ -94,9 +117,9 @@ internal sealed class Dense : Layer
             ManagedGemm.MultiplyPrepackedB(count, Units, _inputs, x.AsSpan(start * _inputs, count * _inputs), _inputs, packed, 0f, output, Units);
         else
             NeuralGemm.Multiply(false, true, count, Units, _inputs, 1f, x.AsSpan(start * _inputs, count * _inputs), _inputs,
-                Weights.Value, _inputs, 0f, output, Units);
-        if (Bias is not null)
-            for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), Bias.Value, relu);
+                _forwardWeights, _inputs, 0f, output, Units);
+        if (_forwardBias is not null)
+            for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), _forwardBias, relu);
         else if (relu) Kernels.ReLU(output);
     }
 

@@ -85,6 +85,13 @@ internal abstract class Layer
     /// </summary>
     internal virtual void SetWeightsFrozen(bool frozen) { }
 
+    /// <summary>
+    /// Called by <see cref="Sequential.WeightsChanged"/> when this layer's parameters or states (or those of a batch norm
+    /// folded into it) may have changed: drops whatever the layer prepared from them for inference (folds, transposed
+    /// or packed weights), which it otherwise keeps from one prediction to the next.
+    /// </summary>
+    internal virtual void WeightsChanged() { }
+
     /// <summary>Drops scratch buffers that come back on the next pass (layers holding a nested network release its buffers).</summary>
     internal virtual void ReleaseBuffers() { }
 
@@ -130,6 +137,22 @@ internal abstract class Layer
     /// the activation. max-pool(relu(x)) = relu(max-pool(x)) because both are monotone.
     /// </summary>
     internal bool FusedReLU { get; set; }
+
+    /// <summary>Whether a batch norm right after this layer can be folded into its weights and bias at inference.</summary>
+    internal virtual bool CanFoldNorm => false;
+
+    /// <summary>
+    /// Set by <see cref="Sequential"/>'s plan: the batch norm right after this layer, which inference passes fold into
+    /// this layer's weights and bias (w·s, b·s + t with the norm's s = γ/√(var + ε), t = β − mean·s) and skip. Training
+    /// passes ignore it: they need the norm's batch statistics and gradients.
+    /// </summary>
+    internal BatchNorm? FoldedNorm { get; set; }
+
+    /// <summary>Whether this layer's inference output gets a ReLU: its own folded one, or the folded norm's.</summary>
+    internal bool InferenceReLU => FusedReLU || FoldedNorm is { FusedReLU: true };
+
+    /// <summary>Switches batch-norm folding in nested networks (a residual block's); see <see cref="Sequential.FoldNorms"/>.</summary>
+    internal virtual void SetNormFolding(bool fold) { }
 
     protected static float[] Ensure(ref float[]? buffer, long length)
     {

@@ -91,6 +91,31 @@ internal sealed class Residual : Layer
         });
     }
 
+    internal override bool HasRowForward => _body.CanForwardRows && (_projection?.CanForwardRows ?? true);
+
+    internal override void PrepareRows(int slices, int capacity)
+    {
+        _body.PrepareRows(slices, capacity);
+        _projection?.PrepareRows(slices, capacity);
+    }
+
+    /// <summary>Rows [start, start + count) through the body and the shortcut, then their sum (and ReLU) as <see cref="Forward"/> adds them.</summary>
+    internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count)
+    {
+        float[] body = _body.ForwardRows(x, slice, start, count);
+        float[] shortcut = _projection is null ? x : _projection.ForwardRows(x, slice, start, count);
+        int size = OutputShape.Size;
+        Span<float> target = y.AsSpan(start * size, count * size);
+        TensorPrimitives.Add(body.AsSpan(start * size, count * size), shortcut.AsSpan(start * size, count * size), target);
+        if (FusedReLU) TensorPrimitives.Max(target, 0f, target);
+    }
+
+    internal override void SetNormFolding(bool fold)
+    {
+        _body.FoldNorms = fold;
+        if (_projection is not null) _projection.FoldNorms = fold;
+    }
+
     public override void Backward(float[] x, float[] y, float[] dy, float[]? dx, int n)
     {
         int total = n * OutputShape.Size;
@@ -108,6 +133,12 @@ internal sealed class Residual : Layer
         int inputTotal = n * InputShape.Size;
         BatchParallel.For(inputTotal, inputTotal, (s, start, count) =>
             TensorPrimitives.Add(bodyInput.AsSpan(start, count), other.AsSpan(start, count), dx.AsSpan(start, count)));
+    }
+
+    internal override void WeightsChanged()
+    {
+        _body.WeightsChanged();
+        _projection?.WeightsChanged();
     }
 
     internal override void SetWeightsFrozen(bool frozen)
