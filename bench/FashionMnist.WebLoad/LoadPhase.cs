@@ -48,6 +48,7 @@ public static class LoadPhase
         await using var loadAverage = new LoadAverageSampler();
         ProcStatus before = server.Status() ?? throw new InvalidOperationException("The server is not running.");
         server.ResetSampledPeak();
+        TimeSpan? cpuAtStart = server.CpuTime();
         double[]? loadAtStart = LoadAverageSampler.Read();
 
         using var deadline = new CancellationTokenSource(settings.Deadline);
@@ -96,13 +97,15 @@ public static class LoadPhase
         await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(GoodWorkerAsync)));
         double goodSeconds = clock.Elapsed.TotalSeconds;
         await Task.WhenAll(hostileTasks);
+        TimeSpan? cpuAtEnd = server.CpuTime();
         await snapshotter;
         double seconds = clock.Elapsed.TotalSeconds;
         await Task.Delay(1000); // let the server finish what the vanished clients left behind
         bool healthy = await server.IsHealthyAsync();
         ProcStatus? after = server.Status();
         return PhaseResult.From(settings, server, good.ToList(), hostile.ToList(), goodSeconds, seconds, before, after, healthy,
-            deadline.IsCancellationRequested, loadAtStart, loadAverage.Summary(), LoadAverageSampler.Read(), snapshots);
+            deadline.IsCancellationRequested, loadAtStart, loadAverage.Summary(), LoadAverageSampler.Read(), snapshots,
+            cpuAtEnd - cpuAtStart);
     }
 
     private static async Task<GoodOutcome> SendGoodAsync(HttpClient client, byte[] photo, bool multipart, Stopwatch clock, CancellationToken cancellation)

@@ -6,14 +6,14 @@ public sealed record PhaseResult(
     GoodSummary Good, HostileSummary Hostile, MemorySummary Memory,
     bool ServerUp, int ServerErrors, IReadOnlyList<string> ServerLogLines,
     double[]? LoadAverageAtStart, LoadSummary LoadAverageDuring, double[]? LoadAverageAtEnd,
-    IReadOnlyList<Snapshot> Timeline, IReadOnlyList<string> Failures)
+    IReadOnlyList<Snapshot> Timeline, IReadOnlyList<string> Failures, ServerCpuSummary? ServerCpu = null)
 {
     /// <summary>The checks of issue 15: no 5xx, no good request failed, every hostile one answered as it should, the server up.</summary>
     public bool Passed => Failures.Count == 0;
 
     internal static PhaseResult From(PhaseSettings settings, ServerUnderTest server, List<GoodOutcome> good, List<HostileOutcome> hostile,
         double goodSeconds, double seconds, ProcStatus before, ProcStatus? after, bool healthy, bool timedOut,
-        double[]? loadAtStart, LoadSummary loadDuring, double[]? loadAtEnd, List<Snapshot> timeline)
+        double[]? loadAtStart, LoadSummary loadDuring, double[]? loadAtEnd, List<Snapshot> timeline, TimeSpan? serverCpu = null)
     {
         var latencies = good.Where(g => g.Status == 200).Select(g => g.Milliseconds).ToList();
         int stopped = good.Count(g => g.Status == -1);
@@ -48,7 +48,9 @@ public sealed record PhaseResult(
             failures.Add($"the server's memory kept growing: the second half's highest RSS is {growth} MB above the first half's (limit {settings.RssGrowthLimitMb} MB)");
         var logLines = server.Log.Where(l => !l.StartsWith("Serving model", StringComparison.Ordinal)).TakeLast(20).ToList();
         return new PhaseResult(settings.Name, server.Label, settings.Concurrency, timedOut, goodSummary, hostileSummary, memory,
-            healthy, serverErrors, logLines, loadAtStart, loadDuring, loadAtEnd, timeline, failures);
+            healthy, serverErrors, logLines, loadAtStart, loadDuring, loadAtEnd, timeline, failures,
+            serverCpu is { } cpu ? new ServerCpuSummary(Math.Round(cpu.TotalSeconds, 2),
+                good.Count + hostile.Count > 0 ? Math.Round(cpu.TotalMilliseconds / (good.Count + hostile.Count), 2) : null) : null);
     }
 
     /// <summary>Highest RSS of a timeline's second half minus that of its first half (null under 4 snapshots): a leak shows as steady growth.</summary>
@@ -64,6 +66,13 @@ public sealed record GoodSummary(
     int Sent, int Ok, int Failed, Dictionary<string, int> ByStatus, IReadOnlyList<string> Errors,
     double Seconds, double RequestsPerSecond, double? P50Ms, double? P90Ms, double? P99Ms, double? MaxMs,
     IReadOnlyDictionary<string, ServerTimingSummary> ServerTiming);
+
+/// <summary>
+/// CPU the server process used during the phase (all threads, user + system, from /proc) and per answer (good and
+/// hostile): unlike req/s and latencies, this hardly depends on what else the machine runs, so a change of the server's
+/// cost shows even on a busy machine (2 cores at 100 % allow 2,000 / CpuMsPerAnswer answers per second at most).
+/// </summary>
+public sealed record ServerCpuSummary(double CpuSeconds, double? CpuMsPerAnswer);
 
 public sealed record HostileSummary(int Sent, int AsExpected, Dictionary<string, HostileKindSummary> Kinds);
 

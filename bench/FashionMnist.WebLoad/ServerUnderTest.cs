@@ -107,6 +107,17 @@ public sealed partial class ServerUnderTest : IAsyncDisposable
 
     public ProcStatus? Status() => _process.HasExited ? null : ProcStatus.Read(Pid);
 
+    /// <summary>CPU time the server has used since it started (all its threads, user and system), or null once it exited.</summary>
+    public TimeSpan? CpuTime()
+    {
+        try
+        {
+            _process.Refresh();
+            return _process.HasExited ? null : _process.TotalProcessorTime;
+        }
+        catch (InvalidOperationException) { return null; }
+    }
+
     private async Task SampleAsync()
     {
         while (!_stop.IsCancellationRequested)

@@ -68,9 +68,10 @@ public sealed record MachineSummary(string Cpu, int LogicalCores, string Os, str
 
 public sealed record ServerSummary(string Label, string FmnistDll, long RssAtStartMb, long? RssAfterWarmUpMb);
 
-/// <summary>The speed phase per server: each round's rate and p99, their medians, and the ratio to the first server.</summary>
+/// <summary>The speed phase per server: each round's rate and p99, their medians, and the ratio to the first server; also
+/// the median server CPU ms per answer and its ratio (the figure that a busy machine disturbs least).</summary>
 public sealed record SpeedComparison(string Server, double[] RequestsPerSecond, double?[] P99Ms, double MedianRequestsPerSecond, double? MedianP99Ms,
-    double? RateRatioToBaseline, double? P99RatioToBaseline);
+    double? RateRatioToBaseline, double? P99RatioToBaseline, double? MedianServerCpuMsPerAnswer = null, double? ServerCpuRatioToBaseline = null);
 
 /// <summary>Starts the servers, runs the phases (speed, hostile, soak), stops the servers; never leaves a process behind.</summary>
 public static class WebLoadRun
@@ -164,22 +165,25 @@ public static class WebLoadRun
     private static void Report(TextWriter log, PhaseResult r) =>
         log.WriteLine($"{r.Phase} {r.Server}: {r.Good.Ok}/{r.Good.Sent} ok, {r.Good.RequestsPerSecond} req/s, p50 {r.Good.P50Ms} p99 {r.Good.P99Ms} ms; " +
                       $"hostile {r.Hostile.AsExpected}/{r.Hostile.Sent} as expected; 5xx {r.ServerErrors}; rss {r.Memory.RssBeforeMb}->{r.Memory.RssAfterMb} MB " +
-                      $"(peak {r.Memory.RssPeakSampledMb}); load {r.LoadAverageDuring.Mean}{(r.Passed ? "" : "; FAILED: " + string.Join("; ", r.Failures))}");
+                      $"(peak {r.Memory.RssPeakSampledMb}); server cpu {r.ServerCpu?.CpuMsPerAnswer} ms/answer; load {r.LoadAverageDuring.Mean}{(r.Passed ? "" : "; FAILED: " + string.Join("; ", r.Failures))}");
 
     private static List<SpeedComparison> Compare(List<PhaseResult> speed, List<string> labels)
     {
         var result = new List<SpeedComparison>();
-        double? baseRate = null, baseP99 = null;
+        double? baseRate = null, baseP99 = null, baseCpu = null;
         foreach (string label in labels)
         {
             var runs = speed.Where(p => p.Server == label).OrderBy(p => p.Phase, StringComparer.Ordinal).ToList();
             if (runs.Count == 0) continue;
             double rate = Median(runs.Select(r => r.Good.RequestsPerSecond));
             double? p99 = runs.All(r => r.Good.P99Ms is not null) ? Median(runs.Select(r => r.Good.P99Ms!.Value)) : null;
+            double? cpu = runs.All(r => r.ServerCpu?.CpuMsPerAnswer is not null) ? Median(runs.Select(r => r.ServerCpu!.CpuMsPerAnswer!.Value)) : null;
             baseRate ??= rate;
             baseP99 ??= p99;
+            baseCpu ??= cpu;
             result.Add(new SpeedComparison(label, runs.Select(r => r.Good.RequestsPerSecond).ToArray(), runs.Select(r => r.Good.P99Ms).ToArray(),
-                rate, p99, baseRate > 0 ? Math.Round(rate / baseRate.Value, 3) : null, p99 is not null && baseP99 > 0 ? Math.Round(p99.Value / baseP99.Value, 3) : null));
+                rate, p99, baseRate > 0 ? Math.Round(rate / baseRate.Value, 3) : null, p99 is not null && baseP99 > 0 ? Math.Round(p99.Value / baseP99.Value, 3) : null,
+                cpu, cpu is not null && baseCpu > 0 ? Math.Round(cpu.Value / baseCpu.Value, 3) : null));
         }
         return result;
     }

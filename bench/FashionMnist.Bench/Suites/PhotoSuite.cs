@@ -24,8 +24,10 @@ public sealed class PhotoSuite : IBenchSuite
 
     public string Description => "CPU ms per web request by stage (decode, analysis, TTA variants, model, PNG) on labelled photos, and a SHA-256 of every output.";
 
-    /// <summary>Mean thread-CPU ms per photo of each stage, in one pass over the photos.</summary>
-    public sealed record StageCpu(double DecodeMs, double AnalyseMs, double VariantsMs, double ViewsMs, double ModelMs, double PngMs, double StagesSumMs, double RequestMs);
+    /// <summary>Mean thread-CPU ms per photo of each stage, in one pass over the photos, and the KB the request path allocated
+    /// per photo (managed heap, this thread: what the garbage collector has to clear and collect).</summary>
+    public sealed record StageCpu(double DecodeMs, double AnalyseMs, double VariantsMs, double ViewsMs, double ModelMs, double PngMs, double StagesSumMs, double RequestMs,
+        double RequestAllocatedKb = 0);
 
     public sealed record PhotoResult(string Labels, string Model, string Runtime, int Photos, int ImagesPerPhoto, int Passes, StageCpu MedianPerPhoto,
         IReadOnlyList<StageCpu> PerPass, string PipelineSha256, string ProbabilitiesSha256);
@@ -67,14 +69,14 @@ public sealed class PhotoSuite : IBenchSuite
         var perPass = new List<StageCpu>();
         for (int pass = 0; pass < passes; pass++)
         {
-            double decode = 0, analyse = 0, finish = 0, views = 0, predict = 0, png = 0, request = 0;
+            double decode = 0, analyse = 0, finish = 0, views = 0, predict = 0, png = 0, request = 0, allocated = 0;
             var probabilities = new float[classifier.ImagesPerPhoto * FashionMnistClasses.Count];
             for (int i = 0; i < photos.Length; i++)
             {
                 double t0 = CpuClock.ThreadMs();
                 RgbaImage photo = ImageCodec.Decode(photos[i], files[i], neededSide: neededSide);
                 double t1 = CpuClock.ThreadMs();
-                GarmentPipeline.Analysis analysis = pipeline.Analyse(photo);
+                using GarmentPipeline.Analysis analysis = pipeline.Analyse(photo);
                 double t2 = CpuClock.ThreadMs();
                 var inputs = new PreparedPhoto[variants.Count];
                 for (int v = 0; v < inputs.Length; v++)
@@ -86,23 +88,25 @@ public sealed class PhotoSuite : IBenchSuite
                 else model.PredictProbabilities(ImageSet.Unlabeled(images), probabilities);
                 double t5 = CpuClock.ThreadMs();
                 _ = DataUrl(inputs[0]);
+                long bytes = GC.GetAllocatedBytesForCurrentThread();
                 double t6 = CpuClock.ThreadMs();
                 // The request as the endpoint runs it, end to end (decode, Classify, PNG data URL).
                 _ = DataUrl(classifier.Classify(ImageCodec.Decode(photos[i], files[i], neededSide: neededSide)).Input);
                 double t7 = CpuClock.ThreadMs();
+                allocated += GC.GetAllocatedBytesForCurrentThread() - bytes;
                 decode += t1 - t0; analyse += t2 - t1; finish += t3 - t2; views += t4 - t3; predict += t5 - t4; png += t6 - t5; request += t7 - t6;
             }
             double n = photos.Length;
             var stage = new StageCpu(R(decode / n), R(analyse / n), R(finish / n), R(views / n), R(predict / n), R(png / n),
-                R((decode + analyse + finish + views + predict + png) / n), R(request / n));
+                R((decode + analyse + finish + views + predict + png) / n), R(request / n), Math.Round(allocated / n / 1024, 1));
             perPass.Add(stage);
             context.Log.WriteLine($"  photo pass {pass + 1}: CPU ms per photo: decode {stage.DecodeMs:F2}, analyse {stage.AnalyseMs:F2}, " +
-                $"variants {stage.VariantsMs:F2}, views {stage.ViewsMs:F3}, model {stage.ModelMs:F2}, png {stage.PngMs:F3}; sum {stage.StagesSumMs:F2}, request {stage.RequestMs:F2}");
+                $"variants {stage.VariantsMs:F2}, views {stage.ViewsMs:F3}, model {stage.ModelMs:F2}, png {stage.PngMs:F3}; sum {stage.StagesSumMs:F2}, request {stage.RequestMs:F2}; request allocated {stage.RequestAllocatedKb:F0} KB");
         }
         StageCpu median = new(
             Med(perPass.Select(s => s.DecodeMs)), Med(perPass.Select(s => s.AnalyseMs)), Med(perPass.Select(s => s.VariantsMs)),
             Med(perPass.Select(s => s.ViewsMs)), Med(perPass.Select(s => s.ModelMs)), Med(perPass.Select(s => s.PngMs)),
-            Med(perPass.Select(s => s.StagesSumMs)), Med(perPass.Select(s => s.RequestMs)));
+            Med(perPass.Select(s => s.StagesSumMs)), Med(perPass.Select(s => s.RequestMs)), Med(perPass.Select(s => s.RequestAllocatedKb)));
         return [new PhotoResult(labels, modelPath, runtime.ToString().ToLowerInvariant(), photos.Length, classifier.ImagesPerPhoto, passes, median, perPass, pipelineSha, probabilitiesSha)];
     }
 

@@ -43,7 +43,7 @@ public static class PredictCommands
     };
 
     /// <summary>Loads --model (fmnist or ONNX file, with the --input-* flags) and puts it on the --runtime asked for.</summary>
-    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used)
+    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used, int? onnxThreads = null)
     {
         RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
         string path = parse.GetValue(Model)!;
@@ -51,7 +51,7 @@ public static class PredictCommands
             throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
                 "Train it with `fmnist train cnn-photo` (about 20 minutes on 2 cores), or pass --model FILE.");
         IClassifier model = ImportFlags.Load(parse, path);
-        IClassifier chosen = ModelRuntime.Apply(model, choice, out used);
+        IClassifier chosen = onnxThreads is int threads ? ModelRuntime.Apply(model, choice, out used, threads) : ModelRuntime.Apply(model, choice, out used);
         if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
         return chosen;
     }

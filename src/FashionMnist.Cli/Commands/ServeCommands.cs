@@ -36,7 +36,9 @@ public static class ServeCommands
             string url = parse.GetValue(urls)!;
             if (!Uri.TryCreate(url.Split(';')[0], UriKind.Absolute, out _))
                 throw new FashionMnistException($"--urls '{url}' is not a URL", "Use e.g. --urls http://127.0.0.1:5080.");
-            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime);
+            // One ORT thread per model call: the photo slots (one per core) already keep every core busy, and with
+            // IConcurrentPrediction two photos' calls run side by side rather than one call split over both cores.
+            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime, onnxThreads: 1);
             await using var app = ClassifierWebApp.Build(model, new WebOptions
             {
                 Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse), AllowedHosts = parse.GetValue(allowedHosts) ?? [],

@@ -48,7 +48,6 @@ internal sealed class BinaryMask
         int n = Bits.Length;
         var result = (byte[])Bits.Clone();
         byte[] other = ArrayPool<byte>.Shared.Rent(n), scratch = ArrayPool<byte>.Shared.Rent(n);
-        int[] stack = ArrayPool<int>.Shared.Rent(n);
         try
         {
             Span<byte> a = result, b = other.AsSpan(0, n), s = scratch.AsSpan(0, n);
@@ -56,13 +55,12 @@ internal sealed class BinaryMask
             Step(b, a, s, opening, dilate: true);
             Step(a, b, s, closing, dilate: true);
             Step(b, a, s, closing, dilate: false);
-            FillHoles(a, Width, Height, stack);
+            FillHoles(a, Width, Height);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(other);
             ArrayPool<byte>.Shared.Return(scratch);
-            ArrayPool<int>.Shared.Return(stack);
         }
         return new BinaryMask(Width, Height, result);
 
@@ -166,13 +164,41 @@ internal sealed class BinaryMask
     public BinaryMask FillHoles()
     {
         var result = (byte[])Bits.Clone();
-        FillHoles(result, Width, Height, new int[Bits.Length]);
+        FillHoles(result, Width, Height);
         return new BinaryMask(Width, Height, result);
     }
 
     /// <summary>
-    /// <see cref="FillHoles()"/> in place on a raw mask (0 = background, anything else = garment), without
-    /// allocating: <paramref name="stack"/> needs width x height ints. Afterwards every pixel is 0 or 1.
+    /// <see cref="FillHoles()"/> in place on a raw mask (0 = background, anything else = garment), in pooled buffers:
+    /// the background's components (<see cref="MaskRuns"/>) that touch the border stay background, everything else
+    /// becomes garment. Afterwards every pixel is 0 or 1.
+    /// </summary>
+    public static void FillHoles(Span<byte> bits, int width, int height)
+    {
+        int n = width * height;
+        if (bits.Length < n) throw new ArgumentException($"A {width}x{height} mask needs {n} bits.", nameof(bits));
+        using var background = new MaskRuns(bits, width, height, set: false);
+        bool[] outside = ArrayPool<bool>.Shared.Rent(background.Count);
+        try
+        {
+            Array.Clear(outside, 0, background.Count);
+            for (int r = 0; r < background.Count; r++)
+                if (background.TouchesBorder(r)) outside[background.Component(r)] = true;
+            bits[..n].Fill(1);
+            for (int r = 0; r < background.Count; r++)
+                if (outside[background.Component(r)]) background.Fill(bits, r, 0);
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(outside);
+        }
+    }
+
+    /// <summary>
+    /// Flood-fill hole filling without allocating, for small masks (the photo-like training augmentation's canvas, with
+    /// <paramref name="stack"/> on the stack): every background pixel reachable from the border is marked, one at a
+    /// time. <paramref name="stack"/> needs width x height ints. The same result as <see cref="FillHoles(Span{byte}, int, int)"/>,
+    /// which works per run and is the faster one on a photo's working image. Afterwards every pixel is 0 or 1.
     /// </summary>
     public static void FillHoles(Span<byte> bits, int width, int height, Span<int> stack)
     {
@@ -214,48 +240,39 @@ internal sealed class BinaryMask
     public BinaryMask KeepLargestComponents(double minFraction, double maxBorderShare)
     {
         int n = Bits.Length, width = Width, height = Height;
-        int[] labels = ArrayPool<int>.Shared.Rent(n), stack = ArrayPool<int>.Shared.Rent(n); // a pixel is pushed once at most
         var result = new byte[n];
+        using var garment = new MaskRuns(Bits, width, height, set: true);
+        int runs = garment.Count;
+        // Per component (indexed by its first run): area and pixels on the outermost ring.
+        int[] areas = ArrayPool<int>.Shared.Rent(runs), rings = ArrayPool<int>.Shared.Rent(runs);
+        bool[] kept = ArrayPool<bool>.Shared.Rent(runs);
         try
         {
-            Array.Clear(labels, 0, n);
-            var areas = new List<int> { 0 };
-            var rings = new List<int> { 0 }; // per component: its pixels on the image's outermost ring
-            byte[] bits = Bits;
-            for (int start = 0; start < n; start++)
+            Array.Clear(areas, 0, runs);
+            Array.Clear(rings, 0, runs);
+            for (int r = 0; r < runs; r++)
             {
-                if (bits[start] == 0 || labels[start] != 0) continue;
-                int label = areas.Count, area = 0, top = 0, ring = 0;
-                labels[start] = label;
-                stack[top++] = start;
-                while (top > 0)
-                {
-                    int i = stack[--top], y = i / width, x = i - y * width;
-                    area++;
-                    if (x == 0 || y == 0 || x == width - 1 || y == height - 1) ring++;
-                    if (x > 0 && bits[i - 1] != 0 && labels[i - 1] == 0) { labels[i - 1] = label; stack[top++] = i - 1; }
-                    if (x < width - 1 && bits[i + 1] != 0 && labels[i + 1] == 0) { labels[i + 1] = label; stack[top++] = i + 1; }
-                    if (y > 0 && bits[i - width] != 0 && labels[i - width] == 0) { labels[i - width] = label; stack[top++] = i - width; }
-                    if (y < height - 1 && bits[i + width] != 0 && labels[i + width] == 0) { labels[i + width] = label; stack[top++] = i + width; }
-                }
-                areas.Add(area);
-                rings.Add(ring);
+                int c = garment.Component(r);
+                areas[c] += garment.End(r) - garment.Start(r);
+                rings[c] += garment.RingPixels(r);
             }
             int ringLength = Math.Max(1, width * height - Math.Max(0, width - 2) * Math.Max(0, height - 2));
-            var eligible = new bool[areas.Count];
             bool any = false;
-            for (int c = 1; c < areas.Count; c++) any |= eligible[c] = rings[c] <= maxBorderShare * ringLength;
-            if (!any) Array.Fill(eligible, true);
+            for (int c = 0; c < runs; c++)
+                if (garment.Component(c) == c) any |= kept[c] = rings[c] <= maxBorderShare * ringLength; // eligible, for now
             int largest = 0;
-            for (int c = 1; c < areas.Count; c++)
-                if (eligible[c]) largest = Math.Max(largest, areas[c]);
-            for (int i = 0; i < n; i++)
-                if (labels[i] != 0 && eligible[labels[i]] && areas[labels[i]] >= minFraction * largest) result[i] = 1;
+            for (int c = 0; c < runs; c++)
+                if (garment.Component(c) == c && (kept[c] || !any)) largest = Math.Max(largest, areas[c]);
+            for (int c = 0; c < runs; c++)
+                if (garment.Component(c) == c) kept[c] = (kept[c] || !any) && areas[c] >= minFraction * largest;
+            for (int r = 0; r < runs; r++)
+                if (kept[garment.Component(r)]) garment.Fill(result, r, 1);
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(labels);
-            ArrayPool<int>.Shared.Return(stack);
+            ArrayPool<int>.Shared.Return(areas);
+            ArrayPool<int>.Shared.Return(rings);
+            ArrayPool<bool>.Shared.Return(kept);
         }
         return new BinaryMask(Width, Height, result);
     }
@@ -266,16 +283,19 @@ internal sealed class BinaryMask
     /// <summary><see cref="BoundingBox()"/> of a raw <paramref name="width"/> x <paramref name="height"/> mask (non-zero = set).</summary>
     public static (int X, int Y, int Width, int Height)? BoundingBox(ReadOnlySpan<byte> bits, int width, int height)
     {
+        // Per row, the first and last set pixel by a vector search (empty rows cost one search).
         int x0 = width, y0 = height, x1 = -1, y1 = -1;
         for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                if (bits[y * width + x] != 0)
-                {
-                    if (x < x0) x0 = x;
-                    if (x > x1) x1 = x;
-                    if (y < y0) y0 = y;
-                    if (y > y1) y1 = y;
-                }
+        {
+            ReadOnlySpan<byte> row = bits.Slice(y * width, width);
+            int first = row.IndexOfAnyExcept((byte)0);
+            if (first < 0) continue;
+            int last = row.LastIndexOfAnyExcept((byte)0);
+            if (first < x0) x0 = first;
+            if (last > x1) x1 = last;
+            if (y < y0) y0 = y;
+            y1 = y;
+        }
         return x1 < 0 ? null : (x0, y0, x1 - x0 + 1, y1 - y0 + 1);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using FashionMnist.Data;
 
 namespace FashionMnist.Imaging;
@@ -29,8 +30,11 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     public int WorkingSide => Options.WorkingSize;
 
     /// <inheritdoc/>
-    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false) =>
-        Finish(Analyse(photo), Options.ThresholdScale, Options.AspectScale, keepStages);
+    public PreparedPhoto Prepare(RgbaImage photo, bool keepStages = false)
+    {
+        using Analysis analysis = Analyse(photo);
+        return Finish(analysis, Options.ThresholdScale, Options.AspectScale, keepStages);
+    }
 
     /// <summary>
     /// The photo prepared once per variant, as test-time augmentation needs it: each multiplies
@@ -41,29 +45,53 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     /// </summary>
     public IReadOnlyList<PreparedPhoto> PrepareVariants(RgbaImage photo, IReadOnlyList<(double Threshold, double Aspect)> variants, bool keepStages = false)
     {
-        Analysis analysis = Analyse(photo);
+        using Analysis analysis = Analyse(photo);
         var result = new PreparedPhoto[variants.Count];
         for (int v = 0; v < variants.Count; v++)
             result[v] = Finish(analysis, Options.ThresholdScale * variants[v].Threshold, Options.AspectScale * variants[v].Aspect, keepStages && v == 0);
         return result;
     }
 
-    /// <summary>What every threshold shares: the working image, its background, and (without transparency) the
-    /// smoothed distance from the background with the two numbers the threshold is made of.</summary>
-    internal sealed record Analysis(PhotoPlanes Planes, GrayImage Luminance, float[][] Channels, BackgroundModel Background,
-        bool UseAlpha, float[]? Distance, float Otsu, float Texture);
+    /// <summary>
+    /// What every threshold shares: the working image, its luminance, its background, and (without transparency) the
+    /// smoothed distance from the background with the two numbers the threshold is made of. The planes, luminance and
+    /// distance are pooled arrays (their first width x height floats are the image): dispose the analysis when done.
+    /// </summary>
+    internal sealed class Analysis(PhotoPlanes planes, float[] luminance, BackgroundModel background, bool useAlpha, float[]? distance, float otsu, float texture)
+        : IDisposable
+    {
+        public PhotoPlanes Planes { get; } = planes;
+        public float[] Luminance { get; private set; } = luminance;
+        public float[][] Channels { get; } = [planes.Red, planes.Green, planes.Blue];
+        public BackgroundModel Background { get; } = background;
+        public bool UseAlpha { get; } = useAlpha;
+        public float[]? Distance { get; private set; } = distance;
+        public float Otsu { get; } = otsu;
+        public float Texture { get; } = texture;
+
+        public void Dispose()
+        {
+            if (Luminance.Length == 0) return;
+            Planes.Dispose();
+            ArrayPool<float>.Shared.Return(Luminance);
+            if (Distance is not null) ArrayPool<float>.Shared.Return(Distance);
+            Luminance = [];
+            Distance = null;
+        }
+    }
 
     internal Analysis Analyse(RgbaImage photo)
     {
         PhotoPlanes planes = PhotoPlanes.From(photo, Options.WorkingSize);
         int width = planes.Width, height = planes.Height, n = width * height;
-        GrayImage luminance = planes.Luminance();
+        float[] luminance = ArrayPool<float>.Shared.Rent(n);
+        planes.Luminance(luminance);
         float[][] channels = [planes.Red, planes.Green, planes.Blue];
         int band = Math.Max(1, (int)Math.Round(Options.BorderFraction * Math.Min(width, height)));
         BackgroundModel background = BackgroundModel.Fit(channels, width, height, band);
-        if (planes.TransparentFraction() > 0.05) return new Analysis(planes, luminance, channels, background, true, null, 0, 0);
+        if (planes.TransparentFraction() > 0.05) return new Analysis(planes, luminance, background, true, null, 0, 0);
 
-        var distance = new float[n];
+        float[] distance = ArrayPool<float>.Shared.Rent(n);
         background.DistanceMap(planes.Red, planes.Green, planes.Blue, distance);
         if (Options.BackgroundColours > 0)
         {
@@ -71,7 +99,7 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
             Span<float> centres = stackalloc float[3 * 8];
             int kept = BackgroundPalette.Fit(planes.Red, planes.Green, planes.Blue, background.BandPixels, Options.BackgroundColours,
                 Options.BackgroundColourShare, centres);
-            BackgroundPalette.LowerDistances(planes.Red, planes.Green, planes.Blue, centres[..(3 * kept)], distance);
+            BackgroundPalette.LowerDistances(planes.Red, planes.Green, planes.Blue, centres[..(3 * kept)], distance.AsSpan(0, n));
         }
         // Smoothing makes the threshold see regions rather than texture (wood grain, fabric weave, JPEG noise).
         BoxBlur.Apply(distance, width, height, radius: Math.Max(1, Math.Max(width, height) / 128));
@@ -80,7 +108,8 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         var border = new List<float>(background.BandPixels.Length);
         foreach (int i in background.BandPixels)
             if (background.BorderInliers[i]) border.Add(distance[i]);
-        return new Analysis(planes, luminance, channels, background, false, distance, Thresholds.Otsu(distance), Thresholds.Percentile(CollectionsMarshal.AsSpan(border), 0.95));
+        return new Analysis(planes, luminance, background, false, distance, Thresholds.Otsu(distance.AsSpan(0, n)),
+            Thresholds.Percentile(CollectionsMarshal.AsSpan(border), 0.95));
     }
 
     internal PreparedPhoto Finish(Analysis analysis, double thresholdScale, double aspectScale, bool keepStages)
@@ -89,7 +118,7 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         var notes = new List<string>();
         PhotoPlanes planes = analysis.Planes;
         int width = planes.Width, height = planes.Height, n = width * height;
-        if (keepStages) stages.Add(new("1-gray", analysis.Luminance.ToRgba()));
+        if (keepStages) stages.Add(new("1-gray", new GrayImage(width, height, analysis.Luminance[..n]).ToRgba()));
 
         BinaryMask garment;
         if (analysis.UseAlpha)
@@ -114,7 +143,7 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         }
         if (keepStages) stages.Add(new("4-garment-mask", garment.ToGray().ToRgba()));
 
-        GrayImage crop = GarmentCrop(analysis.Luminance, analysis.Background, garment, notes);
+        GrayImage crop = GarmentCrop(analysis.Luminance.AsSpan(0, n), width, analysis.Background, garment, notes);
         if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
 
         if (Options.MaxAspect > 0 && crop.Width * aspectScale > Options.MaxAspect * crop.Height)
@@ -133,7 +162,7 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         double closingScale = 1)
     {
         int width = analysis.Planes.Width, height = analysis.Planes.Height, n = width * height;
-        float[] distance = analysis.Distance!;
+        ReadOnlySpan<float> distance = analysis.Distance.AsSpan(0, n);
         float otsu = analysis.Otsu, texture = analysis.Texture;
         float threshold = (float)thresholdScale * Math.Max(otsu, Math.Max((float)(Options.NoiseFactor * texture), (float)Options.MinThreshold));
         notes.Add($"threshold {threshold:0.000} (otsu {otsu:0.000}, border texture {texture:0.000})");
@@ -142,8 +171,8 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         for (int i = 0; i < n; i++) mask.Bits[i] = (byte)(distance[i] > threshold ? 1 : 0);
         if (keepStages)
         {
-            float max = Math.Max(1e-6f, distance.Max());
-            var scaled = new GrayImage(width, height, distance.Select(d => d / max).ToArray());
+            float max = Math.Max(1e-6f, TensorPrimitives.Max(distance));
+            var scaled = new GrayImage(width, height, distance.ToArray().Select(d => d / max).ToArray());
             stages.Add(new("2-distance-from-background", scaled.ToRgba()));
             stages.Add(new("3-threshold-mask", mask.ToGray().ToRgba()));
         }
@@ -156,14 +185,14 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     /// The garment's intensity (luminance, inverted when the background is lighter, then stretched or histogram-matched),
     /// cropped to the garment's bounding box: what an intensity image of the whole working size, cropped, would hold.
     /// </summary>
-    private GrayImage GarmentCrop(GrayImage luminance, BackgroundModel background, BinaryMask garment, List<string> notes)
+    private GrayImage GarmentCrop(ReadOnlySpan<float> pixels, int width, BackgroundModel background, BinaryMask garment, List<string> notes)
     {
-        int n = luminance.Pixels.Length, width = luminance.Width;
-        float[] pixels = luminance.Pixels;
         byte[] bits = garment.Bits;
         var box = garment.BoundingBox()!.Value;
+        // Every garment pixel is inside the box: the loops below visit only its rows and columns, in index order.
         int area = 0;
-        for (int i = 0; i < n; i++) area += bits[i];
+        for (int y = box.Y; y < box.Y + box.Height; y++)
+            foreach (byte bit in bits.AsSpan(y * width + box.X, box.Width)) area += bit;
         int[] band = background.BandPixels;
         var values = new float[area];
         float[] rented = ArrayPool<float>.Shared.Rent(band.Length);
@@ -184,8 +213,9 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
             }
             else
             {
-                for (int i = 0, k = 0; i < n; i++)
-                    if (bits[i] != 0) values[k++] = pixels[i];
+                for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
+                    for (int i = y * width + box.X, end = i + box.Width; i < end; i++)
+                        if (bits[i] != 0) values[k++] = pixels[i];
             }
             int borderCount = 0;
             foreach (int i in band)
@@ -222,7 +252,7 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     /// masked values and of the mask, divided), into the first box-sized part of <paramref name="scratch"/>; the second
     /// part holds the blurred mask. Only garment pixels' results are read.
     /// </summary>
-    private static void SmoothInside(float[] pixels, byte[] bits, int width, (int X, int Y, int Width, int Height) box, int radius, float[] scratch)
+    private static void SmoothInside(ReadOnlySpan<float> pixels, byte[] bits, int width, (int X, int Y, int Width, int Height) box, int radius, float[] scratch)
     {
         int size = box.Width * box.Height;
         Span<float> values = scratch.AsSpan(0, size), weights = scratch.AsSpan(size, size);

@@ -29,8 +29,8 @@ public sealed record PhotoPrediction(float[] Probabilities, PreparedPhoto Input)
 /// Photo in, class probabilities out: a pipeline (photo to 28x28) in front of any <see cref="IClassifier"/>.
 /// <para>Thread-safe. The pipeline runs concurrently (it keeps no state); the model call is serialised by a lock,
 /// because <see cref="IClassifier"/> implementations are not required to be thread-safe (a network reuses its
-/// activation buffers). One 28x28 inference takes well under a millisecond, so the lock is not the bottleneck:
-/// decoding and the pipeline are.</para>
+/// activation buffers), unless the model says it may be called concurrently (<see cref="IConcurrentPrediction"/>:
+/// ONNX Runtime), so two photos' model calls can run on two cores side by side.</para>
 /// <para>With <see cref="TestTimeAugmentation"/> the model sees several versions of the input in one batch and the
 /// probabilities are averaged; the prediction's input is the pipeline's own (first) version.</para>
 /// <para>Two layers may ask for mirrored images: the photo TTA (<see cref="TestTimeAugmentation.Flip"/>) and a model
@@ -56,6 +56,12 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
     /// <summary>Distinct images the model sees per photo: the photo TTA's views, and their mirrors if the model wants them.</summary>
     public int ImagesPerPhoto => Augmentation.ViewCount(Pipeline) * (ModelMirrors && !Augmentation.Flip ? 2 : 1);
 
+    private void Predict(byte[] images, float[] single, bool modelMirrors)
+    {
+        if (modelMirrors) ((IMirrorAveraging)Model).PredictSingleView(ImageSet.Unlabeled(images), single);
+        else Model.PredictProbabilities(ImageSet.Unlabeled(images), single);
+    }
+
     /// <summary>The class probabilities of <paramref name="photo"/>; <paramref name="keepStages"/> keeps the pipeline's intermediate pictures.</summary>
     public PhotoPrediction Classify(RgbaImage photo, bool keepStages = false)
     {
@@ -66,11 +72,18 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
         int distinct = images.Length / ImageSet.PixelCount, classes = FashionMnistClasses.Count;
         var single = new float[distinct * classes];
         long prepared = Stopwatch.GetTimestamp(), admitted;
-        lock (_modelGate)
+        if (Model is IConcurrentPrediction)
         {
-            admitted = Stopwatch.GetTimestamp();
-            if (modelMirrors) ((IMirrorAveraging)Model).PredictSingleView(ImageSet.Unlabeled(images), single);
-            else Model.PredictProbabilities(ImageSet.Unlabeled(images), single);
+            admitted = prepared;
+            Predict(images, single, modelMirrors);
+        }
+        else
+        {
+            lock (_modelGate)
+            {
+                admitted = Stopwatch.GetTimestamp();
+                Predict(images, single, modelMirrors);
+            }
         }
 
         // The views are every image when the photo TTA flips, else every other one (the mirrors are only for the model).

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -7,17 +8,27 @@ namespace FashionMnist.Imaging;
 /// A photo reduced to working resolution as float planes (R, G, B in [0, 1], composited on white where transparent,
 /// plus alpha). Reducing first keeps segmentation fast and memory small whatever the photo's size: a 40-megapixel
 /// photo is box-averaged by an integer factor straight from its bytes, then area-resampled to the exact size.
+/// <para>The planes of <see cref="From"/> are pooled (<see cref="ArrayPool{T}"/>): they may be longer than
+/// <see cref="Width"/> x <see cref="Height"/>, whose first floats are the image, and <see cref="Dispose"/> returns them.
+/// A web request made about 1.7 MB of these per photo, on the large-object heap (clearing, page faults, gen-2
+/// collections); not disposing is safe, the arrays are then simply collected.</para>
 /// </summary>
-internal sealed class PhotoPlanes
+internal sealed class PhotoPlanes : IDisposable
 {
-    private PhotoPlanes(int width, int height)
+    private readonly bool _pooled;
+    private float[]? _alpha;
+
+    private PhotoPlanes(int width, int height, bool pooled = false, bool withAlpha = true)
     {
         Width = width;
         Height = height;
-        Red = new float[width * height];
-        Green = new float[width * height];
-        Blue = new float[width * height];
-        Alpha = new float[width * height];
+        _pooled = pooled;
+        Red = Allocate();
+        Green = Allocate();
+        Blue = Allocate();
+        if (withAlpha) _alpha = Allocate();
+
+        float[] Allocate() => pooled ? ArrayPool<float>.Shared.Rent(width * height) : new float[width * height];
     }
 
     public int Width { get; }
@@ -25,27 +36,62 @@ internal sealed class PhotoPlanes
     public float[] Red { get; private set; }
     public float[] Green { get; private set; }
     public float[] Blue { get; private set; }
-    public float[] Alpha { get; private set; }
+
+    /// <summary>Alpha in [0, 1]; an opaque photo's (every JPEG) is made, all ones, only when asked for.</summary>
+    public float[] Alpha
+    {
+        get
+        {
+            if (_alpha is null)
+            {
+                _alpha = new float[Width * Height];
+                Array.Fill(_alpha, 1f);
+            }
+            return _alpha;
+        }
+    }
 
     /// <summary>Whether every pixel of the photo was fully opaque.</summary>
     private bool Opaque { get; set; }
 
-    /// <summary>The photo with its longest side at most <paramref name="maxSide"/> (never enlarged).</summary>
+    /// <summary>Returns pooled planes; the planes must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (!_pooled || Red.Length == 0) return;
+        ArrayPool<float>.Shared.Return(Red);
+        ArrayPool<float>.Shared.Return(Green);
+        ArrayPool<float>.Shared.Return(Blue);
+        if (_alpha is not null && !Opaque) ArrayPool<float>.Shared.Return(_alpha);
+        Red = Green = Blue = [];
+        _alpha = null;
+    }
+
+    /// <summary>The photo with its longest side at most <paramref name="maxSide"/> (never enlarged); pooled planes.</summary>
     public static PhotoPlanes From(RgbaImage photo, int maxSide)
     {
         int longest = Math.Max(photo.Width, photo.Height);
         int factor = Math.Max(1, longest / Math.Max(1, maxSide));
-        var boxed = BoxReduce(photo, factor);
-        double scale = Math.Min(1.0, (double)maxSide / Math.Max(boxed.Width, boxed.Height));
-        int width = Math.Max(1, (int)Math.Round(boxed.Width * scale)), height = Math.Max(1, (int)Math.Round(boxed.Height * scale));
+        // The size the box reduction gives, and the final size.
+        int boxedWidth = (photo.Width + factor - 1) / factor, boxedHeight = (photo.Height + factor - 1) / factor;
+        double scale = Math.Min(1.0, (double)maxSide / Math.Max(boxedWidth, boxedHeight));
+        int width = Math.Max(1, (int)Math.Round(boxedWidth * scale)), height = Math.Max(1, (int)Math.Round(boxedHeight * scale));
+        bool opaque = IsOpaque(photo.Pixels);
+        if (factor == 1 && opaque && (width != boxedWidth || height != boxedHeight))
+        {
+            // The usual case (a JPEG decoded at reduced scale): the box reduction by 1 is only p x (1/255f) per byte,
+            // so the resampler reads the bytes a row at a time instead of three whole float planes of them.
+            var direct = new PhotoPlanes(width, height, pooled: true, withAlpha: false) { Opaque = true };
+            AreaResampler.ResizeOpaqueRgb(photo.Pixels, photo.Width, photo.Height, direct.Red, direct.Green, direct.Blue, width, height);
+            return direct;
+        }
+        var boxed = opaque ? BoxReduceOpaque(photo, factor) : BoxReduceAnyAlpha(photo, factor);
         if (width == boxed.Width && height == boxed.Height) return boxed;
-        var result = new PhotoPlanes(width, height);
+        var result = new PhotoPlanes(width, height, pooled: true, withAlpha: !boxed.Opaque);
         AreaResampler.Resize(boxed.Red, boxed.Width, boxed.Height, result.Red, width, height);
         AreaResampler.Resize(boxed.Green, boxed.Width, boxed.Height, result.Green, width, height);
         AreaResampler.Resize(boxed.Blue, boxed.Width, boxed.Height, result.Blue, width, height);
         // An opaque photo (every JPEG) stays opaque: its alpha is only ever compared with 0.5, so 1 everywhere is exact.
-        if (boxed.Opaque) Array.Fill(result.Alpha, 1f);
-        else AreaResampler.Resize(boxed.Alpha, boxed.Width, boxed.Height, result.Alpha, width, height);
+        if (!boxed.Opaque) AreaResampler.Resize(boxed.Alpha, boxed.Width, boxed.Height, result.Alpha, width, height);
         result.Opaque = boxed.Opaque;
         return result;
     }
@@ -161,15 +207,24 @@ internal sealed class PhotoPlanes
     public GrayImage Luminance()
     {
         var gray = new GrayImage(Width, Height);
-        for (int i = 0; i < gray.Pixels.Length; i++)
-            gray.Pixels[i] = GrayImage.RedWeight * Red[i] + GrayImage.GreenWeight * Green[i] + GrayImage.BlueWeight * Blue[i];
+        Luminance(gray.Pixels);
         return gray;
+    }
+
+    /// <summary>Rec. 601 luminance into the first <see cref="Width"/> x <see cref="Height"/> floats of <paramref name="destination"/>.</summary>
+    public void Luminance(Span<float> destination)
+    {
+        int n = Width * Height;
+        ReadOnlySpan<float> red = Red.AsSpan(0, n), green = Green.AsSpan(0, n), blue = Blue.AsSpan(0, n);
+        Span<float> gray = destination[..n];
+        for (int i = 0; i < gray.Length; i++)
+            gray[i] = GrayImage.RedWeight * red[i] + GrayImage.GreenWeight * green[i] + GrayImage.BlueWeight * blue[i];
     }
 
     public RgbaImage ToRgba()
     {
         var image = new RgbaImage(Width, Height);
-        for (int i = 0; i < Red.Length; i++)
+        for (int i = 0; i < Width * Height; i++)
             image.SetPixel(i % Width, i / Width, GrayImage.ToByte(Red[i]), GrayImage.ToByte(Green[i]), GrayImage.ToByte(Blue[i]));
         return image;
     }
@@ -177,8 +232,9 @@ internal sealed class PhotoPlanes
     /// <summary>Fraction of pixels that are mostly transparent.</summary>
     public double TransparentFraction()
     {
+        if (Opaque) return 0; // every alpha is 1
         int n = 0;
-        foreach (float a in Alpha) if (a < 0.5f) n++;
-        return (double)n / Alpha.Length;
+        foreach (float a in Alpha.AsSpan(0, Width * Height)) if (a < 0.5f) n++;
+        return (double)n / (Width * Height);
     }
 }

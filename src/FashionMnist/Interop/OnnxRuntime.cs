@@ -20,6 +20,14 @@ internal sealed class OnnxRuntimeSession : IDisposable
     private readonly InferenceSession _session;
     private readonly string _source;
 
+    /// <summary>
+    /// The run options of every run, held for the session's life. A <c>new RunOptions()</c> passed straight to Run was
+    /// unreachable once ORT's wrapper had taken its native handle, so the finalizer could free it while the run read it
+    /// ("Invalid run log severity level", about one run in a few thousand: bench/run.sh photo failed 2 times in 3, and
+    /// the web server answered 500). Sharing one between concurrent runs is safe: a run only reads it.
+    /// </summary>
+    private readonly RunOptions _runOptions = new();
+
     private OnnxRuntimeSession(InferenceSession session, string source)
     {
         _session = session;
@@ -83,7 +91,8 @@ internal sealed class OnnxRuntimeSession : IDisposable
         try
         {
             using var tensor = OrtValue.CreateTensorValueFromMemory(values, shape);
-            using var results = _session.Run(new RunOptions(), [input], [tensor], [output]);
+            using var results = _session.Run(_runOptions, [input], [tensor], [output]);
+            GC.KeepAlive(this); // and so _runOptions, until the run is over
             OrtValue result = results[0];
             var info = result.GetTensorTypeAndShape();
             if (info.ElementDataType != TensorElementType.Float)
@@ -98,7 +107,11 @@ internal sealed class OnnxRuntimeSession : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 
     private static List<OnnxTensorInfo> Describe(IReadOnlyDictionary<string, NodeMetadata> nodes) =>
         nodes.Select(p => new OnnxTensorInfo(p.Key,

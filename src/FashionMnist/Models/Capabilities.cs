@@ -53,6 +53,12 @@ public interface ICheckpointable : IClassifier, ITrainingCurves
 }
 
 /// <summary>
+/// A fitted model whose predictions may run on several threads at once (each call uses only its own buffers; ONNX
+/// Runtime's Run is thread-safe). The web server's photo slots then call it side by side instead of one at a time.
+/// </summary>
+public interface IConcurrentPrediction : IClassifier;
+
+/// <summary>
 /// A model whose <see cref="IClassifier.PredictProbabilities"/> may average each image's probabilities with those of
 /// its left-right mirror (test-time augmentation), and that can also predict the images only as given. A caller that
 /// feeds mirrored images itself (the photo TTA) uses <see cref="PredictSingleView"/> and averages the pairs, so every

@@ -9,7 +9,7 @@ namespace FashionMnist.Onnx;
 /// <see cref="PredictSingleView"/> runs the images as given. So the photo TTA, which feeds its own mirrors
 /// (Imaging.PhotoClassifier), costs one pass per distinct image on ONNX Runtime too, not two.
 /// </summary>
-internal sealed class MirrorAveragingOnnxClassifier(OnnxClassifier singleView) : IMirrorAveraging, IDisposable
+internal sealed class MirrorAveragingOnnxClassifier(OnnxClassifier singleView) : IMirrorAveraging, IConcurrentPrediction, IDisposable
 {
     public string Name => singleView.Name;
     public ModelOptions Options => singleView.Options;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using FashionMnist.Models;
 using FashionMnist.Neural;
+using FashionMnist.Numerics;
 
 namespace FashionMnist.Onnx;
 
@@ -39,8 +40,18 @@ public static class ModelRuntime
     /// The model to predict with: <paramref name="model"/> itself, or its in-memory ONNX export run by ONNX Runtime
     /// (which the caller then owns and disposes). <paramref name="used"/> says which runtime it is.
     /// </summary>
-    public static IClassifier Apply(IClassifier model, RuntimeChoice choice, out RuntimeChoice used)
+    public static IClassifier Apply(IClassifier model, RuntimeChoice choice, out RuntimeChoice used) =>
+        Apply(model, choice, out used, ComputeThreads.Count);
+
+    /// <summary>
+    /// <see cref="Apply(IClassifier, RuntimeChoice, out RuntimeChoice)"/>, with ONNX Runtime computing each prediction on
+    /// <paramref name="onnxThreads"/> threads (a model exported here; an .onnx file keeps the threads it was loaded with).
+    /// The web server passes 1: its photo slots already keep every core busy, and calls then run side by side
+    /// (<see cref="IConcurrentPrediction"/>) instead of splitting each small batch across cores that are not free.
+    /// </summary>
+    public static IClassifier Apply(IClassifier model, RuntimeChoice choice, out RuntimeChoice used, int onnxThreads)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(onnxThreads);
         if (model is OnnxClassifier or MirrorAveragingOnnxClassifier)
         {
             if (choice == RuntimeChoice.Native)
@@ -60,7 +71,7 @@ public static class ModelRuntime
             // The graph's own mirror TTA would run the photo TTA's mirrors again: export the single view and mirror here.
             used = RuntimeChoice.Onnx;
             var single = (OnnxClassifier)new OnnxModelFormat().Load(OnnxExporter.ExportSingleView(mirrored),
-                $"{model.Name} (exported in memory)", new Dictionary<string, string>());
+                $"{model.Name} (exported in memory)", new Dictionary<string, string>(), onnxThreads);
             return new MirrorAveragingOnnxClassifier(single);
         }
         byte[] bytes;
@@ -74,7 +85,7 @@ public static class ModelRuntime
             return model;
         }
         used = RuntimeChoice.Onnx;
-        return new OnnxModelFormat().Load(bytes, $"{model.Name} (exported in memory)", new Dictionary<string, string>());
+        return new OnnxModelFormat().Load(bytes, $"{model.Name} (exported in memory)", new Dictionary<string, string>(), onnxThreads);
     }
 
     private static RuntimeDefaults LoadDefaults()

@@ -41,8 +41,9 @@ public sealed record OnnxOptions : ModelOptions
 /// Any Fashion-MNIST ONNX classifier, run by ONNX Runtime: input float32 [N,1,28,28] or [N,784] (a fixed batch size is
 /// honoured), output [N,10] probabilities or logits (softmax when a batch's rows are not probabilities). Pixels are fed
 /// as (pixel · scale − mean) / std (<see cref="OnnxOptions"/>). It is already trained: Fit is an error.
+/// Predictions may run concurrently: each call has its own input and output arrays, and ORT's Run is thread-safe.
 /// </summary>
-internal sealed class OnnxClassifier : IClassifier, IDisposable
+internal sealed class OnnxClassifier : IConcurrentPrediction, IDisposable
 {
     private const int MaxBatch = 1000;
     private readonly OnnxRuntimeSession _session;

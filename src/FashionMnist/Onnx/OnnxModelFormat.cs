@@ -46,13 +46,17 @@ internal sealed class OnnxModelFormat : IModelFileFormat
         return new ModelFile.Header(name, settings, metadata, bytes.Length);
     }
 
-    public IClassifier Load(byte[] bytes, string source, IReadOnlyDictionary<string, string> settings)
+    public IClassifier Load(byte[] bytes, string source, IReadOnlyDictionary<string, string> settings) =>
+        Load(bytes, source, settings, ComputeThreads.Count);
+
+    /// <summary><see cref="Load(byte[], string, IReadOnlyDictionary{string, string})"/> with ORT computing each call on <paramref name="threads"/> threads.</summary>
+    internal IClassifier Load(byte[] bytes, string source, IReadOnlyDictionary<string, string> settings, int threads)
     {
         foreach (string key in settings.Keys)
             if (!SettingNames.Contains(key))
                 throw new FashionMnistException($"'{key}' is not a setting of ONNX models", $"Use: {string.Join(", ", SettingNames)}.");
         _ = Parse(bytes, source); // a file that is not ONNX at all gets that message rather than ORT's
-        var session = OnnxRuntimeSession.Load(bytes, source, ComputeThreads.Count);
+        var session = OnnxRuntimeSession.Load(bytes, source, threads);
         try
         {
             OnnxOptions options = InputOptions(session.Metadata, settings, source);

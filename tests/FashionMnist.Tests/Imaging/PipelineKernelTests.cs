@@ -93,7 +93,7 @@ public class PipelineKernelTests
             foreach (float scale in new[] { 0.5f, 1f, 1.5f })
             {
                 float threshold = scale * analysis.Otsu;
-                var mask = new BinaryMask(w, h, analysis.Distance!.Select(d => (byte)(d > threshold ? 1 : 0)).ToArray());
+                var mask = new BinaryMask(w, h, analysis.Distance!.Take(w * h).Select(d => (byte)(d > threshold ? 1 : 0)).ToArray());
                 var reference = new BinaryMask(w, h, ReferenceFilter(ReferenceFilter(mask.Bits, w, h, 1, false), w, h, 1, true));
                 reference = new BinaryMask(w, h, ReferenceFilter(ReferenceFilter(reference.Bits, w, h, 5, true), w, h, 5, false)).FillHoles();
                 BinaryMask fast = mask.OpenCloseFillHoles(1, 5);
@@ -167,6 +167,97 @@ public class PipelineKernelTests
         RgbaImage translucent = TestImages.Noise(20, 20, 4);
         translucent.Pixels[3] = 254;
         Assert.NotEqual(1f, PhotoPlanes.BoxReduce(translucent, 2).Alpha[0]);
+    }
+
+    [Fact]
+    public void Planes_resampled_straight_from_an_opaque_photos_bytes_equal_the_box_reduced_planes_resampled()
+    {
+        // Longest sides 257-511 reduce by a factor of 1 and then resample: the path that reads the bytes row by row.
+        var photos = FixturePhotos().Select(p => (p, 2 * Math.Max(p.Width, p.Height) / 3)).Append((TestImages.Noise(300, 181, 5), 256)).Append((TestImages.Noise(130, 400, 6), 256));
+        foreach (var (photo, side) in photos)
+        {
+            if (Math.Max(photo.Width, photo.Height) / side != 1) continue;
+            using PhotoPlanes direct = PhotoPlanes.From(photo, side);
+            PhotoPlanes boxed = PhotoPlanes.BoxReduce(photo, 1);
+            Assert.True(direct.Width < boxed.Width || direct.Height < boxed.Height);
+            int n = direct.Width * direct.Height;
+            foreach (var (fast, plain) in new[] { (direct.Red, boxed.Red), (direct.Green, boxed.Green), (direct.Blue, boxed.Blue) })
+            {
+                var expected = new float[n];
+                AreaResampler.Resize(plain, boxed.Width, boxed.Height, expected, direct.Width, direct.Height);
+                Assert.Equal(expected, fast.Take(n));
+            }
+            Assert.Equal(0, direct.TransparentFraction());
+            Assert.All(direct.Alpha, a => Assert.Equal(1f, a));
+        }
+    }
+
+    [Fact]
+    public void Components_and_holes_from_runs_equal_the_pixel_by_pixel_flood_fill()
+    {
+        // Random masks of every density (specks, blobs, mazes), shapes down to one row or column, and real garment masks.
+        var random = new Random(23);
+        var masks = new List<BinaryMask>();
+        foreach (var (w, h) in new[] { (1, 1), (1, 9), (9, 1), (2, 2), (17, 13), (64, 48), (3, 40) })
+            foreach (double density in new[] { 0.0, 0.2, 0.45, 0.6, 0.9, 1.0 })
+                masks.Add(new BinaryMask(w, h, Enumerable.Range(0, w * h).Select(_ => (byte)(random.NextDouble() < density ? 1 : 0)).ToArray()));
+        foreach (RgbaImage photo in FixturePhotos())
+        {
+            using GarmentPipeline.Analysis analysis = Pipeline.Analyse(photo);
+            int w = analysis.Planes.Width, h = analysis.Planes.Height;
+            foreach (float scale in new[] { 0.3f, 1f, 1.5f })
+                masks.Add(new BinaryMask(w, h, analysis.Distance!.Take(w * h).Select(d => (byte)(d > scale * analysis.Otsu ? 1 : 0)).ToArray()));
+        }
+        foreach (BinaryMask mask in masks)
+        {
+            int w = mask.Width, h = mask.Height;
+            byte[] byRuns = (byte[])mask.Bits.Clone(), byPixels = (byte[])mask.Bits.Clone();
+            BinaryMask.FillHoles(byRuns, w, h);
+            BinaryMask.FillHoles(byPixels, w, h, new int[w * h]);
+            Assert.Equal(byPixels, byRuns);
+            foreach (double share in new[] { 1.0, 0.3, 0.05 })
+                foreach (double fraction in new[] { 0.35, 1.0 })
+                    Assert.Equal(ReferenceComponents(mask.Bits, w, h, fraction, share), mask.KeepLargestComponents(fraction, share).Bits);
+        }
+    }
+
+    /// <summary>The flood fill <see cref="BinaryMask.KeepLargestComponents(double, double)"/> used before it worked on runs.</summary>
+    private static byte[] ReferenceComponents(byte[] bits, int width, int height, double minFraction, double maxBorderShare)
+    {
+        int n = bits.Length;
+        var labels = new int[n];
+        var areas = new List<int> { 0 };
+        var rings = new List<int> { 0 };
+        var stack = new Stack<int>();
+        for (int start = 0; start < n; start++)
+        {
+            if (bits[start] == 0 || labels[start] != 0) continue;
+            int label = areas.Count, area = 0, ring = 0;
+            labels[start] = label;
+            stack.Push(start);
+            while (stack.Count > 0)
+            {
+                int i = stack.Pop(), y = i / width, x = i - y * width;
+                area++;
+                if (x == 0 || y == 0 || x == width - 1 || y == height - 1) ring++;
+                foreach (int j in new[] { x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1 })
+                    if (j >= 0 && bits[j] != 0 && labels[j] == 0) { labels[j] = label; stack.Push(j); }
+            }
+            areas.Add(area);
+            rings.Add(ring);
+        }
+        int ringLength = Math.Max(1, width * height - Math.Max(0, width - 2) * Math.Max(0, height - 2));
+        var eligible = new bool[areas.Count];
+        bool any = false;
+        for (int c = 1; c < areas.Count; c++) any |= eligible[c] = rings[c] <= maxBorderShare * ringLength;
+        if (!any) Array.Fill(eligible, true);
+        int largest = 0;
+        for (int c = 1; c < areas.Count; c++)
+            if (eligible[c]) largest = Math.Max(largest, areas[c]);
+        var result = new byte[n];
+        for (int i = 0; i < n; i++)
+            if (labels[i] != 0 && eligible[labels[i]] && areas[labels[i]] >= minFraction * largest) result[i] = 1;
+        return result;
     }
 
     private static void ReferenceBlur(float[] values, int width, int height, int radius)

@@ -211,6 +211,46 @@ public class TestTimeAugmentationTests
         Assert.Equal((1, 0, 6), (plain.PlainCalls, plain.SingleViewCalls, plain.Images));
     }
 
+    [Fact]
+    public void Photos_call_a_concurrent_model_side_by_side_and_any_other_model_one_at_a_time()
+    {
+        RgbaImage photo = s_shoes.Value;
+        var pipeline = new GarmentPipeline();
+        foreach (bool concurrent in new[] { true, false })
+        {
+            // Two photos on two threads; the model's call waits (up to 10 s) for a second call to be inside with it.
+            MeetingModel model = concurrent ? new ConcurrentMeetingModel() : new MeetingModel();
+            var classifier = new PhotoClassifier(model, pipeline, TestTimeAugmentation.Default);
+            Parallel.Invoke(() => classifier.Classify(photo), () => classifier.Classify(photo));
+            Assert.Equal(concurrent ? 2 : 1, model.MostInside);
+        }
+    }
+
+    /// <summary>A model whose calls wait a while for another call to come in: counts how many were inside at once.</summary>
+    private class MeetingModel : IClassifier
+    {
+        private int _inside;
+        public int MostInside;
+        private readonly CountdownEvent _both = new(2);
+        public string Name => "meeting";
+        public ModelOptions Options => throw new NotSupportedException();
+        public bool IsFitted => true;
+        public void Fit(ImageSet train, FitContext? context = null) => throw new NotSupportedException();
+        public void SaveState(BinaryWriter writer) => throw new NotSupportedException();
+        public void Dispose() { }
+        public void PredictProbabilities(ImageSet images, Span<float> probabilities)
+        {
+            int inside = Interlocked.Increment(ref _inside);
+            lock (_both) MostInside = Math.Max(MostInside, inside);
+            _both.Signal();
+            _both.Wait(this is IConcurrentPrediction ? TimeSpan.FromSeconds(10) : TimeSpan.FromMilliseconds(200));
+            Interlocked.Decrement(ref _inside);
+            probabilities[..(images.Count * 10)].Fill(0.1f);
+        }
+    }
+
+    private sealed class ConcurrentMeetingModel : MeetingModel, IConcurrentPrediction;
+
     /// <summary>Counts what it is asked; its probabilities are uniform.</summary>
     private sealed class CountingModel(bool averagesMirror) : IMirrorAveraging
     {

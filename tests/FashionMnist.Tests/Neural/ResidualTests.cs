@@ -2,6 +2,7 @@ using FashionMnist.Tests.Support;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;
+using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Neural;
 

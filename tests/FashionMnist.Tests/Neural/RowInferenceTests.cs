@@ -2,6 +2,7 @@ using FashionMnist.Tests.Support;
 using FashionMnist.Data;
 using FashionMnist.Neural;
 using FashionMnist.Numerics;
+using FashionMnist.Tests.Support;
 
 namespace FashionMnist.Tests.Neural;
 
