@@ -1,4 +1,3 @@
-using FashionMnist.Tests.Support;
 using FashionMnist.Neural;
 using FashionMnist.Neural.Layers;
 using FashionMnist.Numerics;

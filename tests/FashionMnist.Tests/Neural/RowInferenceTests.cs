@@ -1,4 +1,3 @@
-using FashionMnist.Tests.Support;
 using FashionMnist.Data;
 using FashionMnist.Neural;
 using FashionMnist.Numerics;
