@@ -169,8 +169,9 @@ internal sealed partial class Conv2D
     }
 
     /// <summary>
-    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedPixels):
-    /// 48-pixel blocks (the last one overlapping), taps in the GEMM's K blocks, added in order.
+    /// Extended rows of filters f0 .. f0 + 8 for one image into <paramref name="yExt"/> (8 planes of ExtendedStride):
+    /// 4x64 blocks where <see cref="UseWideBroadcast"/>, else 8x48 blocks with the last one overlapping (8x32 when the
+    /// rest fits, <see cref="BroadcastBlockAt"/>); taps in the GEMM's K blocks, added in order.
     /// </summary>
     private unsafe void BroadcastFilters(float* image, int f0, float* yExt)
     {
