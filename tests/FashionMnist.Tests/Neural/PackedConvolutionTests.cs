@@ -7,7 +7,7 @@ namespace FashionMnist.Tests.Neural;
 /// The forward pass that unfolds images straight into the GEMM's packed panels (<c>Conv2D.Packed.cs</c>) against the
 /// im2col + GEMM path (bit for bit: same products, same order) and against naive loops (float tolerance), on shapes
 /// that exercise grouped images, runs split by panel boundaries, a partial last panel, 1-3 wide outputs, non-square
-/// kernels and fused ReLU.
+/// kernels and fused ReLU. Winograd is switched off here (its inference rounds differently: WinogradConvolutionTests).
 /// </summary>
 public class PackedConvolutionTests
 {
@@ -31,7 +31,7 @@ public class PackedConvolutionTests
         var shape = new Shape(channels, height, width);
         Sequential Build(bool packed)
         {
-            var network = new Sequential().Input(shape).Add(new Conv2D(filters, kh, kw) { PackedAllowed = packed });
+            var network = new Sequential().Input(shape).Add(new Conv2D(filters, kh, kw) { PackedAllowed = packed, WinogradAllowed = false });
             if (relu) network.ReLU();
             return network.Build(3);
         }
@@ -85,7 +85,7 @@ public class PackedConvolutionTests
             Sequential Build(bool packed)
             {
                 var network = new Sequential().Input(new Shape(channels, height, width))
-                    .Add(new Conv2D(filters, kh, kw, stride, padding) { PackedAllowed = packed });
+                    .Add(new Conv2D(filters, kh, kw, stride, padding) { PackedAllowed = packed, WinogradAllowed = false });
                 return (stride == 1 ? network.ReLU() : network).Build(5);
             }
             var rng = new SplitMix64(2);
@@ -115,7 +115,7 @@ public class PackedConvolutionTests
         {
             var shape = new Shape(channels, height, width);
             Sequential Build(bool broadcast, bool packed) => new Sequential().Input(shape)
-                .Add(new Conv2D(filters, kh, kw, 1, padding) { BroadcastAllowed = broadcast, PackedAllowed = packed }).ReLU().MaxPool(2).Build(9);
+                .Add(new Conv2D(filters, kh, kw, 1, padding) { BroadcastAllowed = broadcast, PackedAllowed = packed, WinogradAllowed = false }).ReLU().MaxPool(2).Build(9);
             Sequential fast = Build(true, true), packedOnly = Build(false, true), plain = Build(false, false);
             var conv = (Conv2D)fast.Layers[0];
             Assert.Equal(height * width < 64 && padding == Padding.Same, conv.UseWideBroadcast);

@@ -18,21 +18,27 @@ internal sealed partial class Conv2D
     {
         int slices = BatchParallel.Slices(n);
         EnsureSlices(slices);
-        bool packed = UsePacked, broadcast = UseBroadcast;
+        bool packed = UsePacked, broadcast = UseBroadcast, winograd = UseWinograd(pooled: true);
         SelectWeights(training: false);
         if (broadcast) PrepareBroadcast();
+        if (winograd) PrepareWinograd();
         BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
-            ForwardPooledRange(x, y, s, start, count, relu, packed, broadcast));
+            ForwardPooledRange(x, y, s, start, count, relu, packed, broadcast, winograd));
     }
 
     /// <summary><see cref="ForwardPooled"/> of rows [start, start + count) with slice <paramref name="slice"/>'s scratch (after <see cref="PrepareRows"/>).</summary>
     internal void ForwardPooledRows(float[] x, float[] y, int slice, int start, int count, bool relu) =>
-        ForwardPooledRange(x, y, slice, start, count, relu, UsePacked, UseBroadcast);
+        ForwardPooledRange(x, y, slice, start, count, relu, UsePacked, UseBroadcast, UseWinograd(pooled: true));
 
-    private void ForwardPooledRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast)
+    private void ForwardPooledRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast, bool winograd)
     {
         int inSize = InputShape.Size;
         int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
+        if (winograd)
+        {
+            ForwardWinograd(x, s, start, count, y, pooled: true, relu);
+            return;
+        }
         if (broadcast)
         {
             ForwardBroadcastPooled(x, s, start, count, y, pooledHeight, pooledWidth, relu);

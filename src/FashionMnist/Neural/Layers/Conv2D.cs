@@ -118,6 +118,7 @@ internal sealed partial class Conv2D : Layer
     {
         _inference.Invalidate();
         _transposedFrom = null;
+        _winogradFrom = null;
     }
 
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
@@ -127,8 +128,10 @@ internal sealed partial class Conv2D : Layer
         int outSize = OutputShape.Size;
         SelectWeights(pass.Training);
         bool relu = pass.Training ? FusedReLU : InferenceReLU, packed = UsePacked, broadcast = UseBroadcast;
+        bool winograd = !pass.Training && UseWinograd(pooled: false); // inference only: training keeps the GEMM's sums
         if (broadcast) PrepareBroadcast();
-        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) => ForwardRange(x, y, s, start, count, relu, packed, broadcast));
+        if (winograd) PrepareWinograd();
+        BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) => ForwardRange(x, y, s, start, count, relu, packed, broadcast, winograd));
     }
 
     internal override bool HasRowForward => true;
@@ -138,14 +141,20 @@ internal sealed partial class Conv2D : Layer
         EnsureSlices(slices);
         SelectWeights(training: false);
         if (UseBroadcast) PrepareBroadcast();
+        if (UseWinograd(pooled: true)) PrepareWinograd(); // pooled or not, as the pass plans it
     }
 
     internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
-        ForwardRange(x, y, slice, start, count, InferenceReLU, UsePacked, UseBroadcast);
+        ForwardRange(x, y, slice, start, count, InferenceReLU, UsePacked, UseBroadcast, UseWinograd(pooled: false));
 
-    private void ForwardRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast)
+    private void ForwardRange(float[] x, float[] y, int s, int start, int count, bool relu, bool packed, bool broadcast, bool winograd)
     {
         int inSize = InputShape.Size, outSize = OutputShape.Size;
+        if (winograd)
+        {
+            ForwardWinograd(x, s, start, count, y, pooled: false, relu);
+            return;
+        }
         if (broadcast)
         {
             ForwardBroadcast(x, s, start, count, y, relu);
