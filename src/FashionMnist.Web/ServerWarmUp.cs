@@ -13,10 +13,14 @@ namespace FashionMnist.Web;
 public sealed record WarmUpReport(TimeSpan Elapsed, int Requests, int Workers, int Rounds, bool JitQuiet, TimeSpan FirstRequest, TimeSpan LastRequests,
     long MethodsCompiled, long MethodsCompiledInLastRound)
 {
+    /// <summary>The process's CPU time (every thread, the JIT's included) during the warm-up: unlike the wall time it
+    /// hardly depends on what else the machine runs.</summary>
+    public TimeSpan CpuTime { get; init; }
+
     /// <summary>One line for the server's log.</summary>
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"Warmed up in {Elapsed.TotalSeconds:0.0} s ({(JitQuiet ? "the JIT went quiet" : "time limit; the JIT was still compiling")}): " +
-        $"{Requests} requests of built-in photos on {Workers} connections in {Rounds} rounds, the first {FirstRequest.TotalMilliseconds:0} ms, " +
+        $"Warmed up in {Elapsed.TotalSeconds:0.0} s, {CpuTime.TotalSeconds:0.0} s of CPU ({(JitQuiet ? "the JIT went quiet" : "time limit; the JIT was still compiling")}): " +
+        $"{Requests} requests of built-in photos on {Workers} connections in {Rounds} round{(Rounds == 1 ? "" : "s")}, the first {FirstRequest.TotalMilliseconds:0} ms, " +
         $"the last ones {LastRequests.TotalMilliseconds:0.0} ms each; {MethodsCompiled} methods compiled, {MethodsCompiledInLastRound} in the last round");
 }
 
@@ -63,6 +67,7 @@ internal static class ServerWarmUp
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         List<Upload> uploads = Uploads();
         long compiledAtStart = JitInfo.GetCompiledMethodCount();
+        TimeSpan cpuAtStart = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var times = new List<TimeSpan>[workers];
         for (int w = 0; w < workers; w++) times[w] = [];
@@ -101,7 +106,7 @@ internal static class ServerWarmUp
         // The last requests' typical time: the median over every worker's last round.
         TimeSpan[] last = times.SelectMany(t => t.Skip(Math.Max(0, t.Count - RequestsPerRound))).Order().ToArray();
         return new WarmUpReport(clock.Elapsed, times.Sum(t => t.Count), workers, rounds, quiet, firstRequest, last[last.Length / 2],
-            JitInfo.GetCompiledMethodCount() - compiledAtStart, compiledInLastRound);
+            JitInfo.GetCompiledMethodCount() - compiledAtStart, compiledInLastRound) { CpuTime = Environment.CpuUsage.TotalTime - cpuAtStart };
     }
 
     /// <summary>Waits (at most <paramref name="limit"/>) until the JIT has compiled nothing for a while: the runtime
