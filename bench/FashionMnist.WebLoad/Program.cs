@@ -24,12 +24,15 @@ const string Usage = """
       --deadline-seconds S    a phase still running after S seconds is stopped and fails (1800)
       --raw                   send photos as raw image/jpeg bodies instead of multipart forms (as the page does)
       --serve-arg ARG         pass ARG to `fmnist serve` (repeatable), e.g. --serve-arg --no-tta
+      --serve-arg-for LABEL ARG  pass ARG to the server labelled LABEL only (repeatable; web-load.sh's labels are "before"
+                              and "this"), e.g. an option the older build lacks: --serve-arg-for this --warm-up --serve-arg-for this 60
       --out FILE              the JSON (default bench/results/<date>-web-load.json), written atomically
       --conditions TEXT       free text stored in the JSON (e.g. "quiet machine")
     """;
 
 var servers = new List<(string, string)>();
 var serveArguments = new List<string>();
+var serveArgumentsFor = new Dictionary<string, List<string>>();
 string? model = null, photos = null, output = null, conditions = null;
 int generated = 24, concurrency = 16, warmUp = 64, requests = 2000, rounds = 4, hostileGood = 2000, hostile = 200;
 double slowSeconds = 6, soakSeconds = 0;
@@ -65,6 +68,11 @@ try
             case "--deadline-seconds": deadlineSeconds = Math.Max(1, Seconds()); break;
             case "--raw": raw = true; break;
             case "--serve-arg": serveArguments.Add(Value()); break;
+            case "--serve-arg-for":
+                string label = Value();
+                if (!serveArgumentsFor.TryGetValue(label, out var forLabel)) serveArgumentsFor[label] = forLabel = [];
+                forLabel.Add(Value());
+                break;
             case "--out": output = Value(); break;
             case "--conditions": conditions = Value(); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
@@ -72,6 +80,8 @@ try
         }
     }
     if (model is null) throw new ArgumentException("--model is required");
+    if (serveArgumentsFor.Keys.FirstOrDefault(l => servers.Count > 0 ? !servers.Any(s => s.Item1 == l) : l != "this") is string unknown)
+        throw new ArgumentException($"--serve-arg-for names '{unknown}', which is no server's label");
     if (!File.Exists(model)) throw new ArgumentException($"the model file '{model}' does not exist (train one: fmnist train cnn3 --set photo-like=0.5 --out FILE)");
 }
 catch (ArgumentException e)
@@ -96,6 +106,7 @@ var settings = new WebLoadSettings
     Servers = servers.Select(s => (s.Item1, Path.GetFullPath(s.Item2))).ToList(),
     Model = Path.GetFullPath(model),
     ServeArguments = serveArguments,
+    ServeArgumentsFor = serveArgumentsFor.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value),
     Photos = uploads,
     PhotoSource = photos is not null ? Path.GetFullPath(photos) : $"{generated} generated",
     Concurrency = concurrency,

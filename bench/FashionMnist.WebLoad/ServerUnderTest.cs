@@ -74,7 +74,8 @@ public sealed partial class ServerUnderTest : IAsyncDisposable
         Uri address;
         try
         {
-            address = await bound.Task.WaitAsync(startTimeout ?? TimeSpan.FromMinutes(2));
+            // Generous: serve warms itself up before it prints the line (10 s at most by default, longer if told).
+            address = await bound.Task.WaitAsync(startTimeout ?? TimeSpan.FromMinutes(5));
         }
         catch
         {

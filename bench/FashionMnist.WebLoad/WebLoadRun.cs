@@ -14,6 +14,9 @@ public sealed record WebLoadSettings
     /// <summary>Extra `fmnist serve` arguments (e.g. --no-tta).</summary>
     public IReadOnlyList<string> ServeArguments { get; init; } = [];
 
+    /// <summary>Extra `fmnist serve` arguments for one server only, by label (an option the other build does not know).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ServeArgumentsFor { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     public required IReadOnlyList<byte[]> Photos { get; init; }
     public string PhotoSource { get; init; } = "";
 
@@ -66,7 +69,10 @@ public sealed record MachineSummary(string Cpu, int LogicalCores, string Os, str
     }
 }
 
-public sealed record ServerSummary(string Label, string FmnistDll, long RssAtStartMb, long? RssAfterWarmUpMb);
+/// <summary>One server: its arguments beyond --model and --urls, what it printed until it listened (its own warm-up's
+/// line), and its memory when it listened and after the client's warm-up.</summary>
+public sealed record ServerSummary(string Label, string FmnistDll, IReadOnlyList<string> ServeArguments, IReadOnlyList<string> StartLog,
+    long RssAtStartMb, long? RssAfterWarmUpMb);
 
 /// <summary>The speed phase per server: each round's rate and p99, their medians, and the ratio to the first server; also
 /// the median server CPU ms per answer and its ratio (the figure that a busy machine disturbs least).</summary>
@@ -89,7 +95,9 @@ public static class WebLoadRun
         {
             foreach (var (label, dll) in settings.Servers)
             {
-                var server = await ServerUnderTest.StartAsync(label, dll, settings.Model, settings.ServeArguments);
+                IReadOnlyList<string> arguments = [.. settings.ServeArguments, .. settings.ServeArgumentsFor.GetValueOrDefault(label, [])];
+                var server = await ServerUnderTest.StartAsync(label, dll, settings.Model, arguments);
+                IReadOnlyList<string> startLog = server.Log;
                 servers.Add(server);
                 long atStart = (server.Status()?.RssKb ?? 0) / 1024;
                 var client = new HttpClient(new SocketsHttpHandler
@@ -99,11 +107,12 @@ public static class WebLoadRun
                     AutomaticDecompression = DecompressionMethods.None,
                 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
                 clients[server] = client;
+                foreach (string line in startLog.Where(l => l.StartsWith("Warmed up", StringComparison.Ordinal))) log.WriteLine($"{label}: {line}");
                 log.WriteLine($"{label}: pid {server.Pid} on {server.Address}, {atStart} MB; warming up ({settings.WarmUpRequests} requests)");
                 var warm = await LoadPhase.RunAsync(server, new PhaseSettings { Name = "warm-up", GoodRequests = settings.WarmUpRequests, Concurrency = settings.Concurrency, Multipart = settings.Multipart, Deadline = settings.PhaseDeadline },
                     settings.Photos, [], client, log);
                 if (!warm.Passed) phases.Add(warm);
-                summaries.Add(new ServerSummary(label, dll, atStart, (server.Status()?.RssKb ?? 0) / 1024));
+                summaries.Add(new ServerSummary(label, dll, arguments, startLog, atStart, (server.Status()?.RssKb ?? 0) / 1024));
             }
 
             if (settings.SpeedRequests > 0)

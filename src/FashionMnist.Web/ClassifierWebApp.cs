@@ -4,6 +4,7 @@ using FashionMnist.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FashionMnist.Web;
@@ -17,6 +18,11 @@ public static class ClassifierWebApp
     public static WebApplication Build(IClassifier model, WebOptions? options = null)
     {
         options ??= new WebOptions();
+        return Build(model, options, new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options));
+    }
+
+    private static WebApplication Build(IClassifier model, WebOptions options, ClassifyEndpoint endpoint)
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -28,9 +34,12 @@ public static class ClassifierWebApp
         // A start-up failure (port in use) is thrown to the caller, which prints one message; the host would also
         // log it, with the whole stack trace, to the console.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        // For WarmUpAsync, which serves the same endpoint (model, pipeline, photo slots) on a throwaway loopback port.
+        builder.Services.AddSingleton(endpoint);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new ServedModel(model));
 
         WebApplication app = builder.Build();
-        var endpoint = new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options);
         string page = ReadPage();
         var guards = new RequestGuards(options, page);
 
@@ -71,6 +80,33 @@ public static class ClassifierWebApp
         app.MapPost("/api/classify", (HttpRequest request, CancellationToken cancellation) => endpoint.HandleAsync(request, cancellation));
         return app;
     }
+
+    /// <summary>
+    /// Sends requests with built-in photos (<see cref="ServerWarmUp"/>) to a throwaway copy of <paramref name="app"/> on a
+    /// loopback port (same model, pipeline and photo slots), in rounds, until the JIT has compiled the request path or
+    /// <paramref name="limit"/> has passed; call it before <see cref="WebApplication.StartAsync"/>, so that the server
+    /// listens only once the first requests will find the code compiled. Throws <see cref="InvalidOperationException"/>
+    /// if a built-in photo is not answered 200.
+    /// </summary>
+    public static async Task<WarmUpReport> WarmUpAsync(WebApplication app, TimeSpan limit, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero);
+        var options = app.Services.GetRequiredService<WebOptions>();
+        await using WebApplication copy = Build(app.Services.GetRequiredService<ServedModel>().Model,
+            options with { Urls = "http://127.0.0.1:0", AllowedHosts = [] }, app.Services.GetRequiredService<ClassifyEndpoint>());
+        await copy.StartAsync(cancellation);
+        try
+        {
+            return await ServerWarmUp.RunAsync(new Uri(copy.Urls.First()), 2 * options.MaxConcurrentPhotos, limit, cancellation);
+        }
+        finally
+        {
+            await copy.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The model an app serves (for its warm-up copy).</summary>
+    private sealed record ServedModel(IClassifier Model);
 
     private static Task WriteErrorAsync(HttpContext context, int status, string message)
     {

@@ -182,7 +182,7 @@ public sealed class HostileInputTests : IDisposable
         using var busy = new TcpListener(IPAddress.Loopback, 0);
         busy.Start();
         int port = ((IPEndPoint)busy.LocalEndpoint).Port;
-        var result = CliRunner.Run(["serve", "--model", model, "--urls", $"http://127.0.0.1:{port}"], timeout: TimeSpan.FromSeconds(60));
+        var result = CliRunner.Run(["serve", "--model", model, "--urls", $"http://127.0.0.1:{port}", "--warm-up", "0"], timeout: TimeSpan.FromSeconds(60));
         AssertCleanBadInput(result, $"Cannot listen on http://127.0.0.1:{port}");
         Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.DoesNotContain("   at ", result.Stdout); // Kestrel's host logged the whole exception to the console
