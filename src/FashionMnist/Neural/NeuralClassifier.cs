@@ -109,23 +109,33 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
     /// layer-by-layer path opens a region per layer per chunk (the mlp: 4 per 501 images, each a fork and a join of
     /// 0.1-1 ms, with the softmax on one thread between them). Every row's bits are the layer-by-layer path's whoever
     /// computes it, so the probabilities do not depend on the thread count or timing (tested).
+    /// <para>
+    /// A call too small to pay for waking a worker (<see cref="MinParallelMultiplyAdds"/>: the mlp on six images) runs
+    /// as one piece on the calling thread: split in two pieces on one thread, every dense layer streamed its weights
+    /// twice for three rows each. The input buffers are kept per network (<see cref="RowBuffers"/>): a server predicting
+    /// one photo at a time allocated them per call (19 KB for six images, 1.5 MB, a large-object-heap block, per
+    /// evaluation).
+    /// </para>
     /// </summary>
     private static unsafe void PredictRows(Sequential network, ImageSet images, Span<float> probabilities, bool mirror, int batch)
     {
         const int classes = FashionMnistClasses.Count;
-        int count = images.Count, threads = BatchParallel.Slices(count);
+        int count = images.Count;
+        if (count == 0) return;
+        bool parallel = (long)count * MultiplyAddsPerImage(network) * (mirror ? 2 : 1) >= MinParallelMultiplyAdds;
+        int threads = parallel ? BatchParallel.Slices(count) : 1;
         int piece = Math.Max(1, batch / threads), pieces = (count + piece - 1) / piece;
         int slices = Math.Min(threads, pieces);
-        if (count == 0) return;
         network.PrepareRows(slices, slices * piece);
-        var input = new float[slices * piece * ImageSet.PixelCount];
-        var mirrored = mirror ? new float[slices * piece * classes] : [];
+        RowBuffers buffers = s_rowBuffers.GetValue(network, _ => new RowBuffers());
+        float[] input = buffers.Input(slices * piece * ImageSet.PixelCount);
+        float[] mirrored = mirror ? buffers.Mirrored(slices * piece * classes) : [];
         byte[] pixels = images.Pixels;
         var next = new StrongBox<int>(-1);
         fixed (float* target = probabilities)
         {
             nint address = (nint)target;
-            BatchParallel.ForSlices(slices, (long)count * ImageSet.PixelCount * 16, s =>
+            BatchParallel.ForSlices(slices, parallel ? long.MaxValue : 0, s =>
             {
                 int row = s * piece, k;
                 while ((k = Interlocked.Increment(ref next.Value)) < pieces)
@@ -145,6 +155,32 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Below this many multiply-adds (about 20 µs of one core) a prediction stays on the calling thread: a worker's
+    /// wake-up and the join cost more than the half of the work it would take. The mlp on six images (1.4 M) stays;
+    /// cnn1 on six (5 M) and every convolutional zoo model from two images on is split.
+    /// </summary>
+    internal const long MinParallelMultiplyAdds = 4L << 20;
+
+    /// <summary>
+    /// Multiply-adds per image of a network's inference pass, estimated as each layer's parameters times its output
+    /// pixels (exact for dense and convolution layers, which dominate; a batch norm's few are counted too).
+    /// </summary>
+    internal static long MultiplyAddsPerImage(Sequential network) =>
+        network.Layers.Sum(layer => layer.Parameters.Sum(p => (long)p.Length) * layer.OutputShape.Height * layer.OutputShape.Width);
+
+    private static readonly ConditionalWeakTable<Sequential, RowBuffers> s_rowBuffers = new();
+
+    /// <summary>A network's prediction input (and mirrored-output) buffers, kept across calls, grown when needed.</summary>
+    private sealed class RowBuffers
+    {
+        private float[] _input = [], _mirrored = [];
+
+        public float[] Input(int length) => _input.Length >= length ? _input : _input = new float[length];
+
+        public float[] Mirrored(int length) => _mirrored.Length >= length ? _mirrored : _mirrored = new float[length];
     }
 
     /// <summary>Images per forward pass in inference: <see cref="InferenceBatch"/>, fewer when the activations are large.</summary>

@@ -34,13 +34,20 @@ internal sealed unsafe class GemmKernel
     public static readonly GemmKernel Avx512Tall = new("avx512-12x32", 12, 32,
         Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel<Rows12, Avx512Vector, Vector512<float>>);
 
+    /// <summary>Narrow AVX-512 shapes for C of few rows (one to six images at inference): see <see cref="ForRows"/>.</summary>
+    public static readonly GemmKernel Avx512Rows4 = new("avx512-4x32", 4, 32,
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel<Rows4, Avx512Vector, Vector512<float>>);
+
+    public static readonly GemmKernel Avx512Rows6 = new("avx512-6x32", 6, 32,
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported, &GemmKernels.Kernel<Rows6, Avx512Vector, Vector512<float>>);
+
     public static readonly GemmKernel Avx2 = new("avx2-6x16", 6, 16,
         Vector256.IsHardwareAccelerated && Fma.IsSupported, &GemmKernels.Kernel<Rows6, Avx2Vector, Vector256<float>>);
 
     /// <summary>Portable: Vector128 is SSE on x64 and AdvSimd on Arm64, software elsewhere.</summary>
     public static readonly GemmKernel Portable = new("vector128-4x8", 4, 8, true, &GemmKernels.Kernel<Rows4, PortableVector, Vector128<float>>);
 
-    public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx512Tall, Avx2, Portable];
+    public static IReadOnlyList<GemmKernel> All { get; } = [Avx512, Avx512Tall, Avx512Rows4, Avx512Rows6, Avx2, Portable];
 
     /// <summary>
     /// The widest kernel this CPU runs in hardware. 12x32 (24 zmm accumulators, the BLIS SKX shape) and 8x32
@@ -49,13 +56,20 @@ internal sealed unsafe class GemmKernel
     public static GemmKernel Best { get; } = Avx512Tall.IsAccelerated ? Avx512Tall : Avx2.IsAccelerated ? Avx2 : Portable;
 
     /// <summary>
-    /// The kernel for a C of <paramref name="m"/> rows: <see cref="Best"/>, or the 8x32 AVX-512 kernel when it wastes fewer
-    /// padded rows (m = 64 or 128, the conv layers' filter counts, pad to 72 and 132 rows with MR = 12: 8-12 % of
-    /// the multiply-adds thrown away; measured 4-14 % faster on those shapes). Each C element is summed in the same
-    /// order by either kernel, so the choice never changes a result.
+    /// The kernel for a C of <paramref name="m"/> rows: <see cref="Best"/>, or the AVX-512 kernel of the next MR up when it
+    /// wastes fewer padded rows. m = 64 or 128 (the conv layers' filter counts) pad to 72 and 132 rows with MR = 12, 8-12 %
+    /// of the multiply-adds thrown away: 8x32 measured 4-14 % faster there. Below 8 rows (a dense layer on one to six
+    /// images at inference, or on half of them per thread) 8x32 computed up to 8x the useful work: m = 1 cost as much as m = 8.
+    /// 4x32 and 6x32 still keep 8 and 12 independent accumulator chains, enough to cover the FMA latency. Each C element is
+    /// summed in the same order by every kernel, so the choice never changes a result.
     /// </summary>
-    public static GemmKernel ForRows(int m) =>
-        ReferenceEquals(Best, Avx512Tall) && Avx512.IsAccelerated && RoundUp(m, Avx512.MR) < RoundUp(m, Avx512Tall.MR) ? Avx512 : Best;
+    public static GemmKernel ForRows(int m)
+    {
+        if (!ReferenceEquals(Best, Avx512Tall) || !Avx512.IsAccelerated) return Best;
+        if (m <= Avx512Rows4.MR) return Avx512Rows4;
+        if (m <= Avx512Rows6.MR) return Avx512Rows6;
+        return RoundUp(m, Avx512.MR) < RoundUp(m, Avx512Tall.MR) ? Avx512 : Best;
+    }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -32,10 +32,19 @@ internal static unsafe class GemmPacking
         {
             int rows = Math.Min(mr, mc - i0);
             float* src = a.P + i0 * a.RowStride;
-            if (a.ColStride == 1 && rows == mr && mr % 4 == 0 && Sse.IsSupported)
+            if (a.ColStride == 1 && rows >= 4 && Sse.IsSupported)
             {
-                // Rows contiguous along k, full panel: transpose 4x4 blocks in SSE registers.
-                TransposePanel(src, a.RowStride, kc, mr, alpha, dst);
+                // Rows contiguous along k: transpose 4x4 blocks in SSE registers, then the last rows (6-row panels, a
+                // partial last panel) one value at a time, then zeros.
+                int blocked = rows / 4 * 4;
+                TransposePanel(src, a.RowStride, kc, blocked, mr, alpha, dst);
+                for (int r = blocked; r < rows; r++)
+                {
+                    float* s = src + r * a.RowStride;
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = alpha * s[p];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int p = 0; p < kc; p++) dst[p * mr + r] = 0f;
             }
             else if (a.ColStride == 1)
             {
@@ -101,7 +110,7 @@ internal static unsafe class GemmPacking
             else if (b.RowStride == 1 && cols == nr && nr % 4 == 0 && Sse.IsSupported)
             {
                 // B transposed, full panel: the same 4x4 register transposes as for A.
-                TransposePanel(src, b.ColStride, kc, nr, 1f, dst);
+                TransposePanel(src, b.ColStride, kc, nr, nr, 1f, dst);
             }
             else
             {
@@ -119,11 +128,11 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>dst[p * mr + r] = alpha * src[r * rowStride + p] for r &lt; mr (a multiple of 4), p &lt; kc.</summary>
-    private static void TransposePanel(float* src, nint rowStride, int kc, int mr, float alpha, float* dst)
+    /// <summary>dst[p * mr + r] = alpha * src[r * rowStride + p] for r &lt; rows (a multiple of 4, at most mr), p &lt; kc.</summary>
+    private static void TransposePanel(float* src, nint rowStride, int kc, int rows, int mr, float alpha, float* dst)
     {
         var scale = Vector128.Create(alpha);
-        for (int r0 = 0; r0 < mr; r0 += 4)
+        for (int r0 = 0; r0 < rows; r0 += 4)
         {
             float* s0 = src + r0 * rowStride, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
             float* d = dst + r0;

@@ -137,6 +137,26 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(1, 256, 784, 4)]  // the mlp's first layer on one image (inference)
+    [InlineData(3, 128, 256, 4)]  // half of six images per thread
+    [InlineData(6, 256, 784, 6)]  // one photo's six views
+    [InlineData(5, 10, 128, 6)]
+    public void Few_rows_pick_a_narrow_kernel_with_the_wide_kernels_bits(int m, int n, int k, int mr)
+    {
+        if (!GemmKernel.Avx512Tall.IsAccelerated) return; // the narrow AVX-512 kernels exist only beside it
+        Assert.Equal(mr, GemmKernel.ForRows(m).MR);
+        foreach (float beta in new[] { 0f, 1f })
+        {
+            var g = new GemmCase(m, n, k, false, true, beta: beta, seed: m + n);
+            float[] chosen = g.FreshC(), wide = g.FreshC();
+            ManagedGemm.Multiply(false, true, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, chosen, g.Ldc, 1);
+            ManagedGemm.Multiply(false, true, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, wide, g.Ldc, 1, GemmKernel.Avx512Tall);
+            g.Verify(chosen, "narrow kernel");
+            Assert.Equal(wide.Select(BitConverter.SingleToInt32Bits), chosen.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(7, 33, 5)]
     [InlineData(64, 605, 288)]   // cnn3 conv2 forward

@@ -71,14 +71,14 @@ internal sealed class Dense : Layer
     /// While the network's weights are frozen (<see cref="Sequential.FreezeWeights"/>: a prediction over many
     /// chunks), Wᵀ packed once into the GEMM's B panels; otherwise null and every multiply packs W itself: per thread
     /// and per K block, 200K floats for the mlp's first layer per 250-image slice. Layers narrower than one panel
-    /// (the 10-unit output) keep the ordinary multiply, which turns C around so the short side is padded less.
+    /// (the 10-unit output) use them only for a few rows (<see cref="UsesPackedWeights"/>).
     /// What is packed is the inference weights (<see cref="SelectWeights"/>, called before): a folded batch norm's.
     /// Training passes never use the packed panels.
     /// The sums are the ordinary multiply's (<see cref="ManagedGemm.MultiplyPrepackedB"/>), so outputs are identical.
     /// </summary>
     private float[]? FrozenPackedWeights()
     {
-        if (!_weightsFrozen || NeuralGemm.Backend != GemmBackend.Managed || Units < ManagedGemm.PackedPanelWidth) return null;
+        if (!_weightsFrozen || NeuralGemm.Backend != GemmBackend.Managed) return null;
         if (!_packedCurrent || !ReferenceEquals(_packedFrom, _forwardWeights)) // folded or plain weights since the last packing
         {
             int nr = ManagedGemm.PackedPanelWidth;
@@ -113,7 +113,7 @@ internal sealed class Dense : Layer
     private void ForwardRange(float[] x, float[] y, int start, int count, float[]? packed, bool relu)
     {
         Span<float> output = y.AsSpan(start * Units, count * Units);
-        if (packed is not null)
+        if (packed is not null && UsesPackedWeights(count))
             ManagedGemm.MultiplyPrepackedB(count, Units, _inputs, x.AsSpan(start * _inputs, count * _inputs), _inputs, packed, 0f, output, Units);
         else
             NeuralGemm.Multiply(false, true, count, Units, _inputs, 1f, x.AsSpan(start * _inputs, count * _inputs), _inputs,
@@ -122,6 +122,14 @@ internal sealed class Dense : Layer
             for (int r = 0; r < count; r++) Kernels.AddBias(output.Slice(r * Units, Units), _forwardBias, relu);
         else if (relu) Kernels.ReLU(output);
     }
+
+    /// <summary>
+    /// Whether <paramref name="rows"/> rows multiply with the packed weights. A layer narrower than one panel (the 10-unit
+    /// output) does so only for up to one panel width of rows: on many rows the ordinary multiply turns C around so the
+    /// short side is padded less (250 rows: 10.8 against 14.7 µs), on a few it packed W again per call (six rows: 2.5
+    /// against 0.5 µs). Either way the sums are the same.
+    /// </summary>
+    private bool UsesPackedWeights(int rows) => Units >= ManagedGemm.PackedPanelWidth || rows <= ManagedGemm.PackedPanelWidth;
 
     /// <summary>
     /// One parallel region: slice s computes dL/dW and dL/db for its range of output units (sums over the whole
