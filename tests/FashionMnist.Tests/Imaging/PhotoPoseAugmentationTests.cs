@@ -264,6 +264,35 @@ public class PhotoPoseAugmentationTests
         Assert.Equal(("0.5", "0.4", "0.3"), (settings["photo-fold"], settings["photo-shoe-top"], settings["photo-texture"]));
     }
 
+    [Fact]
+    public void The_cli_lists_the_options_and_refuses_a_bad_value()
+    {
+        var help = CliRunner.Run("train", "cnn-photo", "--help-options");
+        Assert.Equal(0, help.ExitCode);
+        foreach (string name in new[] { "photo-fold", "photo-shoe-top", "photo-texture" }) Assert.Contains(name, help.Stdout);
+        var bad = CliRunner.Run("train", "cnn-photo", "--set", "photo-texture=2", "--no-save", "--no-store");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("Option 'photo-texture' must be in [0, 1]", bad.Stderr);
+        Assert.DoesNotContain("   at ", bad.Stderr);
+    }
+
+    [Fact]
+    public void The_variants_do_not_allocate_per_image()
+    {
+        ImageSet slice = TestData.BalancedTrain(4);
+        var settings = new AugmentationSettings(PhotoLikeProbability: 1) { PhotoLike = AllOn };
+        var output = new byte[784];
+        void RunAll()
+        {
+            for (int i = 0; i < slice.Count; i++)
+                Augmentation.Apply(slice.Pixels.AsSpan(i * 784, 784), slice.Labels[i], output, settings, (ulong)i);
+        }
+        RunAll(); // warm up (JIT, statics)
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        RunAll();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>
     /// The per-class sheet of docs/photos.md: photo-like training images with all three variants on (each image drawn
     /// with photo-like probability 1). Set FMNIST_PHOTOAUG_SHEET=path.png to write it.
