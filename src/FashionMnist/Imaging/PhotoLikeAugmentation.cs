@@ -14,8 +14,16 @@ namespace FashionMnist.Imaging;
 /// <param name="MaxNoise">Pixel noise over the garment has a standard deviation of up to this (0-1 intensity scale).</param>
 /// <param name="NormalizeProbability">Share of images given the garment pipeline's own intensity normalisation
 /// (1st-99th percentile into [0.12, 1], gamma to mean 0.55) instead of keeping Fashion-MNIST's intensities.</param>
+/// <param name="FoldProbability">Share of trousers with one leg folded (up over itself, or sideways): flat-laid trousers in
+/// photos often have a folded or bent leg, a pose Fashion-MNIST lacks. 0 = off.</param>
+/// <param name="TopViewProbability">Share of shoes shown as a pair seen from above (two soles side by side, toes the same
+/// way, the opening dark) instead of in profile: how shoe pairs are usually photographed. 0 = off.</param>
+/// <param name="TextureProbability">Share of tops and dresses (T-shirt, Pullover, Dress, Coat, Shirt) given stripes or a
+/// print inside the garment: Fashion-MNIST's intensity is the garment's shade, while the pipeline turns a photo's
+/// stripes and prints into texture, which the model otherwise takes for Shirt, Dress or Coat. 0 = off.</param>
 internal sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoeRotation = 90, double PairProbability = 0.5,
-    double MinAspect = 0.8, double MaxAspect = 1.8, double MaxRamp = 0.3, double MaxNoise = 0.06, double NormalizeProbability = 0.5)
+    double MinAspect = 0.8, double MaxAspect = 1.8, double MaxRamp = 0.3, double MaxNoise = 0.06, double NormalizeProbability = 0.5,
+    double FoldProbability = 0, double TopViewProbability = 0, double TextureProbability = 0)
 {
     public void Validate()
     {
@@ -31,10 +39,13 @@ internal sealed record PhotoLikeSettings(double MaxRotation = 12, double MaxShoe
         Check(MaxRamp is >= 0 and <= 0.9, "brightness ramp", MaxRamp, "0-0.9");
         Check(MaxNoise is >= 0 and <= 0.5, "noise", MaxNoise, "0-0.5");
         Check(NormalizeProbability is >= 0 and <= 1, "normalisation probability", NormalizeProbability, "0-1");
+        Check(FoldProbability is >= 0 and <= 1, "fold probability", FoldProbability, "0-1");
+        Check(TopViewProbability is >= 0 and <= 1, "top-view probability", TopViewProbability, "0-1");
+        Check(TextureProbability is >= 0 and <= 1, "texture probability", TextureProbability, "0-1");
     }
 }
 
-/// <summary>One photo-like transformation, every choice explicit (drawn from a key by <see cref="Draw"/>, or set by hand in tests).</summary>
+/// <summary>One photo-like transformation, every choice explicit (drawn from a key by <see cref="Draw(ulong, int, PhotoLikeSettings)"/>, or set by hand in tests).</summary>
 /// <param name="Rotation">Degrees, positive = clockwise on screen (y points down).</param>
 /// <param name="Aspect">Width is multiplied by √Aspect and height divided by it, in the garment's own axes (before the rotation).</param>
 /// <param name="Pair">Paste the garment and its mirror image overlapping (a pair of shoes seen from above).</param>
@@ -52,10 +63,25 @@ internal readonly record struct PhotoLikeParameters(double Rotation, double Aspe
     /// <summary>No rotation, stretch, pair, lighting or noise: only the re-framing.</summary>
     public static PhotoLikeParameters None => new(0, 1, false, 0, 0, false, 0, 0, 0, 0, false);
 
+    /// <summary>A folded trouser leg (off by default).</summary>
+    public LegFold Fold { get; init; }
+
+    /// <summary>A shoe pair seen from above (off by default; replaces <see cref="Pair"/>).</summary>
+    public TopView Top { get; init; }
+
+    /// <summary>Stripes or a print on the garment (off by default).</summary>
+    public GarmentTexture Texture { get; init; }
+
     /// <summary>The choices for one image of class <paramref name="label"/>, from <paramref name="key"/> alone (always the same number of draws).</summary>
     public static PhotoLikeParameters Draw(ulong key, int label, PhotoLikeSettings settings)
     {
         var random = new SplitMix64(key);
+        return Draw(ref random, label, settings);
+    }
+
+    /// <summary>The draws from a given stream (tests count them: exactly <see cref="DrawCount"/>).</summary>
+    internal static PhotoLikeParameters Draw(ref SplitMix64 random, int label, PhotoLikeSettings settings)
+    {
         bool shoe = PhotoLikeAugmentation.IsShoe(label);
         double rotation = random.NextSigned() * (shoe ? settings.MaxShoeRotation : settings.MaxRotation);
         double aspect = Math.Exp(Math.Log(settings.MinAspect) + random.NextDouble() * (Math.Log(settings.MaxAspect) - Math.Log(settings.MinAspect)));
@@ -67,7 +93,75 @@ internal readonly record struct PhotoLikeParameters(double Rotation, double Aspe
         double noise = settings.MaxNoise * random.NextDouble();
         bool normalize = random.NextDouble() < settings.NormalizeProbability;
         ulong noiseKey = random.NextULong();
-        return new(rotation, aspect, pair, offset, shift, vertical, ramp * Math.Cos(rampAngle), ramp * Math.Sin(rampAngle), noise, noiseKey, normalize);
+        // The issue-16 poses and textures, drawn after the choices above (which so stay what they were) and always, for
+        // every class and setting: a variant switched on changes its own classes' images only.
+        bool fold = random.NextDouble() < settings.FoldProbability && label == 1;
+        var legFold = new LegFold(fold, random.Next(2) == 0, 0.5 + 0.25 * random.NextDouble(), 50 * random.NextDouble());
+        bool top = random.NextDouble() < settings.TopViewProbability && shoe;
+        var topView = new TopView(top, 0.36 + 0.14 * random.NextDouble(), 0.08 * random.NextDouble(), 0.12 * random.NextSigned(),
+            0.3 + 0.5 * random.NextDouble());
+        bool textured = random.NextDouble() < settings.TextureProbability && PhotoLikeAugmentation.IsTop(label);
+        bool print = random.Next(3) == 0;
+        double stripeAngle = (random.Next(4) == 0 ? 90 : 0) + 20 * random.NextSigned();
+        var texture = new GarmentTexture(textured, print, 2 + 2.5 * random.NextDouble(), stripeAngle, 0.3 + 0.45 * random.NextDouble(),
+            random.NextDouble(), 0.15 * random.NextSigned(), 0.15 * random.NextSigned(), 0.2 + 0.15 * random.NextDouble(), random.Next(2) == 0);
+        return new(rotation, aspect, pair && !top, offset, shift, vertical, ramp * Math.Cos(rampAngle), ramp * Math.Sin(rampAngle), noise, noiseKey, normalize)
+        {
+            Fold = legFold,
+            Top = topView,
+            Texture = texture,
+        };
+    }
+
+    /// <summary>How many values <see cref="Draw(ulong, int, PhotoLikeSettings)"/> takes from its stream: the same for every class and setting (tests hold it).</summary>
+    internal const int DrawCount = 12 + 4 + 5 + 11;
+}
+
+/// <summary>One trouser leg folded over a line across it: the part beyond the line is mirrored over it.</summary>
+/// <param name="On">Fold a leg.</param>
+/// <param name="Right">The right leg (on screen) instead of the left.</param>
+/// <param name="At">Where the fold line meets the leg's outer edge, as a fraction of the garment's height from its top.</param>
+/// <param name="Angle">Degrees the fold line is turned from horizontal, rising towards the crotch: 0 folds the lower leg
+/// straight up over the leg, 45 sideways (the leg then points outwards).</param>
+internal readonly record struct LegFold(bool On, bool Right, double At, double Angle);
+
+/// <summary>A shoe pair seen from above, made from the profile: each shoe's outline across its length is the profile's
+/// height mirrored about the sole (narrow toe, wide heel), the two side by side with the toes the same way.</summary>
+/// <param name="On">Show the pair from above.</param>
+/// <param name="Width">Each shoe's width as a fraction of its length.</param>
+/// <param name="Gap">Gap between the two shoes, as a fraction of the length.</param>
+/// <param name="Shift">The second shoe is moved along the first by this fraction of the length (signed).</param>
+/// <param name="Opening">Darkening (0-1) of the opening at the heel end, the shadowed inside of the shoe.</param>
+internal readonly record struct TopView(bool On, double Width, double Gap, double Shift, double Opening);
+
+/// <summary>Stripes or a print modulating the garment's intensity (in canvas pixels, so before the reduction to 28x28).</summary>
+/// <param name="On">Texture the garment.</param>
+/// <param name="Print">A print on the chest (an ellipse lighter or darker than the garment, with a fine pattern) instead of stripes.</param>
+/// <param name="Period">Stripe period in canvas pixels (about 28x28 pixels: the canvas is at the source's scale).</param>
+/// <param name="Angle">Stripe direction in degrees (0 = horizontal stripes).</param>
+/// <param name="Depth">How much the dark phase darkens (0-1).</param>
+/// <param name="Phase">Stripe phase (0-1 of a period).</param>
+/// <param name="PrintX">Print centre offset across, as a fraction of the half width.</param>
+/// <param name="PrintY">Print centre offset down from 0.4 of the height, as a fraction of the half height.</param>
+/// <param name="PrintSize">Print radius as a fraction of the garment's width.</param>
+/// <param name="PrintDark">The print is darker than the garment (else lighter).</param>
+internal readonly record struct GarmentTexture(bool On, bool Print, double Period, double Angle, double Depth, double Phase,
+    double PrintX, double PrintY, double PrintSize, bool PrintDark)
+{
+    /// <summary>The intensity factor at canvas pixel (x, y) of a width x height canvas.</summary>
+    public float Factor(int x, int y, int width, int height)
+    {
+        double radians = Angle * Math.PI / 180;
+        double across = (x + 0.5) * -Math.Sin(radians) + (y + 0.5) * Math.Cos(radians);
+        double wave = 0.5 + 0.5 * Math.Cos(2 * Math.PI * (across / Period + Phase));
+        if (!Print) return (float)(1 - Depth * wave);
+        double cx = width * (0.5 + 0.5 * PrintX), cy = height * (0.4 + 0.5 * PrintY), r = PrintSize * width;
+        double dx = (x + 0.5 - cx) / r, dy = (y + 0.5 - cy) / (0.9 * r);
+        if (dx * dx + dy * dy > 1) return 1;
+        // The print's own detail: a finer pattern at right angles to the stripe direction, half as deep.
+        double detail = 0.5 + 0.5 * Math.Cos(2 * Math.PI * ((x + 0.5) * Math.Cos(radians) + (y + 0.5) * Math.Sin(radians)) / (0.7 * Period));
+        double level = PrintDark ? 1 - Depth : 1 + Depth;
+        return (float)(level * (1 - 0.5 * Depth * detail));
     }
 }
 
@@ -101,6 +195,9 @@ internal static class PhotoLikeAugmentation
     /// <summary>Sandal, Sneaker and Ankle boot: shown in profile in Fashion-MNIST, in pairs and at any angle in photos.</summary>
     public static bool IsShoe(int label) => label is 5 or 7 or 9;
 
+    /// <summary>T-shirt/top, Pullover, Dress, Coat and Shirt: the garments photographed with stripes and prints.</summary>
+    public static bool IsTop(int label) => label is 0 or 2 or 3 or 4 or 6;
+
     /// <summary>One photo-like version of <paramref name="image"/> (class <paramref name="label"/>), its choices drawn from <paramref name="key"/>.</summary>
     public static void Apply(ReadOnlySpan<byte> image, int label, Span<byte> destination, PhotoLikeSettings settings, ulong key) =>
         Apply(image, destination, PhotoLikeParameters.Draw(key, label, settings));
@@ -128,13 +225,20 @@ internal static class PhotoLikeAugmentation
             return;
         }
 
-        var geometry = Geometry.For(left, right, top, bottom, parameters);
+        var fold = FoldLine.For(left, right, top, bottom, parameters.Fold);
+        double x0 = left - 0.5, x1 = right + 0.5, y0 = top - 0.5, y1 = bottom + 0.5;
+        if (fold.On) fold.Extend(source, ref x0, ref x1, ref y0, ref y1);
+        bool heelRight = parameters.Top.On && HeelIsRight(source, left, right, top, bottom);
+        var geometry = Geometry.For(x0, x1, y0, y1, left + right, top + bottom, parameters, fold, heelRight);
         int width = geometry.CanvasWidth, height = geometry.CanvasHeight, n = width * height;
         Span<float> padded = stackalloc float[Geometry.PaddedSide * Geometry.PaddedSide];
         Geometry.Pad(source, padded);
         Span<float> canvas = stackalloc float[MaxCanvas * MaxCanvas];
         canvas = canvas[..n];
-        geometry.Render(padded, canvas, parameters);
+        // Top view: each column's profile height and mean shade (a shoe seen from above is one shade, with no sole line).
+        Span<float> columns = stackalloc float[2 * Side];
+        if (parameters.Top.On) TopLayout.Columns(source, columns);
+        geometry.Render(padded, canvas, parameters, fold, columns);
 
         Span<byte> mask = stackalloc byte[MaxCanvas * MaxCanvas];
         mask = mask[..n];
@@ -159,11 +263,27 @@ internal static class PhotoLikeAugmentation
         for (int i = 0; i < framed.Length; i++) destination[i] = GrayImage.ToByte(framed[i]);
     }
 
+    /// <summary>Whether the shoe's heel (its highest part: the ankle or collar) is on the right: the mean column of its top rows.</summary>
+    private static bool HeelIsRight(ReadOnlySpan<float> source, int left, int right, int top, int bottom)
+    {
+        int rows = Math.Max(1, (bottom - top + 1) / 3);
+        double sum = 0, count = 0;
+        for (int y = top; y < top + rows; y++)
+            for (int x = left; x <= right; x++)
+            {
+                float v = source[y * Side + x];
+                if (v <= GarmentLevel) continue;
+                sum += v * x; count += v;
+            }
+        return count > 0 && sum / count > (left + right) / 2.0;
+    }
+
     /// <summary>Marks the garment, then applies the brightness ramp and noise to it (never pushing it into the background).</summary>
     private static void Light(Span<float> canvas, Span<byte> mask, int width, int height, in PhotoLikeParameters parameters)
     {
         var noise = new SplitMix64(parameters.NoiseKey);
         float noiseScale = (float)parameters.Noise, rampX = (float)parameters.RampX, rampY = (float)parameters.RampY;
+        GarmentTexture texture = parameters.Texture;
         float halfWidth = width / 2f, halfHeight = height / 2f;
         for (int y = 0; y < height; y++)
         {
@@ -174,9 +294,10 @@ internal static class PhotoLikeAugmentation
                 float v = canvas[i];
                 if (v <= GarmentLevel) { mask[i] = 0; continue; }
                 mask[i] = 1;
-                if (noiseScale == 0 && rampX == 0 && rampY == 0) continue;
+                if (noiseScale == 0 && rampX == 0 && rampY == 0 && !texture.On) continue;
                 float factor = 1 + rampX * (x + 0.5f - halfWidth) / halfWidth + ry;
-                float noisy = v * factor + (noiseScale == 0 ? 0 : noiseScale * noise.NextNoise());
+                float shade = texture.On ? v * texture.Factor(x, y, width, height) : v; // the mask keeps the outline
+                float noisy = shade * factor + (noiseScale == 0 ? 0 : noiseScale * noise.NextNoise());
                 canvas[i] = Math.Clamp(noisy, Math.Min(v, 2 * GarmentLevel), 1f);
             }
         }
@@ -197,6 +318,142 @@ internal static class PhotoLikeAugmentation
             if (mask[i] != 0) canvas[i] = values[k++];
     }
 
+    /// <summary>The fold of one trouser leg in source coordinates: the leg's part beyond the line is mirrored over it.</summary>
+    private readonly struct FoldLine
+    {
+        public bool On { get; private init; }
+        private readonly double _px, _py, _nx, _ny, _middle;
+        private readonly bool _right;
+
+        private FoldLine(double px, double py, double nx, double ny, double middle, bool right)
+        {
+            On = true;
+            (_px, _py, _nx, _ny, _middle, _right) = (px, py, nx, ny, middle, right);
+        }
+
+        public static FoldLine For(int left, int right, int top, int bottom, in LegFold fold)
+        {
+            if (!fold.On) return default;
+            double x0 = left - 0.5, x1 = right + 0.5, y0 = top - 0.5, y1 = bottom + 0.5;
+            double radians = fold.Angle * Math.PI / 180, sin = Math.Sin(radians), cos = Math.Cos(radians);
+            // The line starts at the leg's outer edge and rises towards the middle; its normal points into the folded part.
+            return new FoldLine(fold.Right ? x1 : x0, y0 + fold.At * (y1 - y0), fold.Right ? -sin : sin, cos, (x0 + x1) / 2, fold.Right);
+        }
+
+        /// <summary>Whether source point (x, y) is in the part that is folded away.</summary>
+        public bool Removed(float x, float y) =>
+            (_right ? x > _middle : x < _middle) && (x - _px) * _nx + (y - _py) * _ny > 0;
+
+        /// <summary>The mirror image of (x, y) over the fold line.</summary>
+        public void Reflect(float x, float y, out float rx, out float ry)
+        {
+            double d = (x - _px) * _nx + (y - _py) * _ny;
+            rx = (float)(x - 2 * d * _nx);
+            ry = (float)(y - 2 * d * _ny);
+        }
+
+        /// <summary>The folded garment's value at (x, y): the garment less the folded part, or the folded part on top.</summary>
+        public float Sample(ReadOnlySpan<float> padded, float x, float y)
+        {
+            float kept = Removed(x, y) ? 0 : Geometry.Bilinear(padded, x, y);
+            Reflect(x, y, out float rx, out float ry);
+            float folded = Removed(rx, ry) ? Geometry.Bilinear(padded, rx, ry) : 0;
+            return Math.Max(kept, folded);
+        }
+
+        /// <summary>Widens the box (pixel edges) to the folded garment: its folded pixels where they land.</summary>
+        public void Extend(ReadOnlySpan<float> source, ref double x0, ref double x1, ref double y0, ref double y1)
+        {
+            double left = double.MaxValue, right = double.MinValue, top = double.MaxValue, bottom = double.MinValue;
+            for (int i = 0; i < source.Length; i++)
+            {
+                if (source[i] <= GarmentLevel) continue;
+                float x = i % Side, y = i / Side;
+                if (Removed(x, y)) Reflect(x, y, out x, out y);
+                left = Math.Min(left, x); right = Math.Max(right, x); top = Math.Min(top, y); bottom = Math.Max(bottom, y);
+            }
+            (x0, x1, y0, y1) = (left - 0.5, right + 0.5, top - 0.5, bottom + 0.5);
+        }
+    }
+
+    /// <summary>
+    /// A shoe pair seen from above, in source coordinates: two shoes side by side along the profile's length, each one's
+    /// half-width at a point along it growing with the square root of the profile's height there (the toe cap rounded,
+    /// widest at the heel), in the column's mean shade, with a dark opening at the heel end. Sampling the profile's
+    /// inside instead (the sole line, stitching) drew stripes along the shoe and needle-thin toes that no photo shows.
+    /// </summary>
+    private readonly struct TopLayout
+    {
+        public bool On { get; private init; }
+        public (double X0, double X1, double Y0, double Y1) Box { get; private init; }
+        private readonly double _height, _halfWidth, _axisA, _axisB, _shiftB, _openingX, _openingRx, _openingRy, _opening;
+
+        public static TopLayout For(double x0, double x1, double y0, double y1, in TopView view, bool heelRight)
+        {
+            double length = x1 - x0, height = y1 - y0, width = view.Width * length, gap = view.Gap * length;
+            double middle = (y0 + y1) / 2, shift = view.Shift * length;
+            double axisA = middle - (width + gap) / 2, axisB = middle + (width + gap) / 2;
+            // The opening: an ellipse centred a fifth of the length in from the heel end, half the shoe's width across.
+            double openingX = heelRight ? x1 - 0.22 * length : x0 + 0.22 * length;
+            return new TopLayout(height, width / 2, axisA, axisB, shift, openingX, 0.16 * length, 0.28 * width, view.Opening,
+                (x0 + Math.Min(0, shift), x1 + Math.Max(0, shift), axisA - width / 2, axisB + width / 2));
+        }
+
+        private TopLayout(double height, double halfWidth, double axisA, double axisB, double shiftB, double openingX, double openingRx,
+            double openingRy, double opening, (double, double, double, double) box)
+        {
+            On = true;
+            Box = box;
+            (_height, _halfWidth, _axisA, _axisB, _shiftB) = (height, halfWidth, axisA, axisB, shiftB);
+            (_openingX, _openingRx, _openingRy, _opening) = (openingX, openingRx, openingRy, opening);
+        }
+
+        /// <summary>The brighter of the two shoes at (x, y).</summary>
+        public float Sample(ReadOnlySpan<float> columns, float x, float y) =>
+            Math.Max(Shoe(columns, x, y - _axisA), Shoe(columns, x - _shiftB, y - _axisB));
+
+        /// <summary>Per source column: its garment height in pixels (from its top-most garment pixel to the bottom row of the
+        /// garment, 0 for an empty column) in the first 28 values, its mean garment shade in the next 28.</summary>
+        public static void Columns(ReadOnlySpan<float> source, Span<float> columns)
+        {
+            int bottom = -1;
+            for (int i = 0; i < source.Length; i++)
+                if (source[i] > GarmentLevel) bottom = i / Side;
+            for (int x = 0; x < Side; x++)
+            {
+                int top = -1, count = 0;
+                float sum = 0;
+                for (int y = 0; y < Side; y++)
+                {
+                    float v = source[y * Side + x];
+                    if (v <= GarmentLevel) continue;
+                    if (top < 0) top = y;
+                    sum += v; count++;
+                }
+                columns[x] = top < 0 ? 0 : bottom - top + 1;
+                columns[Side + x] = count == 0 ? 0 : sum / count;
+            }
+        }
+
+        /// <summary>One shoe seen from above at (x, across) from its axis: the profile at height (across / half-width)² × its height above the sole.</summary>
+        private float Shoe(ReadOnlySpan<float> columns, double x, double across)
+        {
+            // Linear between column centres; outside the columns nothing.
+            if (!(x > -0.5 && x < Side - 0.5)) return 0;
+            int left = Math.Clamp((int)Math.Floor(x), 0, Side - 2);
+            double t = Math.Clamp(x - left, 0, 1);
+            double height = columns[left] + (columns[left + 1] - columns[left]) * t;
+            double shade = columns[Side + left] + (columns[Side + left + 1] - columns[Side + left]) * t;
+            if (height <= 0) return 0;
+            // Half-width grows with the square root of the profile's height: the toe cap rounded, widest at the heel.
+            double halfWidth = _halfWidth * Math.Sqrt(Math.Min(1, height / _height));
+            double edge = Math.Clamp(halfWidth - Math.Abs(across) + 0.5, 0, 1); // anti-aliased outline
+            float value = (float)(shade * edge);
+            double ox = (x - _openingX) / _openingRx, oy = across / _openingRy, r = ox * ox + oy * oy;
+            return r < 1 ? (float)(value * (1 - _opening * (1 - r))) : value;
+        }
+    }
+
     /// <summary>Where each canvas pixel samples the source: the inverse of stretch, then rotation, about the garment's centre.</summary>
     private readonly struct Geometry
     {
@@ -204,21 +461,37 @@ internal static class PhotoLikeAugmentation
         public int CanvasHeight { get; private init; }
         private readonly double _cos, _sin, _scaleX, _scaleY, _zoom, _centerX, _centerY;
         private readonly double _pairDx, _pairDy, _mirrorX, _mirrorY; // second copy (pairs only)
+        private readonly TopLayout _top; // pairs seen from above only
 
         private Geometry(int width, int height, double cos, double sin, double scaleX, double scaleY, double zoom,
-            double centerX, double centerY, double pairDx, double pairDy, double mirrorX, double mirrorY)
+            double centerX, double centerY, double pairDx, double pairDy, double mirrorX, double mirrorY, TopLayout top)
         {
             CanvasWidth = width; CanvasHeight = height;
             (_cos, _sin, _scaleX, _scaleY, _zoom, _centerX, _centerY) = (cos, sin, scaleX, scaleY, zoom, centerX, centerY);
             (_pairDx, _pairDy, _mirrorX, _mirrorY) = (pairDx, pairDy, mirrorX, mirrorY);
+            _top = top;
         }
 
-        public static Geometry For(int left, int right, int top, int bottom, in PhotoLikeParameters p)
+        /// <param name="x0">The garment's extent in source coordinates (pixel i covers [i - 0.5, i + 0.5]), folded leg included.</param>
+        /// <param name="x1">See <paramref name="x0"/>.</param>
+        /// <param name="y0">See <paramref name="x0"/>.</param>
+        /// <param name="y1">See <paramref name="x0"/>.</param>
+        /// <param name="mirrorX">Twice the centre column of the garment (left + right): the mirror line of a pair's second copy.</param>
+        /// <param name="mirrorY">Twice its centre row.</param>
+        /// <param name="p">The choices.</param>
+        /// <param name="fold">The leg fold (its extent is in the box already).</param>
+        /// <param name="heelRight">Top view: the heel is on the right.</param>
+        public static Geometry For(double x0, double x1, double y0, double y1, int mirrorX, int mirrorY, in PhotoLikeParameters p,
+            in FoldLine fold, bool heelRight)
         {
-            // The garment's extent in source coordinates (pixel i covers [i - 0.5, i + 0.5]).
-            double x0 = left - 0.5, x1 = right + 0.5, y0 = top - 0.5, y1 = bottom + 0.5;
             double pairDx = 0, pairDy = 0;
-            if (p.Pair)
+            TopLayout top = default;
+            if (p.Top.On)
+            {
+                top = TopLayout.For(x0, x1, y0, y1, p.Top, heelRight);
+                (x0, x1, y0, y1) = top.Box;
+            }
+            else if (p.Pair)
             {
                 // Copy A moves by -offset/2, the mirrored copy B by +offset/2 (and along the garment by the shift).
                 pairDy = p.PairOffset * (y1 - y0);
@@ -235,13 +508,12 @@ internal static class PhotoLikeAugmentation
             double zoom = Math.Min(1.0, (MaxCanvas - 2) / Math.Max(extentX, extentY));
             int width = Math.Min(MaxCanvas, (int)Math.Ceiling(extentX * zoom) + 2), height = Math.Min(MaxCanvas, (int)Math.Ceiling(extentY * zoom) + 2);
             // Mirror lines of the second copy: the garment's own centre lines (before the pair moved it).
-            double mirrorX = left + right, mirrorY = top + bottom;
             return new Geometry(width, height, cos, sin, scaleX, scaleY, zoom, (x0 + x1) / 2, (y0 + y1) / 2, pairDx, pairDy,
-                mirrorX, mirrorY);
+                mirrorX, mirrorY, top);
         }
 
-        /// <summary>Samples the (paired) garment onto the canvas. <paramref name="padded"/> is the source with a black 1-pixel border (see <see cref="Pad"/>).</summary>
-        public void Render(ReadOnlySpan<float> padded, Span<float> canvas, in PhotoLikeParameters p)
+        /// <summary>Samples the (paired, folded or top-view) garment onto the canvas. <paramref name="padded"/> is the source with a black 1-pixel border (see <see cref="Pad"/>).</summary>
+        public void Render(ReadOnlySpan<float> padded, Span<float> canvas, in PhotoLikeParameters p, in FoldLine fold, ReadOnlySpan<float> columns)
         {
             double halfWidth = CanvasWidth / 2.0, halfHeight = CanvasHeight / 2.0;
             // Source coordinates move by a constant step along a canvas row: (cos, -sin) / zoom, unstretched.
@@ -252,6 +524,16 @@ internal static class PhotoLikeAugmentation
                 // Undo the rotation (R(-θ)), then the stretch.
                 float u = (float)((_cos * qx + _sin * qy) / _scaleX + _centerX), v = (float)((-_sin * qx + _cos * qy) / _scaleY + _centerY);
                 Span<float> row = canvas.Slice(y * CanvasWidth, CanvasWidth);
+                if (_top.On)
+                {
+                    for (int x = 0; x < row.Length; x++, u += du, v += dv) row[x] = _top.Sample(columns, u, v);
+                    continue;
+                }
+                if (fold.On)
+                {
+                    for (int x = 0; x < row.Length; x++, u += du, v += dv) row[x] = fold.Sample(padded, u, v);
+                    continue;
+                }
                 if (!p.Pair)
                 {
                     for (int x = 0; x < row.Length; x++, u += du, v += dv) row[x] = Bilinear(padded, u, v);
@@ -278,7 +560,7 @@ internal static class PhotoLikeAugmentation
         }
 
         /// <summary>Bilinear interpolation between pixel centres (integer coordinates); black outside the image.</summary>
-        private static float Bilinear(ReadOnlySpan<float> padded, float x, float y)
+        public static float Bilinear(ReadOnlySpan<float> padded, float x, float y)
         {
             if (!(x > -1f && y > -1f && x < Side && y < Side)) return 0;
             // x in (-1, 28): the four neighbours fall inside the padded image, whose border is black.

@@ -90,6 +90,18 @@ public abstract record NeuralOptions : ModelOptions
         + "(tilted; shoes turned and paired; stretched, re-framed, unevenly lit, noisy). 0 = off; works without --augment too.")]
     public double PhotoLike { get; init; }
 
+    /// <summary>Photo-like augmentation: share (0-1) of photo-like Trousers with one leg folded up or sideways, as flat-laid trousers are photographed. 0 = off.</summary>
+    [Description("Photo-like augmentation: share (0-1) of photo-like Trousers with one leg folded up or sideways, as flat-laid trousers are photographed. 0 = off.")]
+    public double PhotoFold { get; init; }
+
+    /// <summary>Photo-like augmentation: share (0-1) of photo-like shoes shown as a pair seen from above (two soles side by side) instead of in profile. 0 = off.</summary>
+    [Description("Photo-like augmentation: share (0-1) of photo-like shoes shown as a pair seen from above (two soles side by side) instead of in profile. 0 = off.")]
+    public double PhotoShoeTop { get; init; }
+
+    /// <summary>Photo-like augmentation: share (0-1) of photo-like tops and dresses given stripes or a print, so that pattern alone does not mean Shirt. 0 = off.</summary>
+    [Description("Photo-like augmentation: share (0-1) of photo-like tops and dresses given stripes or a print, so that pattern alone does not mean Shirt. 0 = off.")]
+    public double PhotoTexture { get; init; }
+
     /// <summary>Mixup: alpha of the Beta(alpha, alpha) blend weight; each mixed batch blends every image with another and aims at both labels. 0 = off.</summary>
     [Description("Mixup: alpha of the Beta(alpha, alpha) blend weight; each mixed batch blends every image with another and aims at both labels. 0 = off.")]
     public double Mixup { get; init; }
@@ -119,12 +131,16 @@ public abstract record NeuralOptions : ModelOptions
     [Description("Keep the weights of the epoch with the best validation loss.")]
     public bool RestoreBest { get; init; } = true;
 
-    internal AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing, PhotoLike);
+    internal AugmentationSettings AugmentationSettings => new(Shift, Flip, Erasing, PhotoLike) { PhotoLike = PhotoLikeSettings };
+
+    /// <summary>The photo-like ranges: the defaults with the poses and textures these options switch on.</summary>
+    private PhotoLikeSettings PhotoLikeSettings =>
+        new() { FoldProbability = PhotoFold, TopViewProbability = PhotoShoeTop, TextureProbability = PhotoTexture };
 
     /// <summary>What the trainer applies: everything with <see cref="Augment"/>; only the photo-like step when just <see cref="PhotoLike"/> is set; else nothing.</summary>
     internal AugmentationSettings? TrainingAugmentation =>
         Augment ? AugmentationSettings
-        : PhotoLike > 0 ? new AugmentationSettings(0, false, 0, PhotoLike)
+        : PhotoLike > 0 ? new AugmentationSettings(0, false, 0, PhotoLike) { PhotoLike = PhotoLikeSettings }
         : null;
 
     /// <inheritdoc/>
@@ -143,6 +159,9 @@ public abstract record NeuralOptions : ModelOptions
         Require(Shift is >= 0 and <= 14, "shift", "must be 0-14 pixels", Shift);
         Require(Erasing is >= 0 and <= 1, "erasing", "must be in [0, 1]", Erasing);
         Require(PhotoLike is >= 0 and <= 1, "photo-like", "must be in [0, 1] (the share of training images made photo-like; 0 = off)", PhotoLike);
+        Require(PhotoFold is >= 0 and <= 1, "photo-fold", "must be in [0, 1] (the share of photo-like trousers with a folded leg; 0 = off)", PhotoFold);
+        Require(PhotoShoeTop is >= 0 and <= 1, "photo-shoe-top", "must be in [0, 1] (the share of photo-like shoes seen from above as a pair; 0 = off)", PhotoShoeTop);
+        Require(PhotoTexture is >= 0 and <= 1, "photo-texture", "must be in [0, 1] (the share of photo-like tops and dresses with stripes or a print; 0 = off)", PhotoTexture);
         Require(Mixup is >= 0 and <= 10, "mixup", "must be 0 (off) or an alpha up to 10", Mixup);
         Require(Cutmix is >= 0 and <= 10, "cutmix", "must be 0 (off) or an alpha up to 10", Cutmix);
         Require(MixProbability is >= 0 and <= 1, "mix-probability", "must be in [0, 1]", MixProbability);
