@@ -277,21 +277,8 @@ public class PhotoPoseAugmentationTests
     }
 
     [Fact]
-    public void The_variants_do_not_allocate_per_image()
-    {
-        ImageSet slice = TestData.BalancedTrain(4);
-        var settings = new AugmentationSettings(PhotoLikeProbability: 1) { PhotoLike = AllOn };
-        var output = new byte[784];
-        void RunAll()
-        {
-            for (int i = 0; i < slice.Count; i++)
-                Augmentation.Apply(slice.Pixels.AsSpan(i * 784, 784), slice.Labels[i], output, settings, (ulong)i);
-        }
-        RunAll(); // warm up (JIT, statics)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RunAll();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-    }
+    public void The_variants_do_not_allocate_per_image() =>
+        PhotoLikeAugmentationTests.AssertNoAllocationPerImage(new AugmentationSettings(PhotoLikeProbability: 1) { PhotoLike = AllOn });
 
     /// <summary>
     /// The per-class sheet of docs/photos.md: photo-like training images with all three variants on (each image drawn

@@ -125,13 +125,19 @@ public class GemmTests
     {
         if (!GemmKernel.Avx512Tall.IsAccelerated) return; // the choice only exists between the two AVX-512 kernels
         Assert.Same(GemmKernel.Avx512, GemmKernel.ForRows(m)); // multiples of 8 but not of 12 pad less with MR = 8
+        AssertPickedKernelHasWideKernelBits(m, n, k, transA, transB, "ForRows");
+    }
+
+    /// <summary>The kernel ManagedGemm picks for <paramref name="m"/> rows is right and sums in the 12-row kernel's order (beta 0 and 1).</summary>
+    private static void AssertPickedKernelHasWideKernelBits(int m, int n, int k, bool transA, bool transB, string what)
+    {
         foreach (float beta in new[] { 0f, 1f })
         {
             var g = new GemmCase(m, n, k, transA, transB, beta: beta, seed: m + n);
             float[] chosen = g.FreshC(), wide = g.FreshC();
             ManagedGemm.Multiply(transA, transB, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, chosen, g.Ldc, 1);
             ManagedGemm.Multiply(transA, transB, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, wide, g.Ldc, 1, GemmKernel.Avx512Tall);
-            g.Verify(chosen, "ForRows");
+            g.Verify(chosen, what);
             Assert.Equal(wide.Select(BitConverter.SingleToInt32Bits), chosen.Select(BitConverter.SingleToInt32Bits));
         }
     }
@@ -145,15 +151,7 @@ public class GemmTests
     {
         if (!GemmKernel.Avx512Tall.IsAccelerated) return; // the narrow AVX-512 kernels exist only beside it
         Assert.Equal(mr, GemmKernel.ForRows(m).MR);
-        foreach (float beta in new[] { 0f, 1f })
-        {
-            var g = new GemmCase(m, n, k, false, true, beta: beta, seed: m + n);
-            float[] chosen = g.FreshC(), wide = g.FreshC();
-            ManagedGemm.Multiply(false, true, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, chosen, g.Ldc, 1);
-            ManagedGemm.Multiply(false, true, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, beta, wide, g.Ldc, 1, GemmKernel.Avx512Tall);
-            g.Verify(chosen, "narrow kernel");
-            Assert.Equal(wide.Select(BitConverter.SingleToInt32Bits), chosen.Select(BitConverter.SingleToInt32Bits));
-        }
+        AssertPickedKernelHasWideKernelBits(m, n, k, false, true, "narrow kernel");
     }
 
     [Theory]
