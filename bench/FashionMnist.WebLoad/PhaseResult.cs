@@ -11,6 +11,11 @@ public sealed record PhaseResult(
     /// <summary>The checks of issue 15: no 5xx, no good request failed, every hostile one answered as it should, the server up.</summary>
     public bool Passed => Failures.Count == 0;
 
+    /// <summary>Every answered good request's latency (ms), kept so that several rounds can be judged as one run
+    /// (<see cref="WebLoadRun"/>'s figure over all of a server's speed requests); not written to the JSON.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> GoodLatenciesMs { get; init; } = [];
+
     internal static PhaseResult From(PhaseSettings settings, ServerUnderTest server, List<GoodOutcome> good, List<HostileOutcome> hostile,
         double goodSeconds, double seconds, ProcStatus before, ProcStatus? after, bool healthy, bool timedOut,
         double[]? loadAtStart, LoadSummary loadDuring, double[]? loadAtEnd, List<Snapshot> timeline, TimeSpan? serverCpu = null)
@@ -50,7 +55,8 @@ public sealed record PhaseResult(
         return new PhaseResult(settings.Name, server.Label, settings.Concurrency, timedOut, goodSummary, hostileSummary, memory,
             healthy, serverErrors, logLines, loadAtStart, loadDuring, loadAtEnd, timeline, failures,
             serverCpu is { } cpu ? new ServerCpuSummary(Math.Round(cpu.TotalSeconds, 2),
-                good.Count + hostile.Count > 0 ? Math.Round(cpu.TotalMilliseconds / (good.Count + hostile.Count), 2) : null) : null);
+                good.Count + hostile.Count > 0 ? Math.Round(cpu.TotalMilliseconds / (good.Count + hostile.Count), 2) : null) : null)
+        { GoodLatenciesMs = latencies };
     }
 
     /// <summary>Highest RSS of a timeline's second half minus that of its first half (null under 4 snapshots): a leak shows as steady growth.</summary>

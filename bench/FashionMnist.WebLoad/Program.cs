@@ -137,6 +137,7 @@ AtomicFile.WriteAllText(output, JsonSerializer.Serialize(report, json) + "\n");
 Console.Error.WriteLine($"wrote {output}");
 foreach (var s in report.Speed)
     Console.Error.WriteLine($"speed {s.Server}: median {s.MedianRequestsPerSecond} req/s, p99 {s.MedianP99Ms} ms" +
-                            (s.RateRatioToBaseline is { } r && report.Speed.Count > 1 ? $" (x{r} rate, x{s.P99RatioToBaseline} p99 of {report.Speed[0].Server})" : ""));
+                            (s.RateRatioToBaseline is { } r && report.Speed.Count > 1 ? $" (x{r} rate, x{s.P99RatioToBaseline} p99 of {report.Speed[0].Server})" : "") +
+                            (s.AllRounds is { } all ? $"; all {all.Requests} requests as one run: {all.RequestsPerSecond} req/s, p99 {all.P99Ms} ms" : ""));
 Console.Error.WriteLine(report.Passed ? "all checks passed" : "FAILED:\n  " + string.Join("\n  ", report.Failures));
 return report.Passed ? 0 : 1;
