@@ -11,8 +11,9 @@ internal static class GarmentIntensity
     public static void Stretch(Span<float> values, float floor, float targetMean)
     {
         if (values.IsEmpty) return;
-        float low = Thresholds.OrderStatistic(values, Thresholds.NearestRank(0.01, values.Length));
-        float high = Thresholds.OrderStatistic(values, Thresholds.NearestRank(0.99, values.Length));
+        Span<float> percentiles = stackalloc float[2];
+        Thresholds.OrderStatistics(values, [Thresholds.NearestRank(0.01, values.Length), Thresholds.NearestRank(0.99, values.Length)], percentiles);
+        float low = percentiles[0], high = percentiles[1];
 
         float span = Math.Max(high - low, 0.05f);
         for (int k = 0; k < values.Length; k++)

@@ -112,6 +112,8 @@ public class PipelineKernelTests
         [
             [5f, 1f, 2f, 9f, 3f],
             Enumerable.Range(0, 20_000).Select(_ => (float)random.NextDouble()).ToArray(),
+            // A length that leaves a scalar tail after the vectors, values straddling bucket edges.
+            Enumerable.Range(0, 20_003).Select(i => (i % 1031) / 1030f).ToArray(),
             // Heavily tied and clustered: most values in one bucket, the rest far away.
             [.. Enumerable.Repeat(0.25f, 9_000), .. Enumerable.Range(0, 3_000).Select(i => 0.25f + i * 1e-7f), 1000f, -3f],
             Enumerable.Range(0, 5_000).Select(i => (float)Math.Sin(i) * 1e-30f).ToArray(),
@@ -121,11 +123,18 @@ public class PipelineKernelTests
         {
             float[] copy = (float[])values.Clone(), sorted = (float[])values.Clone();
             Array.Sort(sorted);
-            foreach (int k in new[] { 0, 1, values.Length / 100, values.Length / 2, values.Length * 95 / 100, values.Length - 1 })
+            int[] ranks = [0, 1, values.Length / 100, values.Length / 2, values.Length * 95 / 100, values.Length - 1];
+            foreach (int k in ranks)
                 Assert.Equal(sorted[k], Thresholds.OrderStatistic(values, k));
+            // All ranks at once (one counting pass), in any order, a rank repeated.
+            int[] several = [.. ranks.Reverse(), ranks[3]];
+            var results = new float[several.Length];
+            Thresholds.OrderStatistics(values, several, results);
+            Assert.Equal(several.Select(k => sorted[k]), results);
             Assert.Equal(copy, values); // left as they were
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => Thresholds.OrderStatistic([1f, 2f], 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Thresholds.OrderStatistics([1f, 2f], [0, -1], new float[2]));
     }
 
     [Fact]
