@@ -23,13 +23,13 @@ internal static class FashionMnistHistogram
     /// Replaces each value by the Fashion-MNIST intensity of the same rank (ties share their mean rank), so the
     /// values' histogram becomes Fashion-MNIST's while their order is kept.
     /// </summary>
-    public static void Match(float[] values)
+    public static void Match(Span<float> values)
     {
         int n = values.Length;
         if (n == 0) return;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var keys = (float[])values.Clone();
+        float[] keys = values.ToArray();
         Array.Sort(keys, order);
         for (int start = 0; start < n;)
         {

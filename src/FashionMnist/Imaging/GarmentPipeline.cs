@@ -143,19 +143,31 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
         }
         if (keepStages) stages.Add(new("4-garment-mask", garment.ToGray().ToRgba()));
 
-        GrayImage crop = GarmentCrop(analysis.Luminance.AsSpan(0, n), width, analysis.Background, garment, notes);
-        if (keepStages) stages.Add(new("5-crop", crop.ToRgba()));
-
-        if (Options.MaxAspect > 0 && crop.Width * aspectScale > Options.MaxAspect * crop.Height)
+        var box = garment.BoundingBox()!.Value;
+        // The crop lives only until it is framed: a pooled buffer, not a new large-object-heap array per view (a web
+        // request's three views made about 0.5 MB of them, and each such allocation brings a gen-2 collection nearer).
+        float[] cropBuffer = ArrayPool<float>.Shared.Rent(box.Width * box.Height);
+        try
         {
-            // Flat-laid tops spread their sleeves: framed wider than tall they look like bags to a model trained on
-            // hanging product shots, so the width is squeezed to at most MaxAspect x the height.
-            aspectScale = Options.MaxAspect * crop.Height / crop.Width;
-            notes.Add($"squeezed to width/height {Options.MaxAspect:0.00}");
+            Span<float> crop = cropBuffer.AsSpan(0, box.Width * box.Height);
+            GarmentCrop(analysis.Luminance.AsSpan(0, n), width, analysis.Background, garment, box, crop, notes);
+            if (keepStages) stages.Add(new("5-crop", new GrayImage(box.Width, box.Height, crop.ToArray()).ToRgba()));
+
+            if (Options.MaxAspect > 0 && box.Width * aspectScale > Options.MaxAspect * box.Height)
+            {
+                // Flat-laid tops spread their sleeves: framed wider than tall they look like bags to a model trained on
+                // hanging product shots, so the width is squeezed to at most MaxAspect x the height.
+                aspectScale = Options.MaxAspect * box.Height / box.Width;
+                notes.Add($"squeezed to width/height {Options.MaxAspect:0.00}");
+            }
+            GrayImage final = Frame(crop, box.Width, box.Height, aspectScale);
+            if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
+            return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
         }
-        GrayImage final = Frame(crop, aspectScale);
-        if (keepStages) stages.Add(new("6-final-28x28", final.ToRgba(10)));
-        return new PreparedPhoto(PhotoPipelines.ToBytes(final), stages, string.Join("; ", notes));
+        finally
+        {
+            ArrayPool<float>.Shared.Return(cropBuffer);
+        }
     }
 
     private BinaryMask Segment(Analysis analysis, double thresholdScale, List<PipelineStage> stages, List<string> notes, bool keepStages,
@@ -185,16 +197,40 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     /// The garment's intensity (luminance, inverted when the background is lighter, then stretched or histogram-matched),
     /// cropped to the garment's bounding box: what an intensity image of the whole working size, cropped, would hold.
     /// </summary>
-    private GrayImage GarmentCrop(ReadOnlySpan<float> pixels, int width, BackgroundModel background, BinaryMask garment, List<string> notes)
+    private void GarmentCrop(ReadOnlySpan<float> pixels, int width, BackgroundModel background, BinaryMask garment,
+        (int X, int Y, int Width, int Height) box, Span<float> crop, List<string> notes)
     {
         byte[] bits = garment.Bits;
-        var box = garment.BoundingBox()!.Value;
         // Every garment pixel is inside the box: the loops below visit only its rows and columns, in index order.
         int area = 0;
         for (int y = box.Y; y < box.Y + box.Height; y++)
             foreach (byte bit in bits.AsSpan(y * width + box.X, box.Width)) area += bit;
         int[] band = background.BandPixels;
-        var values = new float[area];
+        float[] valueBuffer = ArrayPool<float>.Shared.Rent(area);
+        try
+        {
+            Span<float> values = valueBuffer.AsSpan(0, area);
+            GarmentValues(pixels, width, background, bits, box, band, values, notes);
+            crop.Clear(); // the background stays black
+            for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
+            {
+                // Every garment pixel is inside the box, and the rows before it hold none: k counts them in index order.
+                int row = y * width;
+                for (int x = box.X; x < box.X + box.Width; x++)
+                    if (bits[row + x] != 0) crop[(y - box.Y) * box.Width + x - box.X] = values[k++];
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(valueBuffer);
+        }
+    }
+
+    /// <summary>The garment pixels' intensities in index order, inverted when the background is lighter, then
+    /// stretched or histogram-matched (<see cref="GarmentCrop"/>).</summary>
+    private void GarmentValues(ReadOnlySpan<float> pixels, int width, BackgroundModel background, byte[] bits,
+        (int X, int Y, int Width, int Height) box, int[] band, Span<float> values, List<string> notes)
+    {
         float[] rented = ArrayPool<float>.Shared.Rent(band.Length);
         int radius = (int)Math.Round(Options.SmoothRadius * Math.Max(box.Width, box.Height) / ImageSet.Width);
         float[]? smooth = radius >= 1 ? ArrayPool<float>.Shared.Rent(2 * box.Width * box.Height) : null;
@@ -235,16 +271,6 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
             for (int k = 0; k < values.Length; k++) values[k] = 1 - values[k];
         if (Options.Intensity == IntensityMapping.MatchHistogram) FashionMnistHistogram.Match(values);
         else GarmentIntensity.Stretch(values, Options.Floor, Options.TargetMean);
-
-        var crop = new GrayImage(box.Width, box.Height);
-        for (int y = box.Y, k = 0; y < box.Y + box.Height; y++)
-        {
-            // Every garment pixel is inside the box, and the rows before it hold none: k counts them in index order.
-            int row = y * width;
-            for (int x = box.X; x < box.X + box.Width; x++)
-                if (bits[row + x] != 0) crop.Pixels[(y - box.Y) * box.Width + x - box.X] = values[k++];
-        }
-        return crop;
     }
 
     /// <summary>
@@ -269,10 +295,10 @@ public sealed partial class GarmentPipeline(GarmentPipelineOptions? options = nu
     }
 
     // Longest side fills the frame (Fashion-MNIST's own framing), aspect ratio kept, centred by bounding box.
-    private GrayImage Frame(GrayImage crop, double aspectScale)
+    private GrayImage Frame(ReadOnlySpan<float> crop, int cropWidth, int cropHeight, double aspectScale)
     {
         var final = new GrayImage(ImageSet.Width, ImageSet.Height);
-        GarmentFraming.Frame(crop.Pixels, crop.Width, crop.Height, final.Pixels, Options.Fill, aspectScale);
+        GarmentFraming.Frame(crop, cropWidth, cropHeight, final.Pixels, Options.Fill, aspectScale);
         return final;
     }
 }
