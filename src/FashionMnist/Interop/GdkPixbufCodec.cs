@@ -187,6 +187,30 @@ internal static unsafe class GdkPixbufCodec
         guard->RowsDecoded = Math.Max(guard->RowsDecoded, y + height);
     }
 
+    /// <summary>
+    /// RGB bytes to RGBA with alpha 255: four pixels a vector at a time (a byte shuffle spreads 12 bytes over 16, an OR
+    /// sets the alphas), the last ones one by one. The 16-byte load reads 4 bytes past the 4 pixels, so the vector loop
+    /// stops while 6 pixels are left.
+    /// </summary>
+    internal static void RgbToRgba(ReadOnlySpan<byte> rgb, Span<byte> rgba)
+    {
+        int width = rgb.Length / 3, x = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<byte> spread = Vector128.Create((byte)0, 1, 2, 0x80, 3, 4, 5, 0x80, 6, 7, 8, 0x80, 9, 10, 11, 0x80);
+            Vector128<byte> alpha = Vector128.Create(0xFF000000u).AsByte();
+            for (; x + 6 <= width; x += 4)
+                (Vector128.ShuffleNative(Vector128.Create(rgb.Slice(3 * x, 16)), spread) | alpha).CopyTo(rgba.Slice(4 * x, 16));
+        }
+        for (int s = 3 * x, t = 4 * x; x < width; x++, s += 3, t += 4)
+        {
+            rgba[t] = rgb[s];
+            rgba[t + 1] = rgb[s + 1];
+            rgba[t + 2] = rgb[s + 2];
+            rgba[t + 3] = 255;
+        }
+    }
+
     private static RgbaPixels CopyPixels(GObjectHandle pixbuf, string source)
     {
         int width = GdkPixbufNative.gdk_pixbuf_get_width(pixbuf);
@@ -200,21 +224,16 @@ internal static unsafe class GdkPixbufCodec
         byte* pixels = GdkPixbufNative.gdk_pixbuf_read_pixels(pixbuf);
         if (pixels is null) throw new ImageDecodeException(source, "gdk-pixbuf returned no pixels");
 
-        var destination = new byte[checked(width * height * 4)];
+        // Every byte is written below: no need for the runtime to zero a large-object-heap array first (a photo
+        // decoded at 1/2 scale is about 200 KB, once per web request).
+        byte[] destination = GC.AllocateUninitializedArray<byte>(checked(width * height * 4));
         for (int y = 0; y < height; y++)
         {
             // The last row may be shorter than the stride: read exactly width * channels bytes per row.
             var row = new ReadOnlySpan<byte>(pixels + (long)y * stride, width * channels);
             Span<byte> target = destination.AsSpan(y * width * 4, width * 4);
             if (channels == 4) row.CopyTo(target);
-            else
-                for (int x = 0, s = 0, t = 0; x < width; x++, s += 3, t += 4)
-                {
-                    target[t] = row[s];
-                    target[t + 1] = row[s + 1];
-                    target[t + 2] = row[s + 2];
-                    target[t + 3] = 255;
-                }
+            else RgbToRgba(row, target);
         }
         return new RgbaPixels(destination, width, height);
     }

@@ -111,6 +111,24 @@ public class ImageCodecTests
     }
 
     [Fact]
+    public void Rgb_rows_become_rgba_with_opaque_alpha_at_every_width()
+    {
+        // Widths around the vector loop's edges (4 pixels a step, stopping while 6 are left), each pixel's bytes distinct.
+        var random = new Random(5);
+        for (int width = 1; width <= 41; width++)
+        {
+            var rgb = new byte[3 * width];
+            random.NextBytes(rgb);
+            var rgba = new byte[4 * width + 4];
+            Array.Fill(rgba, (byte)7); // past the row: must stay untouched
+            GdkPixbufCodec.RgbToRgba(rgb, rgba.AsSpan(0, 4 * width));
+            for (int x = 0; x < width; x++)
+                Assert.Equal([rgb[3 * x], rgb[3 * x + 1], rgb[3 * x + 2], 255], rgba[(4 * x)..(4 * x + 4)]);
+            Assert.All(rgba[(4 * width)..], b => Assert.Equal(7, b));
+        }
+    }
+
+    [Fact]
     public void A_photo_decoded_for_a_working_side_is_a_libjpeg_scale_of_the_full_decode()
     {
         string path = TestImages.FixturePath("t-shirt.jpg");
