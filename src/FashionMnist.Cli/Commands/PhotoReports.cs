@@ -45,8 +45,8 @@ internal sealed record LabelledResult(string File, string SourceClass, IReadOnly
 internal sealed record ScoreReport(string Model, string Pipeline, int Views, string Labels, int Photos, double Top1, double Top3,
     IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyDictionary<string, ClassScore> ByVerdict, IReadOnlyList<LabelledResult> Predictions)
 {
-    /// <summary>How trustworthy the probabilities are (<see cref="ProbabilityQuality"/>).</summary>
-    public ProbabilityQuality? Probabilities { get; init; }
+    /// <summary>How far the probabilities can be taken at their word (log loss, top-1 and top-3 ECE).</summary>
+    public ProbabilityQuality? ProbabilityQuality { get; init; }
 
     /// <summary>Whether the model file's photo calibration was applied.</summary>
     public CalibrationJson? Calibration { get; init; }
@@ -138,7 +138,7 @@ internal static class PhotoReports
         var (probabilities, acceptable) = ProbabilityQuality.Matrix(results);
         return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions)
         {
-            Probabilities = ProbabilityQuality.Of(probabilities, acceptable),
+            ProbabilityQuality = Commands.ProbabilityQuality.Of(probabilities, acceptable),
         };
     }
 

@@ -126,6 +126,8 @@ public static class PredictCommands
             var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse), ignoreCalibration ? null : fileCalibration);
             var calibrationState = CalibrationJson.Of(classifier, fileCalibration, ignoreCalibration);
             bool asJson = parse.GetValue(json);
+            // Only a file with a calibration gets the line: the output of other models stays as it was.
+            if (!asJson && fileCalibration is not null) AnsiConsole.MarkupLine(Markup.Escape(calibrationState.Describe()));
             if (labelled is not null)
             {
                 ScoreReport report = PhotoReports.Score(classifier, labelsPath!, labelled, k, parse.GetValue(show), parse.GetValue(debug)) with { Calibration = calibrationState };

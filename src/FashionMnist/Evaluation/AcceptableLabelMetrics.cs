@@ -7,7 +7,7 @@ namespace FashionMnist.Evaluation;
 /// as Pullover or Shirt): each sample's right labels are a bit mask, bit k for label k. With one bit per sample they are
 /// the usual top-k accuracy, log loss and calibration error.
 /// </summary>
-public static class AcceptableLabelMetrics
+internal static class AcceptableLabelMetrics
 {
     /// <summary>The mask of <paramref name="labels"/> (each 0-9).</summary>
     public static ushort Mask(IEnumerable<int> labels)

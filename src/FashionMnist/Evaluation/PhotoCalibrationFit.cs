@@ -5,18 +5,18 @@ using FashionMnist.Numerics;
 namespace FashionMnist.Evaluation;
 
 /// <summary>A fitted temperature and class prior, and the penalty it was fitted with (∞: temperature only).</summary>
-public sealed record CalibrationFit(double Temperature, IReadOnlyList<double> LogPrior, double Penalty, int Iterations, double Objective)
+internal sealed record CalibrationFit(double Temperature, IReadOnlyList<double> LogPrior, double Penalty, int Iterations, double Objective)
 {
     /// <summary>The calibrated n x 10 probabilities of <paramref name="probabilities"/> (n x 10).</summary>
     public float[] Apply(ReadOnlySpan<float> probabilities) => PhotoCalibrationFit.Apply(probabilities, Temperature, LogPrior);
 }
 
 /// <summary>One penalty's cross-validated scores: the out-of-fold log loss it is chosen by, and top-1/top-3 beside it.</summary>
-public sealed record PenaltyScore(double Penalty, double LogLoss, double Top1, double Top3);
+internal sealed record PenaltyScore(double Penalty, double LogLoss, double Top1, double Top3);
 
 /// <summary>What <see cref="PhotoCalibrationFit.Select"/> found: the fit on every sample with the chosen penalty, the grid,
 /// and the chosen penalty's out-of-fold calibrated probabilities (n x 10: each sample calibrated by a fit that did not see it).</summary>
-public sealed record CalibrationSelection(CalibrationFit Fit, IReadOnlyList<PenaltyScore> Grid, float[] OutOfFold, int Folds);
+internal sealed record CalibrationSelection(CalibrationFit Fit, IReadOnlyList<PenaltyScore> Grid, float[] OutOfFold, int Folds);
 
 /// <summary>
 /// Fits a <see cref="PhotoCalibration"/>: a temperature T and per-class offsets b such that softmax(ln p / T + b) gives the
@@ -28,7 +28,7 @@ public sealed record CalibrationSelection(CalibrationFit Fit, IReadOnlyList<Pena
 /// <para>The objective is not convex when photos have several right labels (−ln of a sum of softmax terms), so the fit
 /// is a local minimum reached from the identity calibration; with one right label per photo it is convex in (1/T, b).</para>
 /// </summary>
-public static class PhotoCalibrationFit
+internal static class PhotoCalibrationFit
 {
     private const int Classes = FashionMnistClasses.Count;
 
