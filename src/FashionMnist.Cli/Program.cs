@@ -20,6 +20,7 @@ namespace FashionMnist.Cli
             root.Add(TrainCommand.Create());
             root.Add(EvaluateCommand.Create());
             root.Add(EnsembleCommand.Create());
+            root.Add(CalibrateCommand.Create());
             root.Add(ExportCommand.Create());
             root.Add(SearchCommand.Create());
             root.Add(RunsCommands.Create());

@@ -18,7 +18,7 @@ public static class ClassifierWebApp
     public static WebApplication Build(IClassifier model, WebOptions? options = null)
     {
         options ??= new WebOptions();
-        return Build(model, options, new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation), options));
+        return Build(model, options, new ClassifyEndpoint(new PhotoClassifier(model, PhotoPipelines.Create(options.Pipeline), options.Augmentation, options.Calibration), options));
     }
 
     private static WebApplication Build(IClassifier model, WebOptions options, ClassifyEndpoint endpoint)

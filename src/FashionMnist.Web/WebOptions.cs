@@ -20,6 +20,9 @@ public sealed record WebOptions
     /// <summary>Test-time augmentation (several versions of the input, probabilities averaged); none by default in code, `fmnist serve` turns it on.</summary>
     public TestTimeAugmentation Augmentation { get; init; } = TestTimeAugmentation.None;
 
+    /// <summary>The model file's photo calibration (`fmnist calibrate`), applied when it fits the pipeline and views; null for none.</summary>
+    public Models.PhotoCalibration? Calibration { get; init; }
+
     /// <summary>
     /// Photos decoded and preprocessed at the same time; more requests wait. Bounds memory (a 40-megapixel photo
     /// needs 160 MB while decoding) and keeps the CPU for the requests in progress. Default: the compute threads, at least 2.

@@ -49,4 +49,7 @@ internal static class ImportFlags
 
     /// <summary>Loads any model file the flags allow (fmnist's .fmm or an ONNX file).</summary>
     public static IClassifier Load(ParseResult parse, string path) => ModelFile.Load(path, Settings(parse));
+
+    /// <summary>Loads any model file the flags allow, with its header (the photo calibration of a .fmm file is in it).</summary>
+    public static (IClassifier Model, ModelFile.Header Header) LoadWithHeader(ParseResult parse, string path) => ModelFile.LoadWithHeader(path, Settings(parse));
 }

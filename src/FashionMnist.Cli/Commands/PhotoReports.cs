@@ -1,3 +1,4 @@
+using FashionMnist.Evaluation;
 using FashionMnist.Imaging;
 
 namespace FashionMnist.Cli.Commands;
@@ -13,13 +14,70 @@ internal sealed record VerdictJson(int Label, string Name, float Probability, st
 }
 
 internal sealed record PredictReport(string Model, string Pipeline, int Views, IReadOnlyList<PhotoResult> Photos, string? DebugDirectory = null,
-    string? Sheet = null);
+    string? Sheet = null)
+{
+    /// <summary>Whether the model file's photo calibration was applied (null: not said, as for in-process callers).</summary>
+    public CalibrationJson? Calibration { get; init; }
+}
+
+/// <summary>
+/// Whether a photo calibration (`fmnist calibrate`) was applied to the probabilities: <paramref name="Applied"/>, its numbers,
+/// and otherwise why not (the file has none, --no-calibration, or it was fitted for another pipeline or view count).
+/// </summary>
+internal sealed record CalibrationJson(bool Applied, double? Temperature, IReadOnlyList<double>? LogPrior, string? NotApplied)
+{
+    public static CalibrationJson Of(PhotoClassifier classifier, PhotoCalibration? inFile, bool turnedOff) =>
+        classifier.Calibration is PhotoCalibration used ? new(true, used.Temperature, used.LogPrior, null)
+        : new(false, inFile?.Temperature, inFile?.LogPrior,
+            inFile is null ? "the model file has no photo calibration"
+            : turnedOff ? "--no-calibration"
+            : classifier.CalibrationSetAside);
+
+    /// <summary>One line for a log: "photo calibration applied (T = 1.23)" or why not.</summary>
+    public string Describe() => Applied
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Photo calibration applied (temperature {Temperature:0.###}, class prior from `fmnist calibrate`)")
+        : $"Photo calibration not applied: {NotApplied}";
+}
 
 internal sealed record LabelledResult(string File, string SourceClass, IReadOnlyList<int> CorrectLabels, VerdictJson Verdict,
     IReadOnlyList<ClassProbability> Top, bool Top1Correct, bool Top3Correct);
 
 internal sealed record ScoreReport(string Model, string Pipeline, int Views, string Labels, int Photos, double Top1, double Top3,
-    IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyDictionary<string, ClassScore> ByVerdict, IReadOnlyList<LabelledResult> Predictions);
+    IReadOnlyDictionary<string, ClassScore> PerClass, IReadOnlyDictionary<string, ClassScore> ByVerdict, IReadOnlyList<LabelledResult> Predictions)
+{
+    /// <summary>How far the probabilities can be taken at their word (log loss, top-1 and top-3 ECE).</summary>
+    public ProbabilityQuality? ProbabilityQuality { get; init; }
+
+    /// <summary>Whether the model file's photo calibration was applied.</summary>
+    public CalibrationJson? Calibration { get; init; }
+}
+
+/// <summary>
+/// How far a labelled set's probabilities can be taken at their word: <paramref name="LogLoss"/> is the mean −ln of the
+/// probability given to the right labels together (what `fmnist calibrate` minimises); <paramref name="Top1Ece"/> is the
+/// expected calibration error of the top class, <paramref name="Top3Ece"/> that of "one of these three" (the top three's
+/// probability summed against how often one of them is right); 15 bins, 0 is perfect.
+/// </summary>
+internal sealed record ProbabilityQuality(double LogLoss, double Top1Ece, double Top3Ece)
+{
+    public static ProbabilityQuality Of(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable) =>
+        new(AcceptableLabelMetrics.LogLoss(probabilities, acceptable), AcceptableLabelMetrics.CalibrationError(probabilities, acceptable, 1),
+            AcceptableLabelMetrics.CalibrationError(probabilities, acceptable, 3));
+
+    /// <summary>The n x 10 probabilities and right-label masks of scored photos.</summary>
+    public static (float[] Probabilities, ushort[] Acceptable) Matrix(IReadOnlyList<(LabelledPhoto Photo, PhotoPrediction Prediction)> results)
+    {
+        int classes = FashionMnist.Data.FashionMnistClasses.Count;
+        var probabilities = new float[results.Count * classes];
+        var acceptable = new ushort[results.Count];
+        for (int i = 0; i < results.Count; i++)
+        {
+            results[i].Prediction.Probabilities.CopyTo(probabilities.AsSpan(i * classes, classes));
+            acceptable[i] = AcceptableLabelMetrics.Mask(results[i].Photo.CorrectLabels);
+        }
+        return (probabilities, acceptable);
+    }
+}
 
 /// <summary>
 /// The work behind `fmnist predict`, separate from argument parsing and printing so tests can run it in-process
@@ -65,18 +123,42 @@ internal static class PhotoReports
     public static ScoreReport Score(PhotoClassifier classifier, string labelsPath, IReadOnlyList<LabelledPhoto> labelled, int top,
         string? showPath, string? debugDirectory)
     {
+        var photos = showPath is null ? null : new RgbaImage[labelled.Count];
+        var results = ClassifyAll(classifier, labelsPath, labelled, debugDirectory, photos);
+        if (showPath is not null)
+            ImageCodec.SavePng(showPath, PredictionSheet.Render(
+                results.Select((r, i) => new PredictionSheet.Row(r.Photo.File, photos![i], r.Prediction)).ToList()));
+        PhotoScore score = PhotoScoring.Score(results);
+        var predictions = results.Select(r =>
+        {
+            var best = r.Prediction.Top(Math.Max(3, top));
+            return new LabelledResult(r.Photo.File, r.Photo.SourceClass, r.Photo.CorrectLabels.Order().ToList(), VerdictJson.Of(PhotoVerdict.Of(r.Prediction)), best.Take(top).ToList(),
+                r.Photo.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Photo.CorrectLabels.Contains(c.Label)));
+        }).ToList();
+        var (probabilities, acceptable) = ProbabilityQuality.Matrix(results);
+        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions)
+        {
+            ProbabilityQuality = Commands.ProbabilityQuality.Of(probabilities, acceptable),
+        };
+    }
+
+    /// <summary>
+    /// Classifies every labelled photo (decoded and preprocessed on the compute threads; the model call is locked inside),
+    /// in labels.csv order; keeps the decoded photos in <paramref name="photos"/> when given (for a sheet).
+    /// </summary>
+    public static (LabelledPhoto Photo, PhotoPrediction Prediction)[] ClassifyAll(PhotoClassifier classifier, string labelsPath,
+        IReadOnlyList<LabelledPhoto> labelled, string? debugDirectory = null, RgbaImage[]? photos = null)
+    {
         string folder = FolderOf(labelsPath);
         var results = new (LabelledPhoto, PhotoPrediction)[labelled.Count];
-        var photos = new RgbaImage[labelled.Count];
         try
         {
-            // Photos are independent: decode and preprocess them on the compute threads (the model call is locked inside).
             Parallel.For(0, labelled.Count, new ParallelOptions { MaxDegreeOfParallelism = Numerics.ComputeThreads.Count }, i =>
             {
                 RgbaImage photo = ImageCodec.DecodeFile(Path.Combine(folder, labelled[i].File), neededSide: classifier.Pipeline.WorkingSide);
                 PhotoPrediction prediction = classifier.Classify(photo, keepStages: debugDirectory is not null);
                 if (debugDirectory is not null) WriteStages(debugDirectory, StemOf(labelled[i].File), photo, prediction);
-                if (showPath is not null) photos[i] = photo;
+                if (photos is not null) photos[i] = photo;
                 results[i] = (labelled[i], prediction);
             });
         }
@@ -85,17 +167,7 @@ internal static class PhotoReports
             // Several photos may fail at once: report one (the user fixes it and runs again).
             throw e.InnerExceptions.OfType<FashionMnistException>().First();
         }
-        if (showPath is not null)
-            ImageCodec.SavePng(showPath, PredictionSheet.Render(
-                results.Select((r, i) => new PredictionSheet.Row(r.Item1.File, photos[i], r.Item2)).ToList()));
-        PhotoScore score = PhotoScoring.Score(results);
-        var predictions = results.Select(r =>
-        {
-            var best = r.Item2.Top(Math.Max(3, top));
-            return new LabelledResult(r.Item1.File, r.Item1.SourceClass, r.Item1.CorrectLabels.Order().ToList(), VerdictJson.Of(PhotoVerdict.Of(r.Item2)), best.Take(top).ToList(),
-                r.Item1.CorrectLabels.Contains(best[0].Label), best.Take(3).Any(c => r.Item1.CorrectLabels.Contains(c.Label)));
-        }).ToList();
-        return new ScoreReport(classifier.Model.Name, classifier.Pipeline.Name, classifier.ImagesPerPhoto, labelsPath, score.Photos, score.Top1, score.Top3, score.PerClass, score.ByVerdict, predictions);
+        return results;
     }
 
     private static string FolderOf(string labelsPath) => Path.GetDirectoryName(Path.GetFullPath(labelsPath))!;

@@ -42,15 +42,30 @@ public static class PredictCommands
         HelpName = "auto|native|onnx",
     };
 
-    /// <summary>Loads --model (fmnist or ONNX file, with the --input-* flags) and puts it on the --runtime asked for.</summary>
-    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used, int? onnxThreads = null)
+    public static readonly Option<bool> NoCalibration = new("--no-calibration")
     {
-        RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
+        Description = "Ignore the photo calibration kept in the model file by `fmnist calibrate` (the model's own probabilities, as before calibrating).",
+    };
+
+    /// <summary>
+    /// Loads --model (fmnist or ONNX file, with the --input-* flags) and puts it on the --runtime asked for;
+    /// <paramref name="fileCalibration"/> is the photo calibration kept in the file (null when it has none).
+    /// </summary>
+    public static IClassifier LoadForPrediction(ParseResult parse, out RuntimeChoice used, out PhotoCalibration? fileCalibration, int? onnxThreads = null)
+    {
         string path = parse.GetValue(Model)!;
         if (path == DefaultPhotoModel && !File.Exists(path))
             throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
                 "Train it with `fmnist train cnn-photo` (about 20 minutes on 2 cores), or pass --model FILE.");
-        IClassifier model = ImportFlags.Load(parse, path);
+        var (model, header) = ImportFlags.LoadWithHeader(parse, path);
+        fileCalibration = header.Calibration;
+        return OnRuntime(parse, model, out used, onnxThreads);
+    }
+
+    /// <summary>Puts a loaded <paramref name="model"/> on the --runtime asked for (disposing it when its ONNX export runs instead).</summary>
+    public static IClassifier OnRuntime(ParseResult parse, IClassifier model, out RuntimeChoice used, int? onnxThreads = null)
+    {
+        RuntimeChoice choice = ModelRuntime.Parse(parse.GetValue(Runtime)!);
         IClassifier chosen = onnxThreads is int threads ? ModelRuntime.Apply(model, choice, out used, threads) : ModelRuntime.Apply(model, choice, out used);
         if (!ReferenceEquals(chosen, model)) model.Dispose(); // its in-memory ONNX export runs instead
         return chosen;
@@ -89,7 +104,7 @@ public static class PredictCommands
             "Classify photos of real clothes: each photo is turned into a Fashion-MNIST-like 28x28 image and given to the model. " +
             "Example: fmnist predict --model cnn.fmm shirt.jpg --show sheet.png")
         {
-            photos, Model, labels, top, json, show, debug, Pipeline, NoTta, Runtime,
+            photos, Model, labels, top, json, show, debug, Pipeline, NoTta, Runtime, NoCalibration,
         };
         ImportFlags.AddTo(command);
         command.SetAction(parse =>
@@ -106,18 +121,22 @@ public static class PredictCommands
             // Check the user's inputs before loading the model: a typo should not wait for a large model to load.
             var labelled = labelsPath is null ? null : PhotoReports.ReadLabels(labelsPath);
             var decoded = labelsPath is null ? PhotoReports.DecodeAll(files, pipeline.WorkingSide) : null;
-            using IClassifier model = LoadForPrediction(parse, out _);
-            var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse));
+            using IClassifier model = LoadForPrediction(parse, out _, out PhotoCalibration? fileCalibration);
+            bool ignoreCalibration = parse.GetValue(NoCalibration);
+            var classifier = new PhotoClassifier(model, pipeline, Augmentation(parse), ignoreCalibration ? null : fileCalibration);
+            var calibrationState = CalibrationJson.Of(classifier, fileCalibration, ignoreCalibration);
             bool asJson = parse.GetValue(json);
+            // Only a file with a calibration gets the line: the output of other models stays as it was.
+            if (!asJson && fileCalibration is not null) AnsiConsole.MarkupLine(Markup.Escape(calibrationState.Describe()));
             if (labelled is not null)
             {
-                ScoreReport report = PhotoReports.Score(classifier, labelsPath!, labelled, k, parse.GetValue(show), parse.GetValue(debug));
+                ScoreReport report = PhotoReports.Score(classifier, labelsPath!, labelled, k, parse.GetValue(show), parse.GetValue(debug)) with { Calibration = calibrationState };
                 if (asJson) JsonOutput.Write(report);
                 else PrintScore(report);
             }
             else
             {
-                PredictReport report = PhotoReports.Predict(classifier, decoded!, k, parse.GetValue(show), parse.GetValue(debug));
+                PredictReport report = PhotoReports.Predict(classifier, decoded!, k, parse.GetValue(show), parse.GetValue(debug)) with { Calibration = calibrationState };
                 if (asJson) JsonOutput.Write(report);
                 else PrintPredictions(report, AnsiConsole.Console);
             }

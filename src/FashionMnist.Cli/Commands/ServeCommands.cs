@@ -38,7 +38,7 @@ public static class ServeCommands
             "Start a web page for classifying photos (drag and drop, or take a photo on a phone) and a JSON API: " +
             "POST /api/classify (multipart field 'image' or raw image bytes), GET /healthz. Stop with Ctrl+C.")
         {
-            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta, PredictCommands.Runtime, allowedHosts, warmUp,
+            PredictCommands.Model, urls, PredictCommands.Pipeline, PredictCommands.NoTta, PredictCommands.Runtime, PredictCommands.NoCalibration, allowedHosts, warmUp,
         };
         ImportFlags.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -54,11 +54,18 @@ public static class ServeCommands
                     $"Pass seconds, e.g. --warm-up {DefaultWarmUpSeconds}, or --warm-up 0 to listen without warming up.");
             // One ORT thread per model call: the photo slots (one per core) already keep every core busy, and with
             // IConcurrentPrediction two photos' calls run side by side rather than one call split over both cores.
-            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime, onnxThreads: 1);
+            using IClassifier model = PredictCommands.LoadForPrediction(parse, out var runtime, out PhotoCalibration? fileCalibration, onnxThreads: 1);
+            bool ignoreCalibration = parse.GetValue(PredictCommands.NoCalibration);
+            var augmentation = PredictCommands.Augmentation(parse);
             await using var app = ClassifierWebApp.Build(model, new WebOptions
             {
-                Urls = url, Pipeline = pipeline, Augmentation = PredictCommands.Augmentation(parse), AllowedHosts = parse.GetValue(allowedHosts) ?? [],
+                Urls = url, Pipeline = pipeline, Augmentation = augmentation, AllowedHosts = parse.GetValue(allowedHosts) ?? [],
+                Calibration = ignoreCalibration ? null : fileCalibration,
             });
+            // Say what the answers are: calibrated or not, and why not when the file has a calibration.
+            var calibrationState = CalibrationJson.Of(new PhotoClassifier(model, PhotoPipelines.Create(pipeline), augmentation,
+                ignoreCalibration ? null : fileCalibration), fileCalibration, ignoreCalibration);
+            if (fileCalibration is not null) Console.Error.WriteLine(calibrationState.Describe());
             if (warmUpSeconds > 0)
             {
                 try

@@ -1,14 +1,14 @@
+using FashionMnist.Numerics;
+
 namespace FashionMnist.Ensembles;
 
 /// <summary>
 /// Multinomial logistic regression, the stacking meta-model: p(k | x) = softmax(b + W x)_k, fitted by minimising the
-/// mean cross-entropy + (λ / 2)·|W|² (biases not penalised) with L-BFGS (10 pairs, backtracking Armijo line search).
+/// mean cross-entropy + (λ / 2)·|W|² (biases not penalised) with <see cref="Lbfgs"/>.
 /// The objective is convex, so the fit is deterministic and needs no seed. Sums run in double, in a fixed order.
 /// </summary>
 internal sealed class SoftmaxRegression
 {
-    private const int History = 10;
-
     public SoftmaxRegression(int features, int classes)
     {
         if (features < 1 || classes < 2) throw new ArgumentOutOfRangeException(nameof(features));
@@ -37,55 +37,10 @@ internal sealed class SoftmaxRegression
         if (x.Length != n * Features) throw new ArgumentException($"x holds {x.Length} values, not {n} x {Features}.", nameof(x));
         float[] data = x.ToArray();
         byte[] y = labels.ToArray();
-        int size = Weights.Length + Biases.Length;
-        var theta = new double[size];
-        var gradient = new double[size];
-        double f = Evaluate(data, y, theta, l2, gradient);
-        var s = new List<double[]>();
-        var t = new List<double[]>();
-        var direction = new double[size];
-        var next = new double[size];
-        var nextGradient = new double[size];
-        int iteration = 0;
-        for (; iteration < maxIterations; iteration++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            TwoLoop(gradient, s, t, direction);
-            double slope = Dot(gradient, direction);
-            if (slope >= 0) // not a descent direction (numerical trouble): restart from steepest descent
-            {
-                s.Clear();
-                t.Clear();
-                for (int i = 0; i < size; i++) direction[i] = -gradient[i];
-                slope = Dot(gradient, direction);
-            }
-            double step = 1, fNext;
-            while (true)
-            {
-                for (int i = 0; i < size; i++) next[i] = theta[i] + step * direction[i];
-                fNext = Evaluate(data, y, next, l2, nextGradient);
-                if (fNext <= f + 1e-4 * step * slope || step < 1e-10) break;
-                step *= 0.5;
-            }
-            var sk = new double[size];
-            var tk = new double[size];
-            for (int i = 0; i < size; i++) { sk[i] = next[i] - theta[i]; tk[i] = nextGradient[i] - gradient[i]; }
-            if (Dot(sk, tk) > 1e-12)
-            {
-                s.Add(sk);
-                t.Add(tk);
-                if (s.Count > History) { s.RemoveAt(0); t.RemoveAt(0); }
-            }
-            double change = f - fNext;
-            (theta, next) = (next, theta);
-            (gradient, nextGradient) = (nextGradient, gradient);
-            f = fNext;
-            if (change >= 0 && change < tolerance * Math.Max(1, Math.Abs(f))) { iteration++; break; }
-        }
+        var theta = new double[Weights.Length + Biases.Length];
+        (Iterations, Objective) = Lbfgs.Minimize((t, gradient) => Evaluate(data, y, t, l2, gradient), theta, maxIterations, tolerance, cancellation);
         Array.Copy(theta, Weights, Weights.Length);
         Array.Copy(theta, Weights.Length, Biases, 0, Biases.Length);
-        Iterations = iteration;
-        Objective = f;
     }
 
     /// <summary>Writes the n x classes probabilities of <paramref name="x"/> (n x features).</summary>
@@ -157,36 +112,6 @@ internal sealed class SoftmaxRegression
         double sum = 0;
         for (int k = 0; k < values.Length; k++) sum += values[k] = Math.Exp(values[k] - max);
         for (int k = 0; k < values.Length; k++) values[k] /= sum;
-    }
-
-    /// <summary>L-BFGS two-loop recursion: direction = −H·g from the stored pairs (s, y = Δgradient).</summary>
-    private static void TwoLoop(double[] gradient, List<double[]> s, List<double[]> t, double[] direction)
-    {
-        int m = s.Count;
-        var alpha = new double[m];
-        for (int i = 0; i < gradient.Length; i++) direction[i] = -gradient[i];
-        for (int k = m - 1; k >= 0; k--)
-        {
-            alpha[k] = Dot(s[k], direction) / Dot(t[k], s[k]);
-            for (int i = 0; i < direction.Length; i++) direction[i] -= alpha[k] * t[k][i];
-        }
-        if (m > 0)
-        {
-            double scale = Dot(s[m - 1], t[m - 1]) / Dot(t[m - 1], t[m - 1]);
-            for (int i = 0; i < direction.Length; i++) direction[i] *= scale;
-        }
-        for (int k = 0; k < m; k++)
-        {
-            double beta = Dot(t[k], direction) / Dot(t[k], s[k]);
-            for (int i = 0; i < direction.Length; i++) direction[i] += (alpha[k] - beta) * s[k][i];
-        }
-    }
-
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
     }
 
     public void Write(BinaryWriter writer)

@@ -10,7 +10,7 @@ public static class ProbabilityMetrics
     /// <summary>sklearn's classic clipping bound for log loss.</summary>
     public const double LogLossEpsilon = 1e-15;
 
-    /// <summary>Bins of <see cref="ExpectedCalibrationError"/> by default (the common choice in the calibration literature).</summary>
+    /// <summary>Bins of <see cref="ExpectedCalibrationError(ReadOnlySpan{float}, ReadOnlySpan{byte}, int, int)"/> by default (the common choice in the calibration literature).</summary>
     public const int CalibrationBins = 15;
 
     /// <summary>
@@ -64,40 +64,61 @@ public static class ProbabilityMetrics
     /// sample-weighted mean over bins of |accuracy − mean confidence|. 0 means perfectly calibrated.
     /// The predicted class is the argmax (lower class on ties).
     /// </summary>
-    public static double ExpectedCalibrationError(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int bins = CalibrationBins, int classes = FashionMnistClasses.Count)
+    public static double ExpectedCalibrationError(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int bins = CalibrationBins, int classes = FashionMnistClasses.Count) =>
+        ExpectedCalibrationError(CalibrationTable(probabilities, labels, bins, classes));
+
+    /// <summary>ECE of a reliability table: the sample-weighted mean over bins of |accuracy − mean confidence|.</summary>
+    public static double ExpectedCalibrationError(IReadOnlyList<CalibrationBin> table)
     {
-        var table = CalibrationTable(probabilities, labels, bins, classes);
-        if (labels.Length == 0) return 0;
+        int total = table.Sum(b => b.Count);
+        if (total == 0) return 0;
         double ece = 0;
         foreach (var bin in table)
-            if (bin.Count > 0) ece += (double)bin.Count / labels.Length * Math.Abs(bin.Accuracy - bin.MeanConfidence);
+            if (bin.Count > 0) ece += (double)bin.Count / total * Math.Abs(bin.Accuracy - bin.MeanConfidence);
         return ece;
     }
 
-    /// <summary>The reliability table behind <see cref="ExpectedCalibrationError"/> (one entry per bin, empty bins included).</summary>
+    /// <summary>The reliability table behind <see cref="ExpectedCalibrationError(ReadOnlySpan{float}, ReadOnlySpan{byte}, int, int)"/> (one entry per bin, empty bins included).</summary>
     public static IReadOnlyList<CalibrationBin> CalibrationTable(ReadOnlySpan<float> probabilities, ReadOnlySpan<byte> labels, int bins = CalibrationBins, int classes = FashionMnistClasses.Count)
     {
         CheckShape(probabilities, labels, classes);
-        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
-        var counts = new int[bins];
-        var correct = new int[bins];
-        var confidenceSum = new double[bins];
+        var confidences = new double[labels.Length];
+        var correct = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
             ReadOnlySpan<float> row = probabilities.Slice(i * classes, classes);
             int best = 0;
             for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-            double confidence = row[best];
+            confidences[i] = row[best];
+            correct[i] = best == labels[i];
+        }
+        return CalibrationTable(confidences, correct, bins);
+    }
+
+    /// <summary>
+    /// The reliability table of any stated confidences (a probability that the answer is right) and whether each answer
+    /// was right: bin b holds confidences in (b/B, (b+1)/B], confidence 0 in the first.
+    /// </summary>
+    public static IReadOnlyList<CalibrationBin> CalibrationTable(ReadOnlySpan<double> confidences, ReadOnlySpan<bool> correct, int bins = CalibrationBins)
+    {
+        if (confidences.Length != correct.Length) throw new ArgumentException($"{confidences.Length} confidences for {correct.Length} answers.", nameof(correct));
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
+        var counts = new int[bins];
+        var hits = new int[bins];
+        var confidenceSum = new double[bins];
+        for (int i = 0; i < confidences.Length; i++)
+        {
+            double confidence = confidences[i];
             // (b/B, (b+1)/B]: ceil(conf * B) - 1, with confidence 0 falling into the first bin.
             int bin = Math.Clamp((int)Math.Ceiling(confidence * bins) - 1, 0, bins - 1);
             counts[bin]++;
             confidenceSum[bin] += confidence;
-            if (best == labels[i]) correct[bin]++;
+            if (correct[i]) hits[bin]++;
         }
         var table = new CalibrationBin[bins];
         for (int b = 0; b < bins; b++)
             table[b] = new CalibrationBin((double)b / bins, (double)(b + 1) / bins, counts[b],
-                counts[b] == 0 ? 0 : (double)correct[b] / counts[b],
+                counts[b] == 0 ? 0 : (double)hits[b] / counts[b],
                 counts[b] == 0 ? 0 : confidenceSum[b] / counts[b]);
         return table;
     }

@@ -38,8 +38,12 @@ public sealed record PhotoPrediction(float[] Probabilities, PreparedPhoto Input)
 /// distinct image goes through the model once: the mirrors are made here, the model predicts single views, and each
 /// view's probability is then what that model would have said for it (the mean of the view and its mirror), so the
 /// result is the same, to the bit, as letting the model mirror every view again.</para>
+/// <para>A <see cref="PhotoCalibration"/> (kept in the model file by `fmnist calibrate`) is applied to the averaged
+/// probabilities when it was fitted with this pipeline and this many views; otherwise it is set aside and
+/// <see cref="CalibrationSetAside"/> says why (its numbers only fit the outputs it was fitted on).</para>
 /// </summary>
-public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, TestTimeAugmentation? augmentation = null)
+public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, TestTimeAugmentation? augmentation = null,
+    PhotoCalibration? calibration = null)
 {
     private readonly Lock _modelGate = new();
 
@@ -49,6 +53,12 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
     public IPhotoPipeline Pipeline { get; } = pipeline;
     /// <summary>The extra views averaged per photo (<see cref="TestTimeAugmentation.None"/> for one view).</summary>
     public TestTimeAugmentation Augmentation { get; } = augmentation ?? TestTimeAugmentation.None;
+
+    /// <summary>Why the calibration given is not applied (another pipeline or view count), or null.</summary>
+    public string? CalibrationSetAside { get; } = calibration?.Mismatch(pipeline.Name, (augmentation ?? TestTimeAugmentation.None).ViewCount(pipeline));
+
+    /// <summary>The photo calibration applied to every prediction, or null (none given, or set aside).</summary>
+    public PhotoCalibration? Calibration => CalibrationSetAside is null ? calibration : null;
 
     /// <summary>Whether the model averages each image with its mirror (then this class makes the mirrors).</summary>
     private bool ModelMirrors => Model is IMirrorAveraging { AveragesMirror: true };
@@ -99,6 +109,7 @@ public sealed class PhotoClassifier(IClassifier model, IPhotoPipeline pipeline, 
                 probabilities[c] += p / count;
             }
         }
+        Calibration?.Apply(probabilities, probabilities);
         return new PhotoPrediction(probabilities, input)
         {
             Timing = new PhotoTiming(Stopwatch.GetElapsedTime(start, prepared), Stopwatch.GetElapsedTime(prepared, admitted), Stopwatch.GetElapsedTime(admitted)),

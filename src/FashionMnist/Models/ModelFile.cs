@@ -12,20 +12,31 @@ namespace FashionMnist.Models;
 ///   string    model name (catalog name, e.g. "knn")
 ///   string    options as JSON ("name": "value" text, see <see cref="OptionBinder.ToSettings"/>)
 ///   string    metadata as JSON (free-form: created, version, data slice, metrics)
+///   string    version 2 only: the photo calibration as JSON (<see cref="PhotoCalibration.ToJson"/>)
 ///   int64     state length, then the state bytes (<see cref="IClassifier.SaveState"/>)
 ///   32 bytes  SHA-256 of everything above
 /// </code>
 /// Strings are .NET BinaryWriter strings (UTF-8, 7-bit length prefix). Files are written atomically.
+/// <para>A file without a photo calibration is written as version 1, byte for byte as before, so older fmnist versions
+/// keep reading it; a file with one is version 2, which an older fmnist refuses by its version check ("format version 2;
+/// this fmnist reads version 1") rather than silently predicting photos without the calibration.</para>
 /// </summary>
 public static class ModelFile
 {
-    /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The newest format version this library reads and writes (version 2: with a <see cref="PhotoCalibration"/>).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The version written for files without a photo calibration (what every fmnist reads).</summary>
+    public const int FormatVersionWithoutCalibration = 1;
     private static readonly byte[] s_magic = "FMNISTMD"u8.ToArray();
     private const long MaxStateBytes = 8L << 30;
 
     /// <summary>Header facts of a model file, readable without loading the model.</summary>
-    public sealed record Header(string ModelName, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Metadata, long StateBytes);
+    public sealed record Header(string ModelName, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Metadata, long StateBytes)
+    {
+        /// <summary>The photo calibration kept in the file (format version 2), or null.</summary>
+        public PhotoCalibration? Calibration { get; init; }
+    }
 
     /// <summary>
     /// Writes a fitted model to <paramref name="path"/> atomically (a temporary file renamed into place), with its options
@@ -47,23 +58,63 @@ public static class ModelFile
         using var state = new MemoryStream();
         using (var stateWriter = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
             model.SaveState(stateWriter);
+        var meta = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["created_utc"] = DateTime.UtcNow.ToString("O"),
+            ["fmnist_version"] = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0",
+        };
+        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
+        WriteEnvelope(destination, model.Name, OptionBinder.ToSettings(model.Options), meta, null, state.GetBuffer().AsSpan(0, (int)state.Length));
+    }
 
+    /// <summary>
+    /// Writes the model file at <paramref name="source"/> again to <paramref name="path"/> (atomically) with
+    /// <paramref name="calibration"/> (null removes one) and <paramref name="metadata"/> added to its own: the model's name,
+    /// options and state bytes are copied unchanged, so the model predicts Fashion-MNIST images exactly as before.
+    /// Only fmnist model files can hold a calibration; another format (ONNX) is a <see cref="FashionMnistException"/>.
+    /// </summary>
+    public static void SaveWithCalibration(string source, string path, PhotoCalibration? calibration, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        calibration?.Validate();
+        byte[] bytes = ReadAll(source);
+        RequireCalibratable(bytes, source);
+        using var reader = Open(bytes, source, out var header);
+        var meta = new SortedDictionary<string, string>(header.Metadata.ToDictionary(), StringComparer.Ordinal);
+        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
+        int stateStart = (int)reader.BaseStream.Position;
+        ReadOnlyMemory<byte> state = bytes.AsMemory(stateStart, (int)header.StateBytes);
+        AtomicFile.Write(path, stream => WriteEnvelope(stream, header.ModelName, header.Settings, meta, calibration, state.Span));
+    }
+
+    /// <summary>Fails, before any long work, unless <paramref name="path"/> is an fmnist model file (only those can hold a photo calibration).</summary>
+    public static void CheckCalibratable(string path)
+    {
+        byte[] bytes = ReadAll(path);
+        RequireCalibratable(bytes, path);
+        using var reader = Open(bytes, path, out _); // checksum, version
+    }
+
+    private static void RequireCalibratable(byte[] bytes, string source)
+    {
+        if (!IsFmnistFile(bytes) && ModelFileFormats.Find(source, bytes) is IModelFileFormat format)
+            throw new FashionMnistException($"'{source}' is an {format.Name} model, and only fmnist model files can hold a photo calibration",
+                "Calibrate a model file written by `fmnist train --out FILE.fmm` (an imported model has no place for it).");
+    }
+
+    private static void WriteEnvelope(Stream destination, string name, IReadOnlyDictionary<string, string> settings,
+        IReadOnlyDictionary<string, string> metadata, PhotoCalibration? calibration, ReadOnlySpan<byte> state)
+    {
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(s_magic);
-            writer.Write(FormatVersion);
-            writer.Write(model.Name);
-            writer.Write(JsonSerializer.Serialize(OptionBinder.ToSettings(model.Options)));
-            var meta = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["created_utc"] = DateTime.UtcNow.ToString("O"),
-                ["fmnist_version"] = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0",
-            };
-            if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-            writer.Write(JsonSerializer.Serialize(meta));
-            writer.Write(state.Length);
-            writer.Write(state.GetBuffer(), 0, (int)state.Length);
+            writer.Write(calibration is null ? FormatVersionWithoutCalibration : FormatVersion);
+            writer.Write(name);
+            writer.Write(JsonSerializer.Serialize(settings));
+            writer.Write(JsonSerializer.Serialize(metadata));
+            if (calibration is not null) writer.Write(calibration.ToJson());
+            writer.Write((long)state.Length);
+            writer.Write(state);
         }
         byte[] hash = SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length));
         destination.Write(body.GetBuffer(), 0, (int)body.Length);
@@ -166,6 +217,7 @@ public static class ModelFile
             string name = reader.ReadString();
             var settings = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.ReadString()) ?? [];
             var metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.ReadString()) ?? [];
+            string? calibrationJson = version >= 2 ? reader.ReadString() : null;
             long stateBytes = reader.ReadInt64();
             long stateStart = reader.BaseStream.Position;
             if (stateBytes < 0 || stateBytes > MaxStateBytes || stateStart + stateBytes + 32 > bytes.Length)
@@ -178,7 +230,17 @@ public static class ModelFile
             if (!expected.AsSpan().SequenceEqual(bytes.AsSpan(bodyLength, 32)))
                 throw new FashionMnistException($"Model file '{source}' fails its checksum (the file is corrupt)",
                     "Copy it again or train the model again.");
-            header = new Header(name, settings, metadata, stateBytes);
+            PhotoCalibration? calibration;
+            try
+            {
+                calibration = calibrationJson is null ? null : PhotoCalibration.FromJson(calibrationJson);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new FashionMnistException($"Model file '{source}' has a damaged photo calibration: {e.Message}",
+                    "Calibrate the model again with `fmnist calibrate`.", ExitCodes.BadInput, e);
+            }
+            header = new Header(name, settings, metadata, stateBytes) { Calibration = calibration };
             return reader;
         }
         // FormatException: a bad 7-bit string length prefix.

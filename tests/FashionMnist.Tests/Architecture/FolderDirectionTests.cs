@@ -18,7 +18,7 @@ public class FolderDirectionTests
         ["Neural"] = ["Data", "Models", "Numerics", "Interop", "Imaging"],
         ["Evaluation"] = ["Data", "Models", "Numerics"],
         ["Selection"] = ["Data", "Models", "Evaluation"],
-        ["Ensembles"] = ["Data", "Models"],
+        ["Ensembles"] = ["Data", "Models", "Numerics"],
         ["Onnx"] = ["Data", "Models", "Numerics", "Interop", "Classic", "Neural", "Evaluation"],
         ["Experiments"] = ["Data", "Models", "Numerics", "Interop", "Imaging", "Classic", "Neural", "Evaluation", "Selection", "Onnx", "Ensembles"],
     };

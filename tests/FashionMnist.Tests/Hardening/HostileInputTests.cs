@@ -44,7 +44,7 @@ public sealed class HostileInputTests : IDisposable
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             w.Write("FMNISTMD"u8);
-            w.Write(ModelFile.FormatVersion);
+            w.Write(ModelFile.FormatVersionWithoutCalibration); // the plain layout: no calibration section
             w.Write(name);
             w.Write("{}");
             w.Write("{}");

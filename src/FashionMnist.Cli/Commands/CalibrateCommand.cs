@@ -1,0 +1,156 @@
+using System.Globalization;
+using FashionMnist.Evaluation;
+using FashionMnist.Imaging;
+
+namespace FashionMnist.Cli.Commands;
+
+/// <summary>
+/// `fmnist calibrate --model M.fmm --labels tune/labels.csv --out M-photo.fmm`: fits a photo calibration (a temperature and a
+/// photo-domain class prior, <see cref="PhotoCalibrationFit"/>) on the photo path's outputs for labelled photos, its penalty
+/// chosen by k-fold cross-validation over those photos, and writes the model again with it (<see cref="ModelFile.SaveWithCalibration"/>).
+/// `predict` and `serve` apply it to photos; Fashion-MNIST evaluation never does.
+/// </summary>
+public static class CalibrateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The fmnist model file (.fmm) to calibrate for photos.", Required = true, HelpName = "FILE" };
+        var labels = new Option<string>("--labels")
+        {
+            Description = "Labelled photos to fit on: a labels.csv (file,source_class,fashion_mnist_labels; files relative to it). " +
+                          "Keep photos you want to test on out of it.",
+            Required = true, HelpName = "FOLDER/labels.csv",
+        };
+        var output = new Option<string>("--out") { Description = "Where to write the calibrated model file (written atomically).", Required = true, HelpName = "FILE" };
+        var folds = new Option<int>("--folds")
+        {
+            Description = "Cross-validation folds (stratified by source class) that choose the penalty on the class prior; every source class needs at least this many photos.",
+            DefaultValueFactory = _ => 5, HelpName = "K",
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed of the folds.", DefaultValueFactory = _ => 42 };
+        var penalty = new Option<double?>("--penalty")
+        {
+            Description = "Fix the L2 penalty on the class prior instead of choosing it (folds still report its cross-validated scores).",
+            HelpName = "LAMBDA",
+        };
+        var temperatureOnly = new Option<bool>("--temperature-only") { Description = "Fit the temperature alone (no class prior)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("calibrate",
+            "Fit a photo calibration (temperature and class prior) on labelled photos and save it in a copy of the model file; " +
+            "predict and serve then apply it to photos. Example: fmnist calibrate --model cnn-photo.fmm --labels tune/labels.csv --out cnn-photo-cal.fmm")
+        {
+            model, labels, output, folds, seed, penalty, temperatureOnly, json,
+            PredictCommands.Pipeline, PredictCommands.NoTta, PredictCommands.Runtime,
+        };
+        command.SetAction(parse =>
+        {
+            int k = parse.GetValue(folds);
+            if (k is < 2 or > 50) throw new FashionMnistException($"--folds must be between 2 and 50, got {k}", "Use e.g. --folds 5.");
+            double? fixedPenalty = parse.GetValue(penalty);
+            bool onlyTemperature = parse.GetValue(temperatureOnly);
+            if (fixedPenalty is double l && !(l >= 0 && double.IsFinite(l)))
+                throw new FashionMnistException($"--penalty must be a finite number of 0 or more, got {l.ToString(CultureInfo.InvariantCulture)}", "Use e.g. --penalty 0.03, or --temperature-only.");
+            if (fixedPenalty is not null && onlyTemperature)
+                throw new FashionMnistException("Both --penalty and --temperature-only were given", "--temperature-only has no class prior to penalise: give one of them.");
+            IReadOnlyList<double> penalties = onlyTemperature ? [double.PositiveInfinity] : fixedPenalty is double fixedValue ? [fixedValue] : PhotoCalibrationFit.DefaultPenalties;
+
+            // Every check on the user's inputs before the photos are scored (minutes).
+            string modelPath = parse.GetValue(model)!, labelsPath = parse.GetValue(labels)!, outPath = parse.GetValue(output)!;
+            IPhotoPipeline pipeline = PhotoPipelines.Create(parse.GetValue(PredictCommands.Pipeline)!);
+            var labelled = PhotoReports.ReadLabels(labelsPath);
+            CheckPhotosPerClass(labelsPath, labelled, k);
+            ModelFile.CheckCalibratable(modelPath);
+            AtomicFile.CheckWritable(outPath, "--out");
+
+            var (loaded, header) = ModelFile.LoadWithHeader(modelPath);
+            using IClassifier classifier = PredictCommands.OnRuntime(parse, loaded, out _);
+            bool replaces = header.Calibration is not null;
+            var photoPath = new PhotoClassifier(classifier, pipeline, PredictCommands.Augmentation(parse)); // the raw outputs: no calibration
+            var results = PhotoReports.ClassifyAll(photoPath, labelsPath, labelled);
+            var (probabilities, acceptable) = ProbabilityQuality.Matrix(results);
+            var sourceClasses = labelled.Select(p => p.SourceClass).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            int[] groups = labelled.Select(p => sourceClasses.IndexOf(p.SourceClass)).ToArray();
+            CalibrationSelection selection = PhotoCalibrationFit.Select(probabilities, acceptable, groups, k, parse.GetValue(seed), penalties);
+            CalibrationFit fit = selection.Fit;
+
+            var calibration = new PhotoCalibration
+            {
+                Temperature = fit.Temperature, LogPrior = fit.LogPrior, Pipeline = pipeline.Name, Views = photoPath.Augmentation.ViewCount(pipeline),
+                Facts = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["labels"] = Path.GetFullPath(labelsPath),
+                    ["photos"] = Invariant(labelled.Count),
+                    ["folds"] = Invariant(k),
+                    ["seed"] = Invariant(parse.GetValue(seed)),
+                    ["penalty"] = Invariant(fit.Penalty),
+                    ["cv_log_loss"] = Invariant(selection.Grid.First(g => g.Penalty.Equals(fit.Penalty)).LogLoss),
+                    ["fitted_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                },
+            };
+            ModelFile.SaveWithCalibration(modelPath, outPath, calibration);
+
+            float[] inSample = fit.Apply(probabilities);
+            var report = new CalibrateReport(classifier.Name, modelPath, outPath, labelsPath, labelled.Count, pipeline.Name, calibration.Views, k,
+                fit.Temperature, fit.LogPrior.Select((b, c) => new ClassOffset(c, FashionMnistClasses.Name(c), b)).ToList(),
+                double.IsPositiveInfinity(fit.Penalty) ? null : fit.Penalty, selection.Grid.Select(PenaltyJson.Of).ToList(),
+                Quality.Of(probabilities, acceptable), Quality.Of(inSample, acceptable), Quality.Of(selection.OutOfFold, acceptable),
+                replaces);
+            if (parse.GetValue(json)) JsonOutput.Write(report);
+            else Print(report);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Every source class needs a photo in every fold, and a class prior is not worth fitting on fewer photos.</summary>
+    private static void CheckPhotosPerClass(string labelsPath, IReadOnlyList<LabelledPhoto> labelled, int folds)
+    {
+        foreach (var group in labelled.GroupBy(p => p.SourceClass, StringComparer.Ordinal).OrderBy(g => g.Count()))
+            if (group.Count() < folds)
+                throw new FashionMnistException(
+                    $"'{labelsPath}' has {group.Count()} photo(s) of source class '{group.Key}'; calibrating with {folds} folds needs at least {folds} per source class",
+                    "Add labelled photos of that class, leave the class out, or pass fewer --folds.");
+    }
+
+    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static void Print(CalibrateReport report)
+    {
+        AnsiConsole.MarkupLine(Markup.Escape($"Calibrated '{report.Model}' for photos ({report.Pipeline} pipeline, {report.Views} view(s) per photo) on {report.Photos} photos of {report.Labels}"));
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Temperature {report.Temperature:0.###}, penalty {(report.Penalty is double l ? l.ToString("0.####", CultureInfo.InvariantCulture) : "none (temperature only)")} (chosen by {report.Folds}-fold cross-validation)")));
+        var prior = new Table().AddColumn("Class").AddColumn(new TableColumn("Log-prior offset").RightAligned());
+        foreach (ClassOffset offset in report.LogPrior) prior.AddRow(Markup.Escape($"{offset.Label} {offset.Name}"), offset.Offset.ToString("+0.000;-0.000", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(prior);
+        var table = new Table().AddColumn("These photos").AddColumn(new TableColumn("Top-1").RightAligned()).AddColumn(new TableColumn("Top-3").RightAligned())
+            .AddColumn(new TableColumn("Log loss").RightAligned()).AddColumn(new TableColumn("ECE top-1").RightAligned()).AddColumn(new TableColumn("ECE top-3").RightAligned());
+        void Row(string name, Quality q) => table.AddRow(name, $"{q.Top1:0.000}", $"{q.Top3:0.000}", $"{q.LogLoss:0.000}", $"{q.Top1Ece:0.000}", $"{q.Top3Ece:0.000}");
+        Row("uncalibrated", report.Uncalibrated);
+        Row("calibrated, in-sample", report.InSample);
+        Row("calibrated, cross-validated", report.CrossValidated);
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"Wrote {report.Out}{(report.ReplacedCalibration ? " (the model's earlier photo calibration is replaced)" : "")}. Score photos it was not fitted on: fmnist predict --model {report.Out} --labels OTHER/labels.csv"));
+    }
+
+    /// <summary>Top-1, top-3 and <see cref="ProbabilityQuality"/> of n x 10 probabilities against the right labels.</summary>
+    internal sealed record Quality(double Top1, double Top3, double LogLoss, double Top1Ece, double Top3Ece)
+    {
+        public static Quality Of(float[] probabilities, ushort[] acceptable)
+        {
+            var q = ProbabilityQuality.Of(probabilities, acceptable);
+            return new(AcceptableLabelMetrics.TopK(probabilities, acceptable, 1), AcceptableLabelMetrics.TopK(probabilities, acceptable, 3), q.LogLoss, q.Top1Ece, q.Top3Ece);
+        }
+    }
+
+    internal sealed record ClassOffset(int Label, string Name, double Offset);
+
+    /// <summary>A penalty of the grid; null is ∞ (temperature only), which JSON cannot write as a number.</summary>
+    internal sealed record PenaltyJson(double? Penalty, double CvLogLoss, double CvTop1, double CvTop3)
+    {
+        public static PenaltyJson Of(PenaltyScore s) => new(double.IsPositiveInfinity(s.Penalty) ? null : s.Penalty, s.LogLoss, s.Top1, s.Top3);
+    }
+
+    internal sealed record CalibrateReport(string Model, string Source, string Out, string Labels, int Photos, string Pipeline, int Views, int Folds,
+        double Temperature, IReadOnlyList<ClassOffset> LogPrior, double? Penalty, IReadOnlyList<PenaltyJson> Grid,
+        Quality Uncalibrated, Quality InSample, Quality CrossValidated, bool ReplacedCalibration);
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using FashionMnist.Tests.Imaging;
+using FashionMnist.Models;
+using FashionMnist.Tests.Support;
+
+namespace FashionMnist.Tests.Cli;
+
+/// <summary>`fmnist calibrate` through the real program: every bad input is exit 2 with no output file; a fit is applied by predict.</summary>
+public sealed class CalibrateCliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("fmnist-calibrate-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Out => Path.Combine(_folder, "out.fmm");
+
+    private string Model()
+    {
+        string path = Path.Combine(_folder, "mlp.fmm");
+        if (File.Exists(path)) return path;
+        using var model = ModelCatalog.Create("mlp", new Dictionary<string, string> { ["hidden"] = "32", ["epochs"] = "2", ["validation-fraction"] = "0" });
+        model.Fit(TestData.BalancedTrain(60), new FitContext { Seed = 2 });
+        ModelFile.Save(model, path);
+        return path;
+    }
+
+    /// <summary>A labels.csv listing each fixture photo <paramref name="copies"/> times (absolute paths).</summary>
+    private string Labels(int copies)
+    {
+        var lines = new List<string> { "file,source_class,fashion_mnist_labels" };
+        string[] labels = ["0", "1", "5 7 9", "3", "2 6", "4"];
+        for (int c = 0; c < copies; c++)
+            for (int i = 0; i < TestImages.FixturePhotos.Length; i++)
+                lines.Add($"{TestImages.FixturePath(TestImages.FixturePhotos[i])},{Path.GetFileNameWithoutExtension(TestImages.FixturePhotos[i])},{labels[i]}");
+        string path = Path.Combine(_folder, $"labels-{copies}.csv");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private void AssertBadInput(CliRunner.Result result, string expected)
+    {
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(expected, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.False(File.Exists(Out), "no output file after an error");
+        Assert.Empty(Directory.GetFiles(_folder, "out.fmm.tmp-*"));
+    }
+
+    [Fact]
+    public void Bad_labels_are_exit_2_without_an_output_file()
+    {
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Path.Combine(_folder, "none.csv"), "--out", Out), "Labels file");
+        string malformed = Path.Combine(_folder, "bad.csv");
+        File.WriteAllText(malformed, "file,source_class,fashion_mnist_labels\na.jpg;pants\n");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", malformed, "--out", Out), "line 2: expected 3 comma-separated fields");
+    }
+
+    [Fact]
+    public void Too_few_photos_per_class_is_exit_2()
+    {
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out),
+            "has 2 photo(s) of source class");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--penalty", "-1"),
+            "--penalty must be a finite number of 0 or more");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--penalty", "1", "--temperature-only"),
+            "Both --penalty and --temperature-only");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "1"), "--folds must be between 2 and 50");
+    }
+
+    [Fact]
+    public void A_model_that_cannot_hold_a_calibration_or_does_not_exist_is_exit_2()
+    {
+        string onnx = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch-small-cnn.onnx");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", onnx, "--labels", Labels(2), "--out", Out, "--folds", "2"),
+            "only fmnist model files can hold a photo calibration");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Path.Combine(_folder, "none.fmm"), "--labels", Labels(2), "--out", Out, "--folds", "2"),
+            "does not exist");
+    }
+
+    [Fact]
+    public void A_fitted_calibration_is_saved_and_applied_by_predict_only_on_its_own_photo_path()
+    {
+        string labels = Labels(2);
+        var fit = CliRunner.Run("calibrate", "--model", Model(), "--labels", labels, "--out", Out, "--folds", "2", "--json");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        using (var report = JsonDocument.Parse(fit.Stdout))
+        {
+            Assert.Equal(12, report.RootElement.GetProperty("photos").GetInt32());
+            Assert.Equal(10, report.RootElement.GetProperty("log_prior").GetArrayLength());
+            Assert.Equal(10, report.RootElement.GetProperty("grid").GetArrayLength());
+            // The fit minimises the loss on its own photos: in-sample it is no worse than uncalibrated.
+            Assert.True(report.RootElement.GetProperty("in_sample").GetProperty("log_loss").GetDouble()
+                        <= report.RootElement.GetProperty("uncalibrated").GetProperty("log_loss").GetDouble() + 1e-9);
+        }
+        PhotoCalibration calibration = ModelFile.ReadHeader(Out).Calibration!;
+        Assert.Equal(("garment", 6), (calibration.Pipeline, calibration.Views));
+
+        JsonElement Calibration(params string[] extra)
+        {
+            var result = CliRunner.Run(["predict", "--model", Out, "--labels", labels, "--json", .. extra]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return JsonDocument.Parse(result.Stdout).RootElement.GetProperty("calibration").Clone();
+        }
+        JsonElement applied = Calibration();
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Equal(calibration.Temperature, applied.GetProperty("temperature").GetDouble());
+        JsonElement off = Calibration("--no-calibration");
+        Assert.False(off.GetProperty("applied").GetBoolean());
+        Assert.Equal("--no-calibration", off.GetProperty("not_applied").GetString());
+        JsonElement oneView = Calibration("--no-tta");
+        Assert.False(oneView.GetProperty("applied").GetBoolean());
+        Assert.Contains("fitted with 6 test-time view(s) per photo, this run uses 1", oneView.GetProperty("not_applied").GetString());
+    }
+}

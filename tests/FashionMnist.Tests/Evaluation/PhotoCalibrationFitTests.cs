@@ -1,0 +1,152 @@
+using FashionMnist.Evaluation;
+
+namespace FashionMnist.Tests.Evaluation;
+
+/// <summary>The photo calibration's fit (temperature and class prior) on problems whose optimum is known by hand.</summary>
+public sealed class PhotoCalibrationFitTests
+{
+    private static float[] Rows(int n, Func<int, float[]> row) => Enumerable.Range(0, n).SelectMany(row).ToArray();
+
+    private static readonly float[] Uniform = Enumerable.Repeat(0.1f, 10).ToArray();
+
+    private static ushort[] Masks(params int[][] labels) => labels.Select(l => AcceptableLabelMetrics.Mask(l)).ToArray();
+
+    [Fact]
+    public void Temperature_alone_matches_the_right_class_frequency()
+    {
+        // Every photo: p = 0.8 for class 0, 0.2/9 for each other class. Half are class 0, half another class.
+        // With one parameter T the fit matches the mean log-probability of the right class (an exponential family), so the
+        // calibrated q_0 equals the frequency 1/2: 36^(1/T) / (36^(1/T) + 9) = 1/2, i.e. T = ln 36 / ln 9.
+        float[] p = [0.8f, .. Enumerable.Repeat(0.2f / 9, 9)];
+        float[] probabilities = Rows(10, _ => p);
+        ushort[] masks = Masks([0], [0], [0], [0], [0], [1], [2], [3], [4], [5]);
+        CalibrationFit fit = PhotoCalibrationFit.Fit(probabilities, masks, double.PositiveInfinity);
+        double ratio = (double)0.8f / (0.2f / 9); // the float p's own ratio (36 up to rounding)
+        Assert.Equal(Math.Log(ratio) / Math.Log(9), fit.Temperature, 4);
+        Assert.All(fit.LogPrior, b => Assert.Equal(0, b));
+        Assert.Equal(0.5, fit.Apply(p)[0], 5);
+    }
+
+    [Fact]
+    public void Temperature_recovers_a_known_scaling_of_the_logits()
+    {
+        // Labels drawn from softmax(z / 2) while the model says softmax(z): the fitted temperature is 2, up to sampling.
+        var random = new Random(11);
+        const int n = 20_000;
+        var probabilities = new float[n * 10];
+        var masks = new ushort[n];
+        for (int i = 0; i < n; i++)
+        {
+            double[] z = Enumerable.Range(0, 10).Select(_ => 4 * random.NextDouble()).ToArray();
+            double[] model = Softmax(z), truth = Softmax(z.Select(v => v / 2).ToArray());
+            for (int k = 0; k < 10; k++) probabilities[i * 10 + k] = (float)model[k];
+            double u = random.NextDouble(), sum = 0;
+            int label = 9;
+            for (int k = 0; k < 10; k++) if ((sum += truth[k]) > u) { label = k; break; }
+            masks[i] = AcceptableLabelMetrics.Mask([label]);
+        }
+        CalibrationFit fit = PhotoCalibrationFit.Fit(probabilities, masks, double.PositiveInfinity);
+        Assert.InRange(fit.Temperature, 1.9, 2.1);
+    }
+
+    [Fact]
+    public void Without_a_penalty_the_prior_moves_to_the_class_that_is_always_right()
+    {
+        // Uniform outputs and every photo a Dress: nothing but the prior can tell, and unpenalised it heads to q_Dress = 1.
+        float[] probabilities = Rows(8, _ => Uniform);
+        ushort[] masks = Masks(Enumerable.Repeat(new[] { 3 }, 8).ToArray());
+        CalibrationFit fit = PhotoCalibrationFit.Fit(probabilities, masks, penalty: 0);
+        Assert.Equal(3, Array.IndexOf(fit.LogPrior.ToArray(), fit.LogPrior.Max()));
+        Assert.True(fit.Apply(Uniform)[3] > 0.99f, fit.Apply(Uniform)[3].ToString());
+    }
+
+    [Fact]
+    public void With_a_penalty_the_prior_stops_where_the_penalty_balances_the_loss()
+    {
+        // Uniform outputs, every photo a Dress, penalty λ: by symmetry b_Dress = α and the others β = −α/9 (the offsets sum
+        // to 0), and the gradient is 0 where 1 − q_Dress = λα. Choose α = 1.8 (β = −0.2): q = e² / (e² + 9), λ = (1 − q) / 1.8.
+        double q = Math.Exp(2) / (Math.Exp(2) + 9), lambda = (1 - q) / 1.8;
+        float[] probabilities = Rows(8, _ => Uniform);
+        ushort[] masks = Masks(Enumerable.Repeat(new[] { 3 }, 8).ToArray());
+        CalibrationFit fit = PhotoCalibrationFit.Fit(probabilities, masks, lambda);
+        for (int k = 0; k < 10; k++) Assert.Equal(k == 3 ? 1.8 : -0.2, fit.LogPrior[k], 5);
+        Assert.Equal(q, fit.Apply(Uniform)[3], 5);
+    }
+
+    [Fact]
+    public void Classes_that_are_right_together_share_the_prior_evenly()
+    {
+        // Shoes: Sandal, Sneaker and Ankle boot all right. The loss only sees their sum; the penalty splits it evenly.
+        float[] probabilities = Rows(6, _ => Uniform);
+        ushort[] masks = Masks(Enumerable.Repeat(new[] { 5, 7, 9 }, 6).ToArray());
+        CalibrationFit fit = PhotoCalibrationFit.Fit(probabilities, masks, 0.1);
+        Assert.Equal(fit.LogPrior[5], fit.LogPrior[7], 6);
+        Assert.Equal(fit.LogPrior[5], fit.LogPrior[9], 6);
+        Assert.True(fit.LogPrior[5] > 0 && fit.LogPrior[0] < 0);
+    }
+
+    [Fact]
+    public void Folds_hold_every_group_evenly_and_too_small_a_group_is_refused()
+    {
+        int[] groups = [.. Enumerable.Repeat(0, 10), .. Enumerable.Repeat(1, 5), .. Enumerable.Repeat(2, 7)];
+        int[] folds = PhotoCalibrationFit.Folds(groups, 5, seed: 3);
+        for (int g = 0; g < 3; g++)
+        {
+            var sizes = Enumerable.Range(0, 5).Select(f => Enumerable.Range(0, groups.Length).Count(i => groups[i] == g && folds[i] == f)).ToList();
+            Assert.True(sizes.Max() - sizes.Min() <= 1, $"group {g}: {string.Join(",", sizes)}");
+        }
+        Assert.Equal(folds, PhotoCalibrationFit.Folds(groups, 5, seed: 3));
+        Assert.Throws<ArgumentException>(() => PhotoCalibrationFit.Folds(groups, 6, seed: 3));
+    }
+
+    [Fact]
+    public void Selection_scores_every_penalty_out_of_fold_and_keeps_the_best()
+    {
+        // Outputs that favour the right class a little, and a class mix the prior can learn (mostly T-shirts).
+        var random = new Random(5);
+        int n = 60;
+        var probabilities = new float[n * 10];
+        var masks = new ushort[n];
+        var groups = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int label = i % 3 == 0 ? 1 : 0;
+            double[] z = Enumerable.Range(0, 10).Select(k => random.NextDouble() + (k == label ? 0.5 : 0)).ToArray();
+            double[] p = Softmax(z);
+            for (int k = 0; k < 10; k++) probabilities[i * 10 + k] = (float)p[k];
+            masks[i] = AcceptableLabelMetrics.Mask([label]);
+            groups[i] = label;
+        }
+        CalibrationSelection selection = PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: 1);
+        Assert.Equal(PhotoCalibrationFit.DefaultPenalties, selection.Grid.Select(g => g.Penalty));
+        PenaltyScore best = selection.Grid.MinBy(g => g.LogLoss)!;
+        Assert.Equal(best.Penalty, selection.Fit.Penalty);
+        Assert.Equal(best.LogLoss, AcceptableLabelMetrics.LogLoss(selection.OutOfFold, masks), 12);
+        Assert.True(best.LogLoss < selection.Grid[0].LogLoss, "a class prior helps when the classes are this unbalanced");
+    }
+
+    [Fact]
+    public void Acceptable_label_metrics_count_any_right_label()
+    {
+        float[] probabilities = [
+            0.5f, 0.3f, 0.2f, 0, 0, 0, 0, 0, 0, 0,     // right: {1, 2} → top-1 wrong, top-3 right, −ln 0.5
+            0, 0, 0, 0, 0, 0.6f, 0, 0.3f, 0, 0.1f,     // right: {5, 7, 9} → top-1 right, −ln 1
+        ];
+        ushort[] masks = Masks([1, 2], [5, 7, 9]);
+        Assert.Equal(0.5, AcceptableLabelMetrics.TopK(probabilities, masks, 1));
+        Assert.Equal(1.0, AcceptableLabelMetrics.TopK(probabilities, masks, 3));
+        Assert.Equal(Math.Log(2) / 2, AcceptableLabelMetrics.LogLoss(probabilities, masks), 6);
+        // Top-1: confidences 0.5 (wrong) and 0.6 (right), two bins: |0 − 0.5| and |1 − 0.6|, averaged.
+        Assert.Equal((0.5 + 0.4) / 2, AcceptableLabelMetrics.CalibrationError(probabilities, masks, 1), 6);
+        // Top-3: both sets hold all the probability and are right.
+        Assert.Equal(0, AcceptableLabelMetrics.CalibrationError(probabilities, masks, 3), 6);
+    }
+
+    private static double[] Softmax(double[] z)
+    {
+        double max = z.Max();
+        double[] e = z.Select(v => Math.Exp(v - max)).ToArray();
+        double sum = e.Sum();
+        return e.Select(v => v / sum).ToArray();
+    }
+}
