@@ -1,6 +1,7 @@
 using FashionMnist.Data;
 using FashionMnist.Models;
 using FashionMnist.Neural.Layers;
+using FashionMnist.Numerics;
 
 namespace FashionMnist.Neural;
 
@@ -132,7 +133,34 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
             PredictViewRows(network, images, probabilities);
             return;
         }
+        if (count < ComputeThreads.Count && (long)count * MultiplyAddsPerImage(network) * (mirror ? 2 : 1) >= MinParallelMultiplyAdds)
+        {
+            PredictFilterSplit(network, images, probabilities, mirror);
+            return;
+        }
         PredictImageRows(network, images, probabilities, mirror, batch);
+    }
+
+    /// <summary>
+    /// Fewer images than threads (one image, no mirror averaging, at batch 1): the rows as one piece on the calling
+    /// thread, with each convolution's filters split across the threads (<see cref="Sequential.ForwardFilterSplit"/>),
+    /// where the batch split left all threads but one idle. Same bits per row as <see cref="PredictImageRows"/>.
+    /// </summary>
+    private static void PredictFilterSplit(Sequential network, ImageSet images, Span<float> probabilities, bool mirror)
+    {
+        const int classes = FashionMnistClasses.Count;
+        int count = images.Count, parts = ComputeThreads.Count;
+        network.PrepareRows(parts, count);
+        RowBuffers buffers = s_rowBuffers.GetValue(network, _ => new RowBuffers());
+        float[] input = buffers.Input(count * ImageSet.PixelCount);
+        Span<float> rows = input.AsSpan(0, count * ImageSet.PixelCount), output = probabilities[..(count * classes)];
+        InputBatch.Convert(images.Pixels.AsSpan(0, count * ImageSet.PixelCount), rows);
+        SoftmaxCrossEntropy.Softmax(network.ForwardFilterSplit(input, count, parts).AsSpan(0, count * classes), output, count, classes);
+        if (!mirror) return;
+        float[] mirrored = buffers.Mirrored(count * classes);
+        InputBatch.MirrorRows(rows, count);
+        SoftmaxCrossEntropy.Softmax(network.ForwardFilterSplit(input, count, parts).AsSpan(0, count * classes), mirrored, count, classes);
+        for (int i = 0; i < count * classes; i++) output[i] = 0.5f * (output[i] + mirrored[i]);
     }
 
     /// <summary>Rows are images: each piece goes through the network, then mirrored through it again when <paramref name="mirror"/>.</summary>
