@@ -133,28 +133,35 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
             PredictViewRows(network, images, probabilities);
             return;
         }
-        if (count < ComputeThreads.Count && (long)count * MultiplyAddsPerImage(network) * (mirror ? 2 : 1) >= MinParallelMultiplyAdds)
+        int threads = ComputeThreads.Count, rest = count % threads;
+        long restWork = rest * MultiplyAddsPerImage(network) * (mirror ? 2 : 1);
+        if (rest > 0 && count < 4 * threads && restWork >= MinParallelMultiplyAdds)
         {
-            PredictFilterSplit(network, images, probabilities, mirror);
+            // Fewer images than threads, or a few more (batch 3 with 2 threads: 2 images on one thread, 1 on the other):
+            // whole rounds of images by rows, the rest with the filters split.
+            int whole = count - rest;
+            if (whole > 0) PredictImageRows(network, images, whole, probabilities, mirror, whole);
+            PredictFilterSplit(network, images, whole, rest, probabilities[(whole * FashionMnistClasses.Count)..], mirror);
             return;
         }
-        PredictImageRows(network, images, probabilities, mirror, batch);
+        PredictImageRows(network, images, count, probabilities, mirror, batch);
     }
 
     /// <summary>
-    /// Fewer images than threads (one image, no mirror averaging, at batch 1): the rows as one piece on the calling
-    /// thread, with each convolution's filters split across the threads (<see cref="Sequential.ForwardFilterSplit"/>),
-    /// where the batch split left all threads but one idle. Same bits per row as <see cref="PredictImageRows"/>.
+    /// Images first .. first + count, fewer than threads (one image, no mirror averaging, at batch 1), into
+    /// <paramref name="probabilities"/>: the rows as one piece on the calling thread, with each convolution's filters
+    /// split across the threads (<see cref="Sequential.ForwardFilterSplit"/>), where the batch split left all threads
+    /// but one idle. Same bits per row as <see cref="PredictImageRows"/>.
     /// </summary>
-    private static void PredictFilterSplit(Sequential network, ImageSet images, Span<float> probabilities, bool mirror)
+    private static void PredictFilterSplit(Sequential network, ImageSet images, int first, int count, Span<float> probabilities, bool mirror)
     {
         const int classes = FashionMnistClasses.Count;
-        int count = images.Count, parts = ComputeThreads.Count;
+        int parts = ComputeThreads.Count;
         network.PrepareRows(parts, count);
         RowBuffers buffers = s_rowBuffers.GetValue(network, _ => new RowBuffers());
         float[] input = buffers.Input(count * ImageSet.PixelCount);
         Span<float> rows = input.AsSpan(0, count * ImageSet.PixelCount), output = probabilities[..(count * classes)];
-        InputBatch.Convert(images.Pixels.AsSpan(0, count * ImageSet.PixelCount), rows);
+        InputBatch.Convert(images.Pixels.AsSpan(first * ImageSet.PixelCount, count * ImageSet.PixelCount), rows);
         SoftmaxCrossEntropy.Softmax(network.ForwardFilterSplit(input, count, parts).AsSpan(0, count * classes), output, count, classes);
         if (!mirror) return;
         float[] mirrored = buffers.Mirrored(count * classes);
@@ -163,11 +170,10 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
         for (int i = 0; i < count * classes; i++) output[i] = 0.5f * (output[i] + mirrored[i]);
     }
 
-    /// <summary>Rows are images: each piece goes through the network, then mirrored through it again when <paramref name="mirror"/>.</summary>
-    private static unsafe void PredictImageRows(Sequential network, ImageSet images, Span<float> probabilities, bool mirror, int batch)
+    /// <summary>Rows are images 0 .. count: each piece goes through the network, then mirrored through it again when <paramref name="mirror"/>.</summary>
+    private static unsafe void PredictImageRows(Sequential network, ImageSet images, int count, Span<float> probabilities, bool mirror, int batch)
     {
         const int classes = FashionMnistClasses.Count;
-        int count = images.Count;
         bool parallel = (long)count * MultiplyAddsPerImage(network) * (mirror ? 2 : 1) >= MinParallelMultiplyAdds;
         int threads = parallel ? BatchParallel.Slices(count) : 1;
         int piece = Math.Max(1, batch / threads), pieces = (count + piece - 1) / piece;
