@@ -346,6 +346,38 @@ internal sealed class Sequential
     }
 
     /// <summary>
+    /// The inference pass of rows [0, <paramref name="count"/>) of <paramref name="input"/> (fewer rows than threads: one
+    /// image at batch 1) with each convolution's filters split across <paramref name="parts"/> threads
+    /// (<see cref="FashionMnist.Neural.Layers.Conv2D.ForwardFilterParts"/>), one fork and join per such convolution; the
+    /// other layers run on the calling thread with slice 0's scratch. After <see cref="PrepareRows"/> with at least
+    /// <paramref name="parts"/> slices. Each row gets the same bits as from <see cref="ForwardRows"/>.
+    /// </summary>
+    internal float[] ForwardFilterSplit(float[] input, int count, int parts)
+    {
+        float[] x = input;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer layer = _layers[i];
+            if (_pooledInto[i] > i)
+            {
+                int pool = _pooledInto[i];
+                var conv = (FashionMnist.Neural.Layers.Conv2D)layer;
+                if (conv.CanSplitFilters(pooled: true)) conv.ForwardFilterParts(x, _outputs[pool], count, parts, pooled: true, PooledReLU(i));
+                else conv.ForwardPooledRows(x, _outputs[pool], 0, 0, count, PooledReLU(i));
+                x = _outputs[pool];
+                i = pool;
+                continue;
+            }
+            if (_foldedReLU[i] || _normFolded[i] || layer.IsIdentity(PassInfo.Inference)) continue;
+            if (layer is FashionMnist.Neural.Layers.Conv2D split && split.CanSplitFilters(pooled: false))
+                split.ForwardFilterParts(x, _outputs[i], count, parts, pooled: false, split.InferenceReLU);
+            else layer.ForwardRows(x, _outputs[i], 0, 0, count);
+            x = _outputs[i];
+        }
+        return x;
+    }
+
+    /// <summary>
     /// Back-propagates dL/d(output) through the layers of the last <see cref="Forward"/> (same input, same n),
     /// overwriting every parameter's gradient.
     /// </summary>

@@ -75,8 +75,10 @@ internal sealed partial class Conv2D
     /// output): the same values as <see cref="ForwardPacked"/> followed by the bias pass, bit for bit. Each 8-filter
     /// block's extended rows are turned into output rows right after they are computed, while they are in L1
     /// (8 x 726 floats for cnn3's conv1), instead of copying all filters' planes into a GEMM-shaped buffer first.
+    /// Only filters <paramref name="filterStart"/> .. <paramref name="filterEnd"/> (whole blocks of 8): a thread's share
+    /// of one image (Conv2D.FilterSplit.cs).
     /// </summary>
-    private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] y, bool relu)
+    private unsafe void ForwardBroadcast(float[] x, int s, int first, int g, float[] y, bool relu, int filterStart, int filterEnd)
     {
         int width = PackedPlane.Width, outSize = OutputShape.Size, extended = ExtendedStride;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
@@ -85,7 +87,7 @@ internal sealed partial class Conv2D
             for (int j = 0; j < g; j++)
             {
                 float* image = BroadcastImage(x, px, first + j, padded, pPadded);
-                for (int f0 = 0; f0 < Filters; f0 += 8)
+                for (int f0 = filterStart; f0 < filterEnd; f0 += 8)
                 {
                     BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)
@@ -130,8 +132,10 @@ internal sealed partial class Conv2D
     /// <see cref="ForwardBroadcast"/> followed by bias, 2x2/2 max and ReLU (<see cref="ForwardPooled"/>): each 8-filter
     /// block is pooled straight from its extended rows (row stride = the input width) while in L1, so the full-size
     /// activation is never written out. Same values in the same order as the separate steps, so the same bits.
+    /// Filters <paramref name="filterStart"/> .. <paramref name="filterEnd"/> only, as <see cref="ForwardBroadcast"/>.
     /// </summary>
-    private unsafe void ForwardBroadcastPooled(float[] x, int s, int first, int g, float[] y, int pooledHeight, int pooledWidth, bool relu)
+    private unsafe void ForwardBroadcastPooled(float[] x, int s, int first, int g, float[] y, int pooledHeight, int pooledWidth, bool relu,
+        int filterStart, int filterEnd)
     {
         int width = PackedPlane.Width, extended = ExtendedStride, pooledPlane = pooledHeight * pooledWidth;
         float[] yExt = Ensure(ref _extended[s], 8L * extended), padded = PaddedImage(s);
@@ -141,7 +145,7 @@ internal sealed partial class Conv2D
             {
                 float* image = BroadcastImage(x, px, first + j, padded, pPadded);
                 float* output = py + (long)(first + j) * Filters * pooledPlane;
-                for (int f0 = 0; f0 < Filters; f0 += 8)
+                for (int f0 = filterStart; f0 < filterEnd; f0 += 8)
                 {
                     BroadcastFilters(image, f0, pExt);
                     for (int f = f0; f < f0 + 8; f++)

@@ -36,12 +36,12 @@ internal sealed partial class Conv2D
         int pooledHeight = _outHeight / 2, pooledWidth = _outWidth / 2, pooledSize = Filters * pooledHeight * pooledWidth;
         if (winograd)
         {
-            ForwardWinograd(x, s, start, count, y, pooled: true, relu);
+            ForwardWinograd(x, s, start, count, y, pooled: true, relu, 0, Filters);
             return;
         }
         if (broadcast)
         {
-            ForwardBroadcastPooled(x, s, start, count, y, pooledHeight, pooledWidth, relu);
+            ForwardBroadcastPooled(x, s, start, count, y, pooledHeight, pooledWidth, relu, 0, Filters);
             return;
         }
         float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);

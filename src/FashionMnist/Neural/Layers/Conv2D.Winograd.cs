@@ -133,9 +133,11 @@ internal sealed partial class Conv2D
     /// then the ReLU when <paramref name="relu"/>. Per group: V of all its tiles, then per block of 8 filters the 16
     /// products (8 x tiles each, within L2) and straight away their output transform, so the products of all filters
     /// (16 x filters x tiles: 850 KB for cnn3's conv2 in groups of 7 images) never leave the core's caches.
+    /// Only filters <paramref name="filterStart"/> .. <paramref name="filterEnd"/> (whole blocks of 8) are computed:
+    /// a thread's share of one image (Conv2D.FilterSplit.cs); each block's arithmetic is the same whatever the range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ForwardWinograd(float[] x, int s, int start, int count, float[] y, bool pooled, bool relu)
+    private unsafe void ForwardWinograd(float[] x, int s, int start, int count, float[] y, bool pooled, bool relu, int filterStart, int filterEnd)
     {
         int cin = _inChannels, cout = Filters, tiles = TilesDown * TilesAcross;
         var (height, width) = PackedPlane;
@@ -155,7 +157,7 @@ internal sealed partial class Conv2D
                     CopyForWinograd(px + (long)(first + j) * InputShape.Size, pImage, height, width);
                     WinogradInput(pImage, pv, j * tiles, height, width);
                 }
-                for (int f0 = 0; f0 < cout; f0 += 8)
+                for (int f0 = filterStart; f0 < filterEnd; f0 += 8)
                 {
                     WinogradProducts(pv, pm, pu + f0, pOffsets, total);
                     for (int j = 0; j < g; j++)

@@ -152,12 +152,12 @@ internal sealed partial class Conv2D : Layer
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         if (winograd)
         {
-            ForwardWinograd(x, s, start, count, y, pooled: false, relu);
+            ForwardWinograd(x, s, start, count, y, pooled: false, relu, 0, Filters);
             return;
         }
         if (broadcast)
         {
-            ForwardBroadcast(x, s, start, count, y, relu);
+            ForwardBroadcast(x, s, start, count, y, relu, 0, Filters);
             return;
         }
         float[] columns = packed ? [] : Ensure(ref _columns[s], (long)_kernelSize * _group * _outPixels);
