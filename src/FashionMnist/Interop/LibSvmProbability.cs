@@ -6,7 +6,7 @@ namespace FashionMnist.Interop;
 /// <para>
 /// LIBSVM shuffles each pair's rows with libc's rand(), a generator shared by the whole process (glibc's random() and
 /// srand() use the same state). Seeding it with srand and holding a lock around svm_train ordered only our own fits:
-/// ONNX Runtime's background thread calls rand() now and then (every 4 to 120 s once a session has been created,
+/// ONNX Runtime's background thread calls rand() now and then (at growing gaps, 4.5 s to minutes, once a session exists,
 /// measured with an LD_PRELOAD counter in the test process), and a draw taken in the middle of a fit moved every later
 /// pair's folds, so the same seed gave probabilities differing in the fourth digit (0.006575 vs 0.006581).
 /// </para>
