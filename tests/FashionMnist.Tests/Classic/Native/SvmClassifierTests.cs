@@ -55,10 +55,10 @@ public class SvmClassifierTests(FittedSvm fitted) : IClassFixture<FittedSvm>
     [InlineData("rbf", false, true)]
     public void Pairs_trained_on_several_threads_give_the_sequential_model(string kernel, bool floatFeatures, bool probability)
     {
-        // LIBSVM's sequential svm_train (1 thread) against the pairs on 2 and 3 threads: the same saved state (LIBSVM's
-        // model text with 17-digit coefficients, probA/probB, gamma, layout) and exactly the same probabilities. With
-        // probability=true each pair's cross-validation shuffle comes from its own generator, not from the order the
-        // threads draw in.
+        // One thread (LIBSVM's sequential svm_train; for probability=true our pairs one after another) against the
+        // pairs on 2 and 3 threads: the same saved state (LIBSVM's model text with 17-digit coefficients, probA/probB,
+        // gamma, layout) and exactly the same probabilities. With probability=true each pair's cross-validation
+        // shuffle comes from its own generator, not from the order the threads draw in.
         var train = TestData.BalancedTrain(20);
         var test = fitted.Test.Take(100);
         FeatureMatrix Features(ImageSet images) => floatFeatures
