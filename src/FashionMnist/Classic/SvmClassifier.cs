@@ -12,8 +12,10 @@ namespace FashionMnist.Classic;
 /// (HOG, PCA, a scaling step) are fed as they are. gamma='scale' is computed on the values LIBSVM sees.</item>
 /// <item>Training solves LIBSVM's k(k-1)/2 one-vs-one problems on <see cref="ComputeThreads.Count"/> threads
 /// (<see cref="LibSvmOneVsOne"/>): each pair is LIBSVM's own svm_train on that pair's rows, and the pairs are assembled
-/// into the model svm_train would have built, identical to the last bit. With probability=true (whose internal
-/// cross-validation draws from libc's global rand()) or one thread, LIBSVM's sequential svm_train runs. Prediction computes LIBSVM's decision values itself from the
+/// into the model svm_train would have built, identical to the last bit; with probability=true each pair's Platt scaling
+/// too, its cross-validation shuffled by a generator of its own that draws what libc's rand() would after srand(seed)
+/// (<see cref="LibSvmProbability"/>). With one thread, LIBSVM's sequential svm_train runs (probability fits: the same
+/// pairs, one after another). Prediction computes LIBSVM's decision values itself from the
 /// model's support vectors and coefficients: kernel values for a batch of rows from one matrix multiply with all
 /// support vectors (<see cref="SvmKernelPredictor"/>), instead of LIBSVM's scalar per-pair loop; probability models
 /// go through svm_predict_probability, rows split over <see cref="ComputeThreads.Count"/> threads.</item>
@@ -42,8 +44,8 @@ internal sealed class SvmClassifier : NativeEstimator<SvmOptions>
     public double TrainSeconds { get; private set; }
 
     /// <summary>
-    /// Threads that solved the one-vs-one pairs in the last fit (at most one per pair); 1 means LIBSVM's sequential
-    /// svm_train (one thread, probability=true, or two classes).
+    /// Threads that solved the one-vs-one pairs in the last fit (at most one per pair); 1 means the pairs one after
+    /// another (one thread, or two classes).
     /// </summary>
     public int TrainingThreads { get; private set; }
 
@@ -108,10 +110,10 @@ internal sealed class SvmClassifier : NativeEstimator<SvmOptions>
 
         int classes = counts.Count(c => c > 0), pairs = classes * (classes - 1) / 2;
         // More threads than pairs would idle; one pair (two classes) gains nothing from the pairwise path.
-        int threads = Options.Probability ? 1 : Math.Min(TrainingThreadsOverride ?? ComputeThreads.Count, pairs);
+        int threads = Math.Min(TrainingThreadsOverride ?? ComputeThreads.Count, pairs);
         context.Log?.Invoke($"svm: {features.Rows} rows x {features.Columns} features, {problem.NodeCount} nodes ({(dense ? "all features" : "non-zero features")}) "
             + $"({MarshalSeconds:F2} s to marshal), kernel {Options.Kernel}, C {Options.C}, gamma {gamma:G6}, "
-            + (threads > 1 ? $"one-vs-one pairs on {threads} threads" : "LIBSVM's sequential svm_train"));
+            + (threads > 1 ? $"one-vs-one pairs on {threads} threads" : Options.Probability ? "one-vs-one pairs one after another" : "LIBSVM's sequential svm_train"));
         clock.Restart();
         LibSvmModel model = threads > 1
             ? TrainPairsInParallel(problem, parameters, threads, pairs, context)
@@ -146,7 +148,7 @@ internal sealed class SvmClassifier : NativeEstimator<SvmOptions>
         double summed = 0;
         var cpuPerThread = new double[threads];
         LibSvmPairTrained costliest = default;
-        LibSvmModel model = LibSvmOneVsOne.Train(problem, parameters, threads, context.Cancellation, pair =>
+        LibSvmModel model = LibSvmOneVsOne.Train(problem, parameters, threads, context.Cancellation, seed: context.Seed, pairTrained: pair =>
         {
             // Called one pair at a time (LibSvmOneVsOne serialises the calls).
             summed += pair.Seconds;

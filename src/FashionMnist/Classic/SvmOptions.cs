@@ -52,8 +52,8 @@ public sealed record SvmOptions : ClassicOptions
     [Description("Use LIBSVM's shrinking heuristic (usually faster).")]
     public bool Shrinking { get; init; } = true;
 
-    /// <summary>Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit, and on one core: LIBSVM's sequential training, as its cross-validation uses the global rand()). Off: probabilities are vote shares.</summary>
-    [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation: about 5x slower fit, and on one core: LIBSVM's sequential training, as its cross-validation uses the global rand()). Off: probabilities are vote shares.")]
+    /// <summary>Train Platt-scaled probability estimates (5-fold internal cross-validation per pair of classes: about 5x slower fit; reproducible for a seed). Off: probabilities are vote shares.</summary>
+    [Description("Train Platt-scaled probability estimates (5-fold internal cross-validation per pair of classes: about 5x slower fit; reproducible for a seed). Off: probabilities are vote shares.")]
     public bool Probability { get; init; }
 
     /// <summary>The numeric gamma when <see cref="Gamma"/> is a number, else null ('scale' or 'auto').</summary>

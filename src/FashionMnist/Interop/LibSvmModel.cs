@@ -128,29 +128,25 @@ internal sealed unsafe class LibSvmModel : IDisposable
     public int DecisionValueCount => ClassCount * (ClassCount - 1) / 2;
 
     /// <summary>
-    /// Trains with svm_train after svm_check_parameter approves (its complaint becomes a <see cref="FashionMnistException"/>),
+    /// Trains as svm_train does after svm_check_parameter approves (its complaint becomes a <see cref="FashionMnistException"/>),
     /// then copies the support vectors out of the problem so the problem can be freed right away.
-    /// <paramref name="seed"/> seeds the shuffles of probability training.
+    /// <paramref name="seed"/> seeds the shuffles of probability training: the model is the one svm_train gives after
+    /// srand(seed), whatever else in the process draws from libc's rand() meanwhile.
     /// </summary>
     public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters, int seed = 0)
     {
-        LibSvm.EnsureReady();
-        // Only probability training draws random numbers (5-fold CV shuffles), from libc's process-wide rand(). Two
-        // probability fits at once (parallel tests, a search's folds) would interleave their draws, so seeding and
-        // training hold one lock: each fit sees exactly the sequence its seed gives.
-        if (!parameters.Probability) return TrainSeeded(problem, parameters);
-        lock (RandomGate)
-        {
-            LibSvmNative.SeedRandom(unchecked((uint)seed));
-            return TrainSeeded(problem, parameters);
-        }
+        // Probability training shuffles with libc's process-wide rand(), which other libraries in the process call too
+        // (ONNX Runtime's background thread does): svm_train's own would not be reproducible, so its pairs and their
+        // Platt scaling run through LibSvmOneVsOne, which draws the same numbers from a generator of its own.
+        return parameters.Probability
+            ? LibSvmOneVsOne.Train(problem, parameters, threads: 1, seed: seed)
+            : TrainWhole(problem, parameters);
     }
 
-    /// <summary>Serialises the fits that draw from libc's rand() (see <see cref="Train"/>).</summary>
-    private static readonly Lock RandomGate = new();
-
-    private static LibSvmModel TrainSeeded(LibSvmProblem problem, LibSvmParameters parameters)
+    /// <summary>LIBSVM's svm_train on the whole problem. Draws from libc's rand() when probability=1 with two classes or more.</summary>
+    internal static LibSvmModel TrainWhole(LibSvmProblem problem, LibSvmParameters parameters)
     {
+        LibSvm.EnsureReady();
         return problem.Use(problemPointer =>
         {
             SvmParameter native = parameters.ToNative();

@@ -113,13 +113,6 @@ internal static unsafe partial class LibSvmNative
     [LibraryImport(Library, EntryPoint = "svm_free_and_destroy_model")]
     public static partial void FreeAndDestroyModel(SvmModelStruct** model);
 
-    /// <summary>
-    /// libc's srand: LIBSVM shuffles with rand() for the cross-validation behind probability estimates, so seeding it
-    /// makes probability fits reproducible (scikit-learn's fork does the same with its own generator).
-    /// </summary>
-    [LibraryImport("c", EntryPoint = "srand")]
-    public static partial void SeedRandom(uint seed);
-
     [LibraryImport(Library, EntryPoint = "svm_set_print_string_function")]
     public static partial void SetPrintStringFunction(delegate* unmanaged[Cdecl]<byte*, void> print);
 }

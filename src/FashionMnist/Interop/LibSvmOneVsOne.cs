@@ -17,7 +17,14 @@ namespace FashionMnist.Interop;
 /// <para>
 /// The pairs are then assembled into one <c>svm_model</c> laid out exactly as svm_train builds it (support vectors
 /// in grouped row order, sv_coef, rho, nSV, label, sv_indices), in one native block we own, so prediction, saving and
-/// loading treat it like any trained model. Not for probability training: that draws from libc's global rand().
+/// loading treat it like any trained model.
+/// </para>
+/// <para>
+/// With probability=1, each pair's Platt scaling (5-fold cross-validation, then a sigmoid fit) runs in
+/// <see cref="LibSvmProbability"/> before the pair is trained, as in svm_train. Its shuffle draws from a
+/// <see cref="GlibcRandom"/> seeded with the fit's seed and advanced past the draws of the pairs before it (one per
+/// row), so every pair sees exactly the numbers svm_train would have drawn from rand() after srand(seed), on any
+/// number of threads and whatever else in the process calls rand().
 /// </para>
 /// </summary>
 internal static unsafe class LibSvmOneVsOne
@@ -25,14 +32,13 @@ internal static unsafe class LibSvmOneVsOne
     /// <summary>
     /// Trains <paramref name="problem"/> as svm_train would, the pairs on up to <paramref name="threads"/> threads.
     /// <paramref name="pairTrained"/> is called after each pair, one call at a time. Cancellation is checked
-    /// between pairs (a pair in LIBSVM cannot be interrupted).
+    /// between pairs (a pair in LIBSVM cannot be interrupted). <paramref name="seed"/> seeds the shuffles of probability
+    /// training (what srand(seed) before svm_train would give).
     /// </summary>
     public static LibSvmModel Train(LibSvmProblem problem, LibSvmParameters parameters, int threads,
-        CancellationToken cancellation = default, Action<LibSvmPairTrained>? pairTrained = null)
+        CancellationToken cancellation = default, Action<LibSvmPairTrained>? pairTrained = null, int seed = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        if (parameters.Probability)
-            throw new ArgumentException("Probability training draws from libc's global rand(): use LibSvmModel.Train.", nameof(parameters));
         LibSvm.EnsureReady();
         return problem.Use(pointer =>
         {
@@ -40,25 +46,35 @@ internal static unsafe class LibSvmOneVsOne
             SvmParameter native = parameters.ToNative();
             LibSvmModel.CheckParameters(full, &native);
             var groups = LibSvmClassGroups.Of(new ReadOnlySpan<double>(full->Labels, full->Count));
-            if (groups.ClassCount < 2) return LibSvmModel.Train(problem, parameters); // no pair: nothing to split
-            PairSolution[] solutions = SolvePairs(pointer, groups, native, threads, cancellation, pairTrained);
+            // No pair: nothing to split, and nothing drawn from rand() either.
+            if (groups.ClassCount < 2) return LibSvmModel.TrainWhole(problem, parameters);
+            PairSolution[] solutions = SolvePairs(pointer, groups, native, threads, cancellation, pairTrained, unchecked((uint)seed));
             return Assemble(full, groups, solutions, native);
         });
     }
 
-    private readonly record struct Pair(int Index, int I, int J, int Rows);
+    /// <summary>
+    /// Pair <paramref name="Index"/> (svm_train's order) of slots <paramref name="I"/> &lt; <paramref name="J"/>;
+    /// <paramref name="DrawsBefore"/>: rand() draws svm_train's probability training takes before this pair's shuffle.
+    /// </summary>
+    private readonly record struct Pair(int Index, int I, int J, int Rows, long DrawsBefore);
 
-    /// <summary>One pair's result: grouped positions of its support vectors, their y·alpha, and rho.</summary>
-    private sealed record PairSolution(int[] Positions, double[] Coefficients, double Rho);
+    /// <summary>One pair's result: grouped positions of its support vectors, their y·alpha, rho, and its sigmoid (probability fits).</summary>
+    private sealed record PairSolution(int[] Positions, double[] Coefficients, double Rho, double ProbA, double ProbB);
 
     private static PairSolution[] SolvePairs(nint full, LibSvmClassGroups groups, SvmParameter parameter, int threads,
-        CancellationToken cancellation, Action<LibSvmPairTrained>? pairTrained)
+        CancellationToken cancellation, Action<LibSvmPairTrained>? pairTrained, uint seed)
     {
         int k = groups.ClassCount;
         var pairs = new List<Pair>(k * (k - 1) / 2);
+        long draws = 0;
         for (int i = 0; i < k; i++)
             for (int j = i + 1; j < k; j++)
-                pairs.Add(new Pair(pairs.Count, i, j, groups.Count[i] + groups.Count[j]));
+            {
+                int rows = groups.Count[i] + groups.Count[j];
+                pairs.Add(new Pair(pairs.Count, i, j, rows, draws));
+                draws += rows; // svm_binary_svc_probability: one rand() per row of the pair
+            }
         // Largest first, so the last pairs to finish are small ones and no thread idles long at the end.
         Pair[] queue = [.. pairs.OrderByDescending(p => p.Rows).ThenBy(p => p.Index)];
         int workers = Math.Min(threads, queue.Length);
@@ -81,7 +97,7 @@ internal static unsafe class LibSvmOneVsOne
                     Pair pair = queue[n];
                     long started = Stopwatch.GetTimestamp();
                     double cpuStarted = CpuClock.ThreadSeconds();
-                    solutions[pair.Index] = SolvePair((SvmProblem*)full, groups, pair, parameter);
+                    solutions[pair.Index] = SolvePair((SvmProblem*)full, groups, pair, parameter, seed);
                     double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds, cpu = CpuClock.ThreadSeconds() - cpuStarted;
                     lock (reportLock)
                     {
@@ -139,9 +155,11 @@ internal static unsafe class LibSvmOneVsOne
 
     /// <summary>
     /// svm_train on the sub-problem of one pair exactly as svm_train's own loop builds it: class i's rows with y = +1,
-    /// then class j's rows with y = -1, each in grouped order.
+    /// then class j's rows with y = -1, each in grouped order. With probability=1, first the pair's sigmoid as
+    /// svm_train fits it, from the draws <paramref name="seed"/> gives at this pair; the pair itself is then trained
+    /// without (svm_train would run its own cross-validation on libc's rand()).
     /// </summary>
-    private static PairSolution SolvePair(SvmProblem* full, LibSvmClassGroups groups, Pair pair, SvmParameter parameter)
+    private static PairSolution SolvePair(SvmProblem* full, LibSvmClassGroups groups, Pair pair, SvmParameter parameter, uint seed)
     {
         int ci = groups.Count[pair.I], cj = groups.Count[pair.J], si = groups.Start[pair.I], sj = groups.Start[pair.J];
         var rows = new nint[pair.Rows];
@@ -155,6 +173,15 @@ internal static unsafe class LibSvmOneVsOne
         {
             rows[ci + r] = (nint)full->Rows[groups.Permutation[sj + r]];
             y[ci + r] = -1;
+        }
+        double probA = 0, probB = 0;
+        if (parameter.Probability != 0)
+        {
+            var random = new GlibcRandom(seed);
+            random.Skip(pair.DrawsBefore);
+            // No class weights here: svm_train's weighted_C is C for both classes.
+            (probA, probB) = LibSvmProbability.Fit(rows, y, parameter, parameter.C, parameter.C, random);
+            parameter.Probability = 0;
         }
         SvmModelStruct* model;
         fixed (nint* x = rows)
@@ -181,7 +208,7 @@ internal static unsafe class LibSvmOneVsOne
                 positions[s] = row < ci ? si + row : sj + row - ci;
                 coefficients[s] = model->SupportVectorCoefficients[0][s];
             }
-            return new PairSolution(positions, coefficients, model->Rho[0]);
+            return new PairSolution(positions, coefficients, model->Rho[0], probA, probB);
         }
         finally
         {
@@ -229,6 +256,9 @@ internal static unsafe class LibSvmOneVsOne
         long modelAt = Reserve(sizeof(SvmModelStruct)), vectorsAt = Reserve((long)total * sizeof(SvmNode*));
         long rowsAt = Reserve((long)(k - 1) * sizeof(double*)), coefficientsAt = Reserve((long)(k - 1) * total * sizeof(double));
         long rhoAt = Reserve((long)solutions.Length * sizeof(double)), labelsAt = Reserve(k * sizeof(int));
+        bool probability = parameter.Probability != 0;
+        long probAAt = probability ? Reserve((long)solutions.Length * sizeof(double)) : -1;
+        long probBAt = probability ? Reserve((long)solutions.Length * sizeof(double)) : -1;
         long perClassAt = Reserve(k * sizeof(int)), indicesAt = Reserve((long)total * sizeof(int));
         long nodesAt = Reserve(nodeCount * sizeof(SvmNode));
 
@@ -257,6 +287,7 @@ internal static unsafe class LibSvmOneVsOne
             for (int q = 0; q < k - 1; q++) coefficientRows[q] = coefficients + (long)q * total;
             new Span<double>(coefficients, (k - 1) * total).Clear();
             var rho = (double*)(b + rhoAt);
+            double* probA = probability ? (double*)(b + probAAt) : null, probB = probability ? (double*)(b + probBAt) : null;
             int p = 0;
             for (int i = 0; i < k; i++)
                 for (int j = i + 1; j < k; j++, p++)
@@ -272,6 +303,11 @@ internal static unsafe class LibSvmOneVsOne
                         coefficientRows[inClassI ? j - 1 : i][vectorOf[position]] = solution.Coefficients[s];
                     }
                     rho[p] = solution.Rho;
+                    if (probability)
+                    {
+                        probA[p] = solution.ProbA;
+                        probB[p] = solution.ProbB;
+                    }
                 }
 
             var labels = (int*)(b + labelsAt);
@@ -289,8 +325,8 @@ internal static unsafe class LibSvmOneVsOne
                 SupportVectors = vectors,
                 SupportVectorCoefficients = coefficientRows,
                 Rho = rho,
-                ProbA = null,
-                ProbB = null,
+                ProbA = probA,
+                ProbB = probB,
                 SupportVectorIndices = indices,
                 Labels = labels,
                 SupportVectorsPerClass = counts,
