@@ -324,26 +324,7 @@ internal sealed class Sequential
     /// output. Several threads may run it at once on disjoint rows and slices. Each row gets the same bits as from
     /// <see cref="Forward"/> (every layer's row forward computes a row on its own).
     /// </summary>
-    internal float[] ForwardRows(float[] input, int slice, int start, int count)
-    {
-        float[] x = input;
-        for (int i = 0; i < _layers.Count; i++)
-        {
-            Layer layer = _layers[i];
-            if (_pooledInto[i] > i)
-            {
-                int pool = _pooledInto[i];
-                ((FashionMnist.Neural.Layers.Conv2D)layer).ForwardPooledRows(x, _outputs[pool], slice, start, count, PooledReLU(i));
-                x = _outputs[pool];
-                i = pool;
-                continue;
-            }
-            if (_foldedReLU[i] || _normFolded[i] || layer.IsIdentity(PassInfo.Inference)) continue;
-            layer.ForwardRows(x, _outputs[i], slice, start, count);
-            x = _outputs[i];
-        }
-        return x;
-    }
+    internal float[] ForwardRows(float[] input, int slice, int start, int count) => ForwardRowsInParts(input, slice, start, count, parts: 1);
 
     /// <summary>
     /// The inference pass of rows [0, <paramref name="count"/>) of <paramref name="input"/> (fewer rows than threads: one
@@ -352,7 +333,11 @@ internal sealed class Sequential
     /// other layers run on the calling thread with slice 0's scratch. After <see cref="PrepareRows"/> with at least
     /// <paramref name="parts"/> slices. Each row gets the same bits as from <see cref="ForwardRows"/>.
     /// </summary>
-    internal float[] ForwardFilterSplit(float[] input, int count, int parts)
+    internal float[] ForwardFilterSplit(float[] input, int count, int parts) => ForwardRowsInParts(input, 0, 0, count, parts);
+
+    /// <summary>The layer walk of <see cref="ForwardRows"/> and <see cref="ForwardFilterSplit"/>: with
+    /// <paramref name="parts"/> above 1, each convolution that can splits its filters across that many threads.</summary>
+    private float[] ForwardRowsInParts(float[] input, int slice, int start, int count, int parts)
     {
         float[] x = input;
         for (int i = 0; i < _layers.Count; i++)
@@ -362,16 +347,16 @@ internal sealed class Sequential
             {
                 int pool = _pooledInto[i];
                 var conv = (FashionMnist.Neural.Layers.Conv2D)layer;
-                if (conv.CanSplitFilters(pooled: true)) conv.ForwardFilterParts(x, _outputs[pool], count, parts, pooled: true, PooledReLU(i));
-                else conv.ForwardPooledRows(x, _outputs[pool], 0, 0, count, PooledReLU(i));
+                if (parts > 1 && conv.CanSplitFilters(pooled: true)) conv.ForwardFilterParts(x, _outputs[pool], count, parts, pooled: true, PooledReLU(i));
+                else conv.ForwardPooledRows(x, _outputs[pool], slice, start, count, PooledReLU(i));
                 x = _outputs[pool];
                 i = pool;
                 continue;
             }
             if (_foldedReLU[i] || _normFolded[i] || layer.IsIdentity(PassInfo.Inference)) continue;
-            if (layer is FashionMnist.Neural.Layers.Conv2D split && split.CanSplitFilters(pooled: false))
+            if (parts > 1 && layer is FashionMnist.Neural.Layers.Conv2D split && split.CanSplitFilters(pooled: false))
                 split.ForwardFilterParts(x, _outputs[i], count, parts, pooled: false, split.InferenceReLU);
-            else layer.ForwardRows(x, _outputs[i], 0, 0, count);
+            else layer.ForwardRows(x, _outputs[i], slice, start, count);
             x = _outputs[i];
         }
         return x;
