@@ -62,10 +62,10 @@ public static class ServeCommands
                 Urls = url, Pipeline = pipeline, Augmentation = augmentation, AllowedHosts = parse.GetValue(allowedHosts) ?? [],
                 Calibration = ignoreCalibration ? null : fileCalibration,
             });
-            // Say what the answers are: calibrated or not, and why not when the file has a calibration.
-            var calibrationState = CalibrationJson.Of(new PhotoClassifier(model, PhotoPipelines.Create(pipeline), augmentation,
-                ignoreCalibration ? null : fileCalibration), fileCalibration, ignoreCalibration);
-            if (fileCalibration is not null) Console.Error.WriteLine(calibrationState.Describe());
+            // Say what the answers are when the file has a calibration: applied, or why not.
+            if (fileCalibration is not null)
+                Console.Error.WriteLine(CalibrationJson.Of(new PhotoClassifier(model, PhotoPipelines.Create(pipeline), augmentation,
+                    ignoreCalibration ? null : fileCalibration), fileCalibration, ignoreCalibration).Describe());
             if (warmUpSeconds > 0)
             {
                 try
