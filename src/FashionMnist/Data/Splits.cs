@@ -59,12 +59,9 @@ public static class Splits
     public static IReadOnlyList<(int[] Train, int[] Test)> StratifiedKFold(ReadOnlySpan<byte> labels, int folds, int seed)
     {
         if (folds < 2) throw new FashionMnistException($"Cross-validation needs at least 2 folds, got {folds}", "Pass --cv 2 or more.");
-        var byClass = IndicesByClass(labels, seed);
-        var foldOf = new int[labels.Length];
-        int next = 0;
-        foreach (var members in byClass)
-            foreach (int index in members)
-                foldOf[index] = next++ % folds; // continue the rotation across classes so fold sizes stay even
+        var groups = new int[labels.Length];
+        for (int i = 0; i < labels.Length; i++) groups[i] = labels[i];
+        int[] foldOf = StratifiedFoldOf(groups, folds, seed);
         var result = new List<(int[], int[])>(folds);
         for (int f = 0; f < folds; f++)
         {
@@ -75,6 +72,28 @@ public static class Splits
             result.Add((train.ToArray(), test.ToArray()));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The fold (0..<paramref name="folds"/>-1) of every sample, stratified by <paramref name="groups"/> (a class label, a
+    /// photo's source class): groups in ascending order, each group's indices shuffled by one <see cref="Random"/> seeded
+    /// with <paramref name="seed"/> and dealt to the folds in turn, the rotation continuing across groups so fold sizes
+    /// stay even. Every stratified k-fold of the library (model CV, stacking, photo calibration) is this one.
+    /// </summary>
+    public static int[] StratifiedFoldOf(IReadOnlyList<int> groups, int folds, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
+        var foldOf = new int[groups.Count];
+        var random = new Random(seed);
+        int next = 0;
+        foreach (var group in Enumerable.Range(0, groups.Count).GroupBy(i => groups[i]).OrderBy(g => g.Key))
+        {
+            int[] members = group.ToArray();
+            Shuffle(members, random);
+            foreach (int index in members) foldOf[index] = next++ % folds;
+        }
+        return foldOf;
     }
 
     private static List<int>[] IndicesByClass(ReadOnlySpan<byte> labels, int seed)

@@ -65,6 +65,7 @@ public sealed class CalibrateCliTests : IDisposable
         AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--penalty", "1", "--temperature-only"),
             "Both --penalty and --temperature-only");
         AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "1"), "--folds must be between 2 and 50");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--repeats", "0"), "--repeats must be between 1 and 50");
     }
 
     [Fact]
@@ -86,6 +87,7 @@ public sealed class CalibrateCliTests : IDisposable
         using (var report = JsonDocument.Parse(fit.Stdout))
         {
             Assert.Equal(12, report.RootElement.GetProperty("photos").GetInt32());
+            Assert.Equal(5, report.RootElement.GetProperty("repeats").GetInt32()); // the default: five fold splits averaged
             Assert.Equal(10, report.RootElement.GetProperty("log_prior").GetArrayLength());
             Assert.Equal(10, report.RootElement.GetProperty("grid").GetArrayLength());
             // The fit minimises the loss on its own photos: in-sample it is no worse than uncalibrated.

@@ -123,6 +123,26 @@ public sealed class PhotoCalibrationFitTests
         Assert.Equal(best.Penalty, selection.Fit.Penalty);
         Assert.Equal(best.LogLoss, AcceptableLabelMetrics.LogLoss(selection.OutOfFold, masks), 12);
         Assert.True(best.LogLoss < selection.Grid[0].LogLoss, "a class prior helps when the classes are this unbalanced");
+
+        // Repeated: every penalty's scores are the means of the single splits with seeds 1, 2, 3; the out-of-fold
+        // probabilities each sample's mean over them; the penalty the best mean log loss; the fit on every sample.
+        CalibrationSelection[] single = [.. Enumerable.Range(1, 3).Select(s => PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: s))];
+        Assert.NotEqual(single[0].OutOfFold, single[1].OutOfFold); // the splits differ, or the repeats would show nothing
+        CalibrationSelection repeated = PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: 1, repeats: 3);
+        Assert.Equal(3, repeated.Repeats);
+        for (int p = 0; p < repeated.Grid.Count; p++)
+        {
+            Assert.Equal(single.Average(x => x.Grid[p].LogLoss), repeated.Grid[p].LogLoss, 12);
+            Assert.Equal(single.Average(x => x.Grid[p].Top1), repeated.Grid[p].Top1, 12);
+            Assert.Equal(single.Average(x => x.Grid[p].Top3), repeated.Grid[p].Top3, 12);
+        }
+        Assert.Equal(repeated.Grid.MinBy(g => g.LogLoss)!.Penalty, repeated.Fit.Penalty);
+        Assert.Equal(PhotoCalibrationFit.Fit(probabilities, masks, repeated.Fit.Penalty).LogPrior, repeated.Fit.LogPrior);
+        int chosen = repeated.Grid.ToList().FindIndex(g => g.Penalty.Equals(repeated.Fit.Penalty));
+        CalibrationSelection[] atChosen = [.. Enumerable.Range(1, 3).Select(s =>
+            PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: s, [repeated.Grid[chosen].Penalty]))];
+        for (int i = 0; i < repeated.OutOfFold.Length; i++)
+            Assert.True(Math.Abs(atChosen.Average(x => (double)x.OutOfFold[i]) - repeated.OutOfFold[i]) < 1e-6, $"row value {i}"); // summed in float
     }
 
     [Fact]
