@@ -39,13 +39,29 @@ public static class CalibrateCommand
             Description = "Fix the L2 penalty on the class prior instead of choosing it (folds still report its cross-validated scores).",
             HelpName = "LAMBDA",
         };
-        var temperatureOnly = new Option<bool>("--temperature-only") { Description = "Fit the temperature alone (no class prior)." };
+        var temperatureOnly = new Option<bool>("--temperature-only") { Description = "Fit the temperature alone (no class prior, no matrix)." };
+        var noMatrix = new Option<bool>("--no-matrix")
+        {
+            Description = "Do not try the matrix form (10 x 10 weights on the log-probabilities that move evidence between classes); by default " +
+                          "cross-validation chooses between the prior form and matrices with penalties " + string.Join(", ", PhotoCalibrationFit.DefaultMatrixPenalties.Select(Invariant)) + ".",
+        };
+        var matrixPenalty = new Option<double?>("--matrix-penalty")
+        {
+            Description = "Fix the matrix form's penalty (pull toward a temperature) instead of letting cross-validation choose among forms.",
+            HelpName = "MU",
+        };
+        var pool = new Option<string?>("--pool")
+        {
+            Description = "Comma-separated other model files of the same recipe (e.g. other seeds) whose outputs on the photos are pooled with " +
+                          "--model's: a calibration for the recipe rather than for one network. The calibration is saved in --model's copy.",
+            HelpName = "FILES",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("calibrate",
             "Fit a photo calibration (temperature and class prior) on labelled photos and save it in a copy of the model file; " +
             "predict and serve then apply it to photos. Example: fmnist calibrate --model cnn-photo.fmm --labels tune/labels.csv --out cnn-photo-cal.fmm")
         {
-            model, labels, output, folds, repeats, seed, penalty, temperatureOnly, json,
+            model, labels, output, folds, repeats, seed, penalty, temperatureOnly, noMatrix, matrixPenalty, pool, json,
             PredictCommands.Pipeline, PredictCommands.NoTta, PredictCommands.Runtime,
         };
         command.SetAction(parse =>
@@ -61,6 +77,14 @@ public static class CalibrateCommand
             if (fixedPenalty is not null && onlyTemperature)
                 throw new FashionMnistException("Both --penalty and --temperature-only were given", "--temperature-only has no class prior to penalise: give one of them.");
             IReadOnlyList<double> penalties = onlyTemperature ? [double.PositiveInfinity] : fixedPenalty is double fixedValue ? [fixedValue] : PhotoCalibrationFit.DefaultPenalties;
+            double? fixedMatrix = parse.GetValue(matrixPenalty);
+            bool withoutMatrix = parse.GetValue(noMatrix);
+            if (fixedMatrix is double mu && !(mu > 0 && double.IsFinite(mu)))
+                throw new FashionMnistException($"--matrix-penalty must be a finite number above 0, got {mu.ToString(CultureInfo.InvariantCulture)}", "Use e.g. --matrix-penalty 0.1, or --no-matrix.");
+            if (fixedMatrix is not null && (withoutMatrix || onlyTemperature))
+                throw new FashionMnistException($"Both --matrix-penalty and {(withoutMatrix ? "--no-matrix" : "--temperature-only")} were given", "Give one of them.");
+            IReadOnlyList<double> matrixPenalties = withoutMatrix || onlyTemperature ? [] : fixedMatrix is double fixedMu ? [fixedMu] : PhotoCalibrationFit.DefaultMatrixPenalties;
+            string[] pooled = (parse.GetValue(pool) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
             // Every check on the user's inputs before the photos are scored (minutes).
             string modelPath = parse.GetValue(model)!, labelsPath = parse.GetValue(labels)!, outPath = parse.GetValue(output)!;
@@ -68,6 +92,7 @@ public static class CalibrateCommand
             var labelled = PhotoReports.ReadLabels(labelsPath);
             CheckPhotosPerClass(labelsPath, labelled, k);
             ModelFile.CheckCalibratable(modelPath);
+            foreach (string other in pooled) _ = ModelFile.ReadHeader(other); // a missing or damaged pooled file fails now, not after minutes
             AtomicFile.CheckWritable(outPath, "--out");
 
             var (loaded, header) = ModelFile.LoadWithHeader(modelPath);
@@ -78,12 +103,26 @@ public static class CalibrateCommand
             var (probabilities, acceptable) = ProbabilityQuality.Matrix(results);
             var sourceClasses = labelled.Select(p => p.SourceClass).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             int[] groups = labelled.Select(p => sourceClasses.IndexOf(p.SourceClass)).ToArray();
-            CalibrationSelection selection = PhotoCalibrationFit.Select(probabilities, acceptable, groups, k, parse.GetValue(seed), penalties, r);
+            // Pooled models' outputs follow as more rows of the same photos (row r is photo r mod n: Select keeps a photo's rows in one fold).
+            var allProbabilities = new List<float>(probabilities);
+            foreach (string other in pooled)
+            {
+                var (otherLoaded, _) = ModelFile.LoadWithHeader(other);
+                using IClassifier otherModel = PredictCommands.OnRuntime(parse, otherLoaded, out _);
+                var otherResults = PhotoReports.ClassifyAll(new PhotoClassifier(otherModel, pipeline, PredictCommands.Augmentation(parse)), labelsPath, labelled);
+                allProbabilities.AddRange(ProbabilityQuality.Matrix(otherResults).Probabilities);
+            }
+            int copies = 1 + pooled.Length;
+            float[] pooledProbabilities = [.. allProbabilities];
+            ushort[] pooledAcceptable = [.. Enumerable.Repeat(acceptable, copies).SelectMany(a => a)];
+            int[] pooledGroups = [.. Enumerable.Repeat(groups, copies).SelectMany(g => g)];
+            CalibrationSelection selection = PhotoCalibrationFit.Select(pooledProbabilities, pooledAcceptable, pooledGroups, k, parse.GetValue(seed),
+                penalties, r, matrixPenalties, copies);
             CalibrationFit fit = selection.Fit;
 
             var calibration = new PhotoCalibration
             {
-                Temperature = fit.Temperature, LogPrior = fit.LogPrior, Pipeline = pipeline.Name, Views = photoPath.Augmentation.ViewCount(pipeline),
+                Temperature = fit.Temperature, LogPrior = fit.LogPrior, Matrix = fit.Matrix, Pipeline = pipeline.Name, Views = photoPath.Augmentation.ViewCount(pipeline),
                 Facts = new SortedDictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["labels"] = Path.GetFullPath(labelsPath),
@@ -92,17 +131,20 @@ public static class CalibrateCommand
                     ["repeats"] = Invariant(r),
                     ["seed"] = Invariant(parse.GetValue(seed)),
                     ["penalty"] = Invariant(fit.Penalty),
-                    ["cv_log_loss"] = Invariant(selection.Grid.First(g => g.Penalty.Equals(fit.Penalty)).LogLoss),
+                    ["matrix_penalty"] = Invariant(fit.MatrixPenalty),
+                    ["pooled_models"] = Invariant(copies),
+                    ["cv_log_loss"] = Invariant(selection.Grid.First(g => g.Penalty.Equals(fit.Penalty) && g.MatrixPenalty.Equals(fit.MatrixPenalty)).LogLoss),
                     ["fitted_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
                 },
             };
             ModelFile.SaveWithCalibration(modelPath, outPath, calibration);
 
-            float[] inSample = fit.Apply(probabilities);
+            float[] inSample = fit.Apply(pooledProbabilities);
             var report = new CalibrateReport(classifier.Name, modelPath, outPath, labelsPath, labelled.Count, pipeline.Name, calibration.Views, k, r,
                 fit.Temperature, fit.LogPrior.Select((b, c) => new ClassOffset(c, FashionMnistClasses.Name(c), b)).ToList(),
-                double.IsPositiveInfinity(fit.Penalty) ? null : fit.Penalty, selection.Grid.Select(PenaltyJson.Of).ToList(),
-                Quality.Of(probabilities, acceptable), Quality.Of(inSample, acceptable), Quality.Of(selection.OutOfFold, acceptable),
+                double.IsPositiveInfinity(fit.Penalty) ? null : fit.Penalty, calibration.Form, double.IsPositiveInfinity(fit.MatrixPenalty) ? null : fit.MatrixPenalty,
+                fit.Matrix, copies, selection.Grid.Select(PenaltyJson.Of).ToList(),
+                Quality.Of(pooledProbabilities, pooledAcceptable), Quality.Of(inSample, pooledAcceptable), Quality.Of(selection.OutOfFold, pooledAcceptable),
                 replaces);
             if (parse.GetValue(json)) JsonOutput.Write(report);
             else Print(report);
@@ -128,6 +170,10 @@ public static class CalibrateCommand
         AnsiConsole.MarkupLine(Markup.Escape($"Calibrated '{report.Model}' for photos ({report.Pipeline} pipeline, {report.Views} view(s) per photo) on {report.Photos} photos of {report.Labels}"));
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Temperature {report.Temperature:0.###}, penalty {(report.Penalty is double l ? l.ToString("0.####", CultureInfo.InvariantCulture) : "none (temperature only)")} (chosen by {report.Folds}-fold cross-validation{(report.Repeats > 1 ? $" repeated {report.Repeats} times" : "")})")));
+        AnsiConsole.MarkupLine(Markup.Escape(report.Form == "matrix"
+            ? string.Create(CultureInfo.InvariantCulture, $"Form: matrix (10 x 10 weights on the log-probabilities, penalty {report.MatrixPenalty:0.####}; temperature = 10 / trace)")
+            : $"Form: {report.Form}" + (report.Grid.Any(g => g.MatrixPenalty is not null) ? " (cross-validation preferred it to the matrix form)" : "")));
+        if (report.PooledModels > 1) AnsiConsole.MarkupLine(Markup.Escape($"Fitted on the outputs of {report.PooledModels} models pooled (--pool)"));
         var prior = new Table().AddColumn("Class").AddColumn(new TableColumn("Log-prior offset").RightAligned());
         foreach (ClassOffset offset in report.LogPrior) prior.AddRow(Markup.Escape($"{offset.Label} {offset.Name}"), offset.Offset.ToString("+0.000;-0.000", CultureInfo.InvariantCulture));
         AnsiConsole.Write(prior);
@@ -154,12 +200,14 @@ public static class CalibrateCommand
     internal sealed record ClassOffset(int Label, string Name, double Offset);
 
     /// <summary>A penalty of the grid; null is ∞ (temperature only), which JSON cannot write as a number.</summary>
-    internal sealed record PenaltyJson(double? Penalty, double CvLogLoss, double CvTop1, double CvTop3)
+    internal sealed record PenaltyJson(double? Penalty, double? MatrixPenalty, double CvLogLoss, double CvTop1, double CvTop3)
     {
-        public static PenaltyJson Of(PenaltyScore s) => new(double.IsPositiveInfinity(s.Penalty) ? null : s.Penalty, s.LogLoss, s.Top1, s.Top3);
+        public static PenaltyJson Of(PenaltyScore s) => new(double.IsPositiveInfinity(s.Penalty) ? null : s.Penalty,
+            double.IsPositiveInfinity(s.MatrixPenalty) ? null : s.MatrixPenalty, s.LogLoss, s.Top1, s.Top3);
     }
 
     internal sealed record CalibrateReport(string Model, string Source, string Out, string Labels, int Photos, string Pipeline, int Views, int Folds, int Repeats,
-        double Temperature, IReadOnlyList<ClassOffset> LogPrior, double? Penalty, IReadOnlyList<PenaltyJson> Grid,
+        double Temperature, IReadOnlyList<ClassOffset> LogPrior, double? Penalty, string Form, double? MatrixPenalty, IReadOnlyList<double>? Matrix,
+        int PooledModels, IReadOnlyList<PenaltyJson> Grid,
         Quality Uncalibrated, Quality InSample, Quality CrossValidated, bool ReplacedCalibration);
 }

@@ -26,16 +26,23 @@ internal sealed record PredictReport(string Model, string Pipeline, int Views, I
 /// </summary>
 internal sealed record CalibrationJson(bool Applied, double? Temperature, IReadOnlyList<double>? LogPrior, string? NotApplied)
 {
+    /// <summary>"temperature", "prior" or "matrix" (<see cref="PhotoCalibration.Form"/>), null without a calibration.</summary>
+    public string? Form { get; init; }
+
+    /// <summary>The matrix form's 10 x 10 weights (row-major), else null.</summary>
+    public IReadOnlyList<double>? Matrix { get; init; }
+
     public static CalibrationJson Of(PhotoClassifier classifier, PhotoCalibration? inFile, bool turnedOff) =>
-        classifier.Calibration is PhotoCalibration used ? new(true, used.Temperature, used.LogPrior, null)
+        classifier.Calibration is PhotoCalibration used ? new(true, used.Temperature, used.LogPrior, null) { Form = used.Form, Matrix = used.Matrix }
         : new(false, inFile?.Temperature, inFile?.LogPrior,
             inFile is null ? "the model file has no photo calibration"
             : turnedOff ? "--no-calibration"
-            : classifier.CalibrationSetAside);
+            : classifier.CalibrationSetAside) { Form = inFile?.Form, Matrix = inFile?.Matrix };
 
     /// <summary>One line for a log: "photo calibration applied (T = 1.23)" or why not.</summary>
     public string Describe() => Applied
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Photo calibration applied (temperature {Temperature:0.###}, class prior from `fmnist calibrate`)")
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Photo calibration applied ({(Form == "matrix" ? "matrix form" : $"temperature {Temperature:0.###}, class prior")}, from the model file)")
         : $"Photo calibration not applied: {NotApplied}";
 }
 

@@ -4,15 +4,30 @@ using FashionMnist.Numerics;
 
 namespace FashionMnist.Evaluation;
 
-/// <summary>A fitted temperature and class prior, and the penalty it was fitted with (∞: temperature only).</summary>
+/// <summary>
+/// A fitted temperature and class prior, and the penalty it was fitted with (∞: temperature only); with a
+/// <see cref="Matrix"/> (10 x 10, row-major) the matrix form, fitted with <see cref="MatrixPenalty"/> (∞: no matrix).
+/// </summary>
 internal sealed record CalibrationFit(double Temperature, IReadOnlyList<double> LogPrior, double Penalty, int Iterations, double Objective)
 {
+    /// <summary>The matrix of the matrix form (then <see cref="Temperature"/> is 10 / its trace), or null.</summary>
+    public IReadOnlyList<double>? Matrix { get; init; }
+
+    /// <summary>The penalty that pulled the matrix toward a multiple of the identity; ∞ without a matrix.</summary>
+    public double MatrixPenalty { get; init; } = double.PositiveInfinity;
+
     /// <summary>The calibrated n x 10 probabilities of <paramref name="probabilities"/> (n x 10).</summary>
-    public float[] Apply(ReadOnlySpan<float> probabilities) => PhotoCalibrationFit.Apply(probabilities, Temperature, LogPrior);
+    public float[] Apply(ReadOnlySpan<float> probabilities) => PhotoCalibrationFit.Apply(probabilities, Temperature, LogPrior, Matrix);
 }
 
-/// <summary>One penalty's cross-validated scores: the out-of-fold log loss it is chosen by, and top-1/top-3 beside it.</summary>
-internal sealed record PenaltyScore(double Penalty, double LogLoss, double Top1, double Top3);
+/// <summary>
+/// One penalty pair's cross-validated scores: the out-of-fold log loss it is chosen by, and top-1/top-3 beside it.
+/// <see cref="MatrixPenalty"/> is ∞ for the temperature and prior forms.
+/// </summary>
+internal sealed record PenaltyScore(double Penalty, double LogLoss, double Top1, double Top3)
+{
+    public double MatrixPenalty { get; init; } = double.PositiveInfinity;
+}
 
 /// <summary>What <see cref="PhotoCalibrationFit.Select"/> found: the fit on every sample with the chosen penalty, the grid,
 /// and the chosen penalty's out-of-fold calibrated probabilities (n x 10: each sample calibrated by fits that did not see it,
@@ -35,6 +50,13 @@ internal static class PhotoCalibrationFit
 
     /// <summary>Penalties tried by default, strongest first (ties go to the stronger): ∞ is temperature scaling alone.</summary>
     public static IReadOnlyList<double> DefaultPenalties { get; } = [double.PositiveInfinity, 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001];
+
+    /// <summary>
+    /// Matrix penalties μ tried after the prior's penalty is chosen, strongest first. On the 196 tuning photos the
+    /// out-of-fold log loss was lowest at 0.03-0.1 for cnn-photo seeds and their votes (docs/photos.md); below 0.01 the
+    /// 110 weights start to learn the folds.
+    /// </summary>
+    public static IReadOnlyList<double> DefaultMatrixPenalties { get; } = [1, 0.3, 0.1, 0.03, 0.01];
 
     /// <summary>Fits T and b on <paramref name="probabilities"/> (n x 10, the photo path's averaged outputs) and the right labels' masks.</summary>
     public static CalibrationFit Fit(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, double penalty,
@@ -64,37 +86,58 @@ internal static class PhotoCalibrationFit
     /// mean over the repeats (every one from a fit that did not see the sample); the grid's scores are means over repeats.
     /// </summary>
     public static CalibrationSelection Select(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, IReadOnlyList<int> groups,
-        int folds, int seed, IReadOnlyList<double>? penalties = null, int repeats = 1)
+        int folds, int seed, IReadOnlyList<double>? penalties = null, int repeats = 1, IReadOnlyList<double>? matrixPenalties = null, int copies = 1)
     {
         penalties ??= DefaultPenalties;
+        matrixPenalties ??= [];
         if (penalties.Count == 0) throw new ArgumentException("No penalty to try.", nameof(penalties));
         ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
-        int n = acceptable.Length;
-        var assignments = Enumerable.Range(0, repeats).Select(r => Folds(groups, folds, seed + r)).ToList();
-        PenaltyScore? best = null;
-        float[]? bestOutOfFold = null;
-        var grid = new List<PenaltyScore>();
-        foreach (double penalty in penalties)
+        ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
+        int rows = acceptable.Length;
+        if (rows % copies != 0 || groups.Count != rows) throw new ArgumentException($"{rows} rows, {groups.Count} groups and {copies} copies do not match.", nameof(copies));
+        // Pooled copies (several models' outputs on the same photos, row r is photo r mod n) share a photo's fold, so no
+        // photo is fitted on through one model and scored through another.
+        int photos = rows / copies;
+        var assignments = Enumerable.Range(0, repeats).Select(r =>
         {
-            double logLoss = 0, top1 = 0, top3 = 0;
-            var meanOutOfFold = new float[n * Classes];
-            foreach (int[] assignment in assignments)
-            {
-                float[] outOfFold = OutOfFold(probabilities, acceptable, assignment, folds, penalty);
-                logLoss += AcceptableLabelMetrics.LogLoss(outOfFold, acceptable);
-                top1 += AcceptableLabelMetrics.TopK(outOfFold, acceptable, 1);
-                top3 += AcceptableLabelMetrics.TopK(outOfFold, acceptable, 3);
-                for (int i = 0; i < outOfFold.Length; i++) meanOutOfFold[i] += outOfFold[i] / repeats;
-            }
-            var score = new PenaltyScore(penalty, logLoss / repeats, top1 / repeats, top3 / repeats);
-            grid.Add(score);
-            if (best is null || score.LogLoss < best.LogLoss) (best, bestOutOfFold) = (score, meanOutOfFold);
+            int[] byPhoto = Folds(groups.Take(photos).ToList(), folds, seed + r);
+            return Enumerable.Range(0, rows).Select(i => byPhoto[i % photos]).ToArray();
+        }).ToList();
+        var grid = new List<(PenaltyScore Score, float[] OutOfFold)>();
+        foreach (double penalty in penalties)
+            grid.Add(Score(probabilities, acceptable, assignments, folds, penalty, double.PositiveInfinity));
+        double chosen = grid.MinBy(g => g.Score.LogLoss).Score.Penalty;
+        if (double.IsFinite(chosen)) // a matrix without a prior would be a new form to justify; the matrices extend the chosen prior
+            foreach (double mu in matrixPenalties)
+                grid.Add(Score(probabilities, acceptable, assignments, folds, chosen, mu));
+        var best = grid.MinBy(g => g.Score.LogLoss);
+        CalibrationFit fit = double.IsPositiveInfinity(best.Score.MatrixPenalty)
+            ? Fit(probabilities, acceptable, best.Score.Penalty)
+            : FitMatrix(probabilities, acceptable, best.Score.Penalty, best.Score.MatrixPenalty);
+        return new CalibrationSelection(fit, [.. grid.Select(g => g.Score)], best.OutOfFold, folds, repeats);
+    }
+
+    /// <summary>One penalty pair's out-of-fold scores, averaged over the fold assignments (the repeats).</summary>
+    private static (PenaltyScore, float[]) Score(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, List<int[]> assignments,
+        int folds, double penalty, double matrixPenalty)
+    {
+        int repeats = assignments.Count;
+        double logLoss = 0, top1 = 0, top3 = 0;
+        var meanOutOfFold = new float[acceptable.Length * Classes];
+        foreach (int[] assignment in assignments)
+        {
+            float[] outOfFold = OutOfFold(probabilities, acceptable, assignment, folds, penalty, matrixPenalty);
+            logLoss += AcceptableLabelMetrics.LogLoss(outOfFold, acceptable);
+            top1 += AcceptableLabelMetrics.TopK(outOfFold, acceptable, 1);
+            top3 += AcceptableLabelMetrics.TopK(outOfFold, acceptable, 3);
+            for (int i = 0; i < outOfFold.Length; i++) meanOutOfFold[i] += outOfFold[i] / repeats;
         }
-        return new CalibrationSelection(Fit(probabilities, acceptable, best!.Penalty), grid, bestOutOfFold!, folds, repeats);
+        return (new PenaltyScore(penalty, logLoss / repeats, top1 / repeats, top3 / repeats) { MatrixPenalty = matrixPenalty }, meanOutOfFold);
     }
 
     /// <summary>Each sample's probabilities calibrated by the fit on the other folds (n x 10).</summary>
-    private static float[] OutOfFold(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, int[] assignment, int folds, double penalty)
+    private static float[] OutOfFold(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, int[] assignment, int folds,
+        double penalty, double matrixPenalty)
     {
         int n = acceptable.Length;
         var outOfFold = new float[n * Classes];
@@ -102,7 +145,9 @@ internal static class PhotoCalibrationFit
         {
             int[] train = Enumerable.Range(0, n).Where(i => assignment[i] != f).ToArray();
             int[] test = Enumerable.Range(0, n).Where(i => assignment[i] == f).ToArray();
-            CalibrationFit fit = Fit(Rows(probabilities, train), Pick(acceptable, train), penalty);
+            CalibrationFit fit = double.IsPositiveInfinity(matrixPenalty)
+                ? Fit(Rows(probabilities, train), Pick(acceptable, train), penalty)
+                : FitMatrix(Rows(probabilities, train), Pick(acceptable, train), penalty, matrixPenalty);
             float[] calibrated = fit.Apply(Rows(probabilities, test));
             for (int j = 0; j < test.Length; j++) calibrated.AsSpan(j * Classes, Classes).CopyTo(outOfFold.AsSpan(test[j] * Classes));
         }
@@ -121,14 +166,99 @@ internal static class PhotoCalibrationFit
         return Splits.StratifiedFoldOf(groups, folds, seed);
     }
 
-    /// <summary>softmax(ln p / T + b) per row.</summary>
-    internal static float[] Apply(ReadOnlySpan<float> probabilities, double temperature, IReadOnlyList<double> logPrior)
+    /// <summary>softmax(ln p / T + b), or softmax(W·ln p + b) with a matrix, per row.</summary>
+    internal static float[] Apply(ReadOnlySpan<float> probabilities, double temperature, IReadOnlyList<double> logPrior, IReadOnlyList<double>? matrix = null)
     {
-        var calibration = new PhotoCalibration { Temperature = temperature, LogPrior = logPrior, Pipeline = "any", Views = 1 };
+        var calibration = new PhotoCalibration { Temperature = temperature, LogPrior = logPrior, Matrix = matrix, Pipeline = "any", Views = 1 };
         var result = new float[probabilities.Length];
         for (int r = 0; r < probabilities.Length / Classes; r++)
             calibration.Apply(probabilities.Slice(r * Classes, Classes), result.AsSpan(r * Classes, Classes));
         return result;
+    }
+
+    /// <summary>
+    /// The matrix form: W (10 x 10) and b minimising the mean −ln Σ_{k right} softmax(W·ln p + b)_k + (λ/2)|b|² +
+    /// (μ/2)|W − a·I|², a = trace(W)/10: the penalty pulls W toward a temperature (any a, unpenalised) and lets the data
+    /// move evidence between classes only as far as it pays. Starts from the prior form's fit at λ (W = I/T, its b), so
+    /// μ → ∞ gives that fit back; deterministic.
+    /// </summary>
+    public static CalibrationFit FitMatrix(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, double penalty, double matrixPenalty,
+        int maxIterations = 2000, double tolerance = 1e-12)
+    {
+        if (!(matrixPenalty > 0) || double.IsInfinity(matrixPenalty))
+            throw new ArgumentOutOfRangeException(nameof(matrixPenalty), matrixPenalty, "The matrix penalty must be positive and finite.");
+        CalibrationFit start = Fit(probabilities, acceptable, penalty, maxIterations, tolerance);
+        int n = acceptable.Length;
+        var logs = new double[n * Classes];
+        for (int i = 0; i < logs.Length; i++) logs[i] = Math.Log(Math.Max(probabilities[i], PhotoCalibration.ProbabilityFloor));
+        ushort[] masks = acceptable.ToArray();
+        var theta = new double[Classes * Classes + Classes];
+        for (int k = 0; k < Classes; k++)
+        {
+            theta[k * Classes + k] = 1 / start.Temperature;
+            theta[Classes * Classes + k] = start.LogPrior[k];
+        }
+        var (iterations, objective) = Lbfgs.Minimize((t, gradient) => MatrixObjective(logs, masks, t, penalty, matrixPenalty, gradient), theta, maxIterations, tolerance);
+        double trace = 0;
+        for (int k = 0; k < Classes; k++) trace += theta[k * Classes + k];
+        return new CalibrationFit(Classes / trace, theta[(Classes * Classes)..], penalty, iterations, objective)
+        {
+            Matrix = theta[..(Classes * Classes)], MatrixPenalty = matrixPenalty,
+        };
+    }
+
+    /// <summary>The matrix form's objective and its gradient; θ = (W row-major, b).</summary>
+    private static double MatrixObjective(double[] logs, ushort[] masks, double[] theta, double penalty, double matrixPenalty, double[] gradient)
+    {
+        int n = masks.Length, bias = Classes * Classes;
+        Array.Clear(gradient);
+        Span<double> z = stackalloc double[Classes];
+        double loss = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<double> l = logs.AsSpan(i * Classes, Classes);
+            double max = double.NegativeInfinity, maxRight = double.NegativeInfinity;
+            for (int k = 0; k < Classes; k++)
+            {
+                double v = theta[bias + k];
+                for (int j = 0; j < Classes; j++) v += theta[k * Classes + j] * l[j];
+                z[k] = v;
+                max = Math.Max(max, v);
+                if ((masks[i] >> k & 1) != 0) maxRight = Math.Max(maxRight, v);
+            }
+            double all = 0, right = 0;
+            for (int k = 0; k < Classes; k++)
+            {
+                all += Math.Exp(z[k] - max);
+                if ((masks[i] >> k & 1) != 0) right += Math.Exp(z[k] - maxRight);
+            }
+            double logAll = max + Math.Log(all), logRight = maxRight + Math.Log(right);
+            loss += logAll - logRight;
+            for (int k = 0; k < Classes; k++)
+            {
+                double g = Math.Exp(z[k] - logAll) - ((masks[i] >> k & 1) != 0 ? Math.Exp(z[k] - logRight) : 0);
+                for (int j = 0; j < Classes; j++) gradient[k * Classes + j] += g * l[j];
+                gradient[bias + k] += g;
+            }
+        }
+        for (int i = 0; i < gradient.Length; i++) gradient[i] /= n;
+        double objective = loss / n;
+        double mean = 0;
+        for (int k = 0; k < Classes; k++) mean += theta[k * Classes + k] / Classes;
+        for (int k = 0; k < Classes; k++)
+            for (int j = 0; j < Classes; j++)
+            {
+                // d/dW of (μ/2)|W − aI|² with a = trace/10 is μ(W − aI): the trace's own term sums to zero.
+                double d = theta[k * Classes + j] - (k == j ? mean : 0);
+                objective += 0.5 * matrixPenalty * d * d;
+                gradient[k * Classes + j] += matrixPenalty * d;
+            }
+        for (int k = 0; k < Classes; k++)
+        {
+            objective += 0.5 * penalty * theta[bias + k] * theta[bias + k];
+            gradient[bias + k] += penalty * theta[bias + k];
+        }
+        return objective;
     }
 
     /// <summary>Mean −ln Σ_{k right} softmax(z)_k + (λ/2)|b|², z = e^u·ln p + b, θ = (u, b); its gradient into <paramref name="gradient"/>.</summary>

@@ -88,6 +88,10 @@ public sealed class ExperimentRunner
         }
     }
 
+    /// <summary>The photo calibration of the model's recipe when its options are the ones it was fitted for (cnn-photo's defaults), else null.</summary>
+    internal static PhotoCalibration? RecipeCalibration(IClassifier model) =>
+        ModelCatalog.TryGet(model.Name, out var descriptor) ? descriptor.RecipePhotoCalibration?.Invoke(model.Options) : null;
+
     private ExperimentResult Finish(ExperimentRequest request, IClassifier model, RunRecord? run, double fitSeconds, double fitCpuSeconds)
     {
         Stage?.Invoke($"evaluating on {request.Test.Count:N0} test images");
@@ -109,7 +113,7 @@ public sealed class ExperimentRunner
         byte[] file;
         using (var buffer = new MemoryStream())
         {
-            ModelFile.Write(model, buffer, request.Kind == "evaluate" ? null : Metadata(request, evaluation, fitSeconds));
+            ModelFile.Write(model, buffer, request.Kind == "evaluate" ? null : Metadata(request, evaluation, fitSeconds), RecipeCalibration(model));
             file = buffer.ToArray();
         }
         string? savedTo = null;

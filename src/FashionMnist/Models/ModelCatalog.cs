@@ -21,6 +21,13 @@ public sealed record ModelDescriptor(
     /// </summary>
     public IReadOnlyDictionary<string, string> FastSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// A photo calibration that comes with the model's recipe, for the options it was fitted for (null otherwise, and for
+    /// models without one): the runner writes it into the model file a fit produces, so `predict` and `serve` apply it
+    /// to photos without a `fmnist calibrate` of one's own. Only cnn-photo has one (docs/photos.md).
+    /// </summary>
+    public Func<ModelOptions, PhotoCalibration?>? RecipePhotoCalibration { get; init; }
+
     /// <summary>The model's default options.</summary>
     public ModelOptions DefaultOptions() => (ModelOptions)Activator.CreateInstance(OptionsType)!;
 }

@@ -12,19 +12,24 @@ namespace FashionMnist.Models;
 ///   string    model name (catalog name, e.g. "knn")
 ///   string    options as JSON ("name": "value" text, see <see cref="OptionBinder.ToSettings"/>)
 ///   string    metadata as JSON (free-form: created, version, data slice, metrics)
-///   string    version 2 only: the photo calibration as JSON (<see cref="PhotoCalibration.ToJson"/>)
+///   string    version 2 and 3 only: the photo calibration as JSON (<see cref="PhotoCalibration.ToJson"/>; 3: with a matrix)
 ///   int64     state length, then the state bytes (<see cref="IClassifier.SaveState"/>)
 ///   32 bytes  SHA-256 of everything above
 /// </code>
 /// Strings are .NET BinaryWriter strings (UTF-8, 7-bit length prefix). Files are written atomically.
 /// <para>A file without a photo calibration is written as version 1, byte for byte as before, so older fmnist versions
 /// keep reading it; a file with one is version 2, which an older fmnist refuses by its version check ("format version 2;
-/// this fmnist reads version 1") rather than silently predicting photos without the calibration.</para>
+/// this fmnist reads version 1") rather than silently predicting photos without the calibration. A calibration with a
+/// matrix (<see cref="PhotoCalibration.Matrix"/>) makes the file version 3 for the same reason: a version-2 reader would
+/// otherwise ignore the matrix it does not know and apply the rest.</para>
 /// </summary>
 public static class ModelFile
 {
-    /// <summary>The newest format version this library reads and writes (version 2: with a <see cref="PhotoCalibration"/>).</summary>
-    public const int FormatVersion = 2;
+    /// <summary>The newest format version this library reads and writes (version 3: with a matrix <see cref="PhotoCalibration"/>).</summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The version written for files with a photo calibration without a matrix (what fmnist read before matrices).</summary>
+    public const int FormatVersionWithCalibration = 2;
 
     /// <summary>The version written for files without a photo calibration (what every fmnist reads).</summary>
     public const int FormatVersionWithoutCalibration = 1;
@@ -34,7 +39,7 @@ public static class ModelFile
     /// <summary>Header facts of a model file, readable without loading the model.</summary>
     public sealed record Header(string ModelName, IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Metadata, long StateBytes)
     {
-        /// <summary>The photo calibration kept in the file (format version 2), or null.</summary>
+        /// <summary>The photo calibration kept in the file (format version 2 or 3), or null.</summary>
         public PhotoCalibration? Calibration { get; init; }
     }
 
@@ -50,8 +55,11 @@ public static class ModelFile
         AtomicFile.Write(path, stream => Write(model, stream, metadata));
     }
 
-    /// <summary>Writes a fitted model in the model file format to <paramref name="destination"/> (what <see cref="Save"/> writes).</summary>
-    public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes a fitted model in the model file format to <paramref name="destination"/> (what <see cref="Save"/> writes),
+    /// with a photo calibration when one is given (a recipe's, <see cref="ModelDescriptor.RecipePhotoCalibration"/>).
+    /// </summary>
+    public static void Write(IClassifier model, Stream destination, IReadOnlyDictionary<string, string>? metadata = null, PhotoCalibration? calibration = null)
     {
         if (!model.IsFitted)
             throw new FashionMnistException($"Model '{model.Name}' is not fitted", "Fit it before saving.");
@@ -64,7 +72,8 @@ public static class ModelFile
             ["fmnist_version"] = typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "0",
         };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
-        WriteEnvelope(destination, model.Name, OptionBinder.ToSettings(model.Options), meta, null, state.GetBuffer().AsSpan(0, (int)state.Length));
+        calibration?.Validate();
+        WriteEnvelope(destination, model.Name, OptionBinder.ToSettings(model.Options), meta, calibration, state.GetBuffer().AsSpan(0, (int)state.Length));
     }
 
     /// <summary>
@@ -108,7 +117,7 @@ public static class ModelFile
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(s_magic);
-            writer.Write(calibration is null ? FormatVersionWithoutCalibration : FormatVersion);
+            writer.Write(calibration is null ? FormatVersionWithoutCalibration : calibration.Matrix is null ? FormatVersionWithCalibration : FormatVersion);
             writer.Write(name);
             writer.Write(JsonSerializer.Serialize(settings));
             writer.Write(JsonSerializer.Serialize(metadata));
@@ -234,6 +243,8 @@ public static class ModelFile
             try
             {
                 calibration = calibrationJson is null ? null : PhotoCalibration.FromJson(calibrationJson);
+                if (calibration?.Matrix is not null && version < FormatVersion)
+                    throw new InvalidDataException($"a calibration matrix in a version {version} file (matrices need version {FormatVersion})");
             }
             catch (InvalidDataException e)
             {

@@ -4,11 +4,14 @@ namespace FashionMnist.Models;
 
 /// <summary>
 /// A calibration of a model's answers for photos of real clothes (not for Fashion-MNIST images): the photo path's
-/// probabilities p (averaged over the test-time views) become softmax(ln p / <see cref="Temperature"/> + <see cref="LogPrior"/>).
+/// probabilities p (averaged over the test-time views) become softmax(ln p / <see cref="Temperature"/> + <see cref="LogPrior"/>),
+/// or, with a <see cref="Matrix"/>, softmax(W·ln p + <see cref="LogPrior"/>).
 /// The temperature softens or sharpens the model's confidence, the per-class offsets are a photo-domain class prior
-/// (what photos are like, unlike Fashion-MNIST's balanced classes). Fitted on labelled photos by `fmnist calibrate` and
-/// kept in the model file (<see cref="ModelFile"/>, format version 2); only the photo paths (predict, serve) apply it, and only
-/// for the pipeline and view count it was fitted with, because the outputs it was fitted on depend on both.
+/// (what photos are like, unlike Fashion-MNIST's balanced classes); the matrix also moves evidence between classes, which
+/// is what the photo domain's systematic confusions need (a photo's T-shirt that the model calls Shirt with T-shirt
+/// second). Fitted on labelled photos by `fmnist calibrate` and kept in the model file (<see cref="ModelFile"/>, format
+/// version 2, or 3 with a matrix); only the photo paths (predict, serve) apply it, and only for the pipeline and view count
+/// it was fitted with, because the outputs it was fitted on depend on both.
 /// </summary>
 public sealed record PhotoCalibration
 {
@@ -20,6 +23,15 @@ public sealed record PhotoCalibration
 
     /// <summary>One additive offset per Fashion-MNIST class on the tempered log-probabilities.</summary>
     public required IReadOnlyList<double> LogPrior { get; init; }
+
+    /// <summary>
+    /// Null, or 10 x 10 weights W (row-major: calibrated logit i = Σ_j W[i, j]·ln p_j + b_i) used instead of 1/T on the
+    /// diagonal; <see cref="Temperature"/> then only describes it (10 / trace W).
+    /// </summary>
+    public IReadOnlyList<double>? Matrix { get; init; }
+
+    /// <summary>"temperature", "prior" or "matrix": the form of the calibration, for reports.</summary>
+    public string Form => Matrix is not null ? "matrix" : LogPrior.Any(b => b != 0) ? "prior" : "temperature";
 
     /// <summary>The photo pipeline the outputs it was fitted on came from ("garment").</summary>
     public required string Pipeline { get; init; }
@@ -39,6 +51,13 @@ public sealed record PhotoCalibration
             throw new ArgumentException($"The log-prior needs {Data.FashionMnistClasses.Count} offsets, got {LogPrior?.Count ?? 0}.", nameof(LogPrior));
         foreach (double b in LogPrior)
             if (!double.IsFinite(b)) throw new ArgumentOutOfRangeException(nameof(LogPrior), b, "The log-prior offsets must be finite.");
+        if (Matrix is not null)
+        {
+            int cells = Data.FashionMnistClasses.Count * Data.FashionMnistClasses.Count;
+            if (Matrix.Count != cells) throw new ArgumentException($"The matrix needs {cells} weights, got {Matrix.Count}.", nameof(Matrix));
+            foreach (double w in Matrix)
+                if (!double.IsFinite(w)) throw new ArgumentOutOfRangeException(nameof(Matrix), w, "The matrix weights must be finite.");
+        }
         if (string.IsNullOrWhiteSpace(Pipeline)) throw new ArgumentException("The pipeline must be named.", nameof(Pipeline));
         ArgumentOutOfRangeException.ThrowIfLessThan(Views, 1);
     }
@@ -53,7 +72,8 @@ public sealed record PhotoCalibration
     public void Apply(ReadOnlySpan<float> probabilities, Span<float> calibrated)
     {
         Span<double> logits = stackalloc double[probabilities.Length];
-        Logits(probabilities, Temperature, LogPrior, logits);
+        if (Matrix is null) Logits(probabilities, Temperature, LogPrior, logits);
+        else MatrixLogits(probabilities, Matrix, LogPrior, logits);
         double max = double.NegativeInfinity;
         foreach (double z in logits) max = Math.Max(max, z);
         double sum = 0;
@@ -68,10 +88,25 @@ public sealed record PhotoCalibration
             logits[k] = Math.Log(Math.Max(probabilities[k], ProbabilityFloor)) / temperature + logPrior[k];
     }
 
+    /// <summary>Σ_j W[k, j]·ln(max(p_j, floor)) + b_k per class: the calibrated logits of the matrix form.</summary>
+    public static void MatrixLogits(ReadOnlySpan<float> probabilities, IReadOnlyList<double> matrix, IReadOnlyList<double> logPrior, Span<double> logits)
+    {
+        int classes = probabilities.Length;
+        Span<double> logs = stackalloc double[classes];
+        for (int j = 0; j < classes; j++) logs[j] = Math.Log(Math.Max(probabilities[j], ProbabilityFloor));
+        for (int k = 0; k < classes; k++)
+        {
+            double z = logPrior[k];
+            for (int j = 0; j < classes; j++) z += matrix[k * classes + j] * logs[j];
+            logits[k] = z;
+        }
+    }
+
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false };
 
     /// <summary>The JSON kept in the model file (doubles round-trip exactly).</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Stored(Temperature, [.. LogPrior], Pipeline, Views, new SortedDictionary<string, string>(Facts.ToDictionary(), StringComparer.Ordinal)), s_json);
+    public string ToJson() => JsonSerializer.Serialize(new Stored(Temperature, [.. LogPrior], Pipeline, Views, new SortedDictionary<string, string>(Facts.ToDictionary(), StringComparer.Ordinal),
+        Matrix is null ? null : [.. Matrix]), s_json);
 
     /// <summary>Reads <see cref="ToJson"/>'s text; anything else is an <see cref="InvalidDataException"/>.</summary>
     public static PhotoCalibration FromJson(string json)
@@ -89,6 +124,7 @@ public sealed record PhotoCalibration
         {
             Temperature = stored.Temperature, LogPrior = stored.LogPrior ?? [], Pipeline = stored.Pipeline ?? "", Views = stored.Views,
             Facts = stored.Facts ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
+            Matrix = stored.Matrix,
         };
         try
         {
@@ -102,5 +138,5 @@ public sealed record PhotoCalibration
     }
 
     private sealed record Stored(double Temperature, double[]? LogPrior, string? Pipeline, int Views,
-        SortedDictionary<string, string>? Facts);
+        SortedDictionary<string, string>? Facts, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double[]? Matrix = null);
 }

@@ -66,6 +66,11 @@ public sealed class CalibrateCliTests : IDisposable
             "Both --penalty and --temperature-only");
         AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "1"), "--folds must be between 2 and 50");
         AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--repeats", "0"), "--repeats must be between 1 and 50");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--matrix-penalty", "0"), "--matrix-penalty must be a finite number above 0");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--matrix-penalty", "0.1", "--no-matrix"),
+            "Both --matrix-penalty and --no-matrix");
+        AssertBadInput(CliRunner.Run("calibrate", "--model", Model(), "--labels", Labels(2), "--out", Out, "--folds", "2", "--pool", Path.Combine(_folder, "other.fmm")),
+            "other.fmm");
     }
 
     [Fact]
@@ -88,8 +93,10 @@ public sealed class CalibrateCliTests : IDisposable
         {
             Assert.Equal(12, report.RootElement.GetProperty("photos").GetInt32());
             Assert.Equal(5, report.RootElement.GetProperty("repeats").GetInt32()); // the default: five fold splits averaged
+            Assert.Contains(report.RootElement.GetProperty("form").GetString(), new[] { "temperature", "prior", "matrix" });
+            // The grid: the prior's penalties, then the matrix penalties at the chosen prior penalty.
+            Assert.Equal(10 + 5, report.RootElement.GetProperty("grid").GetArrayLength());
             Assert.Equal(10, report.RootElement.GetProperty("log_prior").GetArrayLength());
-            Assert.Equal(10, report.RootElement.GetProperty("grid").GetArrayLength());
             // The fit minimises the loss on its own photos: in-sample it is no worse than uncalibrated.
             Assert.True(report.RootElement.GetProperty("in_sample").GetProperty("log_loss").GetDouble()
                         <= report.RootElement.GetProperty("uncalibrated").GetProperty("log_loss").GetDouble() + 1e-9);
@@ -112,5 +119,23 @@ public sealed class CalibrateCliTests : IDisposable
         JsonElement oneView = Calibration("--no-tta");
         Assert.False(oneView.GetProperty("applied").GetBoolean());
         Assert.Contains("fitted with 6 test-time view(s) per photo, this run uses 1", oneView.GetProperty("not_applied").GetString());
+    }
+
+    [Fact]
+    public void Pooled_models_fit_one_calibration_for_the_recipe()
+    {
+        // The same model pooled with itself: every photo's rows agree and share a fold, so the fit is the model's own.
+        string labels = Labels(2), own = Path.Combine(_folder, "own.fmm");
+        var single = CliRunner.Run("calibrate", "--model", Model(), "--labels", labels, "--out", own, "--folds", "2", "--no-matrix", "--json");
+        var pooled = CliRunner.Run("calibrate", "--model", Model(), "--pool", Model(), "--labels", labels, "--out", Out, "--folds", "2", "--no-matrix", "--json");
+        Assert.True(single.ExitCode == 0, single.ToString());
+        Assert.True(pooled.ExitCode == 0, pooled.ToString());
+        using var a = JsonDocument.Parse(single.Stdout);
+        using var b = JsonDocument.Parse(pooled.Stdout);
+        Assert.Equal(2, b.RootElement.GetProperty("pooled_models").GetInt32());
+        Assert.Equal(a.RootElement.GetProperty("penalty").ToString(), b.RootElement.GetProperty("penalty").ToString());
+        Assert.Equal(a.RootElement.GetProperty("temperature").GetDouble(), b.RootElement.GetProperty("temperature").GetDouble(), 6);
+        Assert.Equal(a.RootElement.GetProperty("cross_validated").GetProperty("log_loss").GetDouble(),
+            b.RootElement.GetProperty("cross_validated").GetProperty("log_loss").GetDouble(), 6);
     }
 }

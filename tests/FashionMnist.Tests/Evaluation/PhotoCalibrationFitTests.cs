@@ -145,6 +145,77 @@ public sealed class PhotoCalibrationFitTests
             Assert.True(Math.Abs(atChosen.Average(x => (double)x.OutOfFold[i]) - repeated.OutOfFold[i]) < 1e-6, $"row value {i}"); // summed in float
     }
 
+    /// <summary>
+    /// Outputs of a model that systematically swaps classes 0 and 6 (it gives the true class's mass to the other one),
+    /// the photo domain's T-shirt/Shirt confusion made extreme: no temperature or prior can undo a swap, a matrix can.
+    /// </summary>
+    private static (float[] Probabilities, ushort[] Masks, int[] Groups) Swapped(int n, int seed)
+    {
+        var random = new Random(seed);
+        var probabilities = new float[n * 10];
+        var masks = new ushort[n];
+        var groups = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int label = i % 2 == 0 ? 0 : 6, shown = 6 - label;
+            double[] z = Enumerable.Range(0, 10).Select(k => random.NextDouble() + (k == shown ? 2.0 : k == label ? 1.0 : 0)).ToArray();
+            double[] p = Softmax(z);
+            for (int k = 0; k < 10; k++) probabilities[i * 10 + k] = (float)p[k];
+            masks[i] = AcceptableLabelMetrics.Mask([label]);
+            groups[i] = label;
+        }
+        return (probabilities, masks, groups);
+    }
+
+    [Fact]
+    public void A_matrix_undoes_a_class_swap_that_the_prior_cannot()
+    {
+        var (probabilities, masks, groups) = Swapped(200, seed: 4);
+        double prior = AcceptableLabelMetrics.TopK(PhotoCalibrationFit.Fit(probabilities, masks, 0.01).Apply(probabilities), masks, 1);
+        CalibrationFit matrix = PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.01, 0.01);
+        double withMatrix = AcceptableLabelMetrics.TopK(matrix.Apply(probabilities), masks, 1);
+        Assert.True(prior <= 0.5 + 1e-9, $"a prior can at best favour one of the two classes: {prior}");
+        Assert.True(withMatrix > 0.95, $"the matrix reads class 0's evidence as class 6 and back: {withMatrix}");
+        Assert.True(matrix.Matrix![0 * 10 + 6] > matrix.Matrix[0 * 10 + 0], "row 0 takes its evidence from column 6");
+        Assert.Equal(10 / Enumerable.Range(0, 10).Sum(k => matrix.Matrix[k * 11]), matrix.Temperature, 12);
+
+        // Cross-validation picks a matrix here, and scores it out of fold (each fold's matrix fitted without it).
+        CalibrationSelection selection = PhotoCalibrationFit.Select(probabilities, masks, groups, 4, seed: 1,
+            matrixPenalties: PhotoCalibrationFit.DefaultMatrixPenalties);
+        Assert.Equal(PhotoCalibrationFit.DefaultPenalties.Count + PhotoCalibrationFit.DefaultMatrixPenalties.Count, selection.Grid.Count);
+        Assert.False(double.IsPositiveInfinity(selection.Fit.MatrixPenalty));
+        Assert.NotNull(selection.Fit.Matrix);
+        Assert.True(AcceptableLabelMetrics.TopK(selection.OutOfFold, masks, 1) > 0.9);
+    }
+
+    [Fact]
+    public void A_strong_matrix_penalty_gives_the_prior_form_back()
+    {
+        var (probabilities, masks, _) = Swapped(100, seed: 6);
+        CalibrationFit prior = PhotoCalibrationFit.Fit(probabilities, masks, 0.1);
+        CalibrationFit matrix = PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.1, 1e7);
+        for (int k = 0; k < 10; k++)
+        {
+            Assert.Equal(prior.LogPrior[k], matrix.LogPrior[k], 3);
+            for (int j = 0; j < 10; j++) Assert.Equal(k == j ? 1 / prior.Temperature : 0, matrix.Matrix![k * 10 + j], 3);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.1, 0));
+    }
+
+    [Fact]
+    public void Pooled_copies_of_a_photo_share_its_fold()
+    {
+        // Two identical copies of every row: if a photo's copies could land in different folds, its twin would be
+        // fitted on and the out-of-fold loss would drop below the single copy's. Shared folds give the same numbers.
+        var (probabilities, masks, groups) = Swapped(60, seed: 8);
+        CalibrationSelection one = PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: 2, repeats: 2);
+        CalibrationSelection two = PhotoCalibrationFit.Select([.. probabilities, .. probabilities], [.. masks, .. masks], [.. groups, .. groups],
+            3, seed: 2, repeats: 2, copies: 2);
+        for (int p = 0; p < one.Grid.Count; p++) Assert.Equal(one.Grid[p].LogLoss, two.Grid[p].LogLoss, 6); // sums over twice the rows round differently
+        Assert.Equal(one.Fit.Penalty, two.Fit.Penalty);
+        Assert.Throws<ArgumentException>(() => PhotoCalibrationFit.Select(probabilities, masks, groups, 3, seed: 2, copies: 7));
+    }
+
     [Fact]
     public void Acceptable_label_metrics_count_any_right_label()
     {

@@ -94,15 +94,72 @@ public sealed class PhotoCalibrationFileTests : IDisposable
         string plain = SavedMlp(), calibrated = Path.Combine(_folder, "cal.fmm");
         ModelFile.SaveWithCalibration(plain, calibrated, s_calibration);
         byte[] bytes = File.ReadAllBytes(calibrated);
-        BitConverter.GetBytes(3).CopyTo(bytes, 8);
+        BitConverter.GetBytes(4).CopyTo(bytes, 8);
         File.WriteAllBytes(calibrated, bytes);
-        Assert.Contains("format version 3; this fmnist reads version 2", Assert.Throws<FashionMnistException>(() => ModelFile.Load(calibrated)).Message);
+        Assert.Contains("format version 4; this fmnist reads version 3", Assert.Throws<FashionMnistException>(() => ModelFile.Load(calibrated)).Message);
 
         string onnx = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch-small-cnn.onnx");
         string output = Path.Combine(_folder, "out.fmm");
         Assert.Contains("only fmnist model files can hold a photo calibration",
             Assert.Throws<FashionMnistException>(() => ModelFile.SaveWithCalibration(onnx, output, s_calibration)).Message);
         Assert.False(File.Exists(output));
+    }
+
+    private static double[] Identity(double scale) => [.. Enumerable.Range(0, 100).Select(i => i / 10 == i % 10 ? scale : 0.0)];
+
+    [Fact]
+    public void A_matrix_calibration_is_version_3_and_a_version_2_file_cannot_smuggle_one_in()
+    {
+        string plain = SavedMlp(), calibrated = Path.Combine(_folder, "matrix.fmm"), prior = Path.Combine(_folder, "prior.fmm");
+        double[] matrix = Identity(1.25);
+        matrix[0 * 10 + 6] = 0.375; // class 0's logit takes some of class 6's evidence
+        var withMatrix = s_calibration with { Matrix = matrix };
+        ModelFile.SaveWithCalibration(plain, calibrated, withMatrix);
+        ModelFile.SaveWithCalibration(plain, prior, s_calibration);
+        Assert.Equal(3, VersionOf(calibrated));
+        Assert.Equal(2, VersionOf(prior)); // no matrix: still readable by the fmnist before matrices
+        PhotoCalibration read = ModelFile.ReadHeader(calibrated).Calibration!;
+        Assert.Equal(matrix, read.Matrix);
+        Assert.Equal("matrix", read.Form);
+        Assert.Equal("prior", ModelFile.ReadHeader(prior).Calibration!.Form);
+
+        // The same bytes under version 2 (checksum made valid): a version-2 reader would drop the matrix, so it is refused.
+        byte[] bytes = File.ReadAllBytes(calibrated);
+        BitConverter.GetBytes(2).CopyTo(bytes, 8);
+        SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32);
+        File.WriteAllBytes(calibrated, bytes);
+        var e = Assert.Throws<FashionMnistException>(() => ModelFile.Load(calibrated));
+        Assert.Contains("damaged photo calibration", e.Message);
+        Assert.Contains("matrices need version 3", e.Message);
+
+        Assert.Throws<ArgumentException>(() => (s_calibration with { Matrix = new double[99] }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (s_calibration with { Matrix = [.. Identity(1).Select((w, i) => i == 5 ? double.NaN : w)] }).Validate());
+    }
+
+    [Fact]
+    public void A_matrix_moves_evidence_between_classes()
+    {
+        float[] p = [0.64f, 0.16f, 0.04f, 0.04f, 0.04f, 0.02f, 0.02f, 0.02f, 0.01f, 0.01f];
+        var q = new float[10];
+        var baseline = new PhotoCalibration { Temperature = 1, LogPrior = new double[10], Pipeline = "garment", Views = 6 };
+        // W = I / 2 is the temperature 2: the same answer as the temperature form.
+        var tempered = new float[10];
+        (baseline with { Temperature = 2 }).Apply(p, tempered);
+        (baseline with { Matrix = Identity(0.5) }).Apply(p, q);
+        for (int k = 0; k < 10; k++) Assert.Equal(tempered[k], q[k], 6);
+        // W swapping rows 0 and 1: class 0 gets class 1's log-probability and the other way round.
+        double[] swap = Identity(1);
+        (swap[0], swap[1], swap[10], swap[11]) = (0, 1, 1, 0);
+        (baseline with { Matrix = swap }).Apply(p, q);
+        Assert.Equal(0.16f, q[0], 6);
+        Assert.Equal(0.64f, q[1], 6);
+        // Row 0 = (1, 1, 0 ...): logit ln 0.64 + ln 0.16 = ln 0.1024 against the others' own ln p, plus an offset.
+        double[] pool = Identity(1);
+        pool[1] = 1;
+        (baseline with { Matrix = pool, LogPrior = [Math.Log(2), 0, 0, 0, 0, 0, 0, 0, 0, 0] }).Apply(p, q);
+        double z0 = 2 * 0.1024, sum = z0 + 0.36;
+        Assert.Equal(z0 / sum, q[0], 5);
+        Assert.Equal(0.16 / sum, q[1], 5);
     }
 
     [Fact]
