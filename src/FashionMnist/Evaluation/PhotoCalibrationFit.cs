@@ -179,8 +179,15 @@ internal static class PhotoCalibrationFit
     /// <summary>
     /// The matrix form: W (10 x 10) and b minimising the mean −ln Σ_{k right} softmax(W·ln p + b)_k + (λ/2)|b|² +
     /// (μ/2)|W − a·I|², a = trace(W)/10: the penalty pulls W toward a temperature (any a, unpenalised) and lets the data
-    /// move evidence between classes only as far as it pays. Starts from the prior form's fit at λ (W = I/T, its b), so
-    /// μ → ∞ gives that fit back; deterministic.
+    /// move evidence between classes only as far as it pays. Starts from the prior form's fit at λ (W = I/T, its b);
+    /// deterministic.
+    /// <para>It learns only what the labels can tell (<see cref="MatrixShape"/>). Classes that every photo's labels take or
+    /// leave together (the three shoe classes: any is right for a shoe) share their rows' weights on other classes and one
+    /// offset, and only a common temperature among themselves, so their order stays the model's: free, a fit on photos of
+    /// shoes made every Sneaker and Ankle boot of Fashion-MNIST's test set a Sandal (recall 0.98 -> 0.37, 0.97 -> 0.18).
+    /// A class no photo has (Bag) keeps offset 0, no weight on other classes and no other class takes weight from it:
+    /// free, its recall on Fashion-MNIST's test images went from 0.995 to 0.000. Without such classes and ties, μ → ∞
+    /// gives the prior form's fit back.</para>
     /// </summary>
     public static CalibrationFit FitMatrix(ReadOnlySpan<float> probabilities, ReadOnlySpan<ushort> acceptable, double penalty, double matrixPenalty,
         int maxIterations = 2000, double tolerance = 1e-12)
@@ -192,13 +199,19 @@ internal static class PhotoCalibrationFit
         var logs = new double[n * Classes];
         for (int i = 0; i < logs.Length; i++) logs[i] = Math.Log(Math.Max(probabilities[i], PhotoCalibration.ProbabilityFloor));
         ushort[] masks = acceptable.ToArray();
+        var shape = new MatrixShape(masks);
         var theta = new double[Classes * Classes + Classes];
         for (int k = 0; k < Classes; k++)
         {
             theta[k * Classes + k] = 1 / start.Temperature;
-            theta[Classes * Classes + k] = start.LogPrior[k];
+            theta[Classes * Classes + k] = shape.Present(k) ? shape.Group(k).Average(m => start.LogPrior[m]) : 0;
         }
-        var (iterations, objective) = Lbfgs.Minimize((t, gradient) => MatrixObjective(logs, masks, t, penalty, matrixPenalty, gradient), theta, maxIterations, tolerance);
+        var (iterations, objective) = Lbfgs.Minimize((t, gradient) =>
+        {
+            double value = MatrixObjective(logs, masks, t, penalty, matrixPenalty, gradient);
+            shape.Constrain(gradient); // tied parameters move together and fixed ones not at all (they start equal / at their value)
+            return value;
+        }, theta, maxIterations, tolerance);
         double trace = 0;
         for (int k = 0; k < Classes; k++) trace += theta[k * Classes + k];
         return new CalibrationFit(Classes / trace, theta[(Classes * Classes)..], penalty, iterations, objective)

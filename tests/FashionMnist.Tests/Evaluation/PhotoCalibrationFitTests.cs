@@ -188,10 +188,28 @@ public sealed class PhotoCalibrationFitTests
         Assert.True(AcceptableLabelMetrics.TopK(selection.OutOfFold, masks, 1) > 0.9);
     }
 
+    /// <summary>n outputs that favour the right label a little; labels from <paramref name="label"/> (a mask per row).</summary>
+    private static (float[] Probabilities, ushort[] Masks) Noisy(int n, int seed, Func<int, int[]> label)
+    {
+        var random = new Random(seed);
+        var probabilities = new float[n * 10];
+        var masks = new ushort[n];
+        for (int i = 0; i < n; i++)
+        {
+            int[] right = label(i);
+            double[] z = Enumerable.Range(0, 10).Select(k => 2 * random.NextDouble() + (k == right[i % right.Length] ? 1.0 : 0)).ToArray();
+            double[] p = Softmax(z);
+            for (int k = 0; k < 10; k++) probabilities[i * 10 + k] = (float)p[k];
+            masks[i] = AcceptableLabelMetrics.Mask(right);
+        }
+        return (probabilities, masks);
+    }
+
     [Fact]
     public void A_strong_matrix_penalty_gives_the_prior_form_back()
     {
-        var (probabilities, masks, _) = Swapped(100, seed: 6);
+        // Every class has photos and none is always right with another: nothing is fixed or tied.
+        var (probabilities, masks) = Noisy(200, seed: 6, i => [i % 10]);
         CalibrationFit prior = PhotoCalibrationFit.Fit(probabilities, masks, 0.1);
         CalibrationFit matrix = PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.1, 1e7);
         for (int k = 0; k < 10; k++)
@@ -200,6 +218,37 @@ public sealed class PhotoCalibrationFitTests
             for (int j = 0; j < 10; j++) Assert.Equal(k == j ? 1 / prior.Temperature : 0, matrix.Matrix![k * 10 + j], 3);
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.1, 0));
+    }
+
+    [Fact]
+    public void The_matrix_leaves_alone_what_the_labels_cannot_tell()
+    {
+        // Shoes: any of 5, 7, 9 is right (never told apart). T-shirts (0) and shirts (6). No photo is a bag (8) or anything else.
+        var (probabilities, masks) = Noisy(300, seed: 9, i => (i % 3) switch { 0 => [5, 7, 9], 1 => [0], _ => [6] });
+        CalibrationFit fit = PhotoCalibrationFit.FitMatrix(probabilities, masks, 0.001, 0.01);
+        double[] w = [.. fit.Matrix!];
+        int[] shoes = [5, 7, 9];
+        // The shoe classes: one offset, one diagonal, no weight among them, the same weight on every other class.
+        foreach (int k in shoes)
+        {
+            Assert.Equal(fit.LogPrior[5], fit.LogPrior[k], 12);
+            Assert.Equal(w[5 * 10 + 5], w[k * 10 + k], 12);
+            foreach (int m in shoes) if (m != k) Assert.Equal(0, w[k * 10 + m]);
+            for (int j = 0; j < 10; j++) if (!shoes.Contains(j)) Assert.Equal(w[5 * 10 + j], w[k * 10 + j], 12);
+        }
+        // So their order is the model's: a Sneaker-leaning shoe stays a Sneaker.
+        float[] shoe = [0.02f, 0.01f, 0.01f, 0.01f, 0.01f, 0.2f, 0.02f, 0.6f, 0.02f, 0.1f];
+        float[] calibrated = fit.Apply(shoe);
+        Assert.True(calibrated[7] > calibrated[5] && calibrated[5] > calibrated[9], string.Join(" ", calibrated));
+        // Classes no photo has: offset 0, no weight on others, and no other class takes weight from them.
+        foreach (int k in new[] { 1, 2, 3, 4, 8 })
+        {
+            Assert.Equal(0, fit.LogPrior[k]);
+            for (int j = 0; j < 10; j++)
+                if (j != k) Assert.Equal((0.0, 0.0), (w[k * 10 + j], w[j * 10 + k]));
+        }
+        // Between the classes the photos do tell apart the matrix is free.
+        Assert.NotEqual(0, w[0 * 10 + 6]);
     }
 
     [Fact]
