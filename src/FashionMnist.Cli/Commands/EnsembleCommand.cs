@@ -13,7 +13,9 @@ public static class EnsembleCommand
     {
         var models = new Option<string>("--models")
         {
-            Description = "Comma-separated members: model files (a.fmm) and/or catalog models with settings, e.g. cnn3(epochs=5;dropout=0.2).",
+            Description = "Comma-separated members: model files (a.fmm) and/or catalog models with settings, e.g. cnn3(epochs=5;dropout=0.2). "
+                + "A catalog member is trained with --seed plus its position among the catalog members (seed, seed+1, ...) unless it names "
+                + "its own, e.g. cnn-photo,cnn-photo(seed=7): two seeds of one model.",
             Required = true,
         };
         var method = new Option<string>("--method") { Description = "soft-vote (mean of probabilities) or stacking (logistic regression on out-of-fold probabilities).", DefaultValueFactory = _ => "soft-vote" };
@@ -21,7 +23,8 @@ public static class EnsembleCommand
         var output = new Option<string?>("--out") { Description = "The ensemble's model file (default: models/ensemble.fmm)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Stacking and catalog members: use the first N training images only." };
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of the folds and of catalog members' fits (a file member refits with its own seed).", DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the folds and of catalog members' fits: the first catalog member gets it, the next seed+1, ... "
+            + "unless a member names its own (cnn3(seed=7)); a file member refits with the seed it was trained with.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
         var store = StoreOption.Create();
         var noStore = RunRecorder.NoStoreOption();

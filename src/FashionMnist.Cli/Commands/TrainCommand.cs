@@ -10,7 +10,12 @@ public static class TrainCommand
         var flags = new ModelFlags();
         var trainLimit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only (default: all 60,000)." };
         var testLimit = new Option<int?>("--test-limit") { Description = "Score on the first N test images only (default: all 10,000)." };
-        var seed = new Option<int>("--seed") { Description = "Seed for every random choice of the fit.", DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed for every random choice of the fit. An ensemble's catalog members get it plus their position among them "
+                + "(seed, seed+1, ...) unless they name their own: --set members=cnn-photo,cnn-photo(seed=7).",
+            DefaultValueFactory = _ => 42,
+        };
         var output = new Option<string?>("--out") { Description = "Model file to write (default: models/MODEL.fmm)." };
         var noSave = new Option<bool>("--no-save") { Description = "Do not write a model file (nor a checkpoint, unless --checkpoint names one)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };

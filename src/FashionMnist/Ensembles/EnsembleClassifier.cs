@@ -5,7 +5,8 @@ namespace FashionMnist.Ensembles;
 
 /// <summary>
 /// Several models as one: their probabilities averaged (soft vote) or combined by a logistic-regression meta-model
-/// (stacking). Members of any family; file members come trained, catalog members are trained by <see cref="Fit"/>.
+/// (stacking). Members of any family; file members come trained, catalog members are trained by <see cref="Fit"/>, each
+/// with its own seed (<see cref="MemberSpec.TrainingSeeds"/>), so members of the same settings are different models.
 /// Stacking refits every member's options on k stratified folds of the training set and fits the meta-model on the
 /// out-of-fold probabilities, so its weights never see a prediction on an image the member was trained on (and never
 /// the test set). The saved state embeds each member's whole model file: an ensemble file needs nothing else.
@@ -33,6 +34,9 @@ internal sealed class EnsembleClassifier : IClassifier
     /// <summary>The members (fitted) in the order of the options.</summary>
     public IReadOnlyList<IClassifier> Members => _members.Select(m => m.Model).ToList();
 
+    /// <summary>The members' model files as the ensemble's file embeds them (their metadata holds each member's seed).</summary>
+    internal IReadOnlyList<byte[]> MemberFiles => _members.Select(m => m.File).ToList();
+
     /// <summary>The stacking meta-model, null for a soft vote.</summary>
     public SoftmaxRegression? MetaModel => _meta;
 
@@ -45,11 +49,14 @@ internal sealed class EnsembleClassifier : IClassifier
         ReleaseMembers();
         IsFitted = false;
         var specs = EnsembleOptions.ParseMembers();
+        // Before any training: a member without seed= may only now turn out to share another's options and seed.
+        var seeds = MemberSpec.TrainingSeeds(specs, context.Seed);
+        EnsembleOptions.RequireDistinctMembers(specs, seeds);
         var members = new List<(string Name, IClassifier Model, byte[] File)>();
         try
         {
             for (int i = 0; i < specs.Count; i++)
-                members.Add(Resolve(specs[i], i, specs.Count, train, context));
+                members.Add(Resolve(specs[i], i, specs.Count, seeds[i], train, context));
             if (EnsembleOptions.Method == EnsembleMethod.Stacking)
                 _meta = FitMetaModel(members, train, context);
         }
@@ -62,24 +69,29 @@ internal sealed class EnsembleClassifier : IClassifier
         IsFitted = true;
     }
 
-    /// <summary>A file member is loaded as it is; a catalog member is trained on <paramref name="train"/> with the context's seed.</summary>
-    private static (string, IClassifier, byte[]) Resolve(MemberSpec spec, int index, int count, ImageSet train, FitContext context)
+    /// <summary>
+    /// A file member is loaded as it is; a catalog member is trained on <paramref name="train"/> with
+    /// <paramref name="seed"/> (<see cref="MemberSpec.TrainingSeeds"/>), which its embedded file records for stacking's refits.
+    /// </summary>
+    private static (string, IClassifier, byte[]) Resolve(MemberSpec spec, int index, int count, int? seed, ImageSet train, FitContext context)
     {
-        string label = $"member {index + 1}/{count} ({spec.DisplayName})";
         if (spec.Path is string path)
         {
             byte[] file = ReadMemberFile(path);
-            context.Log?.Invoke($"{label}: loaded {path}");
+            string recorded = SeedOf(file) is int fileSeed ? $" (trained with seed {fileSeed})" : "";
+            context.Log?.Invoke($"member {index + 1}/{count} ({spec.DisplayName}): loaded {path}{recorded}");
             return (spec.DisplayName, ModelFile.Load(file, path), file);
         }
+        int memberSeed = seed ?? throw new InvalidOperationException("a catalog member has a seed once the ensemble's is known");
+        string label = $"member {index + 1}/{count} ({spec.DisplayName}, seed {memberSeed})";
         IClassifier model = ModelCatalog.Create(ModelCatalog.Options(spec.CatalogName!, spec.Settings));
         try
         {
-            model.Fit(train, Prefixed(context, label, context.Seed));
+            model.Fit(train, Prefixed(context, label, memberSeed));
             using var buffer = new MemoryStream();
             ModelFile.Write(model, buffer, new Dictionary<string, string>
             {
-                ["seed"] = context.Seed.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = memberSeed.ToString(CultureInfo.InvariantCulture),
                 ["train_count"] = train.Count.ToString(CultureInfo.InvariantCulture),
                 ["trained_by"] = "ensemble",
             });
@@ -111,7 +123,8 @@ internal sealed class EnsembleClassifier : IClassifier
 
     /// <summary>
     /// Out-of-fold probabilities of every member (its options refitted on each k−1 folds, predicting the k-th), then the
-    /// meta-model on their logarithms. A member's refits use the seed it was trained with (its file's metadata), else the context's.
+    /// meta-model on their logarithms. A member's refits use the seed it was trained with (its file's metadata: a catalog
+    /// member's own, <see cref="MemberSpec.TrainingSeeds"/>), else the context's.
     /// </summary>
     private SoftmaxRegression FitMetaModel(List<(string Name, IClassifier Model, byte[] File)> members, ImageSet train, FitContext context)
     {
@@ -129,9 +142,10 @@ internal sealed class EnsembleClassifier : IClassifier
             {
                 var (fitIndices, heldOut) = splits[f];
                 using IClassifier refit = ModelCatalog.Create(model.Options);
-                refit.Fit(train.Subset(fitIndices), Prefixed(context, $"stacking: {name} fold {f + 1}/{folds}", seed));
+                string label = $"stacking: {name} (seed {seed}) fold {f + 1}/{folds}";
+                refit.Fit(train.Subset(fitIndices), Prefixed(context, label, seed));
                 float[] probabilities = refit.PredictProbabilities(train.Subset(heldOut));
-                context.Log?.Invoke($"stacking: {name} fold {f + 1}/{folds}: refitted on {fitIndices.Length:N0} images, predicted {heldOut.Length:N0}");
+                context.Log?.Invoke($"{label}: refitted on {fitIndices.Length:N0} images, predicted {heldOut.Length:N0}");
                 for (int i = 0; i < heldOut.Length; i++)
                     WriteFeatures(probabilities.AsSpan(i * classes, classes), features.AsSpan((heldOut[i] * members.Count + m) * classes, classes));
             }

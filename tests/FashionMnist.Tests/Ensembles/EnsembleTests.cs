@@ -61,7 +61,7 @@ public sealed class EnsembleTests : IDisposable
         var ensemble = (EnsembleClassifier)ModelCatalog.Create(new EnsembleOptions { Members = "mlp(hidden=16,8;epochs=2;validation-fraction=0),knn(k=3)" });
         var lines = new List<string>();
         ensemble.Fit(Train, new FitContext { Seed = 4, Log = lines.Add });
-        Assert.Contains(lines, l => l.StartsWith("member 1/2 (mlp): epoch 2/2", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("member 1/2 (mlp, seed 4): epoch 2/2", StringComparison.Ordinal));
         Assert.Equal([16, 8], ((FashionMnist.Neural.MlpOptions)ensemble.Members[0].Options).Hidden);
         Assert.True(ensemble.Score(Test) > 0.4, $"ensemble scored {ensemble.Score(Test)}");
         var members = ensemble.Members;
@@ -78,10 +78,10 @@ public sealed class EnsembleTests : IDisposable
         var lines = new List<string>();
         var ensemble = (EnsembleClassifier)ModelCatalog.Create(new EnsembleOptions { Members = $"{mlp},{knn}", Method = EnsembleMethod.Stacking, Folds = 3 });
         ensemble.Fit(Train, new FitContext { Seed = 2, Log = lines.Add });
-        // Each member's options refitted on 3 folds; the member used for prediction is the given file's model.
+        // Each member's options refitted on 3 folds with the seed its file records; the member used for prediction is the given file's model.
         foreach (string member in new[] { "mlp-3.fmm", "knn-3.fmm" })
             for (int fold = 1; fold <= 3; fold++)
-                Assert.Contains($"stacking: {member} fold {fold}/3: refitted on 400 images, predicted 200", lines);
+                Assert.Contains($"stacking: {member} (seed 3) fold {fold}/3: refitted on 400 images, predicted 200", lines);
         Assert.Contains(lines, l => l.Contains("meta-model fitted on 600 out-of-fold rows"));
         var meta = ensemble.MetaModel!;
         Assert.Equal(20, meta.Features);
