@@ -40,7 +40,8 @@ internal sealed record CalibrationSelection(CalibrationFit Fit, IReadOnlyList<Pe
 /// several right labels) + (λ/2)|b|² with <see cref="Lbfgs"/>, from T = 1, b = 0, over θ = (ln(1/T), b) so T stays positive.
 /// λ = ∞ fits the temperature alone (temperature scaling). The penalty keeps the offsets finite for classes no photo has
 /// (Bag) and splits an offset shared by classes that are always right together (the three shoe classes) evenly; λ is chosen
-/// by k-fold cross-validation over the labelled photos (<see cref="Select"/>). Deterministic: no seed but the folds'.
+/// by k-fold cross-validation over the labelled photos (<see cref="Select"/>), which also tries the matrix form
+/// (<see cref="FitMatrix"/>: W·ln p + b) and keeps whichever form predicts the held-out folds better. Deterministic: no seed but the folds'.
 /// <para>The objective is not convex when photos have several right labels (−ln of a sum of softmax terms), so the fit
 /// is a local minimum reached from the identity calibration; with one right label per photo it is convex in (1/T, b).</para>
 /// </summary>
