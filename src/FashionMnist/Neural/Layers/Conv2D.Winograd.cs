@@ -299,8 +299,8 @@ internal sealed partial class Conv2D
     /// or 48 ending at the last tile (overlapping the one before; overlapping tiles are computed again, the same way).
     /// cnn-deep's 28x28 conv has 196 tiles: 4 x 48 + 16 computed instead of 4 x 48 + 32. Fewer than 48 tiles in all
     /// take one block over the buffer's slack: with <paramref name="narrow"/> the narrowest of 16, 32, 48 that holds
-    /// them (cnn-deep's last conv on one image: 9 tiles, 16 computed instead of 48; that block was 70 of the image's
-    /// 265 µs), else 48. Every tile's sums are the same chain of FMAs whatever the block's width, so the same bits.
+    /// them (cnn-deep's last conv on one image: 9 tiles, 16 computed instead of 48; that block was 73-77 of the
+    /// image's 265-273 µs of thread CPU), else 48. Every tile's sums are the same chain of FMAs whatever the block's width, so the same bits.
     /// </summary>
     private static (int Q, int Width) WinogradBlockAt(int q0, int total, bool narrow = false)
     {

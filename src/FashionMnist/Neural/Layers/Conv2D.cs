@@ -144,7 +144,7 @@ internal sealed partial class Conv2D : Layer
         SelectWeights(training: false);
         if (UseBroadcast) PrepareBroadcast();
         if (UseWinograd(pooled: true)) PrepareWinograd(); // pooled or not, as the pass plans it
-        PrepareWeightPanels(!UseBroadcast && !UseWinograd(pooled: false)); // (Winograd unpooled implies pooled: no packed path then)
+        PrepareWeightPanels(!UseBroadcast && !UseWinograd(pooled: false)); // a conv with unpooled Winograd has pooled Winograd too: no packed path
     }
 
     internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
