@@ -12,7 +12,7 @@ public static class BenchRunner
 {
     /// <summary>Every suite the runner knows, in the order they run. Add new ones here.</summary>
     public static IReadOnlyList<IBenchSuite> Suites { get; } =
-        [new DataSuite(), new GemmSuite(), new GemmKernelSuite(), new ClassicSuite(), new Neural.NeuralSuite(), new Neural.NeuralProfileSuite(), new Neural.NeuralGemmSuite(), new Neural.NeuralEpochSuite(), new Neural.OnnxRuntimeSuite(), new PhotoSuite()];
+        [new DataSuite(), new GemmSuite(), new GemmKernelSuite(), new ClassicSuite(), new Neural.NeuralSuite(), new Neural.NeuralProfileSuite(), new Neural.NeuralGemmSuite(), new Neural.NeuralSmallBatchSuite(), new Neural.NeuralEpochSuite(), new Neural.OnnxRuntimeSuite(), new PhotoSuite()];
 
     public sealed record Results(
         string Tool, DateTimeOffset Started, double TotalSeconds, bool Quick, string Conditions,

@@ -123,6 +123,71 @@ internal static unsafe class ManagedGemm
         }
     }
 
+    /// <summary>The height of the A panels <see cref="MultiplyPrepacked"/> reads for an m-row product (the MR of the kernel it picks for m).</summary>
+    public static int PackedPanelHeight(int m) => GemmKernel.ForRows(m).MR;
+
+    /// <summary>
+    /// The multiply-adds the register tiles of an m x n product compute, padding included (<see cref="MultiplyPrepacked"/>'s
+    /// kernel for m rows, NR-wide panels), per unit of K: a caller free to compute C or Cᵀ picks the smaller.
+    /// </summary>
+    public static long PaddedTileArea(int m, int n) => (long)RoundUp(m, PackedPanelHeight(m)) * RoundUp(n, PackedPanelWidth);
+
+    /// <summary>
+    /// Packs A (m x k, each row contiguous along k, <paramref name="lda"/> apart) into the A panels
+    /// <see cref="MultiplyPrepacked"/> reads: ceil(m / MR) panels (MR = <see cref="PackedPanelHeight"/>(m)), panel p
+    /// holding rows [p * MR, p * MR + MR) as k rows of MR floats, rows beyond m zero. A copy: the values are A's.
+    /// </summary>
+    public static void PackRowPanels(int m, int k, ReadOnlySpan<float> a, int lda, Span<float> packed)
+    {
+        int mr = PackedPanelHeight(m);
+        if (packed.Length < (long)(m + mr - 1) / mr * mr * k || a.Length < (long)(m - 1) * lda + k)
+            throw new ArgumentException("an operand is smaller than its shape");
+        if (k == 0 || m == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pp = packed)
+            GemmPacking.PackA(new StridedMatrix(pa, lda, 1), m, k, mr, 1f, pp);
+    }
+
+    /// <summary>
+    /// C = A * B + beta * C, single-threaded, with both operands packed over the whole K by the caller: A as
+    /// <see cref="PackRowPanels"/> lays it out (MR = <see cref="PackedPanelHeight"/>(m)), B as <see cref="PackPanels"/>
+    /// does. For a constant operand used in every call (a convolution's weights at inference) packed once, beside an
+    /// operand the caller writes straight into panels (its unfolded images). C is written through
+    /// <paramref name="rowStride"/> and <paramref name="colStride"/>, so a caller may compute Cᵀ into C's layout.
+    /// The K blocks are <see cref="Multiply"/>'s and every kernel sums a C element along K in order, so each element
+    /// gets the same bits as from <see cref="Multiply"/> or <see cref="MultiplyPrepackedB"/>, whichever operand is A.
+    /// </summary>
+    public static void MultiplyPrepacked(int m, int n, int k, ReadOnlySpan<float> packedA, ReadOnlySpan<float> packedB,
+        float beta, Span<float> c, int rowStride, int colStride)
+    {
+        if (m == 0 || n == 0) return;
+        GemmKernel kernel = GemmKernel.ForRows(m);
+        int mr = kernel.MR, nr = PackedPanelWidth;
+        if (kernel.NR != nr) throw new InvalidOperationException("pre-packed B panels need a kernel of the same NR");
+        if (rowStride < 1 || colStride < 1 || packedA.Length < (long)RoundUp(m, mr) * k || packedB.Length < (long)RoundUp(n, nr) * k
+            || c.Length <= (long)(m - 1) * rowStride + (long)(n - 1) * colStride)
+            throw new ArgumentException("an operand is smaller than its shape");
+        fixed (float* pa = packedA)
+        fixed (float* pb = packedB)
+        fixed (float* cp = c)
+        {
+            var cm = new StridedMatrix(cp, rowStride, colStride);
+            if (k == 0)
+            {
+                Scale(cm, m, n, beta);
+                return;
+            }
+            int kBlocks = DivUp(k, KcMax);
+            int kcStep = DivUp(k, kBlocks); // the same K blocks as Sequential: the same sums
+            for (int pc = 0; pc < k; pc += kcStep)
+            {
+                int kc = Math.Min(kcStep, k - pc);
+                var panels = new Panels(pa + pc * mr, pb + pc * nr, 0, 0, default, default, 1f, bPanelStride: k, aPanelStride: k);
+                MacroKernel(kernel, m, n, kc, panels, cm, pc == 0 ? beta : 1f); // later K blocks accumulate
+            }
+        }
+    }
+
     private static void Run(GemmKernel kernel, int m, int n, int k, float alpha,
         StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c, int threads)
     {
@@ -263,12 +328,14 @@ internal static unsafe class ManagedGemm
 
     /// <summary>Where the macro-kernel finds its panels: packed buffers, or (below the packed-from index) the operands in place.</summary>
     private readonly struct Panels(float* ap, float* bp, int packedFromRow, int packedFromCol, StridedMatrix a, StridedMatrix b, float alpha,
-        int bPanelStride = 0)
+        int bPanelStride = 0, int aPanelStride = 0)
     {
         public readonly float* PackedA = ap, PackedB = bp;
         public readonly int PackedFromRow = packedFromRow, PackedFromCol = packedFromCol;
         /// <summary>Floats per packed B column (0: kc, the block packed here; k for panels pre-packed over the whole K).</summary>
         public readonly int BPanelStride = bPanelStride;
+        /// <summary>Floats per packed A row, as <see cref="BPanelStride"/>.</summary>
+        public readonly int APanelStride = aPanelStride;
         public readonly StridedMatrix A = a, B = b;
         public readonly float Alpha = alpha;
     }
@@ -287,7 +354,7 @@ internal static unsafe class ManagedGemm
             for (int ir = 0; ir < mc; ir += mr)
             {
                 bool aInPlace = ir < panels.PackedFromRow;
-                float* aPanel = aInPlace ? panels.A.P + ir : panels.PackedA + ir * kc;
+                float* aPanel = aInPlace ? panels.A.P + ir : panels.PackedA + (long)ir * (panels.APanelStride == 0 ? kc : panels.APanelStride);
                 nint aStep = aInPlace ? panels.A.ColStride : mr;
                 float* cTile = c.P + ir * c.RowStride + jr * c.ColStride;
                 if (aInPlace && panels.Alpha != 1f)

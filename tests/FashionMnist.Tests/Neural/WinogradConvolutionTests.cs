@@ -127,4 +127,30 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
         for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
         return best;
     }
+
+    [Theory]
+    [InlineData(64, 7, 128, true, true)]    // cnn-deep's last conv: 9 tiles per image, 16- and 32-tile blocks for 1-3 images
+    [InlineData(32, 13, 64, false, true)]   // cnn3 conv2: 25 tiles, one image in a 32-tile block
+    [InlineData(8, 6, 16, false, false)]    // unpooled 4x4 output: 4 tiles
+    public void Narrow_blocks_for_few_tiles_give_the_bits_of_the_48_tile_block(int channels, int size, int filters, bool same, bool pool)
+    {
+        var shape = new Shape(channels, size, size);
+        Sequential Build(bool narrow)
+        {
+            var network = new Sequential().Input(shape).Add(new Conv2D(filters, 3, 3, 1, same ? Padding.Same : Padding.Valid) { NarrowWinogradBlocksAllowed = narrow }).ReLU();
+            return (pool ? network.MaxPool(2) : network).Build(9);
+        }
+        Sequential narrow = Build(true), wide = Build(false);
+        Assert.True(((Conv2D)narrow.Layers[0]).UseWinograd(pool));
+        var rng = new SplitMix64(6);
+        foreach (int n in new[] { 1, 2, 3 })
+        {
+            float[] input = Enumerable.Range(0, n * shape.Size).Select(_ => Math.Max(0f, (float)rng.NextGaussian())).ToArray();
+            int[] Bits(Sequential network) =>
+                network.Forward(input, n, PassInfo.Inference).AsSpan(0, n * network.OutputShape.Size).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+            int[] expected = Bits(wide);
+            Assert.Contains(expected, b => b != 0);
+            Assert.Equal(expected, Bits(narrow));
+        }
+    }
 }

@@ -178,6 +178,52 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(9, 128, 576)]    // cnn3 conv3 on one image as Cᵀ: 9 pixels x 128 filters, K in two blocks
+    [InlineData(128, 54, 576)]   // the same conv on six images as C: filters x pixels
+    [InlineData(5, 33, 777)]     // K in three blocks, a partial panel on both sides
+    [InlineData(13, 70, 100)]
+    public void Both_operands_prepacked_give_the_ordinary_multiplys_bits_for_C_and_for_C_transposed(int m, int n, int k)
+    {
+        var g = new GemmCase(m, n, k, false, false, seed: m * 5 + n);
+        int nr = ManagedGemm.PackedPanelWidth;
+        var packedA = new float[(m + 12) * k]; // MR is at most 12
+        ManagedGemm.PackRowPanels(m, k, g.A, g.Lda, packedA);
+        var packedB = new float[(n + nr - 1) / nr * nr * k];
+        ManagedGemm.PackPanels(false, k, n, g.B, g.Ldb, packedB);
+        float[] plain = g.FreshC();
+        ManagedGemm.Multiply(false, false, m, n, k, 1f, g.A, g.Lda, g.B, g.Ldb, 0f, plain, g.Ldc, 1);
+        float[] direct = g.FreshC();
+        ManagedGemm.MultiplyPrepacked(m, n, k, packedA, packedB, 0f, direct, g.Ldc, 1);
+        g.Verify(direct, "both prepacked");
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), direct.Select(BitConverter.SingleToInt32Bits));
+
+        // Cᵀ = Bᵀ Aᵀ: B's columns as A panels, A's rows as B panels, written through the strides into C's layout.
+        var bT = new float[n * k];
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) bT[j * k + p] = g.B[p * g.Ldb + j];
+        var packedBT = new float[(n + 12) * k];
+        ManagedGemm.PackRowPanels(n, k, bT, k, packedBT);
+        var packedAT = new float[(m + nr - 1) / nr * nr * k];
+        ManagedGemm.PackPanels(true, k, m, g.A, g.Lda, packedAT);
+        float[] transposed = g.FreshC();
+        ManagedGemm.MultiplyPrepacked(n, m, k, packedBT, packedAT, 0f, transposed, 1, g.Ldc);
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), transposed.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Padded_tile_area_counts_the_picked_kernels_rows_and_whole_panels()
+    {
+        int nr = ManagedGemm.PackedPanelWidth;
+        foreach (int m in new[] { 1, 9, 128 })
+            Assert.Equal((long)RoundUp(m, ManagedGemm.PackedPanelHeight(m)) * RoundUp(128, nr), ManagedGemm.PaddedTileArea(m, 128));
+        if (GemmKernel.Avx512Tall.IsAccelerated) // 9 pixels x 128 filters fill 12-row tiles; 128 x 9 pads 9 columns to a 32-lane panel
+            Assert.True(ManagedGemm.PaddedTileArea(9, 128) * 2 < ManagedGemm.PaddedTileArea(128, 9));
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    [Theory]
     [InlineData(12)]
     [InlineData(288)]
     [InlineData(10)]

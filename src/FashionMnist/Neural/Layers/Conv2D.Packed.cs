@@ -29,10 +29,39 @@ internal sealed partial class Conv2D
 
     private bool PadsForPacking => PackedPlane != (InputShape.Height, InputShape.Width);
 
-    /// <summary>y[first .. first + g) = conv of images x[first ..] (g images side by side, as the im2col path groups them); returns the GEMM output (Filters x g*outPixels).</summary>
+    // Inference: the pass's weights (SelectWeights) packed once into GEMM panels both ways, rows of filters as A panels
+    // and taps x filters as B panels (for Cᵀ), kept until WeightsChanged or the pass switches between folded and plain
+    // weights, as the broadcast path keeps its transposed weights. Training passes pack per multiply (the weights change
+    // every step).
+    private float[]? _weightRowPanels, _weightColumnPanels, _panelsFrom;
+    private bool _panelsInPass;
+
+    /// <summary>Tests and the bench switch the kept weight panels off (the weights packed in every multiply, as training does) to compare.</summary>
+    internal bool WeightPanelsAllowed { get; set; } = true;
+
+    /// <summary>Before a pass's slices run: whether it multiplies with the kept panels (an inference pass on the packed path), packing them if the weights are new.</summary>
+    private void PrepareWeightPanels(bool inferenceOnPackedPath)
+    {
+        _panelsInPass = inferenceOnPackedPath && WeightPanelsAllowed && UsePacked;
+        if (!_panelsInPass || ReferenceEquals(_panelsFrom, _forwardWeights)) return;
+        int k = _kernelSize, rows = RoundUp(Filters, ManagedGemm.PackedPanelHeight(Filters)), columns = RoundUp(Filters, ManagedGemm.PackedPanelWidth);
+        ManagedGemm.PackRowPanels(Filters, k, _forwardWeights, k, Ensure(ref _weightRowPanels, (long)rows * k));
+        ManagedGemm.PackPanels(true, k, Filters, _forwardWeights, k, Ensure(ref _weightColumnPanels, (long)columns * k));
+        _panelsFrom = _forwardWeights;
+    }
+
+    /// <summary>
+    /// y[first .. first + g) = conv of images x[first ..] (g images side by side, as the im2col path groups them); returns
+    /// the GEMM output (Filters x g*outPixels). With the kept weight panels and few pixels (cnn3's conv3 on one image: 9
+    /// pixels against 128 filters) it computes Cᵀ, pixels x filters, into the same layout: 9 pixels filled 9 of a B
+    /// panel's 32 lanes (2.4M multiply-adds for 0.66M), as Cᵀ's A panels 9 of 12 rows (0.88M). The same products
+    /// summed in the same order either way (<see cref="ManagedGemm.MultiplyPrepacked"/>), so the same bits.
+    /// </summary>
     private void ForwardPacked(float[] x, int s, int first, int g, float[] gathered)
     {
-        int nr = ManagedGemm.PackedPanelWidth, width = g * _outPixels, panels = (width + nr - 1) / nr;
+        int width = g * _outPixels;
+        bool transposed = _panelsInPass && ManagedGemm.PaddedTileArea(width, Filters) * 5 < ManagedGemm.PaddedTileArea(Filters, width) * 4;
+        int nr = transposed ? ManagedGemm.PackedPanelHeight(width) : ManagedGemm.PackedPanelWidth, panels = (width + nr - 1) / nr;
         float[] packed = Ensure(ref _packed[s], (long)panels * nr * _kernelSize + 4); // + 4: a short run's vector may end past the last row
         int[] runs = Ensure(ref _runs[s], (long)panels * MaxRunsPerPanel(nr) * 3 + panels + 1);
         var (height, inWidth) = PackedPlane;
@@ -48,7 +77,9 @@ internal sealed partial class Conv2D
         }
         PlanRuns(sourceFirst, g, nr, panels, runs, height, inWidth);
         PackColumns(source, packed, runs, panels, nr, width, height, inWidth);
-        ManagedGemm.MultiplyPrepackedB(Filters, width, _kernelSize, _forwardWeights, _kernelSize, packed, 0f, gathered, width);
+        if (transposed) ManagedGemm.MultiplyPrepacked(width, Filters, _kernelSize, packed, _weightColumnPanels, 0f, gathered, 1, width);
+        else if (_panelsInPass) ManagedGemm.MultiplyPrepacked(Filters, width, _kernelSize, _weightRowPanels, packed, 0f, gathered, width, 1);
+        else ManagedGemm.MultiplyPrepackedB(Filters, width, _kernelSize, _forwardWeights, _kernelSize, packed, 0f, gathered, width);
     }
 
     /// <summary>An output row crosses at most one panel boundary, so a panel holds at most NR / outWidth + 2 runs.</summary>

@@ -22,6 +22,7 @@ internal sealed partial class Conv2D
         SelectWeights(training: false);
         if (broadcast) PrepareBroadcast();
         if (winograd) PrepareWinograd();
+        PrepareWeightPanels(packed && !broadcast && !winograd);
         BatchParallel.For(n, slices, (long)n * OutputShape.Size * _kernelSize, (s, start, count) =>
             ForwardPooledRange(x, y, s, start, count, relu, packed, broadcast, winograd));
     }

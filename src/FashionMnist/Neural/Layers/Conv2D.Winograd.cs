@@ -34,6 +34,9 @@ internal sealed partial class Conv2D
     /// <summary>Tests switch Winograd off to compare it with the direct paths.</summary>
     internal bool WinogradAllowed { get; init; } = true;
 
+    /// <summary>Groups of under 48 tiles in a 16- or 32-tile block (<see cref="WinogradBlockAt"/>); tests and the bench switch it off to compare.</summary>
+    internal bool NarrowWinogradBlocksAllowed { get; set; } = true;
+
     /// <summary>
     /// Whether an inference pass (pooled into a 2x2/2 max-pool when <paramref name="pooled"/>) runs by Winograd: 3x3,
     /// stride 1, filters in blocks of 8, enough input channels, whole tiles (even output unless pooled, which drops an
@@ -275,7 +278,7 @@ internal sealed partial class Conv2D
         int kBlocks = (cin + Numerics.ManagedGemm.KcMax - 1) / Numerics.ManagedGemm.KcMax, kStep = (cin + kBlocks - 1) / kBlocks;
         for (int q0 = 0; q0 < Math.Max(total, 1); q0 += BroadcastPixels)
         {
-            var (q, width) = WinogradBlockAt(q0, total);
+            var (q, width) = WinogradBlockAt(q0, total, NarrowWinogradBlocksAllowed);
             for (int xi = 0; xi < 16; xi++)
             {
                 float* vx = v + (long)xi * _winogradPlaneV + q, mx = m + (long)xi * _winogradPlaneM + q, ux = u + (long)xi * cin * cout;
@@ -295,12 +298,14 @@ internal sealed partial class Conv2D
     /// The tile block of the 48-tile step at <paramref name="q0"/>: whole 48-tile blocks, then a last block of 16, 32
     /// or 48 ending at the last tile (overlapping the one before; overlapping tiles are computed again, the same way).
     /// cnn-deep's 28x28 conv has 196 tiles: 4 x 48 + 16 computed instead of 4 x 48 + 32. Fewer than 48 tiles in all
-    /// take one 48-tile block over the buffer's slack.
+    /// take one block over the buffer's slack: with <paramref name="narrow"/> the narrowest of 16, 32, 48 that holds
+    /// them (cnn-deep's last conv on one image: 9 tiles, 16 computed instead of 48; that block was 73-77 of the
+    /// image's 265-273 µs of thread CPU), else 48. Every tile's sums are the same chain of FMAs whatever the block's width, so the same bits.
     /// </summary>
-    private static (int Q, int Width) WinogradBlockAt(int q0, int total)
+    private static (int Q, int Width) WinogradBlockAt(int q0, int total, bool narrow = false)
     {
         int left = total - q0;
-        if (total < BroadcastPixels) return (0, BroadcastPixels);
+        if (total < BroadcastPixels) return (0, !narrow || total > 32 ? BroadcastPixels : total > 16 ? 32 : 16);
         if (left >= BroadcastPixels) return (q0, BroadcastPixels);
         int width = left <= 16 ? 16 : left <= 32 ? 32 : BroadcastPixels;
         return (total - width, width);

@@ -119,6 +119,7 @@ internal sealed partial class Conv2D : Layer
         _inference.Invalidate();
         _transposedFrom = null;
         _winogradFrom = null;
+        _panelsFrom = null;
     }
 
     public override void Forward(float[] x, float[] y, int n, PassInfo pass)
@@ -131,6 +132,7 @@ internal sealed partial class Conv2D : Layer
         bool winograd = !pass.Training && UseWinograd(pooled: false); // inference only: training keeps the GEMM's sums
         if (broadcast) PrepareBroadcast();
         if (winograd) PrepareWinograd();
+        PrepareWeightPanels(!pass.Training && packed && !broadcast && !winograd);
         BatchParallel.For(n, slices, (long)n * outSize * _kernelSize, (s, start, count) => ForwardRange(x, y, s, start, count, relu, packed, broadcast, winograd));
     }
 
@@ -142,6 +144,7 @@ internal sealed partial class Conv2D : Layer
         SelectWeights(training: false);
         if (UseBroadcast) PrepareBroadcast();
         if (UseWinograd(pooled: true)) PrepareWinograd(); // pooled or not, as the pass plans it
+        PrepareWeightPanels(!UseBroadcast && !UseWinograd(pooled: false)); // a conv with unpooled Winograd has pooled Winograd too: no packed path
     }
 
     internal override void ForwardRows(float[] x, float[] y, int slice, int start, int count) =>
