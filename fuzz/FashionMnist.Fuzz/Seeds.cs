@@ -34,6 +34,18 @@ public static class Seeds
         var knn = ModelCatalog.Create("knn", new Dictionary<string, string> { ["k"] = "1" });
         knn.Fit(train);
         Save("model", "knn.fmm", ModelBytes(knn));
+        // The same model with a matrix photo calibration (format version 3): the calibration JSON is parsed behind the checksum.
+        double[] matrix = [.. Enumerable.Range(0, 100).Select(i => i / 10 == i % 10 ? 1.25 : 0.01 * (i % 7))];
+        var calibration = new PhotoCalibration
+        {
+            Temperature = 0.8, LogPrior = [0.5, -0.25, 0, 0, 0.125, 0, 0, 0, -1, 0], Matrix = matrix, Pipeline = "garment", Views = 6,
+            Facts = new Dictionary<string, string> { ["photos"] = "12" },
+        };
+        using (var calibrated = new MemoryStream())
+        {
+            ModelFile.Write(knn, calibrated, calibration: calibration);
+            Save("model", "knn-calibrated.fmm", calibrated.ToArray());
+        }
         string specFile = Path.Combine(Path.GetTempPath(), $"fmnist-seed-{Environment.ProcessId}.yaml");
         File.WriteAllText(specFile, TinySpec);
         var custom = ModelCatalog.Create("custom", new Dictionary<string, string> { ["epochs"] = "1", ["spec"] = specFile, ["validation-fraction"] = "0" });
