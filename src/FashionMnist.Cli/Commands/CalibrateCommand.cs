@@ -24,7 +24,7 @@ public static class CalibrateCommand
         var output = new Option<string>("--out") { Description = "Where to write the calibrated model file (written atomically).", Required = true, HelpName = "FILE" };
         var folds = new Option<int>("--folds")
         {
-            Description = "Cross-validation folds (stratified by source class) that choose the penalty on the class prior; every source class needs at least this many photos.",
+            Description = "Cross-validation folds (stratified by source class) that choose the form and its penalties; every source class needs at least this many photos.",
             DefaultValueFactory = _ => 5, HelpName = "K",
         };
         var repeats = new Option<int>("--repeats")
@@ -58,7 +58,8 @@ public static class CalibrateCommand
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("calibrate",
-            "Fit a photo calibration (temperature and class prior) on labelled photos and save it in a copy of the model file; " +
+            "Fit a photo calibration (temperature, class prior, and a matrix that moves evidence between classes when cross-validation " +
+            "prefers it) on labelled photos and save it in a copy of the model file, replacing any it had (cnn-photo ships one); " +
             "predict and serve then apply it to photos. Example: fmnist calibrate --model cnn-photo.fmm --labels tune/labels.csv --out cnn-photo-cal.fmm")
         {
             model, labels, output, folds, repeats, seed, penalty, temperatureOnly, noMatrix, matrixPenalty, pool, json,
