@@ -67,8 +67,7 @@ internal static class PhotoCalibrationFit
         if (probabilities.Length != n * Classes) throw new ArgumentException($"{probabilities.Length} probabilities for {n} samples.", nameof(probabilities));
         if (n == 0) throw new ArgumentException("No samples to fit on.", nameof(acceptable));
         if (!(penalty >= 0)) throw new ArgumentOutOfRangeException(nameof(penalty), penalty, "The penalty must be 0 or more (∞: temperature only).");
-        var logs = new double[n * Classes];
-        for (int i = 0; i < logs.Length; i++) logs[i] = Math.Log(Math.Max(probabilities[i], PhotoCalibration.ProbabilityFloor));
+        double[] logs = Logs(probabilities);
         ushort[] masks = acceptable.ToArray();
         foreach (ushort mask in masks)
             if (mask == 0 || mask >> Classes != 0) throw new ArgumentException($"Mask {mask} names no label or one outside 0-9.", nameof(acceptable));
@@ -195,10 +194,8 @@ internal static class PhotoCalibrationFit
     {
         if (!(matrixPenalty > 0) || double.IsInfinity(matrixPenalty))
             throw new ArgumentOutOfRangeException(nameof(matrixPenalty), matrixPenalty, "The matrix penalty must be positive and finite.");
-        CalibrationFit start = Fit(probabilities, acceptable, penalty, maxIterations, tolerance);
-        int n = acceptable.Length;
-        var logs = new double[n * Classes];
-        for (int i = 0; i < logs.Length; i++) logs[i] = Math.Log(Math.Max(probabilities[i], PhotoCalibration.ProbabilityFloor));
+        CalibrationFit start = Fit(probabilities, acceptable, penalty, maxIterations, tolerance); // also checks the inputs
+        double[] logs = Logs(probabilities);
         ushort[] masks = acceptable.ToArray();
         var shape = new MatrixShape(masks);
         var theta = new double[Classes * Classes + Classes];
@@ -228,31 +225,21 @@ internal static class PhotoCalibrationFit
         Array.Clear(gradient);
         Span<double> z = stackalloc double[Classes];
         double loss = 0;
+        Span<double> dz = stackalloc double[Classes];
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<double> l = logs.AsSpan(i * Classes, Classes);
-            double max = double.NegativeInfinity, maxRight = double.NegativeInfinity;
             for (int k = 0; k < Classes; k++)
             {
                 double v = theta[bias + k];
                 for (int j = 0; j < Classes; j++) v += theta[k * Classes + j] * l[j];
                 z[k] = v;
-                max = Math.Max(max, v);
-                if ((masks[i] >> k & 1) != 0) maxRight = Math.Max(maxRight, v);
             }
-            double all = 0, right = 0;
+            loss += RightLabelLoss(z, masks[i], dz);
             for (int k = 0; k < Classes; k++)
             {
-                all += Math.Exp(z[k] - max);
-                if ((masks[i] >> k & 1) != 0) right += Math.Exp(z[k] - maxRight);
-            }
-            double logAll = max + Math.Log(all), logRight = maxRight + Math.Log(right);
-            loss += logAll - logRight;
-            for (int k = 0; k < Classes; k++)
-            {
-                double g = Math.Exp(z[k] - logAll) - ((masks[i] >> k & 1) != 0 ? Math.Exp(z[k] - logRight) : 0);
-                for (int j = 0; j < Classes; j++) gradient[k * Classes + j] += g * l[j];
-                gradient[bias + k] += g;
+                for (int j = 0; j < Classes; j++) gradient[k * Classes + j] += dz[k] * l[j];
+                gradient[bias + k] += dz[k];
             }
         }
         for (int i = 0; i < gradient.Length; i++) gradient[i] /= n;
@@ -283,30 +270,16 @@ internal static class PhotoCalibrationFit
         Array.Clear(gradient);
         Span<double> z = stackalloc double[Classes];
         double loss = 0;
+        Span<double> dz = stackalloc double[Classes];
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<double> l = logs.AsSpan(i * Classes, Classes);
-            double max = double.NegativeInfinity, maxRight = double.NegativeInfinity;
+            for (int k = 0; k < Classes; k++) z[k] = scale * l[k] + theta[1 + k];
+            loss += RightLabelLoss(z, masks[i], dz);
             for (int k = 0; k < Classes; k++)
             {
-                z[k] = scale * l[k] + theta[1 + k];
-                max = Math.Max(max, z[k]);
-                if ((masks[i] >> k & 1) != 0) maxRight = Math.Max(maxRight, z[k]);
-            }
-            double all = 0, right = 0;
-            for (int k = 0; k < Classes; k++)
-            {
-                all += Math.Exp(z[k] - max);
-                if ((masks[i] >> k & 1) != 0) right += Math.Exp(z[k] - maxRight);
-            }
-            double logAll = max + Math.Log(all), logRight = maxRight + Math.Log(right);
-            loss += logAll - logRight;
-            for (int k = 0; k < Classes; k++)
-            {
-                // d/dz_k of lse(z) − lse_right(z): softmax over all classes minus softmax over the right ones.
-                double g = Math.Exp(z[k] - logAll) - ((masks[i] >> k & 1) != 0 ? Math.Exp(z[k] - logRight) : 0);
-                gradient[0] += g * scale * l[k];
-                gradient[1 + k] += g;
+                gradient[0] += dz[k] * scale * l[k];
+                gradient[1 + k] += dz[k];
             }
         }
         for (int i = 0; i < gradient.Length; i++) gradient[i] /= n;
@@ -321,6 +294,38 @@ internal static class PhotoCalibrationFit
             }
         }
         return objective;
+    }
+
+    /// <summary>ln(max(p, floor)) of every probability: what both forms' objectives work on.</summary>
+    private static double[] Logs(ReadOnlySpan<float> probabilities)
+    {
+        var logs = new double[probabilities.Length];
+        for (int i = 0; i < logs.Length; i++) logs[i] = Math.Log(Math.Max(probabilities[i], PhotoCalibration.ProbabilityFloor));
+        return logs;
+    }
+
+    /// <summary>
+    /// One photo's −ln Σ_{k right} softmax(z)_k = lse(z) − lse_right(z), and its gradient by z into <paramref name="dz"/>:
+    /// softmax over all classes minus softmax over the right ones. Both forms' objectives are this after their own z.
+    /// </summary>
+    private static double RightLabelLoss(ReadOnlySpan<double> z, ushort mask, Span<double> dz)
+    {
+        double max = double.NegativeInfinity, maxRight = double.NegativeInfinity;
+        for (int k = 0; k < Classes; k++)
+        {
+            max = Math.Max(max, z[k]);
+            if ((mask >> k & 1) != 0) maxRight = Math.Max(maxRight, z[k]);
+        }
+        double all = 0, right = 0;
+        for (int k = 0; k < Classes; k++)
+        {
+            all += Math.Exp(z[k] - max);
+            if ((mask >> k & 1) != 0) right += Math.Exp(z[k] - maxRight);
+        }
+        double logAll = max + Math.Log(all), logRight = maxRight + Math.Log(right);
+        for (int k = 0; k < Classes; k++)
+            dz[k] = Math.Exp(z[k] - logAll) - ((mask >> k & 1) != 0 ? Math.Exp(z[k] - logRight) : 0);
+        return logAll - logRight;
     }
 
     private static float[] Rows(ReadOnlySpan<float> probabilities, int[] rows)
