@@ -98,7 +98,7 @@ public sealed record EnsembleOptions : ModelOptions
             for (int i = 0; i < j; i++)
             {
                 if (seeds[i] != seed || !string.Equals(members[i].CatalogName, members[j].CatalogName, StringComparison.OrdinalIgnoreCase)
-                    || !SameSettings(options[i]!, options[j]!))
+                    || !OptionBinder.SameSettings(options[i]!, options[j]!))
                     continue;
                 throw new FashionMnistException(
                     $"Option 'members': members {i + 1} ('{members[i].Text}') and {j + 1} ('{members[j].Text}') have the same options and the same seed ({seed}), "
@@ -108,7 +108,4 @@ public sealed record EnsembleOptions : ModelOptions
             }
         }
     }
-
-    private static bool SameSettings(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var value) && value == kv.Value);
 }

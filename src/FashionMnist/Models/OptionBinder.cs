@@ -93,6 +93,10 @@ public static class OptionBinder
 
     private static string WordOf(FieldInfo field) => field.GetCustomAttribute<WrittenAsAttribute>()?.Word ?? KebabCase(field.Name);
 
+    /// <summary>Whether two <see cref="ToSettings"/> results name the same options with the same values (the same model, given a seed).</summary>
+    internal static bool SameSettings(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var value) && value == kv.Value);
+
     /// <summary>The options as "name=value" text, the inverse of <see cref="Bind"/> (for model files, stores and logs).</summary>
     public static IReadOnlyDictionary<string, string> ToSettings(ModelOptions options)
     {

@@ -20,12 +20,8 @@ internal static class PhotoRecipe
     public static PhotoCalibration Calibration => s_calibration.Value;
 
     /// <summary>The shipped calibration when <paramref name="options"/> are cnn-photo's defaults (what it was fitted for), else null.</summary>
-    public static PhotoCalibration? CalibrationFor(ModelOptions options)
-    {
-        var settings = OptionBinder.ToSettings(options);
-        var defaults = s_defaults.Value;
-        return settings.Count == defaults.Count && defaults.All(d => settings.TryGetValue(d.Key, out string? v) && v == d.Value) ? Calibration : null;
-    }
+    public static PhotoCalibration? CalibrationFor(ModelOptions options) =>
+        OptionBinder.SameSettings(OptionBinder.ToSettings(options), s_defaults.Value) ? Calibration : null;
 
     private static PhotoCalibration Load()
     {
