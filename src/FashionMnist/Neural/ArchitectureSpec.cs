@@ -62,13 +62,13 @@ internal static class ArchitectureSpec
     /// <summary>Parses spec text; <paramref name="source"/> names it in errors.</summary>
     public static Sequential Parse(string text, string source = "spec")
     {
-        YamlDepth.Check(text, $"Spec '{source}'");
+        YamlGuard.Check(text, $"Spec '{source}'");
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(text));
         }
-        catch (Exception e) when (YamlDepth.IsSyntaxError(e))
+        catch (Exception e) when (YamlGuard.IsSyntaxError(e))
         {
             long line = (e as YamlException)?.Start.Line ?? 0, column = (e as YamlException)?.Start.Column ?? 0;
             throw new FashionMnistException($"Spec '{source}' is not valid YAML/JSON (line {line}, column {column}): {e.Message}",

@@ -123,13 +123,13 @@ public sealed class ParameterSpace
     /// <summary>The search space of YAML or JSON text (a grid file's content); <paramref name="path"/> names it in messages.</summary>
     public static ParameterSpace FromYaml(string text, string path)
     {
-        YamlDepth.Check(text, $"The grid file '{path}'");
+        YamlGuard.Check(text, $"The grid file '{path}'");
         Dictionary<string, object?>? map;
         try
         {
             map = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(text);
         }
-        catch (Exception e) when (YamlDepth.IsSyntaxError(e))
+        catch (Exception e) when (YamlGuard.IsSyntaxError(e))
         {
             throw new FashionMnistException($"The grid file '{path}' is not valid YAML/JSON: {e.Message}",
                 "Write it as a mapping of setting names to value lists, e.g. k: [1, 3, 5].", ExitCodes.BadInput, e);

@@ -61,6 +61,24 @@ public sealed class FuzzRegressionTests
         Assert.Equal(ExitCodes.BadInput, Assert.Throws<FashionMnistException>(() => ParameterSpace.FromYaml(text, "fuzz.yaml")).ExitCode);
     }
 
+    // Found by the spec harness in CI: an alias into its own node is a cycle, and YamlDotNet's hashing and alias
+    // resolution recurse on it until the stack overflows (the process dies; no catch can help). The first three
+    // are cycles; the last is a plain alias, refused too (aliases can multiply a small file into a huge tree).
+    [Theory]
+    [InlineData("{&F [*F]: 0}\n", "*F", 1)]
+    [InlineData("layers: &l [*l]\n", "*l", 1)]
+    [InlineData("{&a {x: *a}: 1}\n", "*a", 1)]
+    [InlineData("k: &v [1, 3]\nweights: *v\n", "*v", 2)]
+    public void Aliases_are_refused_before_yaml_dot_net_builds_a_tree(string text, string alias, int line)
+    {
+        foreach (Action parse in new Action[] { () => ArchitectureSpec.Parse(text, "fuzz.yaml"), () => ParameterSpace.FromYaml(text, "fuzz.yaml") })
+        {
+            var e = Assert.Throws<FashionMnistException>(parse);
+            Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+            Assert.Contains($"uses the alias {alias} (line {line})", e.Message);
+        }
+    }
+
     [Fact]
     public void YamlDotNet_itself_throws_more_than_YamlException_so_the_wrapper_is_needed()
     {

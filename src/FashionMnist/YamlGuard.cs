@@ -4,18 +4,24 @@ using YamlDotNet.Core.Events;
 namespace FashionMnist;
 
 /// <summary>
-/// Bounds how deeply YAML (and so JSON) text nests before it is loaded into a tree. YamlDotNet's representation
-/// model and deserializer recurse once per level, so a file of 50,000 '[' overflowed the stack and killed the
-/// process (exit 134, no message to catch). Its parser is a state machine, not recursive: walking its events first
-/// costs one pass and no recursion.
+/// Checks YAML (and so JSON) text for the two shapes that kill the process before it is loaded into a tree, walking
+/// YamlDotNet's parser events first (a state machine, not recursive: one pass, no recursion):
+/// <list type="bullet">
+/// <item>Deep nesting: YamlDotNet's representation model and deserializer recurse once per level, so a file of 50,000
+/// '[' overflowed the stack (exit 134, no message to catch).</item>
+/// <item>Aliases: <c>&amp;a [*a]</c> makes the tree a cycle, and YamlDotNet's node hashing and alias resolution then
+/// recurse without end (found by the spec harness: <c>{&amp;F [*F]: 0}</c> and its kin, a stack overflow again); aliases
+/// that do not cycle can still multiply a small file into a huge tree (the "billion laughs"). No spec or grid needs
+/// one, so any alias is refused.</item>
+/// </list>
 /// </summary>
-internal static class YamlDepth
+internal static class YamlGuard
 {
     /// <summary>Far more than any spec or grid needs (a spec is 3 deep, a grid 2).</summary>
     public const int DefaultMax = 32;
 
     /// <summary>Throws a <see cref="FashionMnistException"/> naming <paramref name="source"/> when the text nests deeper than
-    /// <paramref name="max"/>; syntax errors are left for the real load to report.</summary>
+    /// <paramref name="max"/> or uses an alias; syntax errors are left for the real load to report.</summary>
     public static void Check(string text, string source, int max = DefaultMax)
     {
         var parser = new Parser(new StringReader(text));
@@ -35,6 +41,10 @@ internal static class YamlDepth
                     case MappingEnd or SequenceEnd:
                         depth--;
                         break;
+                    case AnchorAlias alias:
+                        throw new FashionMnistException(
+                            $"{source} uses the alias *{alias.Value} (line {alias.Start.Line}); aliases are not supported",
+                            "Write the value out in full where the alias stands: a spec or grid file is small.");
                 }
             }
         }
