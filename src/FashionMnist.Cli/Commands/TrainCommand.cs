@@ -89,7 +89,7 @@ public static class TrainCommand
                     EpochSeconds = result.EpochSeconds,
                     PredictSeconds = result.PredictSeconds,
                     ModelPath = result.ModelPath,
-                    PhotoCalibration = ExperimentRunner.RecipeCalibration(result.Model)?.Form is string form ? $"recipe ({form} form)" : null,
+                    PhotoCalibration = result.PhotoCalibration?.Form is string form ? $"recipe ({form} form)" : null,
                     RunId = result.Run?.Id,
                     Store = experimentStore?.Path,
                 });
@@ -106,7 +106,7 @@ public static class TrainCommand
             table.AddRow("[bold]Test accuracy[/]", $"[bold]{result.Evaluation.Accuracy:P2}[/]");
             table.AddRow("Test macro-F1", $"{result.Evaluation.Metrics.MacroAverage.F1:F4}");
             table.AddRow("Saved to", result.ModelPath is null ? "(not saved)" : Markup.Escape(modelPath!));
-            if (ExperimentRunner.RecipeCalibration(result.Model) is { } recipe)
+            if (result.PhotoCalibration is { } recipe)
                 table.AddRow("Photo calibration", Markup.Escape($"the recipe's ({recipe.Form} form, fitted on {recipe.Facts.GetValueOrDefault("photos", "?")} tuning photos): predict and serve apply it; refit on your photos with `fmnist calibrate`"));
             else if (descriptor.RecipePhotoCalibration is not null)
                 table.AddRow("Photo calibration", "none: the recipe's was fitted for the default options; fit one with `fmnist calibrate`");

@@ -32,6 +32,9 @@ public sealed class ExperimentResult : IDisposable
     /// <summary>Where the model was saved, or null.</summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>The photo calibration the model file carries: its recipe's (cnn-photo with its default options), or null.</summary>
+    public PhotoCalibration? PhotoCalibration { get; init; }
+
     /// <summary>Number of images the model was fitted on.</summary>
     public int TrainImages { get; init; }
     /// <summary>Number of images it was evaluated on.</summary>

@@ -89,7 +89,7 @@ public sealed class ExperimentRunner
     }
 
     /// <summary>The photo calibration of the model's recipe when its options are the ones it was fitted for (cnn-photo's defaults), else null.</summary>
-    internal static PhotoCalibration? RecipeCalibration(IClassifier model) =>
+    private static PhotoCalibration? RecipeCalibration(IClassifier model) =>
         ModelCatalog.TryGet(model.Name, out var descriptor) ? descriptor.RecipePhotoCalibration?.Invoke(model.Options) : null;
 
     private ExperimentResult Finish(ExperimentRequest request, IClassifier model, RunRecord? run, double fitSeconds, double fitCpuSeconds)
@@ -111,9 +111,10 @@ public sealed class ExperimentRunner
 
         // One serialisation gives the size and, when asked, the file: what is measured is what is saved.
         byte[] file;
+        PhotoCalibration? calibration = RecipeCalibration(model);
         using (var buffer = new MemoryStream())
         {
-            ModelFile.Write(model, buffer, request.Kind == "evaluate" ? null : Metadata(request, evaluation, fitSeconds), RecipeCalibration(model));
+            ModelFile.Write(model, buffer, request.Kind == "evaluate" ? null : Metadata(request, evaluation, fitSeconds), calibration);
             file = buffer.ToArray();
         }
         string? savedTo = null;
@@ -130,7 +131,8 @@ public sealed class ExperimentRunner
         {
             Model = model, Evaluation = evaluation, FitSeconds = fitSeconds, FitCpuSeconds = fitCpuSeconds,
             PredictSeconds = predictSeconds, TrainAccuracy = trainAccuracy, ValidationAccuracy = validationAccuracy,
-            ModelBytes = file.LongLength, ModelPath = savedTo, TrainImages = request.Train.Count, TestImages = request.Test.Count,
+            ModelBytes = file.LongLength, ModelPath = savedTo, PhotoCalibration = calibration,
+            TrainImages = request.Train.Count, TestImages = request.Test.Count,
         };
         if (run is null) return result;
         var metrics = new Dictionary<string, double>(evaluation.Scalars)
@@ -157,8 +159,8 @@ public sealed class ExperimentRunner
         {
             Model = result.Model, Evaluation = result.Evaluation, FitSeconds = result.FitSeconds, FitCpuSeconds = result.FitCpuSeconds,
             PredictSeconds = result.PredictSeconds, TrainAccuracy = result.TrainAccuracy, ValidationAccuracy = result.ValidationAccuracy,
-            ModelBytes = result.ModelBytes, ModelPath = result.ModelPath, TrainImages = result.TrainImages, TestImages = result.TestImages,
-            Run = finished,
+            ModelBytes = result.ModelBytes, ModelPath = result.ModelPath, PhotoCalibration = result.PhotoCalibration,
+            TrainImages = result.TrainImages, TestImages = result.TestImages, Run = finished,
         };
     }
 
