@@ -1,4 +1,5 @@
 using FashionMnist.Classic;
+using FashionMnist.Neural;
 
 namespace FashionMnist.Cli.Commands;
 
@@ -99,7 +100,7 @@ public static class TrainCommand
             table.HideHeaders();
             table.AddRow("Model", Markup.Escape(pipeline));
             table.AddRow("Parameters", Markup.Escape(string.Join(" ", parameters.Select(kv => $"{kv.Key}={kv.Value}"))));
-            table.AddRow("Training images", $"{train.Count:N0} (seed {request.Seed})");
+            table.AddRow("Training images", $"{train.Count:N0} (seed {request.Seed})" + PhotoViews(options));
             table.AddRow("Train time", $"{result.FitSeconds:F2} s" + (preprocessSeconds is double pre ? $" (preprocessing {pre:F2} s)" : ""));
             table.AddRow("Test images", $"{test.Count:N0}");
             table.AddRow("Predict time", $"{result.PredictSeconds:F2} s");
@@ -108,12 +109,19 @@ public static class TrainCommand
             table.AddRow("Saved to", result.ModelPath is null ? "(not saved)" : Markup.Escape(modelPath!));
             if (result.PhotoCalibration is { } recipe)
                 table.AddRow("Photo calibration", Markup.Escape($"the recipe's ({recipe.Form} form, fitted on {recipe.Facts.GetValueOrDefault("photos", "?")} tuning photos): predict and serve apply it; refit on your photos with `fmnist calibrate`"));
+            else if (options is PhotoCnnOptions { PhotoRepeats: > 0 })
+                table.AddRow("Photo calibration", "none: this model trained on the photos a recipe calibration was fitted on; fit one on photos of your own with `fmnist calibrate`");
             else if (descriptor.RecipePhotoCalibration is not null)
-                table.AddRow("Photo calibration", "none: the recipe's was fitted for the default options; fit one with `fmnist calibrate`");
+                table.AddRow("Photo calibration", "none: the recipe's was fitted for the defaults with photo-repeats=0; fit one with `fmnist calibrate`");
             if (result.Run is { } run) table.AddRow("Run", $"{run.Id.ToString()[..8]} in {Markup.Escape(experimentStore!.Path)}");
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>" + N photo views (...)" when the model trains on the shipped labelled photos too, else "".</summary>
+    private static string PhotoViews(ModelOptions options) => options is PhotoCnnOptions { PhotoRepeats: > 0 } photo
+        ? $" + {PhotoTrainingSet.PhotoCount * PhotoTrainingSet.ViewsPerPhoto * photo.PhotoRepeats:N0} photo views ({PhotoTrainingSet.PhotoCount} labelled photos x {PhotoTrainingSet.ViewsPerPhoto} views x {photo.PhotoRepeats})"
+        : "";
 }

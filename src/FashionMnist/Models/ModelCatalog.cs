@@ -28,6 +28,13 @@ public sealed record ModelDescriptor(
     /// </summary>
     public Func<ModelOptions, PhotoCalibration?>? RecipePhotoCalibration { get; init; }
 
+    /// <summary>
+    /// Settings a model file written before they existed was made with (an option added later with a default that
+    /// changes the model): a file that lacks one is read with this value, not today's default. cnn-photo's photo-repeats
+    /// is 0 in files from before it (they trained on Fashion-MNIST alone).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> OlderFileSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The model's default options.</summary>
     public ModelOptions DefaultOptions() => (ModelOptions)Activator.CreateInstance(OptionsType)!;
 }

@@ -47,6 +47,8 @@ internal sealed class NeuralClassifier : ICheckpointable, IMirrorAveraging
         context.Cancellation.ThrowIfCancellationRequested();
         IsFitted = false;
         var trainer = new NeuralTrainer(this, NeuralOptions, context);
+        // cnn-photo learns from labelled real photos too; the test images are never changed.
+        if (NeuralOptions is PhotoCnnOptions { PhotoRepeats: > 0 } photo) train = PhotoTrainingSet.Append(train, photo.PhotoRepeats);
         (Network, History) = trainer.Run(train);
         IsFitted = true;
     }

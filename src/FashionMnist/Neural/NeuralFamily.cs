@@ -13,8 +13,9 @@ internal sealed class NeuralFamily : IModelFamily
         Describe<Cnn3Options>("cnn3", "Three conv layers (32/64/128 3x3, pooling after the first two) with dropout, dense 128", Zoo.Cnn3),
         Describe<Cnn4Options>("cnn4", "Four conv layers (32/32/64/64) with batch norm, max-pooling and dropout, dense 128", Zoo.Cnn4),
         Describe<DeepCnnOptions>("cnn-deep", "Our strongest: VGG-style 32-64-128 with batch norm, augmentation, AdamW and one-cycle", Zoo.Deep),
-        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images too, with the recipe's photo calibration (what serve should get)", Zoo.Deep,
-            ("width", "8")) with { RecipePhotoCalibration = PhotoRecipe.CalibrationFor },
+        Describe<PhotoCnnOptions>("cnn-photo", "The model for real photos: cnn-deep's network trained on photo-like images and 196 labelled real photos too (what serve should get)", Zoo.Deep,
+            ("width", "8"), ("photo-repeats", "0"))
+            with { RecipePhotoCalibration = PhotoRecipe.CalibrationFor, OlderFileSettings = new Dictionary<string, string> { ["photo-repeats"] = "0" } },
         Describe<CustomOptions>("custom", "Any architecture from a YAML/JSON spec file (spec=PATH)", Zoo.Custom),
     ];
 
