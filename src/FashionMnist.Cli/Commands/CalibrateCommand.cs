@@ -59,7 +59,7 @@ public static class CalibrateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("calibrate",
             "Fit a photo calibration (temperature, class prior, and a matrix that moves evidence between classes when cross-validation " +
-            "prefers it) on labelled photos and save it in a copy of the model file, replacing any it had (cnn-photo ships one); " +
+            "prefers it) on labelled photos and save it in a copy of the model file, replacing any it had (cnn-photo with photo-repeats=0 ships one); " +
             "predict and serve then apply it to photos. Example: fmnist calibrate --model cnn-photo.fmm --labels tune/labels.csv --out cnn-photo-cal.fmm")
         {
             model, labels, output, folds, repeats, seed, penalty, temperatureOnly, noMatrix, matrixPenalty, pool, json,

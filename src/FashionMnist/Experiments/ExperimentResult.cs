@@ -32,7 +32,7 @@ public sealed class ExperimentResult : IDisposable
     /// <summary>Where the model was saved, or null.</summary>
     public string? ModelPath { get; init; }
 
-    /// <summary>The photo calibration the model file carries: its recipe's (cnn-photo with its default options), or null.</summary>
+    /// <summary>The photo calibration the model file carries: its recipe's (cnn-photo trained without photos: photo-repeats=0, the other options default), or null.</summary>
     public PhotoCalibration? PhotoCalibration { get; init; }
 
     /// <summary>Number of images the model was fitted on.</summary>

@@ -88,7 +88,7 @@ public sealed class ExperimentRunner
         }
     }
 
-    /// <summary>The photo calibration of the model's recipe when its options are the ones it was fitted for (cnn-photo's defaults), else null.</summary>
+    /// <summary>The photo calibration of the model's recipe when its options are the ones it was fitted for (cnn-photo with photo-repeats=0), else null.</summary>
     private static PhotoCalibration? RecipeCalibration(IClassifier model) =>
         ModelCatalog.TryGet(model.Name, out var descriptor) ? descriptor.RecipePhotoCalibration?.Invoke(model.Options) : null;
 
