@@ -56,7 +56,7 @@ public static class PredictCommands
         string path = parse.GetValue(Model)!;
         if (path == DefaultPhotoModel && !File.Exists(path))
             throw new FashionMnistException($"No --model given, and the default photo model '{path}' does not exist",
-                "Train it with `fmnist train cnn-photo` (about 25 minutes on 2 cores), or pass --model FILE.");
+                "Train it with `fmnist train cnn-photo` (about 15 minutes on 2 cores), or pass --model FILE.");
         var (model, header) = ImportFlags.LoadWithHeader(parse, path);
         fileCalibration = header.Calibration;
         return OnRuntime(parse, model, out used, onnxThreads);
