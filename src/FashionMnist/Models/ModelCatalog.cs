@@ -35,6 +35,17 @@ public sealed record ModelDescriptor(
     /// </summary>
     public IReadOnlyDictionary<string, string> OlderFileSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The options that settings stored in a file (a model file, a checkpoint) stand for: <see cref="OlderFileSettings"/>
+    /// fill in what an older file lacks, then they bind like any settings; <paramref name="modelName"/> names the model in errors.
+    /// </summary>
+    public ModelOptions BindStored(IReadOnlyDictionary<string, string> settings, string modelName)
+    {
+        var stored = new Dictionary<string, string>(settings);
+        foreach (var (name, value) in OlderFileSettings) stored.TryAdd(name, value);
+        return OptionBinder.Bind(OptionsType, stored, modelName);
+    }
+
     /// <summary>The model's default options.</summary>
     public ModelOptions DefaultOptions() => (ModelOptions)Activator.CreateInstance(OptionsType)!;
 }

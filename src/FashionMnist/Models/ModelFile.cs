@@ -187,9 +187,7 @@ public static class ModelFile
             : throw new FashionMnistException($"Model file '{source}' holds a '{header.ModelName}' model, which this fmnist does not know",
                 $"Use the fmnist version that made it, or one that knows: {string.Join(", ", ModelCatalog.Names)}.");
         string modelName = header.ModelName;
-        var settings = new Dictionary<string, string>(header.Settings);
-        foreach (var (name, value) in descriptor.OlderFileSettings) settings.TryAdd(name, value);
-        ModelOptions options = OptionBinder.Bind(descriptor.OptionsType, settings, modelName);
+        ModelOptions options = descriptor.BindStored(header.Settings, modelName);
         long stateStart = reader.BaseStream.Position;
         try
         {

@@ -109,7 +109,8 @@ internal static class Checkpoint
 
     /// <summary>
     /// Whether the checkpoint's options are the model's: the same text, or text that binds to equal options (a value
-    /// written another way by an older version, such as optimizer "adam-w" before it was written "adamw").
+    /// written another way by an older version, such as optimizer "adam-w" before it was written "adamw"), read as a
+    /// model file's are (an option the older version lacked takes the value it had then: cnn-photo's photo-repeats 0).
     /// </summary>
     private static bool SameOptions(string settingsJson, NeuralClassifier model)
     {
@@ -117,7 +118,11 @@ internal static class Checkpoint
         try
         {
             var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(settingsJson);
-            return stored is not null && OptionBinder.Bind(model.Options.GetType(), stored, model.Name).Equals(model.Options);
+            if (stored is null) return false;
+            ModelOptions options = ModelCatalog.TryGet(model.Name, out var descriptor)
+                ? descriptor.BindStored(stored, model.Name)
+                : OptionBinder.Bind(model.Options.GetType(), stored, model.Name);
+            return options.Equals(model.Options);
         }
         catch (Exception e) when (e is JsonException or FashionMnistException)
         {

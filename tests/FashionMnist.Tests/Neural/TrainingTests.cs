@@ -182,6 +182,34 @@ public class TrainingTests
         finally { Directory.Delete(folder, recursive: true); }
     }
 
+    [Fact]
+    public void A_cnn_photo_checkpoint_from_before_photo_repeats_resumes_only_without_photo_training()
+    {
+        // An older checkpoint has no photo-repeats: it was trained on Fashion-MNIST alone, so it is photo-repeats=0 (as
+        // an older model file is), not today's default 8, which would add 9,408 photo views to a half-trained run.
+        string folder = Directory.CreateTempSubdirectory("fmnist-resume-").FullName;
+        try
+        {
+            string checkpoint = Path.Combine(folder, "m.ckpt");
+            ImageSet train = TestData.BalancedTrain(30);
+            var small = new Dictionary<string, string> { ["width"] = "4", ["epochs"] = "1", ["batch-size"] = "32" };
+            var withoutPhotos = new Dictionary<string, string>(small) { ["photo-repeats"] = "0" };
+            var model = ModelCatalog.Create("cnn-photo", withoutPhotos);
+            model.Fit(train, new FitContext { CheckpointPath = checkpoint });
+            string json = System.Text.Json.JsonSerializer.Serialize(OptionBinder.ToSettings(model.Options));
+            Assert.Contains("\"photo-repeats\":\"0\",", json);
+            File.WriteAllBytes(checkpoint, ReplaceString(File.ReadAllBytes(checkpoint), json, json.Replace("\"photo-repeats\":\"0\",", "")));
+
+            var e = Assert.Throws<FashionMnistException>(() => ModelCatalog.Create("cnn-photo", small)
+                .Fit(train, new FitContext { CheckpointPath = checkpoint, Resume = true }));
+            Assert.Contains("other options", e.Message);
+            var lines = new List<string>();
+            ModelCatalog.Create("cnn-photo", withoutPhotos).Fit(train, new FitContext { CheckpointPath = checkpoint, Resume = true, Log = lines.Add });
+            Assert.Contains(lines, l => l.StartsWith("resumed from", StringComparison.Ordinal));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
     /// <summary>A checkpoint with one length-prefixed string replaced, and its SHA-256 trailer made right again.</summary>
     private static byte[] ReplaceString(byte[] file, string old, string replacement)
     {
