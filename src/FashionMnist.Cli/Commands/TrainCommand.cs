@@ -122,6 +122,6 @@ public static class TrainCommand
 
     /// <summary>" + N photo views (...)" when the model trains on the shipped labelled photos too, else "".</summary>
     private static string PhotoViews(ModelOptions options) => options is PhotoCnnOptions { PhotoRepeats: > 0 } photo
-        ? $" + {PhotoTrainingSet.PhotoCount * PhotoTrainingSet.ViewsPerPhoto * photo.PhotoRepeats:N0} photo views ({PhotoTrainingSet.PhotoCount} labelled photos x {PhotoTrainingSet.ViewsPerPhoto} views x {photo.PhotoRepeats})"
+        ? $" + {PhotoTrainingSet.ImagesAdded(photo.PhotoRepeats):N0} photo views ({PhotoTrainingSet.PhotoCount} labelled photos x {PhotoTrainingSet.ViewsPerPhoto} views x {photo.PhotoRepeats})"
         : "";
 }

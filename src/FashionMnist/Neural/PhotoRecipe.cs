@@ -16,22 +16,19 @@ internal static class PhotoRecipe
 {
     private const string ResourceName = "FashionMnist.Neural.cnn-photo.photo-calibration.json";
     private static readonly Lazy<PhotoCalibration> s_calibration = new(Load);
-    private static readonly Lazy<IReadOnlyDictionary<string, string>> s_fittedFor = new(() => OptionBinder.ToSettings(FittedFor));
-
-    /// <summary>The options the shipped calibration was fitted for: cnn-photo's defaults without the photo training set.</summary>
-    public static PhotoCnnOptions FittedFor => new() { PhotoRepeats = 0 };
+    /// <summary>The settings the shipped calibration was fitted for: cnn-photo's defaults without the photo training set.</summary>
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> s_fittedFor = new(() => OptionBinder.ToSettings(new PhotoCnnOptions { PhotoRepeats = 0 }));
 
     /// <summary>The shipped calibration.</summary>
     public static PhotoCalibration Calibration => s_calibration.Value;
 
-    /// <summary>The shipped calibration when <paramref name="options"/> are <see cref="FittedFor"/>, else null.</summary>
+    /// <summary>The shipped calibration when <paramref name="options"/> are the ones it was fitted for (photo-repeats=0, the rest default), else null.</summary>
     public static PhotoCalibration? CalibrationFor(ModelOptions options) =>
         OptionBinder.SameSettings(OptionBinder.ToSettings(options), s_fittedFor.Value) ? Calibration : null;
 
     private static PhotoCalibration Load()
     {
-        using Stream stream = typeof(PhotoRecipe).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"The embedded resource {ResourceName} is missing from the library build.");
+        using Stream stream = EmbeddedResource.Open(ResourceName);
         using var reader = new StreamReader(stream);
         return PhotoCalibration.FromJson(reader.ReadToEnd());
     }

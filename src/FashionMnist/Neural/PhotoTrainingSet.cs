@@ -26,6 +26,9 @@ internal static class PhotoTrainingSet
     /// <summary>Views of each photo.</summary>
     public static int ViewsPerPhoto => s_photos.Value.ViewsPerPhoto;
 
+    /// <summary>Images <see cref="Append"/> adds for <paramref name="repeats"/>: every photo's views, that many times.</summary>
+    public static int ImagesAdded(int repeats) => PhotoCount * ViewsPerPhoto * repeats;
+
     /// <summary>
     /// <paramref name="train"/> followed by each photo's views <paramref name="repeats"/> times (photo by photo, all its
     /// copies together), labelled with the photo's label; <paramref name="train"/> itself when repeats is 0.
@@ -35,7 +38,7 @@ internal static class PhotoTrainingSet
         ArgumentOutOfRangeException.ThrowIfNegative(repeats);
         if (repeats == 0) return train;
         var (labels, views, perPhoto) = s_photos.Value;
-        int added = labels.Length * perPhoto * repeats, count = train.Count + added;
+        int count = train.Count + ImagesAdded(repeats);
         var pixels = new byte[(long)count * ImageSet.PixelCount];
         var allLabels = new byte[count];
         Array.Copy(train.Pixels, pixels, (long)train.Count * ImageSet.PixelCount);
@@ -89,8 +92,7 @@ internal static class PhotoTrainingSet
 
     private static (byte[], byte[], int) Load()
     {
-        using Stream stream = typeof(PhotoTrainingSet).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"The embedded resource {ResourceName} is missing from the library build.");
+        using Stream stream = EmbeddedResource.Open(ResourceName);
         return Decode(stream);
     }
 }

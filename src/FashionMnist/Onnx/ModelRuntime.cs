@@ -90,8 +90,7 @@ public static class ModelRuntime
 
     private static RuntimeDefaults LoadDefaults()
     {
-        using Stream stream = typeof(ModelRuntime).Assembly.GetManifestResourceStream("FashionMnist.Onnx.runtime-defaults.json")
-            ?? throw new InvalidOperationException("runtime-defaults.json is not embedded in the assembly.");
+        using Stream stream = EmbeddedResource.Open("FashionMnist.Onnx.runtime-defaults.json");
         return JsonSerializer.Deserialize<RuntimeDefaults>(stream, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })
             ?? throw new InvalidOperationException("runtime-defaults.json is empty.");
     }
