@@ -127,13 +127,15 @@ public sealed class ExperimentRunner
             if (request.CheckpointPath is string usedCheckpoint) DeleteCheckpoint(usedCheckpoint);
         }
 
-        var result = new ExperimentResult
+        // One list of the result's fields, with the store's record once it has one.
+        ExperimentResult Result(RunRecord? record) => new()
         {
             Model = model, Evaluation = evaluation, FitSeconds = fitSeconds, FitCpuSeconds = fitCpuSeconds,
             PredictSeconds = predictSeconds, TrainAccuracy = trainAccuracy, ValidationAccuracy = validationAccuracy,
             ModelBytes = file.LongLength, ModelPath = savedTo, PhotoCalibration = calibration,
-            TrainImages = request.Train.Count, TestImages = request.Test.Count,
+            TrainImages = request.Train.Count, TestImages = request.Test.Count, Run = record,
         };
+        var result = Result(null);
         if (run is null) return result;
         var metrics = new Dictionary<string, double>(evaluation.Scalars)
         {
@@ -155,13 +157,7 @@ public sealed class ExperimentRunner
             FitSeconds = fitSeconds > 0 ? fitSeconds : null, PredictSeconds = predictSeconds,
             Epochs = model.TrainingHistory()?.Epochs.ToList() ?? [],
         });
-        return new ExperimentResult
-        {
-            Model = result.Model, Evaluation = result.Evaluation, FitSeconds = result.FitSeconds, FitCpuSeconds = result.FitCpuSeconds,
-            PredictSeconds = result.PredictSeconds, TrainAccuracy = result.TrainAccuracy, ValidationAccuracy = result.ValidationAccuracy,
-            ModelBytes = result.ModelBytes, ModelPath = result.ModelPath, PhotoCalibration = result.PhotoCalibration,
-            TrainImages = result.TrainImages, TestImages = result.TestImages, Run = finished,
-        };
+        return Result(finished);
     }
 
     /// <summary>The run as it starts: what is run, on what, by which command.</summary>
