@@ -39,7 +39,7 @@ public sealed record ModelDescriptor(
     /// The options that settings stored in a file (a model file, a checkpoint) stand for: <see cref="OlderFileSettings"/>
     /// fill in what an older file lacks, then they bind like any settings; <paramref name="modelName"/> names the model in errors.
     /// </summary>
-    public ModelOptions BindStored(IReadOnlyDictionary<string, string> settings, string modelName)
+    internal ModelOptions BindStored(IReadOnlyDictionary<string, string> settings, string modelName)
     {
         var stored = new Dictionary<string, string>(settings);
         foreach (var (name, value) in OlderFileSettings) stored.TryAdd(name, value);
